@@ -1,0 +1,55 @@
+# jinfer: `make demo` and `make test` each set up everything on a fresh machine, then run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+GRADLE ?= gradle
+GRADLE_FLAGS ?= --console=plain -q
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JAR := build/libs/jinfer-0.1.0.jar
+
+.PHONY: setup venv gradle jars demo test test-java test-python bench bench-quick clean
+
+setup: venv jars
+
+# Debian's Gradle (4.4.1): the plugin portal and Gradle's own downloads are not reachable here.
+gradle:
+	@command -v $(GRADLE) >/dev/null 2>&1 || { \
+	  echo "== installing Debian's gradle"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gradle >/dev/null; }
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@echo "== python venv with jinfer (editable) and its dependencies"
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q -e '.[test]'
+	touch $@
+
+# jinfer's jar and runtime jars into python/jinfer/jars/, plus the Java CLI in build/install/.
+jars: gradle
+	@echo "== gradle build: jar, runtime jars, Java CLI"
+	$(GRADLE) $(GRADLE_FLAGS) pythonJars installDist
+
+demo: setup
+	$(VPY) examples/quickstart.py
+	$(GRADLE) $(GRADLE_FLAGS) :java-service:run -Pbundle=$(CURDIR)/build/quickstart/iris.jinfer
+
+test: setup
+	$(MAKE) test-java test-python
+
+test-java: venv gradle
+	@echo "== Java unit and integration tests"
+	$(GRADLE) --console=plain test integrationTest
+
+test-python: setup
+	@echo "== pytest"
+	$(VPY) -m pytest -p no:faulthandler -q tests
+
+bench: setup
+	$(VPY) bench/run.py
+
+bench-quick: setup
+	$(VPY) bench/run.py --quick
+
+clean:
+	rm -rf build .gradle python/jinfer/jars

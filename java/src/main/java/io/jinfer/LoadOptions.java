@@ -1,0 +1,119 @@
+package io.jinfer;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How {@link Models#load(java.nio.file.Path, LoadOptions)} loads a bundle. Immutable; make one with
+ * {@link #builder()}.
+ *
+ * <pre>{@code
+ * LoadOptions opts = LoadOptions.builder().backend("onnx").intraOpThreads(1).build();
+ * }</pre>
+ */
+public final class LoadOptions {
+    private static final LoadOptions DEFAULTS = builder().build();
+
+    private final String backend;
+    private final int intraOpThreads;
+    private final int interOpThreads;
+    private final long maxBundleBytes;
+    private final Map<String, String> backendOptions;
+
+    private LoadOptions(Builder b) {
+        this.backend = b.backend;
+        this.intraOpThreads = b.intraOpThreads;
+        this.interOpThreads = b.interOpThreads;
+        this.maxBundleBytes = b.maxBundleBytes;
+        this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
+    }
+
+    /** The defaults: first usable backend, runtime-chosen threads, a 2 GiB bundle bound. */
+    public static LoadOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The backend to use ({@code "onnx"}, ...), or null to take the first usable artifact. */
+    public String backend() {
+        return backend;
+    }
+
+    /** Threads inside one operator; 0 lets the runtime choose. */
+    public int intraOpThreads() {
+        return intraOpThreads;
+    }
+
+    /** Threads across operators; 0 lets the runtime choose. */
+    public int interOpThreads() {
+        return interOpThreads;
+    }
+
+    /** The bound on a bundle's total uncompressed size, in bytes. */
+    public long maxBundleBytes() {
+        return maxBundleBytes;
+    }
+
+    /** Backend-specific options (for ONNX: session config entries), by key. */
+    public Map<String, String> backendOptions() {
+        return backendOptions;
+    }
+
+    /** Builds {@link LoadOptions}. */
+    public static final class Builder {
+        private String backend;
+        private int intraOpThreads;
+        private int interOpThreads;
+        private long maxBundleBytes = Bundle.DEFAULT_MAX_BYTES;
+        private final Map<String, String> backendOptions = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Use only this backend's artifact ({@code "onnx"}); null for the first usable one. */
+        public Builder backend(String name) {
+            this.backend = name;
+            return this;
+        }
+
+        public Builder intraOpThreads(int n) {
+            this.intraOpThreads = requireNonNegative(n, "intraOpThreads");
+            return this;
+        }
+
+        public Builder interOpThreads(int n) {
+            this.interOpThreads = requireNonNegative(n, "interOpThreads");
+            return this;
+        }
+
+        public Builder maxBundleBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxBundleBytes must be positive, got " + bytes);
+            }
+            this.maxBundleBytes = bytes;
+            return this;
+        }
+
+        /** The escape hatch: a backend option by key (ONNX: an {@code addConfigEntry} pair). */
+        public Builder option(String key, String value) {
+            backendOptions.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public LoadOptions build() {
+            return new LoadOptions(this);
+        }
+
+        private static int requireNonNegative(int n, String what) {
+            if (n < 0) {
+                throw new IllegalArgumentException(what + " must be >= 0, got " + n);
+            }
+            return n;
+        }
+    }
+}

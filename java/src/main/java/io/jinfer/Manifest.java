@@ -1,0 +1,372 @@
+package io.jinfer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A bundle's {@code manifest.json}, parsed and checked against {@code docs/bundle-format.md}.
+ * Unknown fields are ignored; {@link #raw()} keeps the whole document.
+ */
+public final class Manifest {
+    /** The newest bundle format this reader understands. */
+    public static final int FORMAT_VERSION = 1;
+    public static final String FORMAT = "jinfer-bundle";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern RFC3339 = Pattern.compile(
+        "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)");
+    private static final Set<String> TASKS = Set.of("classification", "regression", "transform");
+
+    private final JsonNode raw;
+    private final String name;
+    private final String version;
+    private final String task;
+    private final String createdAt;
+    private final String description;
+    private final List<TensorSpec> inputs;
+    private final List<TensorSpec> outputs;
+    private final List<Object> classes;
+    private final List<Artifact> artifacts;
+
+    private Manifest(JsonNode raw) {
+        this.raw = raw;
+        JsonNode format = present(raw, "format", "format");
+        if (!FORMAT.equals(format.asText(null)) || !format.isTextual()) {
+            throw invalid("format: expected \"" + FORMAT + "\", got " + format);
+        }
+        JsonNode fv = present(raw, "format_version", "format_version");
+        if (!fv.isIntegralNumber()) {
+            throw invalid("format_version: expected an integer, got " + fv);
+        }
+        if (fv.asLong() > FORMAT_VERSION) {
+            throw new BundleException(ErrorCode.UNSUPPORTED_VERSION, "bundle format_version " + fv.asLong()
+                + " is newer than this reader (supports " + FORMAT_VERSION + "); upgrade jinfer");
+        }
+        if (fv.asLong() < 1) {
+            throw invalid("format_version: expected 1, got " + fv.asLong());
+        }
+        this.name = requiredText(raw, "name");
+        this.version = requiredText(raw, "version");
+        this.createdAt = requiredText(raw, "created_at");
+        checkTimestamp(createdAt);
+        this.description = raw.path("description").asText("");
+        this.task = requiredText(raw, "task");
+        if (!TASKS.contains(task)) {
+            throw invalid("task: expected one of " + TASKS + ", got \"" + task + "\"");
+        }
+        this.inputs = specs(raw, "inputs");
+        this.outputs = specs(raw, "outputs");
+        this.classes = classes(raw);
+        this.artifacts = artifacts(raw);
+    }
+
+    /** Parses and checks a manifest. @throws BundleException ({@code INVALID_MANIFEST},
+     * {@code UNSUPPORTED_VERSION}, {@code UNSAFE_PATH}) naming the field at fault */
+    public static Manifest parse(byte[] json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw invalid("manifest.json is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw invalid("manifest.json could not be read: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw invalid("manifest.json: expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType()));
+        }
+        return new Manifest(node);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** {@code classification}, {@code regression} or {@code transform}. */
+    public String task() {
+        return task;
+    }
+
+    public String createdAt() {
+        return createdAt;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<TensorSpec> inputs() {
+        return inputs;
+    }
+
+    public List<TensorSpec> outputs() {
+        return outputs;
+    }
+
+    /** The class labels in the order of the {@code probabilities} columns (Long or String), or
+     * an empty list for a model that is not a classifier. */
+    public List<Object> classes() {
+        return classes;
+    }
+
+    /** The artifacts, in preference order. */
+    public List<Artifact> artifacts() {
+        return artifacts;
+    }
+
+    /** The whole manifest document, unknown fields included. */
+    public JsonNode raw() {
+        return raw;
+    }
+
+    /** The input spec called {@code name}, or null. */
+    public TensorSpec input(String name) {
+        return find(inputs, name);
+    }
+
+    /** The output spec called {@code name}, or null. */
+    public TensorSpec output(String name) {
+        return find(outputs, name);
+    }
+
+    private static TensorSpec find(List<TensorSpec> specs, String name) {
+        for (TensorSpec s : specs) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** One artifact entry: the file, its checksum, its backend's details and its parity figures. */
+    public static final class Artifact {
+        private final String backend;
+        private final String path;
+        private final String sha256;
+        private final long bytes;
+        private final JsonNode details;
+        private final JsonNode parity;
+
+        Artifact(String backend, String path, String sha256, long bytes, JsonNode details, JsonNode parity) {
+            this.backend = backend;
+            this.path = path;
+            this.sha256 = sha256;
+            this.bytes = bytes;
+            this.details = details;
+            this.parity = parity;
+        }
+
+        public String backend() {
+            return backend;
+        }
+
+        public String path() {
+            return path;
+        }
+
+        public String sha256() {
+            return sha256;
+        }
+
+        public long bytes() {
+            return bytes;
+        }
+
+        /** Backend-specific facts (ONNX opset, name maps...); an empty object when absent. */
+        public JsonNode details() {
+            return details;
+        }
+
+        /** The parity figures recorded at export; a missing node when absent. */
+        public JsonNode parity() {
+            return parity;
+        }
+
+        /** A string-to-string map from {@code details}, e.g. {@code output_names}; empty when absent. */
+        public Map<String, String> detailMap(String key) {
+            Map<String, String> out = new LinkedHashMap<>();
+            Iterator<Map.Entry<String, JsonNode>> it = details.path(key).fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                out.put(e.getKey(), e.getValue().asText());
+            }
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return backend + ":" + path;
+        }
+    }
+
+    // ---------------------------------------------------------------- parsing helpers
+
+    private static BundleException invalid(String message) {
+        return new BundleException(ErrorCode.INVALID_MANIFEST, message);
+    }
+
+    private static String requiredText(JsonNode node, String field) {
+        return requiredText(node, field, field);
+    }
+
+    private static String requiredText(JsonNode node, String field, String where) {
+        JsonNode v = present(node, field, where);
+        if (!v.isTextual() || v.asText().isEmpty()) {
+            throw invalid(where + ": expected a non-empty string, got " + v);
+        }
+        return v.asText();
+    }
+
+    /** The field's value; a missing or null field is refused as "required". */
+    private static JsonNode present(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw invalid(where + ": required field is missing");
+        }
+        return v;
+    }
+
+    private static void checkTimestamp(String value) {
+        if (!RFC3339.matcher(value).matches()) {
+            throw invalid("created_at: expected an RFC 3339 timestamp such as 2026-11-22T03:00:00Z, got \"" + value + "\"");
+        }
+        try {
+            java.time.OffsetDateTime.parse(value.replace("Z", "+00:00"));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw invalid("created_at: \"" + value + "\" is not a real date and time");
+        }
+    }
+
+    private static List<TensorSpec> specs(JsonNode raw, String field) {
+        JsonNode list = present(raw, field, field);
+        if (!list.isArray() || list.size() == 0) {
+            throw invalid(field + ": expected a non-empty list of tensor specs, got " + (list.isArray() ? "an empty list" : list));
+        }
+        List<TensorSpec> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = field + "[" + i + "]";
+            JsonNode s = list.get(i);
+            if (!s.isObject()) {
+                throw invalid(where + ": expected an object, got " + s);
+            }
+            String name = requiredText(s, "name", where + ".name");
+            if (!names.add(name)) {
+                throw invalid(where + ".name: duplicate name \"" + name + "\"");
+            }
+            DType dtype;
+            String dtypeName = requiredText(s, "dtype", where + ".dtype");
+            try {
+                dtype = DType.fromName(dtypeName);
+            } catch (IllegalArgumentException e) {
+                throw invalid(where + ".dtype: " + e.getMessage());
+            }
+            JsonNode shapeNode = present(s, "shape", where + ".shape");
+            if (!shapeNode.isArray() || shapeNode.size() == 0) {
+                throw invalid(where + ".shape: expected a non-empty list of integers, got " + shapeNode);
+            }
+            long[] shape = new long[shapeNode.size()];
+            for (int d = 0; d < shape.length; d++) {
+                JsonNode dim = shapeNode.get(d);
+                if (!dim.isIntegralNumber() || dim.asLong() < -1) {
+                    throw invalid(where + ".shape[" + d + "]: expected an integer >= -1, got " + dim);
+                }
+                shape[d] = dim.asLong();
+            }
+            List<String> columns = null;
+            JsonNode cols = s.get("columns");
+            if (cols != null && !cols.isNull()) {
+                if (!cols.isArray()) {
+                    throw invalid(where + ".columns: expected a list of strings, got " + cols);
+                }
+                columns = new ArrayList<>();
+                for (JsonNode c : cols) {
+                    if (!c.isTextual()) {
+                        throw invalid(where + ".columns: expected strings, got " + c);
+                    }
+                    columns.add(c.asText());
+                }
+            }
+            out.add(new TensorSpec(name, dtype, shape, columns));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private List<Object> classes(JsonNode raw) {
+        JsonNode node = raw.get("classes");
+        if (node == null || node.isNull()) {
+            if ("classification".equals(task)) {
+                throw invalid("classes: required field is missing; a classification manifest lists its classes");
+            }
+            return Collections.emptyList();
+        }
+        if (!node.isArray() || node.size() == 0) {
+            throw invalid("classes: expected a non-empty list, got " + node);
+        }
+        List<Object> out = new ArrayList<>();
+        boolean ints = node.get(0).isIntegralNumber();
+        for (JsonNode c : node) {
+            if (ints && c.isIntegralNumber()) {
+                out.add(c.asLong());
+            } else if (!ints && c.isTextual()) {
+                out.add(c.asText());
+            } else {
+                throw invalid("classes: expected all integers or all strings, got " + c);
+            }
+        }
+        if (new HashSet<>(out).size() != out.size()) {
+            throw invalid("classes: values must be distinct, got " + node);
+        }
+        TensorSpec proba = find(outputs, "probabilities");
+        if (proba != null && proba.rank() == 2 && proba.shape()[1] >= 0 && proba.shape()[1] != out.size()) {
+            throw invalid("classes: " + out.size() + " classes but outputs.probabilities has "
+                + proba.shape()[1] + " columns");
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static List<Artifact> artifacts(JsonNode raw) {
+        JsonNode list = present(raw, "artifacts", "artifacts");
+        if (!list.isArray() || list.size() == 0) {
+            throw invalid("artifacts: expected a non-empty list, got " + (list.isArray() ? "an empty list" : list));
+        }
+        List<Artifact> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = "artifacts[" + i + "]";
+            JsonNode a = list.get(i);
+            if (!a.isObject()) {
+                throw invalid(where + ": expected an object, got " + a);
+            }
+            String backend = requiredText(a, "backend", where + ".backend").toLowerCase(Locale.ROOT);
+            String path = requiredText(a, "path", where + ".path");
+            BundlePaths.requireSafe(path, where + ".path");
+            String sha = a.path("sha256").asText("");
+            if (!SHA256.matcher(sha).matches()) {
+                throw invalid(where + ".sha256: expected 64 lowercase hex digits, got \"" + sha + "\"");
+            }
+            JsonNode bytes = a.get("bytes");
+            if (bytes == null || !bytes.isIntegralNumber() || bytes.asLong() < 0) {
+                throw invalid(where + ".bytes: expected a non-negative integer, got " + bytes);
+            }
+            JsonNode details = a.has("details") && a.get("details").isObject() ? a.get("details") : JSON.createObjectNode();
+            out.add(new Artifact(backend, path, sha, bytes.asLong(), details, a.path("parity")));
+        }
+        return Collections.unmodifiableList(out);
+    }
+}

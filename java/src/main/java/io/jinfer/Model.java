@@ -1,0 +1,157 @@
+package io.jinfer;
+
+import io.jinfer.spi.BackendSession;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A loaded model: one artifact of a bundle, running in one backend. Thread-safe; close it when
+ * done to free the runtime's native memory.
+ *
+ * <pre>{@code
+ * try (Model model = Models.load(Path.of("churn.jinfer"))) {
+ *     Map<String, Tensor> out = model.predict(Map.of("features", Tensor.of(rows)));
+ *     long[] labels = out.get("label").toLongArray();
+ *     float[][] p = out.get("probabilities").toFloatMatrix();   // columns in manifest().classes() order
+ * }
+ * }</pre>
+ *
+ * <p>Inputs are checked before the backend sees them: an unknown or missing name, a dtype that
+ * cannot be cast safely, a wrong rank or a wrong fixed dimension throws {@link InputException},
+ * and the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made
+ * silently. An empty batch returns empty outputs. The model keeps no reference to an input after
+ * {@code predict} returns.
+ */
+public final class Model implements AutoCloseable {
+    private final Manifest manifest;
+    private final Manifest.Artifact artifact;
+    private final BackendSession session;
+    private final InputChecker checker;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    Model(Manifest manifest, Manifest.Artifact artifact, BackendSession session) {
+        this.manifest = manifest;
+        this.artifact = artifact;
+        this.session = session;
+        this.checker = new InputChecker(manifest.inputs());
+    }
+
+    /** The input specs, in order. */
+    public List<TensorSpec> inputs() {
+        return manifest.inputs();
+    }
+
+    /** The canonical output specs, in order. */
+    public List<TensorSpec> outputs() {
+        return manifest.outputs();
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    /** The backend running this model, e.g. {@code "onnx"}. */
+    public String backend() {
+        return artifact.backend();
+    }
+
+    /** The artifact this model runs. */
+    public Manifest.Artifact artifact() {
+        return artifact;
+    }
+
+    /**
+     * Runs one batch.
+     * @param inputs one tensor per input spec, by name
+     * @return the canonical outputs by name, in spec order
+     * @throws InputException if the inputs do not fit the specs (the model stays usable)
+     * @throws BackendException if the runtime fails
+     * @throws IllegalStateException if the model is closed
+     */
+    public Map<String, Tensor> predict(Map<String, Tensor> inputs) {
+        lock.readLock().lock();
+        try {
+            checkClosed();
+            InputChecker.Checked checked = checker.check(inputs);
+            if (checked.batch == 0) {
+                return emptyOutputs();
+            }
+            Map<String, Tensor> out;
+            try {
+                out = session.run(checked.inputs, checked.batch);
+            } catch (JinferException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new BackendException(ErrorCode.BACKEND_FAILURE, backend() + " backend failed on a batch of "
+                    + checked.batch + ": " + e, e);
+            }
+            return checkOutputs(out, checked.batch);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs one batch of a single-input model.
+     * @throws InputException if the model takes more than one input, or the input does not fit
+     */
+    public Map<String, Tensor> predict(Tensor input) {
+        List<TensorSpec> specs = inputs();
+        if (specs.size() != 1) {
+            throw new InputException(ErrorCode.MISSING_INPUT, "predict(Tensor) needs a single-input model; this one takes "
+                + specs.size() + " inputs " + specs + "; use predict(Map)");
+        }
+        return predict(Collections.singletonMap(specs.get(0).name(), input));
+    }
+
+    private Map<String, Tensor> emptyOutputs() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (TensorSpec spec : outputs()) {
+            out.put(spec.name(), Tensor.zeros(spec.dtype(), spec.concreteShape(0)));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private Map<String, Tensor> checkOutputs(Map<String, Tensor> out, long batch) {
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (TensorSpec spec : outputs()) {
+            Tensor t = out.get(spec.name());
+            if (t == null || t.dtype() != spec.dtype() || t.rank() != spec.rank() || (t.rank() > 0 && t.dim(0) != batch)) {
+                throw new BackendException(ErrorCode.BACKEND_FAILURE, backend() + " backend returned "
+                    + (t == null ? "no output '" + spec.name() + "'" : "output '" + spec.name() + "' as " + t)
+                    + " but the manifest declares " + spec.dtype() + " " + Tensor.shapeString(spec.concreteShape(batch)));
+            }
+            ordered.put(spec.name(), t);
+        }
+        return Collections.unmodifiableMap(ordered);
+    }
+
+    private void checkClosed() {
+        if (closed) {
+            throw new IllegalStateException("model " + manifest.name() + " is closed");
+        }
+    }
+
+    /** Frees the backend's resources; waits for calls in progress. Idempotent. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                session.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Model(" + manifest.name() + " " + manifest.version() + ", backend=" + backend() + ")";
+    }
+}

@@ -1,0 +1,103 @@
+package io.jinfer;
+
+import io.jinfer.spi.ArtifactContext;
+import io.jinfer.spi.Backend;
+import io.jinfer.spi.BackendSession;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * Loads bundles. The one entry point of the Java API.
+ *
+ * <pre>{@code
+ * try (Model model = Models.load(Path.of("churn.jinfer"))) {          // first usable backend
+ *     Map<String, Tensor> out = model.predict(Map.of("features", Tensor.of(rows)));
+ * }
+ * Model pmml = Models.load(path, LoadOptions.builder().backend("pmml").intraOpThreads(1).build());
+ * }</pre>
+ *
+ * <p>Backends are found with {@link ServiceLoader}. Artifacts are tried in the manifest's
+ * preference order; one whose backend is absent or unavailable is skipped, and the reasons are
+ * given if none loads.
+ */
+public final class Models {
+    private Models() {
+    }
+
+    /** Loads a bundle with the default options. @see #load(Path, LoadOptions) */
+    public static Model load(Path path) {
+        return load(path, LoadOptions.defaults());
+    }
+
+    /**
+     * Loads a zip or directory bundle with the first usable artifact, or the one
+     * {@link LoadOptions#backend()} names.
+     * @throws BundleException if the bundle is missing, corrupt, tampered with or too new
+     * @throws BackendException ({@code NO_USABLE_BACKEND}) if no artifact could be loaded
+     */
+    public static Model load(Path path, LoadOptions options) {
+        try (Bundle bundle = Bundle.open(path, options.maxBundleBytes())) {
+            return load(bundle, options);
+        }
+    }
+
+    /** Loads from an already opened bundle; the bundle may be closed afterwards. */
+    public static Model load(Bundle bundle, LoadOptions options) {
+        Manifest manifest = bundle.manifest();
+        Map<String, Backend> backends = backends();
+        List<String> reasons = new ArrayList<>();
+        boolean forcedFound = false;
+        for (Manifest.Artifact artifact : manifest.artifacts()) {
+            if (options.backend() != null && !options.backend().equalsIgnoreCase(artifact.backend())) {
+                continue;
+            }
+            forcedFound = true;
+            Backend backend = backends.get(artifact.backend());
+            if (backend == null) {
+                reasons.add(artifact.backend() + ": no backend of that name is installed (have " + backends.keySet() + ")");
+                continue;
+            }
+            if (!backend.isAvailable()) {
+                reasons.add(artifact.backend() + ": " + backend.unavailableReason());
+                continue;
+            }
+            ArtifactContext ctx = new ArtifactContext(manifest, artifact, () -> bundle.readArtifact(artifact), options);
+            try {
+                BackendSession session = backend.open(ctx);
+                return new Model(manifest, artifact, session);
+            } catch (BundleException e) {
+                throw e;  // a damaged bundle is refused whole, never half-loaded
+            } catch (RuntimeException e) {
+                reasons.add(artifact.backend() + ": " + e.getMessage());
+            }
+        }
+        if (options.backend() != null && !forcedFound) {
+            throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "bundle " + bundle.path() + " has no '"
+                + options.backend() + "' artifact; it has " + backendNames(manifest));
+        }
+        throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "no artifact of bundle " + bundle.path()
+            + " could be loaded: " + String.join("; ", reasons));
+    }
+
+    /** The backends found on the classpath, by name. */
+    public static Map<String, Backend> backends() {
+        Map<String, Backend> out = new LinkedHashMap<>();
+        for (Backend b : ServiceLoader.load(Backend.class, Models.class.getClassLoader())) {
+            out.putIfAbsent(b.name(), b);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static List<String> backendNames(Manifest manifest) {
+        List<String> names = new ArrayList<>();
+        for (Manifest.Artifact a : manifest.artifacts()) {
+            names.add(a.backend());
+        }
+        return names;
+    }
+}

@@ -1,0 +1,39 @@
+package io.jinfer.onnx;
+
+import io.jinfer.spi.ArtifactContext;
+import io.jinfer.spi.Backend;
+import io.jinfer.spi.BackendSession;
+
+/**
+ * Runs {@code onnx} artifacts with ONNX Runtime Java. This class names no ONNX Runtime type, so it
+ * loads, and reports itself unavailable, when {@code com.microsoft.onnxruntime:onnxruntime} is not
+ * on the classpath.
+ */
+public final class OnnxBackend implements Backend {
+    static final String COORDINATES = "com.microsoft.onnxruntime:onnxruntime";
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return unavailableReason() == null;
+    }
+
+    @Override
+    public String unavailableReason() {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxBackend.class.getClassLoader());
+            return null;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
+        }
+    }
+
+    @Override
+    public BackendSession open(ArtifactContext context) {
+        return OnnxSession.open(context);
+    }
+}

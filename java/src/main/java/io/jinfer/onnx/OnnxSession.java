@@ -1,0 +1,304 @@
+package io.jinfer.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.jinfer.BackendException;
+import io.jinfer.BundleException;
+import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.LoadOptions;
+import io.jinfer.Manifest;
+import io.jinfer.Tensor;
+import io.jinfer.TensorSpec;
+import io.jinfer.spi.ArtifactContext;
+import io.jinfer.spi.BackendSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One ONNX Runtime session behind the canonical names of a manifest. Inputs go to the runtime as
+ * the tensors' own direct buffers (no copy). Numeric outputs whose shape is known before the run
+ * are pinned: the runtime writes straight into buffers that become the result tensors.
+ */
+final class OnnxSession implements BackendSession {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final List<Output> outputs;
+    private final Map<String, String> inputNames;   // canonical -> native
+    private volatile boolean closed;
+
+    /** How one canonical output is produced from one native output. */
+    private static final class Output {
+        final TensorSpec spec;
+        final String nativeName;
+        final long[] nativeShape;      // -1 for dynamic
+        final boolean pinnable;
+
+        Output(TensorSpec spec, String nativeName, long[] nativeShape, boolean pinnable) {
+            this.spec = spec;
+            this.nativeName = nativeName;
+            this.nativeShape = nativeShape;
+            this.pinnable = pinnable;
+        }
+    }
+
+    private OnnxSession(OrtEnvironment env, OrtSession session, List<Output> outputs, Map<String, String> inputNames) {
+        this.env = env;
+        this.session = session;
+        this.outputs = outputs;
+        this.inputNames = inputNames;
+    }
+
+    static OnnxSession open(ArtifactContext ctx) {
+        Manifest.Artifact artifact = ctx.artifact();
+        byte[] model = ctx.bytes();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions opts = sessionOptions(ctx.options())) {
+            session = env.createSession(model, opts);
+        } catch (OrtException e) {
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime cannot load " + artifact.path()
+                + ": " + e.getMessage(), e);
+        }
+        try {
+            Map<String, String> inputNames = nameMap(ctx.manifest().inputs(), artifact.detailMap("input_names"),
+                session.getInputNames(), "input", artifact);
+            Map<String, String> outputMap = nameMap(ctx.manifest().outputs(), artifact.detailMap("output_names"),
+                session.getOutputNames(), "output", artifact);
+            Map<String, NodeInfo> info = session.getOutputInfo();
+            List<Output> outs = new ArrayList<>();
+            for (TensorSpec spec : ctx.manifest().outputs()) {
+                String nat = outputMap.get(spec.name());
+                long[] shape = null;
+                boolean pinnable = false;
+                if (info.get(nat).getInfo() instanceof TensorInfo) {
+                    TensorInfo ti = (TensorInfo) info.get(nat).getInfo();
+                    shape = ti.getShape();
+                    pinnable = spec.dtype().isNumeric() && toDType(ti.type) == spec.dtype()
+                        && onlyFirstDynamic(shape) && spec.hasFixedInnerDims();
+                }
+                outs.add(new Output(spec, nat, shape, pinnable));
+            }
+            return new OnnxSession(env, session, outs, inputNames);
+        } catch (OrtException | RuntimeException e) {
+            try {
+                session.close();
+            } catch (OrtException ignored) {
+                // already failing
+            }
+            if (e instanceof BundleException) {
+                throw (BundleException) e;
+            }
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX model " + artifact.path()
+                + " does not match the manifest: " + e.getMessage(), e);
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(LoadOptions o) throws OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (o.intraOpThreads() > 0) {
+            opts.setIntraOpNumThreads(o.intraOpThreads());
+        }
+        if (o.interOpThreads() > 0) {
+            opts.setInterOpNumThreads(o.interOpThreads());
+        }
+        for (Map.Entry<String, String> e : o.backendOptions().entrySet()) {
+            opts.addConfigEntry(e.getKey(), e.getValue());
+        }
+        return opts;
+    }
+
+    /** canonical -> native names; every spec must map to a name the model has. */
+    private static Map<String, String> nameMap(List<TensorSpec> specs, Map<String, String> declared,
+                                               Set<String> nativeNames, String what, Manifest.Artifact artifact) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (TensorSpec spec : specs) {
+            String nat = declared.getOrDefault(spec.name(), spec.name());
+            if (!nativeNames.contains(nat)) {
+                throw new BundleException(ErrorCode.INVALID_MANIFEST, artifact.path() + ": manifest " + what + " '"
+                    + spec.name() + "' maps to ONNX " + what + " '" + nat + "', which the model does not have (it has "
+                    + nativeNames + ")");
+            }
+            out.put(spec.name(), nat);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch) {
+        if (closed) {
+            throw new IllegalStateException("ONNX session is closed");
+        }
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        Map<String, OnnxTensor> pinned = new HashMap<>();
+        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
+        try {
+            for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+                feeds.put(inputNames.get(e.getKey()), toOrt(e.getValue()));
+            }
+            Set<String> requested = new HashSet<>();
+            for (Output o : outputs) {
+                if (o.pinnable) {
+                    long[] shape = concrete(o.nativeShape, batch);
+                    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(count(shape) * o.spec.dtype().byteSize()))
+                        .order(ByteOrder.nativeOrder());
+                    pinned.put(o.nativeName, OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec.dtype())));
+                    pinnedBuffers.put(o.spec.name(), buf);
+                } else {
+                    requested.add(o.nativeName);
+                }
+            }
+            try (OrtSession.Result result = session.run(feeds, requested, pinned)) {
+                Map<String, Tensor> out = new LinkedHashMap<>();
+                for (Output o : outputs) {
+                    long[] shape = o.spec.concreteShape(batch);
+                    ByteBuffer buf = pinnedBuffers.get(o.spec.name());
+                    Tensor t = buf != null
+                        ? Tensor.wrap(buf, o.spec.dtype(), shape)
+                        : fromOrt(result.get(o.nativeName).orElseThrow(), o, batch);
+                    out.put(o.spec.name(), t);
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime failed on a batch of " + batch
+                + ": " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+            pinned.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private OnnxTensor toOrt(Tensor t) throws OrtException {
+        if (t.isString()) {
+            return OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
+        }
+        return OnnxTensor.createTensor(env, t.buffer(), t.shape(), toOrtType(t.dtype()));
+    }
+
+    private static Tensor fromOrt(OnnxValue value, Output o, long batch) throws OrtException {
+        if (!(value instanceof OnnxTensor)) {
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX output '" + o.nativeName + "' is a "
+                + value.getType() + ", not a tensor; export classifiers with zipmap=False");
+        }
+        OnnxTensor t = (OnnxTensor) value;
+        TensorInfo info = t.getInfo();
+        long[] nativeShape = info.getShape();
+        long[] shape = o.spec.concreteShape(batch);
+        if (!o.spec.hasFixedInnerDims()) {
+            shape = nativeShape;   // e.g. a transform's free dimensions: trust the runtime
+        }
+        if (count(nativeShape) != count(shape)) {
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX output '" + o.nativeName + "' has shape "
+                + java.util.Arrays.toString(nativeShape) + ", which does not fit " + o.spec);
+        }
+        DType dtype = toDType(info.type);
+        Tensor out;
+        if (dtype == DType.STRING) {
+            out = Tensor.ofStrings(flattenStrings(t.getValue(), (int) count(nativeShape)), shape);
+        } else {
+            out = Tensor.wrap(t.getByteBuffer(), dtype, shape);
+        }
+        return out.dtype() == o.spec.dtype() ? out : out.castTo(o.spec.dtype());
+    }
+
+    private static String[] flattenStrings(Object value, int n) {
+        String[] out = new String[n];
+        int[] at = {0};
+        flatten(value, out, at);
+        return out;
+    }
+
+    private static void flatten(Object v, String[] out, int[] at) {
+        if (v instanceof String) {
+            out[at[0]++] = (String) v;
+        } else if (v instanceof Object[]) {
+            for (Object o : (Object[]) v) {
+                flatten(o, out, at);
+            }
+        }
+    }
+
+    static DType toDType(OnnxJavaType t) {
+        switch (t) {
+            case FLOAT: return DType.FLOAT32;
+            case DOUBLE: return DType.FLOAT64;
+            case INT8: return DType.INT8;
+            case UINT8: return DType.UINT8;
+            case INT16: return DType.INT16;
+            case INT32: return DType.INT32;
+            case INT64: return DType.INT64;
+            case BOOL: return DType.BOOL;
+            case STRING: return DType.STRING;
+            default: throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX type " + t + " has no jinfer dtype");
+        }
+    }
+
+    static OnnxJavaType toOrtType(DType d) {
+        switch (d) {
+            case FLOAT32: return OnnxJavaType.FLOAT;
+            case FLOAT64: return OnnxJavaType.DOUBLE;
+            case INT8: return OnnxJavaType.INT8;
+            case UINT8: return OnnxJavaType.UINT8;
+            case INT16: return OnnxJavaType.INT16;
+            case INT32: return OnnxJavaType.INT32;
+            case INT64: return OnnxJavaType.INT64;
+            case BOOL: return OnnxJavaType.BOOL;
+            default: return OnnxJavaType.STRING;
+        }
+    }
+
+    private static boolean onlyFirstDynamic(long[] shape) {
+        for (int i = 1; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long[] concrete(long[] shape, long batch) {
+        long[] s = shape.clone();
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] < 0) {
+                s[i] = batch;
+            }
+        }
+        return s;
+    }
+
+    private static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new BackendException(ErrorCode.BACKEND_FAILURE, "closing the ONNX session failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.jinfer.spi;
+
+/**
+ * A way to run one kind of artifact ({@code "onnx"}, {@code "pmml"}, ...). Implementations are
+ * found with {@link java.util.ServiceLoader}: add the class name to
+ * {@code META-INF/services/io.jinfer.spi.Backend}.
+ *
+ * <p>The implementing class must not refer to its runtime's classes in its own signatures or
+ * fields, so that it loads, and reports itself unavailable, when the runtime is absent from the
+ * classpath. Put the runtime-facing code in the {@link BackendSession} it returns.
+ */
+public interface Backend {
+    /** The name artifacts use in the manifest, e.g. {@code "onnx"}. */
+    String name();
+
+    /** Whether this backend's runtime can be used in this process. */
+    boolean isAvailable();
+
+    /** Why {@link #isAvailable()} is false, with what to add or do; null when available. */
+    String unavailableReason();
+
+    /**
+     * Loads the artifact.
+     * @throws io.jinfer.BundleException if the artifact is malformed for this backend
+     * @throws io.jinfer.BackendException if the runtime refuses it
+     */
+    BackendSession open(ArtifactContext context);
+}

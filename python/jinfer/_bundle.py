@@ -1,0 +1,388 @@
+"""Reading and writing bundles: a zip file or a directory with ``manifest.json`` and artifacts.
+
+Reading follows ``docs/bundle-format.md``: unsafe entry names and oversized bundles are refused
+before anything is read, no entry yields more bytes than it declared, and an artifact's size and
+sha256 are checked before it is handed out. Writing is atomic: a bundle appears complete or not
+at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import secrets
+import shutil
+import zipfile
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from ._dtypes import dtype_of
+from ._exceptions import BundleError
+from ._manifest import Artifact, Manifest, unsafe_path_reason
+
+__all__ = ["DEFAULT_MAX_BYTES", "Bundle", "npz_bytes", "sha256_bytes", "write_bundle"]
+
+DEFAULT_MAX_BYTES = 2**31
+MANIFEST = "manifest.json"
+PARITY_INPUTS = "parity/inputs.npz"
+PARITY_EXPECTED = "parity/expected.npz"
+
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The sha256 of ``data`` as 64 lowercase hex digits, as the manifest records it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Bundle:
+    """An open bundle: its manifest, and checked access to the files it holds.
+
+    Open one with :meth:`open`; use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, path: Path, sizes: dict[str, int], zf: zipfile.ZipFile | None, max_bytes: int) -> None:
+        self._path = path
+        self._sizes = sizes  # entry name -> declared (zip) or measured (directory) size
+        self._zip = zf
+        self._max_bytes = max_bytes
+        self._closed = False
+        self._manifest: Manifest | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
+        """Open the bundle at ``path`` (a zip file or a directory) and validate its manifest.
+
+        Raises ``BundleError`` with code ``BUNDLE_NOT_FOUND``, ``BUNDLE_CORRUPT``, ``UNSAFE_PATH``,
+        ``BUNDLE_TOO_LARGE`` (over ``max_bytes`` uncompressed), ``INVALID_MANIFEST``,
+        ``UNSUPPORTED_VERSION``, ``ARTIFACT_MISSING`` or ``CHECKSUM_MISMATCH`` (a size differs).
+        """
+        p = Path(path)
+        if not p.exists():
+            raise BundleError(f"no bundle at {p}: no such file or directory", code="BUNDLE_NOT_FOUND")
+        if p.is_dir():
+            bundle = cls(p, _scan_directory(p), None, max_bytes)
+        else:
+            zf, sizes = _open_zip(p)
+            bundle = cls(p, sizes, zf, max_bytes)
+        try:
+            bundle._load()
+        except BaseException:
+            bundle.close()
+            raise
+        return bundle
+
+    def _load(self) -> None:
+        total = sum(self._sizes.values())
+        if total > self._max_bytes:
+            raise BundleError(f"{self._path}: bundle is {total} bytes uncompressed, over the bound of "
+                              f"{self._max_bytes} bytes; pass a larger max_bytes if you trust this file",
+                              code="BUNDLE_TOO_LARGE")
+        if MANIFEST not in self._sizes:
+            raise BundleError(f"{self._path} has no {MANIFEST} at its root; is it a jinfer bundle?",
+                              code="INVALID_MANIFEST")
+        try:
+            manifest = Manifest.from_json(self.read(MANIFEST))
+        except BundleError as e:
+            raise BundleError(f"{self._path}: {e.message}", code=e.code) from None
+        for a in manifest.artifacts:
+            if a.path not in self._sizes:
+                raise BundleError(f"{self._path}: artifact {a.path} ({a.backend}) is listed in {MANIFEST} "
+                                  f"but not in the bundle", code="ARTIFACT_MISSING")
+            if self._sizes[a.path] != a.bytes:
+                raise _mismatch(self._path, a, f"is {self._sizes[a.path]} bytes, {MANIFEST} says {a.bytes}")
+        self._manifest = manifest
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def manifest(self) -> Manifest:
+        assert self._manifest is not None
+        return self._manifest
+
+    @property
+    def is_zip(self) -> bool:
+        return self._zip is not None
+
+    def names(self) -> list[str]:
+        """The files in the bundle, as sorted ``/``-separated relative names."""
+        return sorted(self._sizes)
+
+    def read(self, name: str) -> bytes:
+        """The bytes of the file ``name``; never more than the size it declared."""
+        self._check_open()
+        if name not in self._sizes:
+            raise KeyError(f"bundle {self._path} has no file {name!r}; it holds {self.names()}")
+        size = self._sizes[name]
+        try:
+            if self._zip is not None:
+                with self._zip.open(name) as entry:
+                    data = entry.read(size + 1)
+            else:
+                with open(self._path / name, "rb") as file:
+                    data = file.read(size + 1)
+        except _READ_ERRORS as e:
+            raise BundleError(f"{self._path}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
+        if len(data) > size:
+            raise BundleError(f"{self._path}: {name} holds more than the {size} bytes it declared",
+                              code="BUNDLE_TOO_LARGE")
+        return data
+
+    def read_artifact(self, artifact: Artifact) -> bytes:
+        """The artifact's bytes, after checking its size and sha256 against the manifest."""
+        if artifact.path not in self._sizes:
+            raise BundleError(f"{self._path}: artifact {artifact.path} ({artifact.backend}) is not in the bundle",
+                              code="ARTIFACT_MISSING")
+        data = self.read(artifact.path)
+        if len(data) != artifact.bytes:
+            raise _mismatch(self._path, artifact, f"is {len(data)} bytes, {MANIFEST} says {artifact.bytes}")
+        digest = sha256_bytes(data)
+        if digest != artifact.sha256:
+            raise _mismatch(self._path, artifact, f"has sha256 {digest}, {MANIFEST} says {artifact.sha256}")
+        return data
+
+    def verify(self) -> None:
+        """Check every artifact's presence, size and sha256; raises ``BundleError``."""
+        for artifact in self.manifest.artifacts:
+            self.read_artifact(artifact)
+
+    def parity_inputs(self) -> dict[str, np.ndarray]:
+        """The sample inputs recorded at export (``parity/inputs.npz``); empty if there are none."""
+        return self._npz(PARITY_INPUTS)
+
+    def parity_expected(self) -> dict[str, np.ndarray]:
+        """The original model's outputs on the parity inputs (``parity/expected.npz``)."""
+        return self._npz(PARITY_EXPECTED)
+
+    def _npz(self, name: str) -> dict[str, np.ndarray]:
+        if name not in self._sizes:
+            return {}
+        data = self.read(name)
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                inflated = sum(info.file_size for info in inner.infolist())
+            if inflated > self._max_bytes:
+                raise BundleError(f"{self._path}: {name} inflates to {inflated} bytes, over the bound of "
+                                  f"{self._max_bytes} bytes", code="BUNDLE_TOO_LARGE")
+            loaded = np.load(io.BytesIO(data), allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("it is not an .npz archive")
+            with loaded:
+                return {key: loaded[key] for key in loaded.files}
+        except BundleError:
+            raise
+        except (ValueError, *_READ_ERRORS) as e:
+            raise BundleError(f"{self._path}: {name} is not a readable .npz file: {e}",
+                              code="BUNDLE_CORRUPT") from e
+
+    def close(self) -> None:
+        """Release the open zip file. Idempotent."""
+        self._closed = True
+        if self._zip is not None:
+            self._zip.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"bundle {self._path} is closed")
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        m = self._manifest
+        what = f"{m.name} {m.version}, {[a.backend for a in m.artifacts]}" if m else "unloaded"
+        return f"<Bundle {str(self._path)!r}: {what}{', closed' if self._closed else ''}>"
+
+
+def _mismatch(path: Path, artifact: Artifact, problem: str) -> BundleError:
+    return BundleError(f"{path}: artifact {artifact.path} ({artifact.backend}) {problem}; the bundle was "
+                       f"modified or damaged after export", code="CHECKSUM_MISMATCH")
+
+
+def _open_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, int]]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except _READ_ERRORS as e:
+        raise BundleError(f"{path} is not a readable jinfer bundle (not a zip file, or a truncated one): {e}",
+                          code="BUNDLE_CORRUPT") from e
+    try:
+        infos = zf.infolist()
+        for info in infos:  # every name is checked before anything is read
+            reason = unsafe_path_reason(info.filename)
+            if reason:
+                raise BundleError(f'{path}: zip entry "{info.filename}" is refused: {reason}',
+                                  code="UNSAFE_PATH")
+        sizes: dict[str, int] = {}
+        for info in infos:
+            if info.filename in sizes:
+                raise BundleError(f'{path}: zip entry "{info.filename}" appears twice', code="BUNDLE_CORRUPT")
+            if not info.is_dir():
+                sizes[info.filename] = info.file_size
+    except BaseException:
+        zf.close()
+        raise
+    return zf, sizes
+
+
+def _scan_directory(root: Path) -> dict[str, int]:
+    real_root = root.resolve()
+    sizes: dict[str, int] = {}
+    for folder, _dirs, files in os.walk(root):
+        for file in files:
+            full = Path(folder, file)
+            name = full.relative_to(root).as_posix()
+            if not full.resolve().is_relative_to(real_root):
+                raise BundleError(f"{root}: {name} links outside the bundle directory", code="UNSAFE_PATH")
+            try:
+                sizes[name] = full.stat().st_size
+            except OSError as e:
+                raise BundleError(f"{root}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
+    return sizes
+
+
+def write_bundle(out: str | os.PathLike[str], manifest: Manifest, files: Mapping[str, bytes], *,
+                 as_directory: bool = False) -> Path:
+    """Write a bundle atomically: a complete new bundle at ``out``, or (on failure) none and the old one.
+
+    ``files`` maps ``/``-separated relative names to contents; it must hold every artifact of
+    ``manifest`` with the size and sha256 recorded there. ``manifest.json`` is written first.
+    """
+    target = Path(out)
+    manifest.validate()
+    _check_files(manifest, files)
+    entries = {MANIFEST: manifest.to_json(), **files}
+    if as_directory:
+        _write_directory(target, entries)
+    else:
+        _write_zip(target, entries, _zip_time(manifest.created_at))
+    return target
+
+
+def _check_files(manifest: Manifest, files: Mapping[str, bytes]) -> None:
+    for name in files:
+        reason = unsafe_path_reason(name)
+        if reason:
+            raise BundleError(f"cannot write bundle file {name!r}: {reason}", code="UNSAFE_PATH")
+        if name == MANIFEST or any(part in ("", ".") for part in name.split("/")):
+            raise ValueError(f"bundle file name {name!r} is not allowed: use a normalised relative "
+                             f"name other than {MANIFEST} (which is written from the manifest)")
+    for a in manifest.artifacts:
+        data = files.get(a.path)
+        if data is None:
+            raise BundleError(f"artifact {a.path} ({a.backend}) is in the manifest but not in files",
+                              code="ARTIFACT_MISSING")
+        if len(data) != a.bytes or sha256_bytes(data) != a.sha256:
+            raise BundleError(f"artifact {a.path}: its bytes do not match the size and sha256 in the manifest; "
+                              f"build it with Artifact.of(...)", code="CHECKSUM_MISMATCH")
+
+
+def _zip_time(created_at: str) -> tuple[int, int, int, int, int, int]:
+    """Entry times come from ``created_at``, so equal manifests and files give equal bytes."""
+    c = created_at
+    t = (int(c[0:4]), int(c[5:7]), int(c[8:10]), int(c[11:13]), int(c[14:16]), int(c[17:19]))
+    return t if 1980 <= t[0] <= 2107 else _ZIP_EPOCH
+
+
+def _sibling(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}.{secrets.token_hex(4)}.{kind}"
+
+
+def _write_zip(out: Path, entries: Mapping[str, bytes], date_time: tuple[int, int, int, int, int, int]) -> None:
+    if out.is_dir():
+        raise IsADirectoryError(f"{out} is a directory; remove it or pass as_directory=True")
+    tmp = _sibling(out, "tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, unlike mkstemp
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+                for name, data in entries.items():
+                    info = zipfile.ZipInfo(name, date_time)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    zf.writestr(info, data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _write_directory(out: Path, entries: Mapping[str, bytes]) -> None:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a directory; remove it or write a zip bundle")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise FileExistsError(f"refusing to replace {out}: it is a non-empty directory, not a jinfer bundle")
+    tmp = _sibling(out, "tmp")
+    os.mkdir(tmp)
+    try:
+        for name, data in entries.items():
+            target = tmp.joinpath(*name.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(target, data)
+        if out.is_dir():  # move the old bundle aside, move the new one in, then drop the old one
+            old = _sibling(out, "old")
+            os.rename(out, old)
+            try:
+                os.rename(tmp, out)
+            except BaseException:
+                os.rename(old, out)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An ``.npz`` file holding ``arrays``, readable by ``np.load`` and reproducible byte for byte.
+
+    Arrays are stored C-ordered and little-endian. Object arrays of ``str`` become ``<U``; other
+    object arrays are refused (``TypeError``), since bundles never hold pickles.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, value in arrays.items():
+            array = _plain_array(name, np.asarray(value))
+            with zf.open(zipfile.ZipInfo(f"{name}.npy", _ZIP_EPOCH), "w") as f:
+                np.lib.format.write_array(f, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _plain_array(name: str, array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "O":
+        if not all(isinstance(v, str) for v in array.flat):
+            raise TypeError(f"array {name!r} is an object array with non-str elements; bundles never hold "
+                            f"pickled objects: convert it to a numeric or str dtype")
+        array = array.astype(str)
+    elif array.dtype.kind == "S":
+        array = np.char.decode(array, "utf-8")
+    try:
+        dtype_of(array)
+    except TypeError as e:
+        raise TypeError(f"array {name!r}: {e}") from None
+    array = array.astype(array.dtype.newbyteorder("<"), copy=False)
+    return array if array.flags.c_contiguous else array.copy(order="C")

@@ -1,0 +1,256 @@
+"""The ``jinfer`` command line. Verbs and flags match the Java CLI (``build/install/jinfer/bin/jinfer``).
+
+Exit codes: 0 ok, 1 verification failed, 2 bad usage or bad input (a corrupt bundle included).
+Errors are one line on stderr; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._bundle import Bundle
+from ._exceptions import BundleError, InputError, JinferError, ParityError
+from ._version import __version__
+
+__all__ = ["main"]
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or bad input files: exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jinfer", description="Export, inspect, verify and run jinfer bundles.")
+    p.add_argument("--version", action="version", version=f"jinfer {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="verb", required=True)
+
+    e = sub.add_parser("export", help="export a pickled/joblib model to a bundle")
+    e.add_argument("model_file")
+    e.add_argument("--sample", required=True, help="sample inputs: .npy, .npz or .csv (header row)")
+    e.add_argument("-o", "--output", required=True, help="the bundle to write (.jinfer)")
+    e.add_argument("--format", default=None, help="comma-separated formats, best first (default: all)")
+    e.add_argument("--name")
+    e.add_argument("--version", dest="model_version", default="0.0.0")
+    e.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+
+    i = sub.add_parser("inspect", help="manifest, artifacts, parity figures, input/output specs")
+    i.add_argument("bundle")
+    i.add_argument("--json", action="store_true", help="print the manifest as JSON")
+
+    v = sub.add_parser("verify", help="re-run the stored parity sample through the Java backend")
+    v.add_argument("bundle")
+    v.add_argument("--backend")
+
+    pr = sub.add_parser("predict", help="run a bundle on .npy/.npz/.csv inputs")
+    pr.add_argument("bundle")
+    pr.add_argument("--input", required=True)
+    pr.add_argument("--output", help=".npz, .npy or .csv (default: CSV on stdout)")
+    pr.add_argument("--backend")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on bad usage, 0 on --help/--version
+        return int(e.code or 0)
+    try:
+        return int(globals()[f"_cmd_{args.verb}"](args))
+    except (UsageError, InputError, BundleError, ParityError, OSError, ValueError) as e:
+        return _fail(args, e, USAGE)
+    except JinferError as e:
+        return _fail(args, e, FAILED if isinstance(e, ParityError) else USAGE)
+
+
+def _fail(args: argparse.Namespace, e: BaseException, code: int) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(f"jinfer: error: {e}", file=sys.stderr)
+    return code
+
+
+# ---------------------------------------------------------------- verbs
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import joblib
+
+    from ._export import export
+
+    model_file = Path(args.model_file)
+    if not model_file.is_file():
+        raise UsageError(f"no model file at {model_file}")
+    model = joblib.load(model_file)
+    sample = read_inputs(Path(args.sample))
+    if len(sample) != 1:
+        raise UsageError(f"--sample: expected one array, got {len(sample)} ({sorted(sample)})")
+    X = next(iter(sample.values()))
+    formats = args.format.split(",") if args.format else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bundle = export(model, X, args.output, name=args.name or model_file.stem, version=args.model_version,
+                        formats=formats, dtype=args.dtype)
+    for w in caught:
+        print(f"jinfer: warning: {w.message}", file=sys.stderr)
+    print(f"wrote {bundle.path} with {', '.join(a.backend for a in bundle.manifest.artifacts)}")
+    _print_parity(bundle)
+    return OK
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    with Bundle.open(args.bundle) as b:
+        m = b.manifest
+        if args.json:
+            print(m.to_json().decode())
+            return OK
+        print(f"{m.name} {m.version}  ({m.task}, created {m.created_at})")
+        if m.description:
+            print(f"  {m.description}")
+        print(f"  bundle: {b.path} ({'zip' if b.is_zip else 'directory'})")
+        print("  inputs:")
+        for s in m.inputs:
+            print(f"    {s.name}: {s.dtype} {list(s.shape)}" + (f" columns={list(s.columns)}" if s.columns else ""))
+        print("  outputs:")
+        for s in m.outputs:
+            print(f"    {s.name}: {s.dtype} {list(s.shape)}")
+        if m.classes is not None:
+            print(f"  classes: {list(m.classes)}")
+        libs = m.producer.get("libraries", {})
+        print(f"  producer: jinfer {m.producer.get('jinfer', '?')}, python {m.producer.get('python', '?')}, "
+              + ", ".join(f"{k} {v}" for k, v in libs.items()))
+        print("  artifacts (preference order):")
+        for a in m.artifacts:
+            print(f"    {a.backend:<6} {a.path}  {a.bytes} bytes  sha256 {a.sha256[:12]}…")
+        _print_parity(b)
+    return OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ._model import load
+    from ._parity import compare
+
+    with Bundle.open(args.bundle) as b:
+        inputs, expected = b.parity_inputs(), b.parity_expected()
+        artifacts = [a for a in b.manifest.artifacts if args.backend in (None, a.backend)]
+        if not artifacts:
+            raise UsageError(f"--backend {args.backend}: the bundle has only "
+                             f"{[a.backend for a in b.manifest.artifacts]}")
+        if not inputs:
+            raise UsageError(f"{b.path} has no parity sample (parity/inputs.npz)")
+    ok = True
+    for a in tqdm(artifacts, desc="verify", unit="artifact", disable=not sys.stderr.isatty()):
+        parity = a.parity or {}
+        with load(args.bundle, backend=a.backend) as m:
+            actual = {k: np.array(v) for k, v in m.predict(inputs).items()}
+        result = compare(expected, actual, rtol=parity.get("rtol", 1e-5), atol=parity.get("atol", 1e-6))
+        ok = ok and result["passed"]
+        print(f"{a.backend}: {'PASS' if result['passed'] else 'FAIL'} on {result['rows']} rows")
+        for name, f in result["outputs"].items():
+            print(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in f.items()))
+    return OK if ok else FAILED
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from ._model import load
+
+    with load(args.bundle, backend=args.backend) as m:
+        feeds = read_inputs(Path(args.input), m)
+        out = m.predict(feeds)
+    write_outputs(out, Path(args.output) if args.output else None)
+    return OK
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_inputs(path: Path, model: Any = None) -> dict[str, np.ndarray]:
+    """Arrays from .npy (the single input), .npz (by input name) or .csv (header = columns)."""
+    if not path.is_file():
+        raise UsageError(f"no input file at {path}")
+    suffix = path.suffix.lower()
+    single = model.inputs[0] if model is not None and len(model.inputs) == 1 else None
+    if suffix == ".npy":
+        arr = np.load(path, allow_pickle=False)
+        return {single.name if single else "features": arr}
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    if suffix == ".csv":
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        if len(rows) < 1:
+            raise UsageError(f"{path}: empty CSV; expected a header row of column names")
+        header, body = rows[0], rows[1:]
+        dtype = np.dtype(single.dtype) if single is not None and single.dtype != "string" else np.float64
+        if single is not None and single.columns and list(single.columns) != header:
+            raise UsageError(f"{path}: columns {header} do not match the model's {list(single.columns)}")
+        try:
+            arr = np.array([[float(v) for v in r] for r in body], dtype=dtype).reshape(len(body), len(header))
+        except ValueError as e:
+            raise UsageError(f"{path}: expected numbers in every cell: {e}") from None
+        return {single.name if single else "features": arr}
+    raise UsageError(f"{path}: expected a .npy, .npz or .csv file, got {suffix or 'no extension'}")
+
+
+def write_outputs(out: dict[str, np.ndarray], path: Path | None) -> None:
+    if path is None or path.suffix.lower() == ".csv":
+        text = _to_csv(out)
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    elif path.suffix.lower() == ".npz":
+        np.savez(path, **{k: np.asarray(v) for k, v in out.items()})
+    elif path.suffix.lower() == ".npy":
+        if len(out) != 1:
+            raise UsageError(f"{path}: .npy holds one array but the model has outputs {sorted(out)}; use .npz")
+        np.save(path, next(iter(out.values())))
+    else:
+        raise UsageError(f"{path}: expected .npz, .npy or .csv")
+
+
+def _to_csv(out: dict[str, np.ndarray]) -> str:
+    cols: list[tuple[str, np.ndarray]] = []
+    for name, arr in out.items():
+        a = np.asarray(arr)
+        if a.ndim == 1:
+            cols.append((name, a))
+        else:
+            a2 = a.reshape(a.shape[0], -1)
+            cols.extend((f"{name}_{j}", a2[:, j]) for j in range(a2.shape[1]))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c for c, _ in cols])
+    n = len(cols[0][1]) if cols else 0
+    for i in range(n):
+        w.writerow([c[1][i].item() if hasattr(c[1][i], "item") else c[1][i] for c in cols])
+    return buf.getvalue()
+
+
+def _print_parity(b: Bundle) -> None:
+    print("  parity (through Java, recorded at export):")
+    for a in b.manifest.artifacts:
+        p = a.parity or {}
+        print(f"    {a.backend}: {'passed' if p.get('passed') else 'FAILED'} on {p.get('rows', '?')} rows "
+              f"(rtol {p.get('rtol')}, atol {p.get('atol')})")
+        for name, f in p.get("outputs", {}).items():
+            print(f"      {name}: max abs {f.get('max_abs_error')}, max rel {f.get('max_rel_error')}, "
+                  f"mismatches {f.get('mismatches')}")
+
+

@@ -1,0 +1,67 @@
+"""The dtype table shared with Java (``io.jinfer.DType``).
+
+Each dtype has an explicit, stable id (never an enum ordinal), its numpy code and its byte size.
+``tests/conformance/dtypes.json`` holds the same table; tests in both languages check against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DType", "DTYPES", "dtype_by_name", "dtype_of"]
+
+
+@dataclass(frozen=True)
+class DType:
+    id: int
+    name: str
+    numpy_code: str
+    itemsize: int  # 0 for string: variable width
+
+    @property
+    def numpy(self) -> np.dtype:
+        """The numpy dtype in native byte order (``object`` stands in for ``string``)."""
+        if self.name == "string":
+            return np.dtype(object)
+        return np.dtype(self.numpy_code).newbyteorder("=")
+
+
+DTYPES: tuple[DType, ...] = (
+    DType(1, "float32", "<f4", 4),
+    DType(2, "float64", "<f8", 8),
+    DType(3, "int8", "|i1", 1),
+    DType(4, "uint8", "|u1", 1),
+    DType(5, "int16", "<i2", 2),
+    DType(6, "int32", "<i4", 4),
+    DType(7, "int64", "<i8", 8),
+    DType(8, "bool", "|b1", 1),
+    DType(9, "string", "<U", 0),
+)
+
+_BY_NAME = {d.name: d for d in DTYPES}
+_BY_KIND = {(np.dtype(d.numpy_code).kind, np.dtype(d.numpy_code).itemsize): d for d in DTYPES if d.itemsize}
+
+
+def dtype_by_name(name: str) -> DType:
+    """The dtype called ``name`` (``"float32"``...); ``KeyError`` names the known ones."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown dtype {name!r}; expected one of {sorted(_BY_NAME)}") from None
+
+
+def dtype_of(array: np.ndarray) -> DType:
+    """The jinfer dtype of a numpy array, whatever its byte order. Strings are ``<U`` or ``O``."""
+    dt = array.dtype
+    if dt.kind in ("U", "S"):
+        return _BY_NAME["string"]
+    if dt.kind == "O":
+        if all(isinstance(v, str) for v in array.flat):
+            return _BY_NAME["string"]
+        raise TypeError("object arrays are accepted only when every element is a str")
+    found = _BY_KIND.get((dt.kind, dt.itemsize))
+    if found is None:
+        raise TypeError(f"numpy dtype {dt} has no jinfer dtype; supported: {[d.name for d in DTYPES]}")
+    return found

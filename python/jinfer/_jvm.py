@@ -1,0 +1,124 @@
+"""The one JVM of this process, started with jinfer's jars.
+
+JPype can start the JVM once per process and never restart it. jinfer makes that explicit:
+``start()`` is idempotent for the same settings and raises :class:`JVMError` when asked for
+different ones after the start. Code here never uses ``import java.…``: the repository's top-level
+``java/`` folder would shadow it (see DESIGN.md); it uses ``jpype.JClass`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jpype
+
+from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
+
+__all__ = ["jvm", "start", "is_started", "jclass", "classpath", "translate_java_error"]
+
+_lock = threading.Lock()
+_settings: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+
+def jars_dir() -> Path:
+    """Where ``gradle pythonJars`` puts jinfer's jar and its runtime jars."""
+    return Path(os.environ.get("JINFER_JARS", Path(__file__).parent / "jars"))
+
+
+def classpath(extra: Sequence[str] = ()) -> list[str]:
+    """jinfer's jars, then ``extra``. Raises :class:`JVMError` when the jars are missing."""
+    d = jars_dir()
+    jars = sorted(str(p) for p in d.glob("*.jar"))
+    if not any(Path(j).name.startswith("jinfer-") for j in jars):
+        raise JVMError(
+            f"jinfer's jars are missing from {d}; build them with `make jars` "
+            "(gradle pythonJars) or set JINFER_JARS to a directory holding them"
+        )
+    return jars + [str(e) for e in extra]
+
+
+def is_started() -> bool:
+    return bool(jpype.isJVMStarted())
+
+
+def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> None:
+    """Start the JVM with jinfer's jars, once. Calling again with the same settings is a no-op.
+
+    Raises :class:`JVMError` if the JVM is already running with other settings (JPype cannot
+    restart it), or if a JVM started elsewhere lacks jinfer's classes.
+    """
+    global _settings
+    wanted = (tuple(str(c) for c in extra_classpath), tuple(jvm_args))
+    with _lock:
+        if jpype.isJVMStarted():
+            if _settings is None:
+                _settings = wanted  # started by someone else: accept it if jinfer is on it
+                _require_jinfer_classes()
+            elif wanted != _settings and (wanted[0] or wanted[1]):
+                raise JVMError(
+                    "the JVM of this process is already running with classpath extras "
+                    f"{list(_settings[0])} and options {list(_settings[1])}; JPype cannot restart it, "
+                    f"so it cannot take {list(wanted[0])} / {list(wanted[1])}. Start a new process, "
+                    "or pass the same settings to the first jinfer.jvm() call"
+                )
+            return
+        cp = classpath(extra_classpath)
+        try:
+            jpype.startJVM(*jvm_args, classpath=cp, convertStrings=False)
+        except OSError as e:
+            raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
+        _settings = wanted
+
+
+def _require_jinfer_classes() -> None:
+    try:
+        jpype.JClass("io.jinfer.Models")
+    except Exception as e:  # noqa: BLE001 - JPype raises several types here
+        raise JVMError(
+            "the JVM was started before jinfer, without jinfer's jars on its classpath; "
+            "call jinfer.jvm() (or jinfer.load) before starting the JVM yourself"
+        ) from e
+
+
+@contextmanager
+def jvm(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> Iterator[None]:
+    """Make sure the JVM is running for the block. It stays up afterwards: JPype cannot restart it."""
+    start(extra_classpath, jvm_args)
+    yield
+
+
+def jclass(name: str) -> Any:
+    """A Java class by name, starting the JVM first if needed."""
+    start()
+    return jpype.JClass(name)
+
+
+_KINDS: dict[str, type[JinferError]] = {
+    "io.jinfer.BundleException": BundleError,
+    "io.jinfer.InputException": InputError,
+    "io.jinfer.BackendException": BackendError,
+}
+
+
+def translate_java_error(exc: BaseException) -> JinferError | None:
+    """The jinfer error for a Java exception that crossed into Python, keeping class and message.
+
+    Returns None for exceptions that are not Java ones.
+    """
+    if not isinstance(exc, jpype.JException):
+        return None
+    cls = str(exc.getClass().getName())
+    msg = str(exc.getMessage()) if exc.getMessage() is not None else cls
+    kind = _KINDS.get(cls)
+    if kind is None and jpype.JClass("io.jinfer.JinferException").class_.isInstance(exc):
+        kind = JinferError
+    if kind is None:
+        if cls in ("java.lang.IllegalArgumentException",):
+            return InputError(msg, code="INVALID_VALUE", java_class=cls)
+        return BackendError(f"{cls}: {msg}", code="BACKEND_FAILURE", java_class=cls)
+    return kind(msg, code=str(exc.code().name()), java_class=cls)

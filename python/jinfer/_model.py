@@ -1,0 +1,120 @@
+"""Models loaded in the JVM: ``jinfer.load(path).predict(X)`` runs ``io.jinfer.Models``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jpype
+import numpy as np
+
+from ._exceptions import InputError, JinferError
+from ._jvm import jclass, start, translate_java_error
+from ._manifest import Manifest, TensorSpec
+from .tensor import from_java, to_java
+
+__all__ = ["Model", "load"]
+
+
+@contextmanager
+def java_errors() -> Iterator[None]:
+    """Re-raise Java exceptions as jinfer's Python exceptions, keeping class name and message."""
+    try:
+        yield
+    except jpype.JException as e:
+        translated = translate_java_error(e)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+class Model:
+    """A bundle loaded in the JVM. ``predict`` runs the same Java code path a service runs."""
+
+    def __init__(self, jmodel: Any, path: Path) -> None:
+        self._jmodel = jmodel
+        self.path = path
+        self.manifest = Manifest.from_json(str(jmodel.manifest().raw().toString()))
+        self.backend: str = str(jmodel.backend())
+        self._closed = False
+
+    @property
+    def inputs(self) -> tuple[TensorSpec, ...]:
+        return self.manifest.inputs
+
+    @property
+    def outputs(self) -> tuple[TensorSpec, ...]:
+        return self.manifest.outputs
+
+    def predict(self, X: Any) -> dict[str, np.ndarray]:
+        """Run one batch. ``X`` is an array (single-input models) or a mapping of input name to
+        array. Returns the canonical outputs by name; numeric arrays are read-only views of the
+        Java result buffers."""
+        if self._closed:
+            raise JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
+        feeds = self._feeds(X)
+        HashMap = jclass("java.util.HashMap")
+        jinputs = HashMap()
+        for name, arr in feeds.items():
+            jinputs.put(name, to_java(arr))
+        with java_errors():
+            jout = self._jmodel.predict(jinputs)
+        return {str(k): from_java(jout.get(k)) for k in jout.keySet()}
+
+    def _feeds(self, X: Any) -> dict[str, np.ndarray]:
+        if isinstance(X, Mapping):
+            return {str(k): np.asarray(v) for k, v in X.items()}
+        if len(self.inputs) != 1:
+            names = [s.name for s in self.inputs]
+            raise InputError(
+                f"this model takes {len(names)} inputs {names}; pass a dict of name to array",
+                code="MISSING_INPUT",
+            )
+        return {self.inputs[0].name: np.asarray(X)}
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._jmodel.close()
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Model({self.manifest.name!r} {self.manifest.version}, backend={self.backend!r})"
+
+
+def load(
+    path: str | os.PathLike[str],
+    backend: str | None = None,
+    *,
+    intra_op_threads: int = 0,
+    inter_op_threads: int = 0,
+    max_bytes: int | None = None,
+    options: Mapping[str, str] | None = None,
+) -> Model:
+    """Load a bundle in the JVM (starting it if needed) through ``io.jinfer.Models.load``.
+
+    ``backend`` forces one artifact kind (``"onnx"``); by default the first usable one is taken.
+    Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads.
+    """
+    start()
+    p = Path(path)
+    LoadOptions = jclass("io.jinfer.LoadOptions")
+    b = LoadOptions.builder().intraOpThreads(intra_op_threads).interOpThreads(inter_op_threads)
+    if backend:
+        b = b.backend(backend)
+    if max_bytes is not None:
+        b = b.maxBundleBytes(max_bytes)
+    for k, v in (options or {}).items():
+        b = b.option(k, v)
+    jpath = jclass("java.nio.file.Path").of(str(p.absolute()), jpype.JArray(jpype.JString)([]))
+    with java_errors():
+        jmodel = jclass("io.jinfer.Models").load(jpath, b.build())
+    return Model(jmodel, p)

@@ -1,0 +1,110 @@
+"""scikit-learn → ONNX with skl2onnx: float32 by default, float64 on request, no ZipMap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["convert_sklearn", "TARGET_OPSET"]
+
+# Opsets that ONNX Runtime 1.29 (Java and Python) runs and skl2onnx 1.20 converts to.
+TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
+
+
+def _final_estimator(model: Any) -> Any:
+    steps = getattr(model, "steps", None)
+    return _final_estimator(steps[-1][1]) if steps else model
+
+
+def convert_sklearn(
+    model: Any, n_features: int, dtype: str, task: str, input_name: str
+) -> tuple[bytes, dict[str, Any]]:
+    """The ONNX bytes of a fitted scikit-learn model with one 2-D input, and the artifact details.
+
+    Classifiers are converted with ``zipmap=False`` so probabilities are a plain ``[n, k]`` tensor.
+    """
+    import skl2onnx
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    # ONNX Runtime's tree ensembles compute in float32 only, as scikit-learn's trees do (they cast
+    # X to float32 first). A float64 bundle of a tree model therefore takes and returns float64
+    # but runs the trees in float32: skl2onnx's own double trees are refused by the runtime, or
+    # compare double X against float32 thresholds and pick other leaves than scikit-learn.
+    wrap_double = dtype == "float64" and _has_trees(model)
+    tensor_type = FloatTensorType if dtype == "float32" or wrap_double else DoubleTensorType
+    options: dict[Any, Any] = {}
+    if task == "classification":
+        options = {id(_final_estimator(model)): {"zipmap": False}}
+    onx = skl2onnx.to_onnx(
+        model,
+        initial_types=[(input_name, tensor_type([None, n_features]))],
+        options=options,
+        target_opset=TARGET_OPSET,
+    )
+    if wrap_double:
+        onx = _as_double_io(onx)
+    outs = [o.name for o in onx.graph.output]
+    if task == "classification":
+        output_names = {"label": outs[0], "probabilities": outs[1]}
+    else:
+        output_names = {"prediction": outs[0]}
+    opsets = {d.domain or "": int(d.version) for d in onx.opset_import}
+    details = {
+        "opset": opsets.get("", 0),
+        "ml_opset": opsets.get("ai.onnx.ml", 0),
+        "converter": f"skl2onnx {skl2onnx.__version__}",
+        "input_names": {input_name: onx.graph.input[0].name},
+        "output_names": output_names,
+    }
+    return onx.SerializeToString(), details
+
+
+def _has_trees(model: Any) -> bool:
+    steps = getattr(model, "steps", None)
+    if steps:
+        return any(_has_trees(step) for _, step in steps)
+    mod = type(model).__module__
+    return mod.startswith("sklearn.ensemble") or mod.startswith("sklearn.tree")
+
+
+def _as_double_io(onx: Any) -> Any:
+    """The same graph behind a float64 input and float64 outputs (Cast nodes at both ends)."""
+    from onnx import TensorProto, helper
+
+    g = onx.graph
+    inp = g.input[0]
+    inner_in = inp.name + "_f32"
+    for node in g.node:
+        node.input[:] = [inner_in if n == inp.name else n for n in node.input]
+    casts = [helper.make_node("Cast", [inp.name], [inner_in], to=TensorProto.FLOAT, name="jinfer_in_cast")]
+    inp.type.tensor_type.elem_type = TensorProto.DOUBLE
+    for out in g.output:
+        if out.type.tensor_type.elem_type != TensorProto.FLOAT:
+            continue
+        inner_out = out.name + "_f32"
+        for node in g.node:
+            node.output[:] = [inner_out if n == out.name else n for n in node.output]
+        casts.append(helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE, name=f"jinfer_{out.name}_cast"))
+        out.type.tensor_type.elem_type = TensorProto.DOUBLE
+    g.node.extend(casts)
+    return onx
+
+
+def onnx_output_dtype(onnx_bytes: bytes, native_name: str) -> str:
+    """The jinfer dtype name of an ONNX graph output."""
+    import onnx
+    from onnx import TensorProto
+
+    m = onnx.load_from_string(onnx_bytes)
+    for o in m.graph.output:
+        if o.name == native_name:
+            elem = o.type.tensor_type.elem_type
+            return {
+                TensorProto.FLOAT: "float32",
+                TensorProto.DOUBLE: "float64",
+                TensorProto.INT64: "int64",
+                TensorProto.INT32: "int32",
+                TensorProto.STRING: "string",
+                TensorProto.BOOL: "bool",
+            }[elem]
+    raise KeyError(native_name)
+

@@ -1,0 +1,104 @@
+"""numpy ⇄ ``io.jinfer.Tensor``, without copying where the layout allows.
+
+- :func:`to_java` hands a C-contiguous, native-order, writable array to Java as a direct
+  ``ByteBuffer`` over the array's own memory: no copy, constant time at any size. The buffer keeps
+  the array alive until Java collects it. Anything else (strided, Fortran-order, big-endian,
+  read-only) is first copied once, at memcpy speed, by numpy.
+- :func:`from_java` returns an ndarray that views the Java tensor's direct buffer and keeps it
+  alive; it is read-only, as Java tensors are immutable.
+
+Java's collector does not see numpy memory held by such buffers, so a loop of large zero-copy
+calls could hold many arrays at once. jinfer counts the bytes it has pinned this way and asks
+the JVM to collect after every ``JINFER_PIN_GC_BYTES`` (default 256 MiB), the same trick the JDK
+uses for its own direct buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import jpype
+import jpype.nio
+import numpy as np
+
+from ._dtypes import dtype_by_name, dtype_of
+from ._jvm import jclass
+
+__all__ = ["from_java", "to_java", "is_zero_copy"]
+
+_GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
+_pinned = 0
+_pin_lock = threading.Lock()
+_J: dict[str, Any] = {}
+
+
+def _java() -> dict[str, Any]:
+    if not _J:
+        _J["Tensor"] = jclass("io.jinfer.Tensor")
+        _J["DType"] = jclass("io.jinfer.DType")
+        _J["native"] = jclass("java.nio.ByteOrder").nativeOrder()
+        _J["System"] = jclass("java.lang.System")
+        _J["String[]"] = jpype.JArray(jpype.JString)
+        _J["long[]"] = jpype.JArray(jpype.JLong)
+    return _J
+
+
+def is_zero_copy(array: np.ndarray) -> bool:
+    """Whether :func:`to_java` hands ``array`` over without a copy."""
+    return bool(
+        array.dtype.kind not in "UOS"
+        and array.flags.c_contiguous
+        and array.flags.writeable
+        and array.flags.aligned
+        and array.dtype.isnative
+        and array.size > 0
+    )
+
+
+def to_java(array: Any) -> Any:
+    """An ``io.jinfer.Tensor`` holding ``array``: a view when :func:`is_zero_copy`, else one copy."""
+    j = _java()
+    arr = np.asarray(array)
+    dt = dtype_of(arr)
+    shape = j["long[]"]([int(d) for d in arr.shape])
+    jdtype = j["DType"].fromId(dt.id)
+    if dt.name == "string":
+        flat = [str(v) for v in arr.reshape(-1)]
+        return j["Tensor"].ofStrings(j["String[]"](flat), shape)
+    if arr.size == 0:
+        return j["Tensor"].zeros(jdtype, shape)
+    if not is_zero_copy(arr):
+        arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
+        if not arr.flags.writeable:  # ascontiguousarray may return the same read-only array
+            arr = arr.copy()
+    _account(arr.nbytes)
+    buf = jpype.nio.convertToDirectBuffer(arr)
+    buf.order(j["native"])
+    return j["Tensor"].wrap(buf, jdtype, shape)
+
+
+def _account(nbytes: int) -> None:
+    global _pinned
+    with _pin_lock:
+        _pinned += nbytes
+        due = _pinned >= _GC_BYTES
+        if due:
+            _pinned = 0
+    if due:
+        _java()["System"].gc()
+
+
+def from_java(tensor: Any) -> np.ndarray:
+    """An ndarray of a Java tensor: a read-only view of its buffer (no copy), strings copied."""
+    dt = dtype_by_name(str(tensor.dtype().typeName()))
+    shape = tuple(int(d) for d in tensor.shape())
+    if dt.name == "string":
+        values = [str(s) for s in tensor.toStringArray()]
+        return np.array(values, dtype=str if values else "<U1").reshape(shape)
+    if int(tensor.size()) == 0:
+        return np.zeros(shape, dtype=dt.numpy)
+    view = np.frombuffer(memoryview(tensor.buffer()), dtype=dt.numpy).reshape(shape)
+    view.flags.writeable = False
+    return view

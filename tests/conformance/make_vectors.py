@@ -1,0 +1,267 @@
+"""Regenerate the conformance vectors in this folder, deterministically.
+
+    python tests/conformance/make_vectors.py [OUT_DIR]     (default: this folder)
+
+Writes ``dtypes.json``, ``manifests/`` and ``npy/`` (their ``manifests`` and ``npy`` folders are
+replaced). The formats are described in ``README.md``. Running it twice gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import io
+import json
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+_DTYPES_PY = HERE.parent.parent / "python" / "jinfer" / "_dtypes.py"
+SHA = "5f2b1c0e8a9d4e7f6b3a2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def load_dtype_table() -> list[dict[str, Any]]:
+    """The table of python/jinfer/_dtypes.py, loaded from its file (not through the package)."""
+    spec = importlib.util.spec_from_file_location("_jinfer_dtypes", _DTYPES_PY)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return [{"id": d.id, "name": d.name, "numpy": d.numpy_code, "itemsize": d.itemsize} for d in module.DTYPES]
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# manifests
+
+def artifact(backend: str, path: str, **extra: Any) -> dict[str, Any]:
+    return {"backend": backend, "path": path, "sha256": SHA, "bytes": 1234, **extra}
+
+
+PARITY = {"rows": 150, "passed": True, "checked_with": "java", "rtol": 1e-5, "atol": 1e-6,
+          "outputs": {"label": {"max_abs_error": 0.0, "max_rel_error": 0.0, "mismatches": 0},
+                      "probabilities": {"max_abs_error": 5.9e-08, "max_rel_error": 3.1e-07, "mismatches": 0}}}
+
+CLASSIFIER: dict[str, Any] = {
+    "format": "jinfer-bundle", "format_version": 1, "name": "iris", "version": "1.0.0",
+    "created_at": "2026-11-22T03:00:00Z", "task": "classification",
+    "inputs": [{"name": "features", "dtype": "float32", "shape": [-1, 4]}],
+    "outputs": [{"name": "label", "dtype": "int64", "shape": [-1]},
+                {"name": "probabilities", "dtype": "float32", "shape": [-1, 3]}],
+    "classes": [0, 1, 2],
+    "artifacts": [artifact("onnx", "model.onnx")],
+}
+
+REGRESSOR: dict[str, Any] = {
+    "format": "jinfer-bundle", "format_version": 1, "name": "house-prices", "version": "2.3.1",
+    "created_at": "2026-11-22T03:00:00.123+01:00", "description": "Ridge, two targets",
+    "producer": {"jinfer": "0.1.0", "python": "3.11.7", "platform": "Linux-6.1-x86_64",
+                 "libraries": {"scikit-learn": "1.7.2"}},
+    "task": "regression",
+    "inputs": [{"name": "features", "dtype": "float64", "shape": [-1, 3], "columns": ["rooms", "area", "age"]}],
+    "outputs": [{"name": "prediction", "dtype": "float64", "shape": [-1, 2]}],
+    "artifacts": [artifact("onnx", "model.onnx", details={"opset": 17}, parity=None),
+                  artifact("pmml", "model.pmml", details={"pmml_version": "4.4"},
+                           parity={"rows": 10, "passed": True, "outputs": {}})],
+}
+
+MIXED: dict[str, Any] = {
+    "format": "jinfer-bundle", "format_version": 1, "name": "churn", "version": "0.9.0",
+    "created_at": "2026-01-02T10:20:30-05:00", "description": "Pipeline über gemischte Spalten — 顧客",
+    "task": "classification",
+    "inputs": [{"name": "age", "dtype": "float64", "shape": [-1, 1], "columns": ["age"]},
+               {"name": "city", "dtype": "string", "shape": [-1, 1], "columns": ["city"]},
+               {"name": "children", "dtype": "int64", "shape": [-1, 1], "columns": ["children"]}],
+    "outputs": [{"name": "label", "dtype": "string", "shape": [-1]},
+                {"name": "probabilities", "dtype": "float32", "shape": [-1, 2]}],
+    "classes": ["stays", "leaves"],
+    "artifacts": [artifact("python", "model.joblib", details={"callable": "predict_proba"})],
+}
+
+FULL = copy.deepcopy(CLASSIFIER)
+FULL.update({
+    "description": "LogisticRegression on iris",
+    "producer": {"jinfer": "0.1.0", "python": "3.11.7", "platform": "Linux-6.1-x86_64",
+                 "libraries": {"scikit-learn": "1.7.2", "skl2onnx": "1.20.0", "onnx": "1.23.2", "numpy": "2.4.6"}},
+    "artifacts": [artifact("onnx", "model.onnx",
+                           details={"opset": 17, "ml_opset": 3, "converter": "skl2onnx 1.20.0",
+                                    "input_names": {"features": "features"},
+                                    "output_names": {"label": "label", "probabilities": "probabilities"}},
+                           parity=PARITY)],
+})
+FULL["inputs"][0]["columns"] = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+FULL["future_field"] = {"anything": [1, 2, 3]}
+FULL["inputs"][0]["layout"] = "row-major"
+FULL["artifacts"][0]["signature"] = {"alg": "none"}
+FULL["artifacts"].append(artifact("tensorflow", "saved_model/model.pb"))  # unknown backends are kept
+
+VALID = {
+    "classifier_minimal.json": CLASSIFIER,
+    "regressor_multi_target.json": REGRESSOR,
+    "mixed_inputs_string_column.json": MIXED,
+    "unknown_fields.json": FULL,
+    "transform.json": {**copy.deepcopy(REGRESSOR), "task": "transform", "classes": None,
+                       "outputs": [{"name": "transformed", "dtype": "float32", "shape": [-1, 5]}]},
+}
+
+
+def broken(change: Any) -> dict[str, Any]:
+    """A copy of the minimal classifier with ``change(d)`` applied."""
+    d = copy.deepcopy(CLASSIFIER)
+    change(d)
+    return d
+
+
+INVALID: dict[str, tuple[Any, str, list[str]]] = {  # file: (content, code, message_contains)
+    "format_version_2.json": (broken(lambda d: d.update(format_version=2, new_field=True)),
+                              "UNSUPPORTED_VERSION", ["format_version", "2", "1"]),
+    "format_version_string.json": (broken(lambda d: d.update(format_version="1")),
+                                   "INVALID_MANIFEST", ["format_version"]),
+    "not_json.json": ("this is not JSON {\n", "INVALID_MANIFEST", ["JSON"]),
+    "top_level_list.json": ([CLASSIFIER], "INVALID_MANIFEST", ["object"]),
+    "wrong_format.json": (broken(lambda d: d.update(format="onnx-bundle")),
+                          "INVALID_MANIFEST", ["format", "jinfer-bundle", "onnx-bundle"]),
+    "missing_name.json": (broken(lambda d: d.pop("name")), "INVALID_MANIFEST", ["name", "required"]),
+    "bad_created_at.json": (broken(lambda d: d.update(created_at="yesterday")),
+                            "INVALID_MANIFEST", ["created_at", "yesterday"]),
+    "bad_dtype.json": (broken(lambda d: d["inputs"][0].update(dtype="float128")),
+                       "INVALID_MANIFEST", ["inputs[0].dtype", "float128"]),
+    "shape_not_integer.json": (broken(lambda d: d["inputs"][0].update(shape=[-1, 4.5])),
+                               "INVALID_MANIFEST", ["inputs[0].shape[1]", "4.5"]),
+    "shape_bad_dimension.json": (broken(lambda d: d["outputs"][1].update(shape=[-2, 3])),
+                                 "INVALID_MANIFEST", ["outputs[1].shape[0]", "-2"]),
+    "empty_inputs.json": (broken(lambda d: d.update(inputs=[])), "INVALID_MANIFEST", ["inputs", "empty"]),
+    "duplicate_input_names.json": (broken(lambda d: d["inputs"].append(dict(d["inputs"][0]))),
+                                   "INVALID_MANIFEST", ["inputs[1].name", "duplicate"]),
+    "classes_length_mismatch.json": (broken(lambda d: d.update(classes=[0, 1])),
+                                     "INVALID_MANIFEST", ["classes", "probabilities"]),
+    "classes_missing.json": (broken(lambda d: d.pop("classes")), "INVALID_MANIFEST", ["classes", "required"]),
+    "unknown_task.json": (broken(lambda d: d.update(task="clustering")),
+                          "INVALID_MANIFEST", ["task", "clustering"]),
+    "empty_artifacts.json": (broken(lambda d: d.update(artifacts=[])), "INVALID_MANIFEST", ["artifacts", "empty"]),
+    "artifact_path_dotdot.json": (broken(lambda d: d["artifacts"][0].update(path="../model.onnx")),
+                                  "UNSAFE_PATH", ["artifacts[0].path", "../model.onnx"]),
+    "artifact_path_absolute.json": (broken(lambda d: d["artifacts"][0].update(path="/etc/model.onnx")),
+                                    "UNSAFE_PATH", ["artifacts[0].path", "/etc/model.onnx"]),
+    "bad_sha256.json": (broken(lambda d: d["artifacts"][0].update(sha256=SHA.upper())),
+                        "INVALID_MANIFEST", ["artifacts[0].sha256"]),
+    "negative_bytes.json": (broken(lambda d: d["artifacts"][0].update(bytes=-1)),
+                            "INVALID_MANIFEST", ["artifacts[0].bytes", "-1"]),
+}
+
+
+def make_manifests(out: Path) -> None:
+    for name, d in VALID.items():
+        write_json(out / "valid" / name, d)
+    cases: dict[str, Any] = {"valid": sorted(VALID), "invalid": {}}
+    for name, (content, code, contains) in sorted(INVALID.items()):
+        if isinstance(content, str):
+            (out / "invalid").mkdir(parents=True, exist_ok=True)
+            (out / "invalid" / name).write_text(content, encoding="utf-8")
+        else:
+            write_json(out / "invalid" / name, content)
+        cases["invalid"][name] = {"code": code, "message_contains": contains}
+    write_json(out / "cases.json", cases)
+
+
+# ---------------------------------------------------------------------------------------------
+# npy / npz
+
+def c(values: list[Any], descr: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    return np.array(values, dtype=descr).reshape(shape if shape is not None else (len(values),))
+
+
+NPY: dict[str, tuple[str, np.ndarray]] = {  # file: (jinfer dtype name, array)
+    "float32.npy": ("float32", c([0.5, 1.5, -2.25, 0.0, 1024.0, -0.125], "<f4")),
+    "float64.npy": ("float64", c([0.5, -1.25, 0.001, 1e-300, 1e300, 123456789.125], "<f8")),
+    "int8.npy": ("int8", c([-128, -1, 0, 127], "|i1")),
+    "uint8.npy": ("uint8", c([0, 1, 128, 255], "|u1")),
+    "int16.npy": ("int16", c([-32768, -2, 3, 32767], "<i2")),
+    "int32.npy": ("int32", c([-2147483648, -7, 7, 2147483647], "<i4")),
+    "int64.npy": ("int64", c([-9223372036854775808, -1, 42, 9223372036854775807], "<i8")),
+    "bool.npy": ("bool", c([True, False, True, True], "|b1")),
+    "string.npy": ("string", c(["héllo", "日本語", "", "emoji 😀", "plain"], "<U")),
+    "string_2d.npy": ("string", c(["a", "bé", "ç", "日"], "<U", (2, 2))),
+    "float64_big_endian.npy": ("float64", c([1.5, -0.25, 0.001], ">f8")),
+    "fortran_2d.npy": ("int32", np.asfortranarray(c([1, 2, 3, 4, 5, 6], "<i4", (2, 3)))),
+    "scalar_0d.npy": ("float64", c([2.5], "<f8", ())),
+    "empty_0x3.npy": ("float32", c([], "<f4", (0, 3))),
+    "tensor_3d.npy": ("int64", np.arange(-12, 12, dtype="<i8").reshape(2, 3, 4)),
+}
+NPY_V2 = {"float32_header_v2.npy": ("float32", c([0.5, -1.5], "<f4"))}  # header format version 2.0
+
+
+def spec_of(dtype_name: str, array: np.ndarray) -> dict[str, Any]:
+    return {"dtype": dtype_name, "descr": array.dtype.str, "shape": list(array.shape),
+            "values": array.ravel(order="C").tolist()}
+
+
+def npz(arrays: dict[str, np.ndarray], compression: int) -> bytes:
+    """Like ``np.savez`` / ``np.savez_compressed``, with fixed entry times so the bytes repeat."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", ZIP_TIME)
+            info.compress_type = compression  # a ZipInfo does not take the archive's default
+            with zf.open(info, "w") as f:
+                np.lib.format.write_array(f, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+NPZ = {
+    "pair.npz": (zipfile.ZIP_STORED, {"features": ("float32", c([0.5, 1.5, -2.25, 0.0, 1.0, 2.0], "<f4", (2, 3))),
+                                      "label": ("int64", c([0, 2], "<i8"))}),
+    "pair_deflated.npz": (zipfile.ZIP_DEFLATED, {"names": ("string", c(["a", "ü"], "<U")),
+                                                 "x": ("float64", c([0.001, -1.25], "<f8"))}),
+}
+
+
+def make_npy(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    valid = []
+    for name, (dtype_name, array) in {**NPY, **NPY_V2}.items():
+        with open(out / name, "wb") as f:
+            np.lib.format.write_array(f, array, version=(2, 0) if name in NPY_V2 else None, allow_pickle=False)
+        valid.append({"file": name, **spec_of(dtype_name, array), "fortran_order": bool(
+            array.flags.f_contiguous and not array.flags.c_contiguous)})
+    good = (out / "float64.npy").read_bytes()
+    (out / "truncated.npy").write_bytes(good[:-5])
+    (out / "bad_magic.npy").write_bytes(b"\x93NUMPX" + good[6:])
+    np.save(out / "object_dtype.npy", np.array(["a", 1, None], dtype=object), allow_pickle=True)
+    np.save(out / "unsupported_dtype.npy", c([1 + 2j], "<c16"))
+    invalid = [
+        {"file": "object_dtype.npy", "reason": "object (pickled) array", "error_contains": "object"},
+        {"file": "truncated.npy", "reason": "data cut short by 5 bytes", "error_contains": "truncated"},
+        {"file": "bad_magic.npy", "reason": "magic string is not \\x93NUMPY", "error_contains": "magic"},
+        {"file": "unsupported_dtype.npy", "reason": "complex128 is not in the dtype table",
+         "error_contains": "<c16"},
+    ]
+    npz_cases = []
+    for name, (compression, arrays) in NPZ.items():
+        (out / name).write_bytes(npz({k: a for k, (_, a) in arrays.items()}, compression))
+        npz_cases.append({"file": name, "arrays": {k: spec_of(t, a) for k, (t, a) in arrays.items()}})
+    write_json(out / "cases.json", {"valid": valid, "invalid": invalid, "npz": npz_cases})
+
+
+def main(argv: list[str]) -> None:
+    out = Path(argv[1]) if len(argv) > 1 else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    for generated in ("manifests", "npy"):
+        shutil.rmtree(out / generated, ignore_errors=True)
+    write_json(out / "dtypes.json", load_dtype_table())
+    make_manifests(out / "manifests")
+    make_npy(out / "npy")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,33 @@
+"""Export the bundles the Java integration tests load (`gradle integrationTest` runs this first).
+
+Usage: python tests/integration/make_bundles.py OUT_DIR
+Each bundle carries its parity sample and scikit-learn's outputs on it; the Java tests run the
+sample through io.jinfer.Models and compare.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import jinfer  # noqa: E402
+from models import MODELS, fitted  # noqa: E402
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (_, X) in MODELS.items():
+        model = fitted(name)
+        for dtype in ("float32", "float64"):
+            path = out / f"{name}-{dtype}.jinfer"
+            jinfer.export(model, X, path, name=name, version="1.0.0", dtype=dtype)
+            print(f"exported {path.name}")
+    # one directory bundle, to prove both forms load in Java
+    jinfer.export(fitted("logreg"), MODELS["logreg"][1], out / "logreg-dir", name="logreg", version="1.0.0", as_directory=True)
+    print("exported logreg-dir/")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,124 @@
+"""Both CLIs, run as a user runs them: exit codes, one-line errors, outputs on disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from models import MODELS, fitted
+
+ROOT = Path(__file__).resolve().parents[2]
+JAVA_CLI = ROOT / "build" / "install" / "jinfer" / "bin" / "jinfer"
+
+
+def py_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jinfer", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def java_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert JAVA_CLI.is_file(), "run `gradle installDist` (make jars) first"
+    return subprocess.run([str(JAVA_CLI), *args], capture_output=True, text=True, cwd=cwd)
+
+
+CLIS = {"python": py_cli, "java": java_cli}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle made by `jinfer export` from a joblib file and a .npy sample."""
+    d = tmp_path_factory.mktemp("cli")
+    joblib.dump(fitted("logreg"), d / "iris.joblib")
+    np.save(d / "sample.npy", MODELS["logreg"][1])
+    r = py_cli("export", "iris.joblib", "--sample", "sample.npy", "-o", "iris.jinfer", "--name", "iris",
+               "--version", "2.0.0", cwd=d)
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stdout and (d / "iris.jinfer").is_file()
+    return d
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_inspect(cli: str, exported: Path) -> None:
+    r = CLIS[cli]("inspect", "iris.jinfer", cwd=exported)
+    assert r.returncode == 0, r.stderr
+    for word in ("iris", "2.0.0", "classification", "features", "probabilities", "onnx", "passed"):
+        assert word in r.stdout, (word, r.stdout)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_verify_passes(cli: str, exported: Path) -> None:
+    r = CLIS[cli]("verify", "iris.jinfer", cwd=exported)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "PASS" in r.stdout
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_predict_npy_to_npz(cli: str, exported: Path) -> None:
+    X = MODELS["logreg"][1][:10].astype(np.float32)
+    np.save(exported / f"in-{cli}.npy", X)
+    r = CLIS[cli]("predict", "iris.jinfer", "--input", f"in-{cli}.npy", "--output", f"out-{cli}.npz", cwd=exported)
+    assert r.returncode == 0, r.stderr
+    with np.load(exported / f"out-{cli}.npz") as out:
+        np.testing.assert_array_equal(out["label"], fitted("logreg").predict(X))
+        np.testing.assert_allclose(out["probabilities"], fitted("logreg").predict_proba(X), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_predict_csv_to_stdout(cli: str, exported: Path) -> None:
+    X = MODELS["logreg"][1][:3]
+    lines = ["a,b,c,d"] + [",".join(str(v) for v in row) for row in X]
+    (exported / "in.csv").write_text("\n".join(lines) + "\n")
+    r = CLIS[cli]("predict", "iris.jinfer", "--input", "in.csv", cwd=exported)
+    assert r.returncode == 0, r.stderr
+    rows = r.stdout.strip().splitlines()
+    assert rows[0].split(",")[0] == "label" and len(rows) == 4
+    assert [int(row.split(",")[0]) for row in rows[1:]] == list(fitted("logreg").predict(X))
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_verify_fails_with_exit_1_when_parity_is_broken(cli: str, exported: Path) -> None:
+    import zipfile
+
+    src = exported / "iris.jinfer"
+    dst = exported / f"wrong-{cli}.jinfer"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for n in zin.namelist():
+            data = zin.read(n)
+            if n == "parity/expected.npz":  # someone else's "expected" outputs
+                import io
+
+                with np.load(io.BytesIO(data)) as z:
+                    arrays = {k: z[k] for k in z.files}
+                arrays["probabilities"] = arrays["probabilities"][::-1].copy()
+                buf = io.BytesIO()
+                np.savez(buf, **arrays)
+                data = buf.getvalue()
+            zout.writestr(n, data)
+    r = CLIS[cli]("verify", dst.name, cwd=exported)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "FAIL" in r.stdout
+
+
+@pytest.mark.parametrize("cli", CLIS)
+@pytest.mark.parametrize("args", [["inspect", "nope.jinfer"], ["verify", "corrupt.jinfer"],
+                                  ["predict", "iris.jinfer", "--input", "bad.npy"], ["frobnicate"]])
+def test_errors_exit_2_with_one_line(cli: str, args: list[str], exported: Path) -> None:
+    (exported / "corrupt.jinfer").write_bytes(b"PK\x03\x04 this is not a zip")
+    np.save(exported / "bad.npy", np.zeros((2, 7), dtype=np.float32))
+    r = CLIS[cli](*args, cwd=exported)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    err = r.stderr.strip().splitlines()
+    if args[0] != "frobnicate":
+        assert len(err) == 1 and err[0].startswith("jinfer: error:"), r.stderr
+        assert "Traceback" not in r.stderr and "\tat " not in r.stderr
+
+
+def test_debug_shows_the_trace(exported: Path) -> None:
+    r = py_cli("--debug", "inspect", "nope.jinfer", cwd=exported)
+    assert r.returncode == 2 and "Traceback" in r.stderr
+
+

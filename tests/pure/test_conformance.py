@@ -1,0 +1,164 @@
+"""The shared conformance vectors in tests/conformance/, as the Python side reads them (no JVM)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from jinfer._bundle import Bundle
+from jinfer._dtypes import dtype_of
+from jinfer._exceptions import BundleError
+from jinfer._manifest import Manifest
+
+ROOT = Path(__file__).resolve().parent.parent / "conformance"
+MANIFESTS = ROOT / "manifests"
+NPY = ROOT / "npy"
+MANIFEST_CASES = json.loads((MANIFESTS / "cases.json").read_text(encoding="utf-8"))
+NPY_CASES = json.loads((NPY / "cases.json").read_text(encoding="utf-8"))
+
+
+def test_every_manifest_vector_is_listed_once() -> None:
+    assert sorted(p.name for p in (MANIFESTS / "valid").iterdir()) == sorted(MANIFEST_CASES["valid"])
+    assert sorted(p.name for p in (MANIFESTS / "invalid").iterdir()) == sorted(MANIFEST_CASES["invalid"])
+    assert len(MANIFEST_CASES["valid"]) >= 4 and len(MANIFEST_CASES["invalid"]) >= 13
+
+
+def assert_known_fields_kept(written: Any, source: Any, where: str = "") -> None:
+    """Every field jinfer writes back has the source's value, where the source had one."""
+    if isinstance(written, dict):
+        for key, value in written.items():
+            if key in source:
+                assert_known_fields_kept(value, source[key], f"{where}.{key}")
+    elif isinstance(written, list):
+        assert len(written) == len(source), where
+        for i, (w, s) in enumerate(zip(written, source)):
+            assert_known_fields_kept(w, s, f"{where}[{i}]")
+    else:
+        assert written == source and type(written) is type(source), where
+
+
+@pytest.mark.parametrize("name", MANIFEST_CASES["valid"])
+def test_valid_manifest(name: str) -> None:
+    data = (MANIFESTS / "valid" / name).read_bytes()
+    m = Manifest.from_json(data)
+    assert Manifest.from_json(m.to_json()) == m
+    assert_known_fields_kept(m.to_dict(), json.loads(data))
+    assert m.inputs and m.outputs and m.artifacts
+
+
+def test_valid_manifest_details() -> None:
+    mixed = Manifest.from_json((MANIFESTS / "valid" / "mixed_inputs_string_column.json").read_bytes())
+    assert [(s.name, s.dtype, s.columns) for s in mixed.inputs] == [
+        ("age", "float64", ("age",)), ("city", "string", ("city",)), ("children", "int64", ("children",))]
+    assert mixed.classes == ("stays", "leaves") and mixed.output("label").dtype == "string"
+    regressor = Manifest.from_json((MANIFESTS / "valid" / "regressor_multi_target.json").read_bytes())
+    assert regressor.output("prediction").shape == (-1, 2) and regressor.classes is None
+    assert [a.backend for a in regressor.artifacts] == ["onnx", "pmml"]
+    unknown = Manifest.from_json((MANIFESTS / "valid" / "unknown_fields.json").read_bytes())
+    assert "future_field" not in unknown.to_dict() and unknown.artifacts[1].backend == "tensorflow"
+    assert unknown.artifacts[0].parity is not None and unknown.artifacts[0].parity["passed"] is True
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST_CASES["invalid"]))
+def test_invalid_manifest(name: str) -> None:
+    case = MANIFEST_CASES["invalid"][name]
+    with pytest.raises(BundleError) as info:
+        Manifest.from_json((MANIFESTS / "invalid" / name).read_bytes())
+    assert info.value.code == case["code"]
+    for part in case["message_contains"]:
+        assert part in info.value.message
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST_CASES["invalid"]))
+def test_invalid_manifest_inside_a_bundle(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "b.jinfer"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("manifest.json", (MANIFESTS / "invalid" / name).read_bytes())
+    with pytest.raises(BundleError) as info:
+        Bundle.open(path)
+    assert info.value.code == MANIFEST_CASES["invalid"][name]["code"] and str(path) in info.value.message
+
+
+def test_every_npy_vector_is_listed_once() -> None:
+    listed = [c["file"] for c in NPY_CASES["valid"] + NPY_CASES["invalid"] + NPY_CASES["npz"]]
+    assert sorted(listed) == sorted(p.name for p in NPY.iterdir() if p.name != "cases.json")
+    table = json.loads((ROOT / "dtypes.json").read_text())
+    assert {c["dtype"] for c in NPY_CASES["valid"]} == {d["name"] for d in table}
+
+
+def header(path: Path) -> tuple[tuple[int, int], dict[str, Any]]:
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(f)
+    return version, {"shape": list(shape), "fortran_order": fortran, "descr": dtype.str}
+
+
+@pytest.mark.parametrize("case", NPY_CASES["valid"], ids=lambda c: c["file"])
+def test_npy_vector(case: dict[str, Any]) -> None:
+    path = NPY / case["file"]
+    version, head = header(path)
+    assert head == {"shape": case["shape"], "fortran_order": case["fortran_order"], "descr": case["descr"]}
+    assert version == ((2, 0) if "header_v2" in case["file"] else (1, 0))
+    array = np.load(path, allow_pickle=False)
+    assert array.dtype.str == case["descr"] and list(array.shape) == case["shape"]
+    assert dtype_of(array).name == case["dtype"]
+    values = array.ravel(order="C").tolist()
+    assert values == case["values"]
+    assert [type(v) for v in values] == [type(v) for v in case["values"]]
+
+
+def test_npy_vectors_cover_the_required_layouts() -> None:
+    by_file = {c["file"]: c for c in NPY_CASES["valid"]}
+    assert by_file["float64_big_endian.npy"]["descr"] == ">f8"
+    fortran = by_file["fortran_2d.npy"]
+    assert fortran["fortran_order"] is True and fortran["values"] == [1, 2, 3, 4, 5, 6]
+    assert by_file["scalar_0d.npy"]["shape"] == [] and by_file["empty_0x3.npy"]["shape"] == [0, 3]
+    assert len(by_file["tensor_3d.npy"]["shape"]) == 3
+    assert any(ord(ch) > 0xFFFF for s in by_file["string.npy"]["values"] for ch in s)
+
+
+@pytest.mark.parametrize("case", NPY_CASES["invalid"], ids=lambda c: c["file"])
+def test_invalid_npy_is_refused(case: dict[str, Any]) -> None:
+    path = NPY / case["file"]
+    if case["file"] == "unsupported_dtype.npy":
+        with pytest.raises(TypeError, match="complex128"):
+            dtype_of(np.load(path, allow_pickle=False))
+    else:
+        with pytest.raises(ValueError):
+            np.load(path, allow_pickle=False)
+
+
+@pytest.mark.parametrize("case", NPY_CASES["npz"], ids=lambda c: c["file"])
+def test_npz_vector(case: dict[str, Any]) -> None:
+    path = NPY / case["file"]
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == sorted(f"{k}.npy" for k in case["arrays"])
+        kinds = {i.compress_type for i in zf.infolist()}
+    assert kinds == {zipfile.ZIP_DEFLATED if "deflated" in case["file"] else zipfile.ZIP_STORED}
+    with np.load(path, allow_pickle=False) as z:
+        assert sorted(z.files) == sorted(case["arrays"])
+        for name, spec in case["arrays"].items():
+            assert z[name].dtype.str == spec["descr"] and list(z[name].shape) == spec["shape"]
+            assert dtype_of(z[name]).name == spec["dtype"] and z[name].ravel().tolist() == spec["values"]
+
+
+def test_make_vectors_regenerates_the_committed_files(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("make_vectors", ROOT / "make_vectors.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["make_vectors.py", str(tmp_path)])
+    generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    sources = ("README.md", "make_vectors.py")
+    committed = sorted(p.relative_to(ROOT) for p in ROOT.rglob("*")
+                       if p.is_file() and p.name not in sources and "__pycache__" not in p.parts)
+    assert generated == committed
+    for rel in generated:
+        assert (tmp_path / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
