@@ -22,8 +22,10 @@ def compare(
 ) -> dict[str, Any]:
     """The parity record of ``actual`` against ``expected``, as stored in the manifest.
 
-    Floats pass when ``|a - e| <= atol + rtol * |e|`` everywhere (numpy's ``allclose``); integer,
-    bool and string outputs (labels) must be equal. A missing output or a shape difference fails.
+    Floats pass when ``|a - e| <= atol + rtol * max(|e|)`` everywhere: the relative tolerance is
+    taken against the output's largest magnitude, so a regression value that happens to sit near
+    zero is judged on the scale of the output, not on its own. Integer, bool and string outputs
+    (labels) must be equal. A missing output or a shape difference fails.
     """
     outputs: dict[str, Any] = {}
     passed = True
@@ -67,7 +69,8 @@ def _figures(exp: np.ndarray, got: np.ndarray, rtol: float, atol: float) -> dict
     if exp.dtype.kind in "iub" and got.dtype.kind in "iub":
         bad = int(np.sum(diff != 0))
     else:
-        bad = int(np.sum(~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)))
+        scale = float(np.nanmax(np.abs(e))) if np.isfinite(e).any() else 0.0
+        bad = int(np.sum(~np.isclose(g, e, rtol=0.0, atol=atol + rtol * scale, equal_nan=True)))
     return {
         "max_abs_error": float(np.nanmax(diff)),
         "max_rel_error": float(np.nanmax(rel)),

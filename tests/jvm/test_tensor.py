@@ -72,7 +72,7 @@ def test_a_numpy_view_of_a_java_buffer_outlives_every_java_reference() -> None:
     Tensor = jpype.JClass("io.jinfer.Tensor")
     System = jpype.JClass("java.lang.System")
     values = np.random.default_rng(0).random(100_000)
-    t = Tensor.of(jpype.JArray(jpype.JDouble)(values))
+    t = Tensor.of(jpype.JArray(jpype.JDouble)(values), jpype.JArray(jpype.JLong)([values.size]))
     view = from_java(t)
     assert not view.flags.writeable
     del t
@@ -89,6 +89,6 @@ def test_a_numpy_view_of_a_java_buffer_outlives_every_java_reference() -> None:
 
 def test_from_java_is_a_view_not_a_copy() -> None:
     Tensor = jpype.JClass("io.jinfer.Tensor")
-    t = Tensor.of(jpype.JArray(jpype.JFloat)([1.0, 2.0, 3.0]))
+    t = Tensor.of(jpype.JArray(jpype.JFloat)([1.0, 2.0, 3.0]), jpype.JArray(jpype.JLong)([3]))
     v1, v2 = from_java(t), from_java(t)
     assert np.shares_memory(v1, v2)
