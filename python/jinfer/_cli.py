@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._bundle import Bundle
+from ._bundle import Bundle, npz_bytes
 from ._exceptions import BundleError, InputError, JinferError, ParityError
 from ._version import __version__
 
@@ -216,7 +216,7 @@ def write_outputs(out: dict[str, np.ndarray], path: Path | None) -> None:
         else:
             path.write_text(text, encoding="utf-8")
     elif path.suffix.lower() == ".npz":
-        np.savez(path, **{k: np.asarray(v) for k, v in out.items()})
+        path.write_bytes(npz_bytes({k: np.asarray(v) for k, v in out.items()}))
     elif path.suffix.lower() == ".npy":
         if len(out) != 1:
             raise UsageError(f"{path}: .npy holds one array but the model has outputs {sorted(out)}; use .npz")

@@ -63,7 +63,7 @@ def export(
         raise ValueError(f"formats: expected some of {list(FORMATS)}, got {list(wanted)}")
     X, columns = _sample(X_sample, dtype, max_parity_rows)
     task = _task(model)
-    expected, outputs, classes = _expected(model, X, task, dtype)
+    expected, outputs, classes = _expected(model, _as_fitted(model, X, columns), task, dtype)
     inputs = (TensorSpec("features", dtype, (-1, X.shape[1]), columns),)
     base = Manifest(
         name=name or type(model).__name__,
@@ -120,6 +120,15 @@ def _sample(X_sample: Any, dtype: str, max_rows: int) -> tuple[np.ndarray, tuple
         raise InputError(f"X_sample: expected numbers, got dtype {X.dtype}; mixed-type tables need the PMML "
                          "backend", code="DTYPE_MISMATCH")
     return np.ascontiguousarray(X[:max_rows], dtype=dtype), columns
+
+
+def _as_fitted(model: Any, X: np.ndarray, columns: tuple[str, ...] | None) -> Any:
+    """X as the model saw it in ``fit``: a DataFrame with its column names when it was fitted on one."""
+    if columns is not None and getattr(model, "feature_names_in_", None) is not None:
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=list(columns))
+    return X
 
 
 def _task(model: Any) -> str:

@@ -2,7 +2,7 @@ package io.jinfer.npy;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -11,289 +11,290 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Arrays;
 
 /**
  * numpy's {@code .npy} format (versions 1.0, 2.0 and 3.0), the on-disk form both languages share.
- * Reading accepts every dtype of {@link DType} in either byte order and C or Fortran order;
- * {@code <U} strings are UTF-32. Object (pickled) arrays are refused. Writing produces what
- * {@code np.save} writes: version 1.0, little-endian, C order.
+ *
+ * <p>Reading accepts every dtype of {@link DType} in either byte order ({@code <f8}, {@code >f8},
+ * {@code |i1}, ...) and in C or Fortran order; the tensor is always native-order C order. Strings
+ * are numpy's fixed-width {@code <U n} (UTF-32), trailing NULs stripped. Numeric data costs one
+ * copy, into the tensor's direct buffer. Object (pickled) arrays and structured dtypes are refused.
+ *
+ * <p>Writing produces what {@code np.save} produces, byte for byte: a version 1.0 header (2.0 if
+ * it would not fit) padded to 64 bytes, little-endian data in C order, strings as
+ * {@code <U{longest}}.
+ *
+ * <pre>{@code
+ * Tensor x = Npy.read(Path.of("x.npy"));
+ * Npy.write(x, Path.of("copy.npy"));      // atomic: a temporary file, then a rename
+ * }</pre>
  */
 public final class Npy {
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int ALIGN = 64;
+    private static final int GROWTH_AXIS_MAX_DIGITS = 21;   // numpy's spare room after the header dict
+    private static final String SUPPORTED = "<f4, <f8, |i1, |u1, <i2, <i4, <i8, |b1 and <U{n} (either byte order)";
 
     private Npy() {
     }
 
-    /** Reads a {@code .npy} file. */
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Reads a {@code .npy} file.
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if it is not a supported {@code .npy} array
+     */
     public static Tensor read(Path path) throws IOException {
-        return read(Files.readAllBytes(path));
+        byte[] bytes = Files.readAllBytes(path);
+        try {
+            return read(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+        }
     }
 
     /**
      * Parses {@code .npy} bytes.
-     * @throws IllegalArgumentException when the bytes are not a supported {@code .npy} array
+     * @throws IllegalArgumentException if the bytes are not a supported {@code .npy} array: bad
+     *     magic, unknown version, malformed header, object or unsupported dtype, truncated data
      */
     public static Tensor read(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < 10) {
-            throw new IllegalArgumentException("not a .npy file: " + bytes.length + " bytes is too short (truncated?)");
-        }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (bytes[i] != MAGIC[i]) {
-                throw new IllegalArgumentException("not a .npy file: bad magic (expected \\x93NUMPY)");
-            }
-        }
-        int major = bytes[6];
-        int headerLen;
-        int offset;
-        if (major == 1) {
-            headerLen = in.getShort(8) & 0xFFFF;
-            offset = 10;
-        } else if (major == 2 || major == 3) {
-            if (bytes.length < 12) {
-                throw new IllegalArgumentException("truncated .npy header");
-            }
-            headerLen = in.getInt(8);
-            offset = 12;
-        } else {
-            throw new IllegalArgumentException("unsupported .npy version " + major + "." + bytes[7] + " (expected 1, 2 or 3)");
-        }
-        if (headerLen < 0 || offset + headerLen > bytes.length) {
-            throw new IllegalArgumentException("truncated .npy header: needs " + headerLen + " bytes");
-        }
-        String header = new String(bytes, offset, headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        String descr = group(DESCR, header, "descr");
-        boolean fortran = group(FORTRAN, header, "fortran_order").equals("True");
-        long[] shape = parseShape(group(SHAPE, header, "shape"));
-        int dataStart = offset + headerLen;
-        return decode(descr, fortran, shape, ByteBuffer.wrap(bytes, dataStart, bytes.length - dataStart).slice());
+        NpyHeader h = NpyHeader.parse(bytes);
+        ByteBuffer data = ByteBuffer.wrap(bytes, h.dataOffset, bytes.length - h.dataOffset).slice();
+        return decode(h, data);
     }
 
-    private static Tensor decode(String descr, boolean fortran, long[] shape, ByteBuffer data) {
-        if (descr.contains("O")) {
-            throw new IllegalArgumentException("object (pickled) arrays are not accepted: descr '" + descr
-                + "'; save plain numeric or '<U' string arrays");
+    private static Tensor decode(NpyHeader h, ByteBuffer data) {
+        String descr = h.descr;
+        char order = descr.isEmpty() ? '?' : descr.charAt(0);
+        String code = "<>|=".indexOf(order) >= 0 ? descr.substring(1) : descr;
+        if (code.startsWith("O")) {
+            throw new IllegalArgumentException("object array (descr '" + descr + "'): pickled object arrays are not"
+                + " accepted; save numbers or strings as a plain dtype (" + SUPPORTED + ")");
         }
-        char order = descr.charAt(0);
-        String code = descr.substring(1);
-        long n = count(shape);
-        long[] cShape = fortran ? reversed(shape) : shape;   // Fortran data is the transpose in C order
+        ByteOrder byteOrder = order == '>' ? ByteOrder.BIG_ENDIAN
+            : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
+        long n = count(h.shape);
+        // Fortran order is the C order of the reversed shape; read that, then transpose.
+        long[] stored = h.fortranOrder ? reversed(h.shape) : h.shape;
         Tensor t;
         if (code.startsWith("U")) {
-            int width = Integer.parseInt(code.substring(1));
-            data.order(order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-            requireBytes(data, n * width * 4L, descr, shape);
-            String[] values = new String[(int) n];
-            for (int i = 0; i < n; i++) {
-                StringBuilder b = new StringBuilder();
-                for (int j = 0; j < width; j++) {
-                    int cp = data.getInt((int) ((i * (long) width + j) * 4));
-                    if (cp == 0) {
-                        break;
-                    }
-                    b.appendCodePoint(cp);
-                }
-                values[i] = b.toString();
-            }
-            t = Tensor.ofStrings(values, cShape);
+            t = decodeStrings(descr, code, byteOrder, stored, n, data);
         } else {
-            DType dtype = dtypeOf(descr);
-            requireBytes(data, n * dtype.byteSize(), descr, shape);
-            ByteBuffer view = data.duplicate();
-            view.limit((int) (n * dtype.byteSize()));
-            view.order(order == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-            t = Tensor.wrap(view, dtype, cShape);   // one copy into a direct native-order buffer
+            DType dtype = numericDType(descr, code, order);
+            long need = Math.multiplyExact(n, (long) dtype.byteSize());
+            requireBytes(data, need, h);
+            ByteBuffer view = data.duplicate().order(byteOrder);
+            view.limit((int) need);
+            t = Tensor.wrap(view, dtype, stored);   // one copy, into a direct native-order buffer
         }
-        return fortran ? transpose(t, shape) : t;
+        return h.fortranOrder && h.shape.length > 1 ? Transpose.reverseAxes(t, h.shape) : t;
     }
 
-    private static DType dtypeOf(String descr) {
-        String d = descr.replace('=', '<').replace('>', '<');
-        for (DType t : DType.values()) {
-            if (t.isNumeric() && (t.numpyCode().equals(d) || t.numpyCode().substring(1).equals(d.substring(1)))) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unsupported .npy dtype '" + descr
-            + "'; expected one of f4, f8, i1, u1, i2, i4, i8, b1, U");
-    }
-
-    /** Reorders a tensor read in C order with reversed shape into C order of {@code shape}. */
-    private static Tensor transpose(Tensor reversedC, long[] shape) {
-        int rank = shape.length;
-        if (rank < 2) {
-            return reversedC.reshape(shape);
-        }
-        int n = (int) count(shape);
-        int[] perm = new int[n];
-        long[] strides = new long[rank];   // Fortran strides, in elements
-        long s = 1;
-        for (int d = 0; d < rank; d++) {
-            strides[d] = s;
-            s *= shape[d];
-        }
-        long[] idx = new long[rank];
-        for (int i = 0; i < n; i++) {
-            long src = 0;
-            for (int d = 0; d < rank; d++) {
-                src += idx[d] * strides[d];
-            }
-            perm[i] = (int) src;
-            for (int d = rank - 1; d >= 0; d--) {
-                if (++idx[d] < shape[d]) {
-                    break;
+    private static DType numericDType(String descr, String code, char order) {
+        for (DType d : DType.values()) {
+            if (d.isNumeric() && d.numpyCode().substring(1).equals(code)) {
+                if (order == '|' && d.byteSize() > 1) {
+                    break;   // '|' means "byte order not applicable": only for 1-byte types
                 }
-                idx[d] = 0;
+                return d;
             }
         }
-        if (reversedC.isString()) {
-            String[] in = reversedC.toStringArray();
-            String[] out = new String[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = in[perm[i]];
-            }
-            return Tensor.ofStrings(out, shape);
-        }
-        int size = reversedC.dtype().byteSize();
-        ByteBuffer in = reversedC.buffer();
-        ByteBuffer out = ByteBuffer.allocateDirect(n * size).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < n; i++) {
-            for (int b = 0; b < size; b++) {
-                out.put(i * size + b, in.get(perm[i] * size + b));
-            }
-        }
-        return Tensor.wrap(out, reversedC.dtype(), shape);
+        throw new IllegalArgumentException("unsupported .npy dtype '" + descr + "': jinfer reads " + SUPPORTED);
     }
 
-    /** Writes a tensor as {@code .npy} bytes (version 1.0, little-endian, C order). */
+    private static Tensor decodeStrings(String descr, String code, ByteOrder order, long[] shape, long n, ByteBuffer data) {
+        int width;
+        try {
+            width = Integer.parseInt(code.substring(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("unsupported .npy dtype '" + descr + "': expected <U followed by a width");
+        }
+        if (width < 0) {
+            throw new IllegalArgumentException("bad .npy dtype '" + descr + "': negative string width");
+        }
+        long need = Math.multiplyExact(Math.multiplyExact(n, (long) width), 4L);
+        if (data.remaining() < need) {
+            throw new IllegalArgumentException("truncated .npy data: " + descr + " " + Arrays.toString(shape)
+                + " needs " + need + " bytes, found " + data.remaining());
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("string array of " + n + " elements does not fit a Java array");
+        }
+        ByteBuffer in = data.duplicate().order(order);
+        String[] values = new String[(int) n];
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            int base = i * width * 4;
+            int len = width;
+            while (len > 0 && in.getInt(base + (len - 1) * 4) == 0) {
+                len--;   // numpy strips trailing NULs only
+            }
+            b.setLength(0);
+            for (int j = 0; j < len; j++) {
+                int cp = in.getInt(base + j * 4);
+                if (!Character.isValidCodePoint(cp)) {
+                    throw new IllegalArgumentException("bad .npy string data: element " + i + " holds 0x"
+                        + Integer.toHexString(cp) + ", which is not a Unicode code point (is the byte order right?)");
+                }
+                b.appendCodePoint(cp);
+            }
+            values[i] = b.toString();
+        }
+        return Tensor.ofStrings(values, shape);
+    }
+
+    private static void requireBytes(ByteBuffer data, long need, NpyHeader h) {
+        if (data.remaining() < need) {
+            throw new IllegalArgumentException("truncated .npy data: " + h.descr + " " + Arrays.toString(h.shape)
+                + " needs " + need + " bytes, found " + data.remaining());
+        }
+        if (need > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(".npy array " + h.descr + " " + Arrays.toString(h.shape)
+                + " holds " + need + " bytes; a tensor holds at most 2 GiB");
+        }
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * Writes a tensor in {@code .npy} form, as {@code np.save} would: version 1.0 header,
+     * little-endian, C order; strings as {@code <U{longest}}. The stream is not closed.
+     * @throws IOException if the stream fails
+     */
     public static void write(Tensor t, OutputStream out) throws IOException {
-        String descr;
-        byte[] body;
         if (t.isString()) {
-            String[] values = t.toStringArray();
-            int width = 1;
-            for (String v : values) {
-                width = Math.max(width, v.codePointCount(0, v.length()));
-            }
-            descr = "<U" + width;
-            ByteBuffer b = ByteBuffer.allocate(values.length * width * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < values.length; i++) {
-                int[] cps = values[i].codePoints().toArray();
-                for (int j = 0; j < cps.length; j++) {
-                    b.putInt((i * width + j) * 4, cps[j]);
-                }
-            }
-            body = b.array();
-        } else {
-            descr = t.dtype().numpyCode();
-            ByteBuffer src = t.buffer();
-            body = new byte[src.remaining()];
-            if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN || t.dtype().byteSize() == 1) {
-                src.get(body);
-            } else {
-                ByteBuffer le = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
-                for (long i = 0; i < t.size(); i++) {
-                    putLittle(le, t, (int) i);
-                }
-            }
+            writeStrings(t, out);
+            return;
         }
-        StringBuilder shape = new StringBuilder("(");
-        for (long d : t.shape()) {
-            shape.append(d).append(", ");
+        out.write(header(t.dtype().numpyCode(), t.shape()));
+        ByteBuffer src = t.buffer();
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN && t.dtype().byteSize() > 1) {
+            src = toLittleEndian(src, t.dtype());
         }
-        if (t.rank() > 1) {
-            shape.setLength(shape.length() - 2);
-        } else if (t.rank() == 1) {
-            shape.setLength(shape.length() - 1);
+        byte[] chunk = new byte[(int) Math.min(1 << 16, Math.max(1, src.remaining()))];
+        while (src.hasRemaining()) {
+            int len = Math.min(chunk.length, src.remaining());
+            src.get(chunk, 0, len);
+            out.write(chunk, 0, len);
         }
-        shape.append(')');
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int total = MAGIC.length + 4 + dict.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        StringBuilder header = new StringBuilder(dict);
-        header.append(" ".repeat(pad)).append('\n');
-        out.write(MAGIC);
-        out.write(new byte[] {1, 0, (byte) (header.length() & 0xFF), (byte) (header.length() >> 8)});
-        out.write(header.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
     }
 
-    /** Writes a {@code .npy} file atomically (a temporary file in the same folder, then a move). */
+    /**
+     * Writes a {@code .npy} file atomically: a temporary file in the same folder, then a rename
+     * over {@code path}, so a reader never sees half a file.
+     * @throws IOException if the file cannot be written
+     */
     public static void write(Tensor t, Path path) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        write(t, buf);
-        writeAtomically(path, buf.toByteArray());
+        writeAtomically(path, out -> write(t, out));
     }
 
-    static void writeAtomically(Path path, byte[] data) throws IOException {
+    /** The {@code .npy} bytes of a tensor. */
+    public static byte[] toBytes(Tensor t) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try {
+            write(t, buf);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a ByteArrayOutputStream does not fail
+        }
+        return buf.toByteArray();
+    }
+
+    private static void writeStrings(Tensor t, OutputStream out) throws IOException {
+        String[] values = t.toStringArray();
+        int width = 1;   // numpy writes <U1 for empty strings and empty arrays
+        for (String v : values) {
+            width = Math.max(width, v.codePointCount(0, v.length()));
+        }
+        out.write(header("<U" + width, t.shape()));
+        ByteBuffer row = ByteBuffer.allocate(width * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (String v : values) {
+            Arrays.fill(row.array(), (byte) 0);
+            row.clear();
+            v.codePoints().forEach(row::putInt);
+            out.write(row.array());
+        }
+    }
+
+    private static ByteBuffer toLittleEndian(ByteBuffer src, DType dtype) {
+        ByteBuffer le = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype.byteSize()) {
+            case 2: le.asShortBuffer().put(src.asShortBuffer()); break;
+            case 4: le.asIntBuffer().put(src.asIntBuffer()); break;
+            case 8: le.asLongBuffer().put(src.asLongBuffer()); break;
+            default: le.put(src); break;
+        }
+        le.clear();
+        return le;
+    }
+
+    /** numpy's header: sorted dict, growth room, space padding and '\n' to a 64-byte boundary. */
+    static byte[] header(String descr, long[] shape) {
+        StringBuilder dict = new StringBuilder("{'descr': '").append(descr)
+            .append("', 'fortran_order': False, 'shape': ").append(shapeRepr(shape)).append(", }");
+        if (shape.length > 0) {
+            dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length())));
+        }
+        int hlen = dict.length() + 1;
+        int version = MAGIC.length + 2 + 2 + hlen + ALIGN <= 0xFFFF ? 1 : 2;
+        int lenBytes = version == 1 ? 2 : 4;
+        int pad = ALIGN - ((MAGIC.length + 2 + lenBytes + hlen) % ALIGN);
+        dict.append(" ".repeat(pad)).append('\n');
+        byte[] text = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 2 + lenBytes + text.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) version).put((byte) 0);
+        if (version == 1) {
+            b.putShort((short) text.length);
+        } else {
+            b.putInt(text.length);
+        }
+        b.put(text);
+        return b.array();
+    }
+
+    private static String shapeRepr(long[] shape) {
+        if (shape.length == 1) {
+            return "(" + shape[0] + ",)";
+        }
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            s.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        return s.append(')').toString();
+    }
+
+    /** Writes through {@code body} into a temporary file next to {@code path}, then renames it. */
+    static void writeAtomically(Path path, IOBody body) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
         try {
-            Files.write(tmp, data);
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+                body.writeTo(out);
+            }
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
-    private static void putLittle(ByteBuffer le, Tensor t, int i) {
-        int at = i * t.dtype().byteSize();
-        switch (t.dtype()) {
-            case FLOAT32: le.putFloat(at, (float) t.getDouble(i)); break;
-            case FLOAT64: le.putDouble(at, t.getDouble(i)); break;
-            case INT16: le.putShort(at, (short) t.getLong(i)); break;
-            case INT32: le.putInt(at, (int) t.getLong(i)); break;
-            case INT64: le.putLong(at, t.getLong(i)); break;
-            default: le.put(at, (byte) t.getLong(i));
-        }
+    /** Something that writes a file's content. */
+    interface IOBody {
+        void writeTo(OutputStream out) throws IOException;
     }
 
-    private static String group(Pattern p, String header, String key) {
-        Matcher m = p.matcher(header);
-        if (!m.find()) {
-            throw new IllegalArgumentException("bad .npy header: no '" + key + "' in " + header.trim());
-        }
-        return m.group(1);
-    }
+    // ---------------------------------------------------------------- helpers
 
-    private static long[] parseShape(String s) {
-        List<Long> dims = new ArrayList<>();
-        for (String part : s.split(",")) {
-            String p = part.trim();
-            if (!p.isEmpty()) {
-                dims.add(Long.parseLong(p.replace("L", "")));
-            }
-        }
-        long[] out = new long[dims.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = dims.get(i);
-        }
-        return out;
-    }
-
-    private static void requireBytes(ByteBuffer data, long need, String descr, long[] shape) {
-        if (data.remaining() < need) {
-            throw new IllegalArgumentException("truncated .npy data: " + descr + " " + java.util.Arrays.toString(shape)
-                + " needs " + need + " bytes, found " + data.remaining());
-        }
-    }
-
-    private static long count(long[] shape) {
+    static long count(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
         return n;
     }
 
-    private static long[] reversed(long[] shape) {
+    static long[] reversed(long[] shape) {
         long[] r = new long[shape.length];
         for (int i = 0; i < shape.length; i++) {
             r[i] = shape[shape.length - 1 - i];
