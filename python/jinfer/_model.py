@@ -39,6 +39,8 @@ class Model:
         self.path = path
         self.manifest = Manifest.from_json(str(jmodel.manifest().raw().toString()))
         self.backend: str = str(jmodel.backend())
+        self._output_names = [o.name for o in self.manifest.outputs]
+        self._HashMap = jclass("java.util.HashMap")
         self._closed = False
 
     @property
@@ -56,13 +58,12 @@ class Model:
         if self._closed:
             raise JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
         feeds = self._feeds(X)
-        HashMap = jclass("java.util.HashMap")
-        jinputs = HashMap()
+        jinputs = self._HashMap()
         for name, arr in feeds.items():
             jinputs.put(name, to_java(arr))
         with java_errors():
             jout = self._jmodel.predict(jinputs)
-        return {str(k): from_java(jout.get(k)) for k in jout.keySet()}
+        return {name: from_java(jout.get(name)) for name in self._output_names}
 
     def _feeds(self, X: Any) -> dict[str, np.ndarray]:
         if isinstance(X, Mapping):

@@ -23,7 +23,7 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from ._dtypes import dtype_by_name, dtype_of
+from ._dtypes import DTYPES, dtype_of
 from ._jvm import jclass
 
 __all__ = ["from_java", "to_java", "is_zero_copy"]
@@ -32,6 +32,7 @@ _GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
 _pinned = 0
 _pin_lock = threading.Lock()
 _J: dict[str, Any] = {}
+_BY_ID = {d.id: d for d in DTYPES}
 
 
 def _java() -> dict[str, Any]:
@@ -42,6 +43,7 @@ def _java() -> dict[str, Any]:
         _J["System"] = jclass("java.lang.System")
         _J["String[]"] = jpype.JArray(jpype.JString)
         _J["long[]"] = jpype.JArray(jpype.JLong)
+        _J["dtypes"] = {d.id: _J["DType"].fromId(d.id) for d in DTYPES}
     return _J
 
 
@@ -62,8 +64,8 @@ def to_java(array: Any) -> Any:
     j = _java()
     arr = np.asarray(array)
     dt = dtype_of(arr)
-    shape = j["long[]"]([int(d) for d in arr.shape])
-    jdtype = j["DType"].fromId(dt.id)
+    shape = j["long[]"](arr.shape)
+    jdtype = j["dtypes"][dt.id]
     if dt.name == "string":
         flat = [str(v) for v in arr.reshape(-1)]
         return j["Tensor"].ofStrings(j["String[]"](flat), shape)
@@ -92,8 +94,8 @@ def _account(nbytes: int) -> None:
 
 def from_java(tensor: Any) -> np.ndarray:
     """An ndarray of a Java tensor: a read-only view of its buffer (no copy), strings copied."""
-    dt = dtype_by_name(str(tensor.dtype().typeName()))
-    shape = tuple(int(d) for d in tensor.shape())
+    dt = _BY_ID[int(tensor.dtype().id())]
+    shape = tuple(tensor.shape())
     if dt.name == "string":
         values = [str(s) for s in tensor.toStringArray()]
         return np.array(values, dtype=str if values else "<U1").reshape(shape)

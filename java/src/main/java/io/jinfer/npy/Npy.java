@@ -174,7 +174,7 @@ public final class Npy {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN && t.dtype().byteSize() > 1) {
             src = toLittleEndian(src, t.dtype());
         }
-        byte[] chunk = new byte[(int) Math.min(1 << 16, Math.max(1, src.remaining()))];
+        byte[] chunk = new byte[Math.min(1 << 16, Math.max(1, src.remaining()))];
         while (src.hasRemaining()) {
             int len = Math.min(chunk.length, src.remaining());
             src.get(chunk, 0, len);
