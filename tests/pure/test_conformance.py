@@ -157,8 +157,10 @@ def test_make_vectors_regenerates_the_committed_files(tmp_path: Path) -> None:
     module.main(["make_vectors.py", str(tmp_path)])
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     sources = ("README.md", "make_vectors.py")
+    # bundles/ holds a real exported bundle, made by its own script (it needs the JVM)
     committed = sorted(p.relative_to(ROOT) for p in ROOT.rglob("*")
-                       if p.is_file() and p.name not in sources and "__pycache__" not in p.parts)
+                       if p.is_file() and p.name not in sources and "__pycache__" not in p.parts
+                       and p.relative_to(ROOT).parts[0] != "bundles")
     assert generated == committed
     for rel in generated:
         assert (tmp_path / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
