@@ -22,7 +22,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@echo "== python venv with jinfer (editable) and its dependencies"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q -e '.[test]'
+	$(VPY) -m pip install -q -e '.[test,pmml]'
 	touch $@
 
 # jinfer's jar and runtime jars into python/jinfer/jars/, plus the Java CLI in build/install/.

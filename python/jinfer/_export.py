@@ -7,14 +7,15 @@ import os
 import platform
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._bundle import Bundle, npz_bytes, write_bundle
-from ._exceptions import InputError, ParityError
+from ._exceptions import InputError, JinferError, ParityError
 from ._manifest import Artifact, Manifest, TensorSpec, utc_now
 from ._model import load
 from ._parity import DEFAULT_ATOL, DEFAULT_RTOL, compare
@@ -22,8 +23,11 @@ from ._version import __version__
 
 __all__ = ["export", "ExportWarning", "FORMATS"]
 
-FORMATS = ("onnx",)
-_LIBRARIES = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "JPype1", "joblib")
+FORMATS = ("onnx", "pmml")
+_LIBRARIES = {
+    "onnx": ("skl2onnx", "onnx", "onnxruntime"),
+    "pmml": ("sklearn2pmml", "jpmml-evaluator"),
+}
 
 
 class ExportWarning(UserWarning):
@@ -47,51 +51,62 @@ def export(
 ) -> Bundle:
     """Export a fitted scikit-learn model to a bundle at ``path`` and return it, opened.
 
-    Each format in ``formats`` (default: all, best first) is converted, loaded through the Java
-    backend in the JVM, and run on ``X_sample`` (up to ``max_parity_rows`` rows). Its outputs are
-    compared with the model's own; the figures go into the manifest. An artifact that fails to
-    convert or misses parity is dropped with an :class:`ExportWarning`. If none passes,
-    :class:`ParityError` is raised and nothing is written. The bundle is written atomically.
+    ``X_sample`` is a 2-D array, a pandas DataFrame, or a dict of column arrays. A numeric table
+    becomes one ``features`` input ``[n, d]`` with its column names; a table that mixes types
+    becomes one input per column (string columns as ``string`` tensors), named by the columns.
 
-    ``dtype`` is ``"float32"`` (default) or ``"float64"``: the input and floating output type.
+    Each format in ``formats`` (default ``("onnx", "pmml")``, best first; PMML where
+    ``jinfer[pmml]`` is installed) is converted, loaded
+    through the Java backend in the JVM, and run on the sample (up to ``max_parity_rows`` rows).
+    Its outputs are compared with the model's own; the figures go into the manifest. An artifact
+    that fails to convert or misses parity is dropped with an :class:`ExportWarning` that says
+    why. If none passes, :class:`ParityError` is raised and nothing is written. The bundle is
+    written atomically.
+
+    ``dtype`` is ``"float32"`` (default) or ``"float64"``: the floating input and output type.
     """
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
-    wanted = tuple(formats) if formats is not None else FORMATS
+    wanted = tuple(formats) if formats is not None else _available_formats()
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise ValueError(f"formats: expected some of {list(FORMATS)}, got {list(wanted)}")
-    X, columns = _sample(X_sample, dtype, max_parity_rows)
+    sample = _sample(model, X_sample, dtype, max_parity_rows)
     task = _task(model)
-    expected, outputs, classes = _expected(model, _as_fitted(model, X, columns), task, dtype)
-    inputs = (TensorSpec("features", dtype, (-1, X.shape[1]), columns),)
+    expected, outputs, classes = _expected(model, sample.for_model, task, dtype)
     base = Manifest(
         name=name or type(model).__name__,
         version=version,
         task=task,
-        inputs=inputs,
+        inputs=sample.specs,
         outputs=outputs,
         artifacts=(),
         classes=classes,
         created_at=utc_now(),
         description=description,
-        producer=_producer(),
+        producer=_producer(wanted),
     )
-    parity_files = {"parity/inputs.npz": npz_bytes({"features": X}), "parity/expected.npz": npz_bytes(expected)}
+    parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
     passed: list[Artifact] = []
     files: dict[str, bytes] = dict(parity_files)
     failures: list[str] = []
     for fmt in wanted:
         try:
-            data, filename, details = _convert(fmt, model, X, task, dtype)
+            data, filename, details = _convert(fmt, model, sample, task, dtype)
         except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
-            failures.append(f"{fmt}: conversion failed: {type(e).__name__}: {e}")
-            warnings.warn(f"jinfer: no {fmt} artifact: conversion failed: {type(e).__name__}: {e}", ExportWarning,
-                          stacklevel=2)
+            reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
+            failures.append(f"{fmt}: {reason}")
+            warnings.warn(f"jinfer: no {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
             continue
         artifact = Artifact.of(fmt, filename, data, details=details)
-        parity = _java_parity(base.with_artifacts([artifact]), {**parity_files, filename: data}, fmt, X,
-                              expected, rtol, atol)
+        try:
+            parity = _java_parity(base.with_artifacts([artifact]), {**parity_files, filename: data}, fmt,
+                                  sample.feeds, expected, rtol, atol)
+        except JinferError as e:  # the Java backend refused the artifact: drop it, say why
+            reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
+            failures.append(f"{fmt}: {reason}")
+            warnings.warn(f"jinfer: dropped the {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
+            continue
         artifact = Artifact.of(fmt, filename, data, details=details, parity=parity)
         if parity["passed"]:
             passed.append(artifact)
@@ -107,28 +122,87 @@ def export(
     return Bundle.open(path)
 
 
-def _sample(X_sample: Any, dtype: str, max_rows: int) -> tuple[np.ndarray, tuple[str, ...] | None]:
-    columns = None
-    if hasattr(X_sample, "columns") and hasattr(X_sample, "to_numpy"):
-        columns = tuple(str(c) for c in X_sample.columns)
-        X_sample = X_sample.to_numpy()
+def _available_formats() -> tuple[str, ...]:
+    """The default formats: all, but PMML only where its optional converter is installed."""
+    import importlib.util
+
+    return tuple(f for f in FORMATS if f != "pmml" or importlib.util.find_spec("sklearn2pmml") is not None)
+
+
+@dataclass
+class _Sample:
+    """The export sample in every form the export needs."""
+
+    feeds: dict[str, np.ndarray]        # canonical inputs, as Java gets them
+    specs: tuple[TensorSpec, ...]
+    for_model: Any                      # the same values as the model takes them (ndarray or DataFrame)
+    columns: list[str]                  # the table's column names, in order (PMML's input fields)
+
+
+def _sample(model: Any, X_sample: Any, dtype: str, max_rows: int) -> _Sample:
+    if isinstance(X_sample, Mapping):
+        import pandas as pd
+
+        X_sample = pd.DataFrame({str(k): np.asarray(v) for k, v in X_sample.items()})
+    if hasattr(X_sample, "columns") and hasattr(X_sample, "dtypes"):
+        df = X_sample.iloc[:max_rows]
+        if len(df) == 0 or len(df.columns) == 0:
+            raise InputError(f"X_sample: expected a non-empty table, got shape {list(df.shape)}", code="SHAPE_MISMATCH")
+        columns = [str(c) for c in df.columns]
+        if all(np.dtype(t).kind in "fiub" for t in df.dtypes if not _is_categorical(t)) and \
+                not any(_is_categorical(t) for t in df.dtypes):
+            X = np.ascontiguousarray(df.to_numpy(dtype=dtype))
+            return _tabular(model, X, columns, dtype)
+        return _columnar(df, columns, dtype)
     X = np.asarray(X_sample)
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
         raise InputError(f"X_sample: expected a non-empty 2-D array [rows, features], got shape {list(X.shape)}",
                          code="SHAPE_MISMATCH")
     if X.dtype.kind not in "fiub":
-        raise InputError(f"X_sample: expected numbers, got dtype {X.dtype}; mixed-type tables need the PMML "
-                         "backend", code="DTYPE_MISMATCH")
-    return np.ascontiguousarray(X[:max_rows], dtype=dtype), columns
+        raise InputError(f"X_sample: expected numbers, got dtype {X.dtype}; pass a pandas DataFrame for a table "
+                         "that mixes types", code="DTYPE_MISMATCH")
+    names = getattr(model, "feature_names_in_", None)
+    columns = [str(c) for c in names] if names is not None else [f"x{i + 1}" for i in range(X.shape[1])]
+    return _tabular(model, np.ascontiguousarray(X[:max_rows], dtype=dtype), columns, dtype)
 
 
-def _as_fitted(model: Any, X: np.ndarray, columns: tuple[str, ...] | None) -> Any:
-    """X as the model saw it in ``fit``: a DataFrame with its column names when it was fitted on one."""
-    if columns is not None and getattr(model, "feature_names_in_", None) is not None:
+def _tabular(model: Any, X: np.ndarray, columns: list[str], dtype: str) -> _Sample:
+    spec = TensorSpec("features", dtype, (-1, X.shape[1]), tuple(columns))
+    for_model: Any = X
+    if getattr(model, "feature_names_in_", None) is not None:
         import pandas as pd
 
-        return pd.DataFrame(X, columns=list(columns))
-    return X
+        for_model = pd.DataFrame(X, columns=columns)
+    return _Sample({"features": X}, (spec,), for_model, columns)
+
+
+def _columnar(df: Any, columns: list[str], dtype: str) -> _Sample:
+    import pandas as pd
+
+    feeds: dict[str, np.ndarray] = {}
+    specs = []
+    for col, src in zip(columns, df.columns):
+        values = df[src]
+        kind = "O" if _is_categorical(values.dtype) else np.dtype(values.dtype).kind
+        if kind in "OUS":
+            arr = values.astype(str).to_numpy().astype(str)
+            specs.append(TensorSpec(col, "string", (-1,)))
+        elif kind == "f":
+            arr = values.to_numpy(dtype=dtype)
+            specs.append(TensorSpec(col, dtype, (-1,)))
+        elif kind in "iub":
+            arr = values.to_numpy(dtype=np.int64)
+            specs.append(TensorSpec(col, "int64", (-1,)))
+        else:
+            raise InputError(f"X_sample column {col!r}: dtype {values.dtype} is not supported; expected numbers "
+                             "or strings", code="DTYPE_MISMATCH")
+        feeds[col] = np.ascontiguousarray(arr)
+    for_model = pd.DataFrame({src: feeds[col] for col, src in zip(columns, df.columns)})
+    return _Sample(feeds, tuple(specs), for_model, columns)
+
+
+def _is_categorical(t: Any) -> bool:
+    return str(t) == "category" or str(t).startswith("string") or str(t) == "str"
 
 
 def _task(model: Any) -> str:
@@ -168,22 +242,32 @@ def _expected(model: Any, X: np.ndarray, task: str, dtype: str
     return {"transformed": out}, (TensorSpec("transformed", dtype, (-1, out.shape[1])),), None
 
 
-def _convert(fmt: str, model: Any, X: np.ndarray, task: str, dtype: str) -> tuple[bytes, str, dict[str, Any]]:
+def _convert(fmt: str, model: Any, sample: _Sample, task: str, dtype: str) -> tuple[bytes, str, dict[str, Any]]:
     if fmt == "onnx":
         from ._onnx import convert_sklearn
 
-        data, details = convert_sklearn(model, X.shape[1], dtype, task, "features")
+        data, details = convert_sklearn(model, sample.specs, dtype, task)
         return data, "model.onnx", details
+    if fmt == "pmml":
+        from ._pmml import convert_pmml
+
+        data, details = convert_pmml(model, sample.columns, task)
+        return data, "model.pmml", details
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _java_parity(manifest: Manifest, files: dict[str, bytes], fmt: str, X: np.ndarray,
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _java_parity(manifest: Manifest, files: dict[str, bytes], fmt: str, feeds: dict[str, np.ndarray],
                  expected: dict[str, np.ndarray], rtol: float, atol: float) -> dict[str, Any]:
     """Load a staging bundle through the Java backend and compare its outputs with ``expected``."""
     with tempfile.TemporaryDirectory(prefix="jinfer-export-") as tmp:
         staged = write_bundle(Path(tmp) / "staged", manifest, files, as_directory=True)
         with load(staged, backend=fmt) as m:
-            actual = {k: np.array(v) for k, v in m.predict({"features": X}).items()}
+            actual = {k: np.array(v) for k, v in m.predict(feeds).items()}
     return compare(expected, actual, rtol=rtol, atol=atol)
 
 
@@ -197,9 +281,11 @@ def _summary(parity: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _producer() -> dict[str, Any]:
+def _producer(formats: Sequence[str]) -> dict[str, Any]:
     libs = {}
-    for lib in _LIBRARIES:
+    names = ["scikit-learn", "numpy", "pandas", "JPype1", "joblib"]
+    names += [lib for fmt in formats for lib in _LIBRARIES.get(fmt, ())]
+    for lib in names:
         try:
             libs[lib] = importlib.metadata.version(lib)
         except importlib.metadata.PackageNotFoundError:

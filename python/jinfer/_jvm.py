@@ -31,7 +31,10 @@ def jars_dir() -> Path:
 
 
 def classpath(extra: Sequence[str] = ()) -> list[str]:
-    """jinfer's jars, then ``extra``. Raises :class:`JVMError` when the jars are missing."""
+    """jinfer's jars, JPMML's (from the jpmml-evaluator wheel, when installed), then ``extra``.
+
+    Raises :class:`JVMError` when jinfer's own jars are missing.
+    """
     d = jars_dir()
     jars = sorted(str(p) for p in d.glob("*.jar"))
     if not any(Path(j).name.startswith("jinfer-") for j in jars):
@@ -39,7 +42,30 @@ def classpath(extra: Sequence[str] = ()) -> list[str]:
             f"jinfer's jars are missing from {d}; build them with `make jars` "
             "(gradle pythonJars) or set JINFER_JARS to a directory holding them"
         )
-    return jars + [str(e) for e in extra]
+    have = {_artifact(Path(j).name) for j in jars}
+    pmml = [j for j in jpmml_jars() if _artifact(Path(j).name) not in have]
+    return jars + pmml + [str(e) for e in extra]
+
+
+def jpmml_jars() -> list[str]:
+    """The JPMML-Evaluator jars that the ``jpmml-evaluator`` wheel ships, so a pip user needs no
+    Maven for the PMML backend. Empty when the wheel is absent or ``JINFER_NO_PMML=1``."""
+    if os.environ.get("JINFER_NO_PMML") == "1":
+        return []
+    try:
+        import jpmml_evaluator
+    except ImportError:
+        return []
+    root = Path(jpmml_evaluator.__file__).parent
+    return sorted(str(p) for sub in ("dependencies", "resources") for p in (root / sub).glob("*.jar"))
+
+
+def _artifact(jar_name: str) -> str:
+    """``jackson-core-2.19.4.jar`` -> ``jackson-core``."""
+    parts = jar_name[: -len(".jar")].split("-")
+    while len(parts) > 1 and parts[-1][:1].isdigit():
+        parts.pop()
+    return "-".join(parts)
 
 
 def is_started() -> bool:

@@ -66,6 +66,8 @@ class Model:
         return {name: from_java(jout.get(name)) for name in self._output_names}
 
     def _feeds(self, X: Any) -> dict[str, np.ndarray]:
+        if hasattr(X, "columns") and hasattr(X, "dtypes"):
+            return self._frame_feeds(X)
         if isinstance(X, Mapping):
             return {str(k): np.asarray(v) for k, v in X.items()}
         if len(self.inputs) != 1:
@@ -75,6 +77,32 @@ class Model:
                 code="MISSING_INPUT",
             )
         return {self.inputs[0].name: np.asarray(X)}
+
+    def _frame_feeds(self, df: Any) -> dict[str, np.ndarray]:
+        """A pandas DataFrame as the model's inputs: its columns converted to the spec dtypes."""
+        have = [str(c) for c in df.columns]
+        if len(self.inputs) == 1 and self.inputs[0].columns and len(self.inputs[0].shape) == 2:
+            spec = self.inputs[0]
+            missing = [c for c in spec.columns or () if c not in have]
+            if missing:
+                raise InputError(f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
+                                 f"{list(spec.columns or ())}, got {have}", code="MISSING_INPUT")
+            return {spec.name: df[list(spec.columns or ())].to_numpy(dtype=spec.dtype)}
+        feeds = {}
+        for spec in self.inputs:
+            if spec.name not in have:
+                raise InputError(f"missing input {spec.name!r}: the DataFrame has no such column; expected columns "
+                                 f"{[s.name for s in self.inputs]}, got {have}", code="MISSING_INPUT")
+            col = df[spec.name]
+            if spec.dtype == "string":
+                feeds[spec.name] = col.astype(str).to_numpy().astype(str)
+            else:
+                try:
+                    feeds[spec.name] = col.to_numpy(dtype=spec.dtype)
+                except (TypeError, ValueError) as e:
+                    raise InputError(f"input {spec.name!r}: expected {spec.dtype} values, got column of "
+                                     f"{col.dtype}: {e}", code="DTYPE_MISMATCH") from None
+        return feeds
 
     def close(self) -> None:
         if not self._closed:

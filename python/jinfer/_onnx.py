@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from ._manifest import TensorSpec
 
 __all__ = ["convert_sklearn", "TARGET_OPSET"]
 
@@ -16,30 +19,34 @@ def _final_estimator(model: Any) -> Any:
 
 
 def convert_sklearn(
-    model: Any, n_features: int, dtype: str, task: str, input_name: str
+    model: Any, inputs: Sequence[TensorSpec], dtype: str, task: str
 ) -> tuple[bytes, dict[str, Any]]:
-    """The ONNX bytes of a fitted scikit-learn model with one 2-D input, and the artifact details.
+    """The ONNX bytes of a fitted scikit-learn model, and the artifact details.
 
+    ``inputs`` is one 2-D ``features`` spec, or one 1-D spec per column of a mixed-type table
+    (each becomes an ``[n, 1]`` ONNX input, the form skl2onnx's ColumnTransformer expects).
     Classifiers are converted with ``zipmap=False`` so probabilities are a plain ``[n, k]`` tensor.
     """
     import skl2onnx
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
     # ONNX Runtime's tree ensembles compute in float32 only, as scikit-learn's trees do (they cast
     # X to float32 first). A float64 bundle of a tree model therefore takes and returns float64
     # but runs the trees in float32: skl2onnx's own double trees are refused by the runtime, or
     # compare double X against float32 thresholds and pick other leaves than scikit-learn.
-    wrap_double = dtype == "float64" and _has_trees(model)
-    tensor_type = FloatTensorType if dtype == "float32" or wrap_double else DoubleTensorType
+    wrap_double = dtype == "float64" and _has_trees(model) and len(inputs) == 1
+    types = {"float32": FloatTensorType, "float64": FloatTensorType if wrap_double else DoubleTensorType,
+             "int64": Int64TensorType, "string": StringTensorType}
+    initial_types = []
+    for spec in inputs:
+        if spec.dtype not in types:
+            raise TypeError(f"input {spec.name!r}: no ONNX conversion for dtype {spec.dtype}")
+        width = spec.shape[1] if len(spec.shape) == 2 else 1
+        initial_types.append((spec.name, types[spec.dtype]([None, width])))
     options: dict[Any, Any] = {}
     if task == "classification":
         options = {id(_final_estimator(model)): {"zipmap": False}}
-    onx = skl2onnx.to_onnx(
-        model,
-        initial_types=[(input_name, tensor_type([None, n_features]))],
-        options=options,
-        target_opset=TARGET_OPSET,
-    )
+    onx = skl2onnx.to_onnx(model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
     if wrap_double:
         onx = _as_double_io(onx)
     outs = [o.name for o in onx.graph.output]
@@ -52,7 +59,7 @@ def convert_sklearn(
         "opset": opsets.get("", 0),
         "ml_opset": opsets.get("ai.onnx.ml", 0),
         "converter": f"skl2onnx {skl2onnx.__version__}",
-        "input_names": {input_name: onx.graph.input[0].name},
+        "input_names": {spec.name: inp.name for spec, inp in zip(inputs, onx.graph.input)},
         "output_names": output_names,
     }
     return onx.SerializeToString(), details

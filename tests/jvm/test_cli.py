@@ -70,7 +70,7 @@ def test_predict_npy_to_npz(cli: str, exported: Path) -> None:
 @pytest.mark.parametrize("cli", CLIS)
 def test_predict_csv_to_stdout(cli: str, exported: Path) -> None:
     X = MODELS["logreg"][1][:3]
-    lines = ["a,b,c,d"] + [",".join(str(v) for v in row) for row in X]
+    lines = ["x1,x2,x3,x4"] + [",".join(str(v) for v in row) for row in X]
     (exported / "in.csv").write_text("\n".join(lines) + "\n")
     r = CLIS[cli]("predict", "iris.jinfer", "--input", "in.csv", cwd=exported)
     assert r.returncode == 0, r.stderr

@@ -25,7 +25,7 @@ def test_resident_memory_stays_bounded(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     Xtrain = rng.standard_normal((200, COLS)).astype(np.float32)
     model = LogisticRegression(max_iter=200).fit(Xtrain, (Xtrain[:, 0] > 0).astype(int))
-    bundle = jinfer.export(model, Xtrain[:50], tmp_path / "wide.jinfer", name="wide")
+    bundle = jinfer.export(model, Xtrain[:50], tmp_path / "wide.jinfer", name="wide", formats=("onnx",))
     with jinfer.load(bundle.path) as m:
         X = rng.standard_normal((ROWS, COLS)).astype(np.float32)
         expected = model.predict(X)

@@ -37,19 +37,20 @@ def test_manifest_records_what_was_proven(case: str, bundles: dict[str, Path]) -
     b = jinfer.Bundle.open(bundles[case])
     m = b.manifest
     assert m.format_version == 1
-    (artifact,) = m.artifacts
-    assert artifact.backend == "onnx" and artifact.path == "model.onnx"
-    data = b.read_artifact(artifact)  # checks size and sha256
-    assert len(data) == artifact.bytes
-    assert artifact.details["converter"].startswith("skl2onnx")
-    assert artifact.details["opset"] > 0
-    parity = artifact.parity
-    assert parity["passed"] is True and parity["checked_with"] == "java"
-    assert parity["rows"] == len(MODELS[case.split("-")[0]][1])
-    for figures in parity["outputs"].values():
-        assert figures["mismatches"] == 0
+    assert [(a.backend, a.path) for a in m.artifacts] == [("onnx", "model.onnx"), ("pmml", "model.pmml")]
+    onnx, pmml = m.artifacts
+    assert onnx.details["converter"].startswith("skl2onnx") and onnx.details["opset"] > 0
+    assert pmml.details["converter"].startswith("sklearn2pmml") and pmml.details["pmml_version"]
+    for artifact in m.artifacts:
+        data = b.read_artifact(artifact)  # checks size and sha256
+        assert len(data) == artifact.bytes
+        parity = artifact.parity
+        assert parity["passed"] is True and parity["checked_with"] == "java"
+        assert parity["rows"] == len(MODELS[case.split("-")[0]][1])
+        for figures in parity["outputs"].values():
+            assert figures["mismatches"] == 0
     libs = m.producer["libraries"]
-    assert {"scikit-learn", "skl2onnx", "onnx", "numpy"} <= set(libs)
+    assert {"scikit-learn", "skl2onnx", "onnx", "numpy", "sklearn2pmml"} <= set(libs)
     names = [o.name for o in m.outputs]
     assert names == (["label", "probabilities"] if m.task == "classification" else ["prediction"])
     assert set(b.parity_inputs()) == {"features"}
@@ -67,7 +68,7 @@ def test_bundle_inspects_without_a_jvm(bundles: dict[str, Path], tmp_path: Path)
     r = subprocess.run([sys.executable, "-c", code, str(bundles["logreg-float32"])],
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "logreg ['onnx']"
+    assert r.stdout.strip() == "logreg ['onnx', 'pmml']"
 
 
 def test_export_writes_directory_bundles_too(tmp_path: Path) -> None:

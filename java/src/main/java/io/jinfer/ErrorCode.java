@@ -14,6 +14,8 @@ public enum ErrorCode {
     UNSAFE_PATH,
     BUNDLE_TOO_LARGE,
     ARTIFACT_MISSING,
+    UNSUPPORTED_ARTIFACT,
+    UNSAFE_CONTENT,
     // this call: InputException
     MISSING_INPUT,
     UNKNOWN_INPUT,

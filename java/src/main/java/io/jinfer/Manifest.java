@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -201,9 +200,7 @@ public final class Manifest {
         /** A string-to-string map from {@code details}, e.g. {@code output_names}; empty when absent. */
         public Map<String, String> detailMap(String key) {
             Map<String, String> out = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = details.path(key).fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : details.path(key).properties()) {
                 out.put(e.getKey(), e.getValue().asText());
             }
             return out;

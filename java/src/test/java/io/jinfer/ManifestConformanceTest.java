@@ -8,7 +8,6 @@ import static org.junit.Assert.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Iterator;
 import java.util.Map;
 import org.junit.Test;
 
@@ -33,9 +32,7 @@ public class ManifestConformanceTest {
     public void invalidManifestsAreRefusedWithTheSharedCodeAndWords() throws IOException {
         JsonNode cases = Conformance.json("manifests/cases.json").get("invalid");
         assertTrue(cases.size() > 0);
-        Iterator<Map.Entry<String, JsonNode>> it = cases.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> c = it.next();
+        for (Map.Entry<String, JsonNode> c : cases.properties()) {
             try {
                 Manifest.parse(read("invalid", c.getKey()));
                 fail(c.getKey() + " was accepted");

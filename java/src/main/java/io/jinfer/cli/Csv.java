@@ -2,41 +2,188 @@ package io.jinfer.cli;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Outputs as CSV: one column per 1-D output, {@code name_j} columns for wider ones. */
+/**
+ * CSV in and out, RFC 4180 style: a header row, commas, double quotes around cells that hold a
+ * comma, a quote or a line break. Outputs become one column per 1-D output and {@code name_j}
+ * columns for wider ones, as the Python CLI writes them.
+ */
 final class Csv {
     private Csv() {
     }
 
+    /** A parsed CSV file: the header and the data rows, all of the header's width. */
+    static final class Table {
+        final List<String> header;
+        final List<String[]> rows;
+        final List<Integer> lines;   // the file line each row starts on
+
+        Table(List<String> header, List<String[]> rows, List<Integer> lines) {
+            this.header = header;
+            this.rows = rows;
+            this.lines = lines;
+        }
+    }
+
+    /** Reads a UTF-8 CSV file with a header row. @throws IllegalArgumentException naming the line at fault */
+    static Table read(Path path) throws IOException {
+        String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        List<String[]> records = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
+        parse(text, path, records, lines);
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException(path + ": empty CSV; expected a header row of column names");
+        }
+        List<String> header = List.of(records.get(0));
+        for (int i = 0; i < header.size(); i++) {
+            if (header.get(i).isBlank()) {
+                throw new IllegalArgumentException(path + ": header column " + (i + 1) + " has no name");
+            }
+            if (header.indexOf(header.get(i)) != i) {
+                throw new IllegalArgumentException(path + ": header names column '" + header.get(i) + "' twice");
+            }
+        }
+        List<String[]> rows = new ArrayList<>();
+        List<Integer> rowLines = new ArrayList<>();
+        for (int r = 1; r < records.size(); r++) {
+            String[] row = records.get(r);
+            if (row.length != header.size()) {
+                throw new IllegalArgumentException(path + " line " + lines.get(r) + ": expected " + header.size()
+                    + " cells like the header, got " + row.length);
+            }
+            rows.add(row);
+            rowLines.add(lines.get(r));
+        }
+        return new Table(header, rows, rowLines);
+    }
+
+    private static void parse(String text, Path path, List<String[]> records, List<Integer> lines) {
+        List<String> record = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        boolean cellStarted = false;
+        int line = 1;
+        int recordLine = 1;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                        cell.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    if (c == '\n') {
+                        line++;
+                    }
+                    cell.append(c);
+                }
+            } else if (c == '"' && cell.length() == 0 && !cellStarted) {
+                quoted = true;
+                cellStarted = true;
+            } else if (c == ',') {
+                record.add(cell.toString());
+                cell.setLength(0);
+                cellStarted = false;
+            } else if (c == '\n' || c == '\r') {
+                if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                    i++;
+                }
+                endRecord(record, cell, records, lines, recordLine);
+                cellStarted = false;
+                line++;
+                recordLine = line;
+            } else {
+                cell.append(c);
+                cellStarted = true;
+            }
+        }
+        if (quoted) {
+            throw new IllegalArgumentException(path + " line " + recordLine + ": a quoted cell is never closed");
+        }
+        endRecord(record, cell, records, lines, recordLine);
+    }
+
+    private static void endRecord(List<String> record, StringBuilder cell, List<String[]> records, List<Integer> lines, int line) {
+        if (record.isEmpty() && cell.length() == 0) {
+            return;   // a blank line
+        }
+        record.add(cell.toString());
+        records.add(record.toArray(new String[0]));
+        lines.add(line);
+        record.clear();
+        cell.setLength(0);
+    }
+
+    /** Outputs as CSV text: a header, then one line per row. */
     static String format(Map<String, Tensor> out) {
         List<String> header = new ArrayList<>();
         List<String[]> columns = new ArrayList<>();
-        long rows = 0;
+        long rows = -1;
         for (Map.Entry<String, Tensor> e : out.entrySet()) {
             Tensor t = e.getValue();
-            rows = t.rank() == 0 ? 1 : t.dim(0);
-            int width = (int) (rows == 0 ? 0 : t.size() / rows);
+            long n = t.rank() == 0 ? 1 : t.dim(0);
+            if (rows >= 0 && n != rows) {
+                throw new IllegalArgumentException("output '" + e.getKey() + "' has " + n + " rows but the others have "
+                    + rows + "; write .npz instead of CSV");
+            }
+            rows = n;
+            int width = (int) (n == 0 ? widthOf(t) : t.size() / n);
             String[] cells = cells(t);
             for (int j = 0; j < width; j++) {
                 header.add(t.rank() <= 1 ? e.getKey() : e.getKey() + "_" + j);
-                String[] col = new String[(int) rows];
-                for (int r = 0; r < rows; r++) {
+                String[] col = new String[(int) n];
+                for (int r = 0; r < n; r++) {
                     col[r] = cells[r * width + j];
                 }
                 columns.add(col);
             }
         }
-        StringBuilder b = new StringBuilder(String.join(",", header)).append('\n');
+        StringBuilder b = new StringBuilder();
+        appendRow(b, header.toArray(new String[0]));
+        String[] row = new String[columns.size()];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < columns.size(); c++) {
-                b.append(c > 0 ? "," : "").append(columns.get(c)[r]);
+                row[c] = columns.get(c)[r];
             }
-            b.append('\n');
+            appendRow(b, row);
         }
         return b.toString();
+    }
+
+    private static long widthOf(Tensor t) {
+        long w = 1;
+        for (int i = 1; i < t.rank(); i++) {
+            w *= t.dim(i);
+        }
+        return w;
+    }
+
+    private static void appendRow(StringBuilder b, String[] cells) {
+        for (int i = 0; i < cells.length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            String c = cells[i];
+            if (c.indexOf(',') >= 0 || c.indexOf('"') >= 0 || c.indexOf('\n') >= 0 || c.indexOf('\r') >= 0) {
+                b.append('"').append(c.replace("\"", "\"\"")).append('"');
+            } else {
+                b.append(c);
+            }
+        }
+        b.append('\n');
     }
 
     private static String[] cells(Tensor t) {

@@ -1,35 +1,54 @@
 package io.jinfer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jinfer.Bundle;
 import io.jinfer.Manifest;
 import io.jinfer.Models;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.Backend;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code jinfer inspect BUNDLE}: manifest, artifacts, parity figures, input and output specs. */
-@Command(name = "inspect", description = "Show a bundle's manifest, artifacts, parity figures and specs.")
+/**
+ * {@code jinfer inspect BUNDLE [--json]}: the manifest (name, version, task, creation time), the
+ * input and output specs, the classes, the artifacts with their size, sha256 prefix, parity figures
+ * and whether their backend is available in this JVM. Reads the manifest only; no model is loaded.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = "Show a bundle's manifest, artifacts, parity figures and input/output specs.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BUNDLE")
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
     Path bundle;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
 
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         try (Bundle b = Bundle.open(bundle)) {
             Manifest m = b.manifest();
+            if (json) {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m.raw()));
+                out.flush();
+                return Main.OK;
+            }
             out.printf("%s %s  (%s, created %s)%n", m.name(), m.version(), m.task(), m.createdAt());
             if (!m.description().isEmpty()) {
                 out.println("  " + m.description());
@@ -37,21 +56,22 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("  bundle: %s (%s)%n", b.path(), b.isZip() ? "zip" : "directory");
             out.println("  inputs:");
             for (TensorSpec s : m.inputs()) {
-                out.println("    " + s + (s.columns() != null ? " columns=" + s.columns() : ""));
+                out.println("    " + spec(s) + (s.columns() != null ? " columns=" + s.columns() : ""));
             }
             out.println("  outputs:");
             for (TensorSpec s : m.outputs()) {
-                out.println("    " + s);
+                out.println("    " + spec(s));
             }
             if (!m.classes().isEmpty()) {
                 out.println("  classes: " + m.classes());
             }
-            out.println("  producer: " + m.raw().path("producer"));
+            out.println("  producer: " + producer(m.raw().path("producer")));
             Map<String, Backend> backends = Models.backends();
             out.println("  artifacts (preference order):");
             for (Manifest.Artifact a : m.artifacts()) {
                 Backend be = backends.get(a.backend());
-                String here = be == null ? "no backend installed" : be.isAvailable() ? "available here" : be.unavailableReason();
+                String here = be == null ? "no '" + a.backend() + "' backend in this JVM"
+                    : be.isAvailable() ? "available here" : "unavailable here: " + be.unavailableReason();
                 out.printf("    %-6s %s  %d bytes  sha256 %s…  (%s)%n", a.backend(), a.path(), a.bytes(),
                     a.sha256().substring(0, 12), here);
             }
@@ -61,16 +81,32 @@ final class InspectCommand implements Callable<Integer> {
         return Main.OK;
     }
 
+    private static String spec(TensorSpec s) {
+        return s.name() + ": " + s.dtype() + " " + Arrays.toString(s.shape());
+    }
+
+    private static String producer(JsonNode p) {
+        List<String> parts = new ArrayList<>();
+        parts.add("jinfer " + p.path("jinfer").asText("?"));
+        parts.add("python " + p.path("python").asText("?"));
+        for (Map.Entry<String, JsonNode> e : p.path("libraries").properties()) {
+            parts.add(e.getKey() + " " + e.getValue().asText());
+        }
+        return String.join(", ", parts);
+    }
+
     static void printParity(PrintWriter out, Manifest m) {
         out.println("  parity (through Java, recorded at export):");
         for (Manifest.Artifact a : m.artifacts()) {
             JsonNode p = a.parity();
+            if (p == null || !p.isObject()) {
+                out.printf("    %s: not recorded%n", a.backend());
+                continue;
+            }
             out.printf("    %s: %s on %s rows (rtol %s, atol %s)%n", a.backend(),
                 p.path("passed").asBoolean() ? "passed" : "FAILED", p.path("rows").asText("?"),
                 p.path("rtol").asText("?"), p.path("atol").asText("?"));
-            Iterator<Map.Entry<String, JsonNode>> it = p.path("outputs").fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : p.path("outputs").properties()) {
                 JsonNode f = e.getValue();
                 out.printf("      %s: max abs %s, max rel %s, mismatches %s%n", e.getKey(),
                     f.path("max_abs_error").asText("-"), f.path("max_rel_error").asText("-"), f.path("mismatches").asText("-"));

@@ -1,77 +1,117 @@
 package io.jinfer.cli;
 
-import io.jinfer.BundleException;
-import io.jinfer.InputException;
-import io.jinfer.JinferException;
-import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The Java command line, {@code build/install/jinfer/bin/jinfer}: {@code inspect}, {@code verify}
- * and {@code predict}, with the verbs, flags and exit codes of the Python CLI. Exit codes: 0 ok,
- * 1 verification failed, 2 bad usage or bad input (a corrupt bundle included). Errors are one line
- * on stderr; {@code --debug} adds the stack trace.
+ * The Java command line, {@code build/install/jinfer/bin/jinfer}, with the verbs, flags and exit
+ * codes of the Python CLI ({@code jinfer._cli}).
+ *
+ * <pre>
+ * jinfer inspect BUNDLE [--json]
+ * jinfer verify BUNDLE [--backend NAME]
+ * jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]
+ * </pre>
+ *
+ * <p>Exit codes: {@value #OK} ok, {@value #FAILED} verification failed, {@value #USAGE} bad usage
+ * or bad input (a corrupt bundle, a missing file, an input the model refuses). Errors are one line
+ * on stderr, {@code jinfer: error: <message>}; {@code --debug} adds the stack trace. Tests and
+ * embedders call {@link #run(PrintStream, PrintStream, String...)}, which never exits the JVM.
  */
-@Command(name = "jinfer", mixinStandardHelpOptions = true, version = "jinfer 0.1.0",
+@Command(name = "jinfer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Inspect, verify and run jinfer bundles on the JVM.",
     subcommands = {InspectCommand.class, VerifyCommand.class, PredictCommand.class})
 public final class Main implements Runnable {
-    static final int OK = 0;
-    static final int FAILED = 1;
-    static final int USAGE = 2;
+    /** Exit code: success. */
+    public static final int OK = 0;
+    /** Exit code: verification failed (an artifact's outputs differ from the recorded ones). */
+    public static final int FAILED = 1;
+    /** Exit code: bad usage or bad input, a corrupt bundle included. */
+    public static final int USAGE = 2;
 
-    @Option(names = "--debug", description = "Show stack traces.", scope = CommandLine.ScopeType.INHERIT)
+    @Option(names = "--debug", description = "Show stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
+
+    /** Where progress goes: the error stream, and only when a person is at a console. */
+    Progress.Sink progress = Progress.Sink.NONE;
+
+    private Main() {
+    }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a verb is required: inspect, verify or predict");
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "a verb is required: inspect, verify or predict");
     }
 
+    /** Runs the CLI on the process's streams and exits with its code. */
     public static void main(String[] args) {
         System.exit(run(System.out, System.err, args));
     }
 
-    /** Runs the CLI with the given streams and returns the exit code. */
+    /** Runs the CLI on the process's streams and returns the exit code. */
+    public static int run(String... args) {
+        return run(System.out, System.err, args);
+    }
+
+    /**
+     * Runs the CLI with the given streams and returns the exit code; never exits the JVM.
+     * Progress is drawn on {@code err} only when {@link System#console()} is not null.
+     */
     public static int run(PrintStream out, PrintStream err, String... args) {
         Main main = new Main();
+        main.progress = System.console() != null ? new Progress.Sink(err) : Progress.Sink.NONE;
         CommandLine cli = new CommandLine(main);
-        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
-        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        cli.setOut(outWriter);
+        cli.setErr(errWriter);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("jinfer: error: " + ex.getMessage());
+            String hint = ex.getCommandLine() == null ? "jinfer" : ex.getCommandLine().getCommandSpec().qualifiedName();
+            errWriter.println("jinfer: error: " + Errors.oneLine(ex.getMessage()) + " (see '" + hint + " --help')");
+            errWriter.flush();
             return USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean debug = main.debug || parseResult.hasMatchedOption("--debug")
-                || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--debug"));
-            if (debug) {
+            if (debugRequested(parseResult)) {
+                errWriter.flush();
                 ex.printStackTrace(err);
+                err.flush();
             }
-            err.println("jinfer: error: " + message(ex));
-            return exitCode(ex);
+            errWriter.println("jinfer: error: " + Errors.message(ex));
+            errWriter.flush();
+            return Errors.exitCode(ex);
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            outWriter.flush();
+            errWriter.flush();
+        }
     }
 
-    static int exitCode(Exception ex) {
-        if (ex instanceof BundleException || ex instanceof InputException || ex instanceof IOException
-            || ex instanceof UncheckedIOException || ex instanceof IllegalArgumentException) {
-            return USAGE;
+    private static boolean debugRequested(CommandLine.ParseResult r) {
+        for (CommandLine.ParseResult p = r; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
         }
-        if (ex instanceof JinferException) {
-            return USAGE;
-        }
-        return FAILED;
+        return false;
     }
 
-    private static String message(Exception ex) {
-        String m = ex.getMessage();
-        return (m == null ? ex.getClass().getSimpleName() : m).replace('\n', ' ');
+    /** The version line of {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        static final String VERSION = "0.1.0";
+
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"jinfer " + (v != null ? v : VERSION) + " (Java " + System.getProperty("java.version") + ")"};
+        }
     }
 }

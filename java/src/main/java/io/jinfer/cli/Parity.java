@@ -4,69 +4,189 @@ import io.jinfer.DType;
 import io.jinfer.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The parity rule of {@code jinfer._parity}, in Java: labels exact, floats within
- * {@code atol + rtol * max|expected|}. */
+/**
+ * The parity rule of {@code jinfer._parity}, in Java, fed one batch of rows at a time: string,
+ * integer and bool outputs (labels) must be equal; floats pass where
+ * {@code |actual - expected| <= atol + rtol * max|expected|}, the relative tolerance taken against
+ * the output's largest magnitude, NaN equal to NaN. A missing output or another shape fails.
+ */
 final class Parity {
-    private Parity() {
-    }
+    static final double DEFAULT_RTOL = 1e-5;
+    static final double DEFAULT_ATOL = 1e-6;
 
-    static final class Result {
-        boolean passed = true;
-        long rows;
-        final List<String> lines = new ArrayList<>();
-    }
+    private final double rtol;
+    private final double atol;
+    private final Map<String, Output> outputs = new LinkedHashMap<>();
+    private long rows;
 
-    static Result compare(Map<String, Tensor> expected, Map<String, Tensor> actual, double rtol, double atol) {
-        Result r = new Result();
-        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            String name = e.getKey();
-            Tensor want = e.getValue();
-            Tensor got = actual.get(name);
-            r.rows = Math.max(r.rows, want.rank() > 0 ? want.dim(0) : 1);
-            if (got == null || !Arrays.equals(want.shape(), got.shape())) {
-                r.passed = false;
-                r.lines.add(name + ": " + (got == null ? "missing" : "shape " + Arrays.toString(got.shape())
-                    + ", expected " + Arrays.toString(want.shape())));
-                continue;
+    /** The figures of one output. */
+    static final class Output {
+        final String name;
+        final Tensor expected;
+        final long perRow;         // elements per row (the whole tensor for a 0-d output)
+        final boolean strings;
+        final boolean exact;       // integer and bool: equality
+        final double tolerance;    // atol + rtol * max|expected| for floats
+        double maxAbs;
+        double maxRel;
+        long mismatches;
+        String error;
+        private final double[] want;
+        private final String[] wantText;
+
+        Output(String name, Tensor expected, double rtol, double atol) {
+            this.name = name;
+            this.expected = expected;
+            this.perRow = expected.rank() == 0 || expected.dim(0) == 0 ? Math.max(1, expected.size())
+                : expected.size() / expected.dim(0);
+            this.strings = expected.isString();
+            this.exact = !strings && isInteger(expected.dtype());
+            this.want = strings ? null : expected.toDoubleArray();
+            this.wantText = strings ? expected.toStringArray() : null;
+            double scale = 0;
+            if (want != null) {
+                for (double v : want) {
+                    if (!Double.isNaN(v)) {
+                        scale = Math.max(scale, Math.abs(v));
+                    }
+                }
             }
-            long mismatches = 0;
-            if (want.isString() || got.isString()) {
-                String[] w = want.toStringArray();
+            this.tolerance = atol + rtol * scale;
+        }
+
+        boolean passed() {
+            return error == null && mismatches == 0;
+        }
+
+        /** {@code name: max_abs_error=…, max_rel_error=…, mismatches=…}, as the Python CLI prints it. */
+        String line() {
+            if (error != null) {
+                return name + ": error=" + error + ", mismatches=" + mismatches;
+            }
+            if (strings) {
+                return name + ": max_abs_error=None, max_rel_error=None, mismatches=" + mismatches;
+            }
+            return name + ": max_abs_error=" + maxAbs + ", max_rel_error=" + maxRel + ", mismatches=" + mismatches;
+        }
+
+        /** Compares {@code got} with the expected rows {@code [firstRow, firstRow + rows)}; all rows when rows < 0. */
+        void compare(Tensor got, long firstRow, long rows) {
+            if (error != null) {
+                return;
+            }
+            long[] wantShape = expected.shape();
+            boolean whole = rows < 0 || wantShape.length == 0;
+            if (!whole) {
+                wantShape[0] = rows;
+            }
+            if (got == null || !Arrays.equals(wantShape, got.shape()) || (!whole && firstRow + rows > expected.dim(0))) {
+                fail(got == null ? "output missing" : "shape " + Arrays.toString(got.shape()) + ", expected "
+                    + Arrays.toString(wantShape) + (whole || rows == expected.dim(0) ? "" : " (rows " + firstRow + " to "
+                    + (firstRow + rows) + " of " + expected.dim(0) + ")"));
+                return;
+            }
+            int from = whole ? 0 : (int) (firstRow * perRow);
+            int n = (int) got.size();
+            if (strings || got.isString()) {
                 String[] g = got.toStringArray();
-                for (int i = 0; i < w.length; i++) {
-                    mismatches += w[i].equals(g[i]) ? 0 : 1;
+                String[] w = wantText != null ? wantText : expected.toStringArray();
+                for (int i = 0; i < n; i++) {
+                    mismatches += w[from + i].equals(g[i]) ? 0 : 1;
                 }
-                r.lines.add(name + ": mismatches=" + mismatches);
-            } else {
-                double[] w = want.toDoubleArray();
-                double[] g = got.toDoubleArray();
-                boolean exact = isInteger(want.dtype()) && isInteger(got.dtype());
-                double scale = 0;
-                for (double v : w) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
-                double maxAbs = 0;
-                double maxRel = 0;
-                for (int i = 0; i < w.length; i++) {
-                    double diff = Math.abs(g[i] - w[i]);
+                return;
+            }
+            boolean exactHere = exact && isInteger(got.dtype());
+            for (int i = 0; i < n; i++) {
+                double w = want[from + i];
+                double g = got.getDouble(i);
+                boolean same = w == g || (Double.isNaN(w) && Double.isNaN(g));
+                double diff = same ? 0 : Math.abs(g - w);
+                if (!Double.isNaN(diff)) {
                     maxAbs = Math.max(maxAbs, diff);
                     if (diff > 0) {
-                        maxRel = Math.max(maxRel, diff / Math.max(Math.abs(w[i]), Double.MIN_NORMAL));
+                        maxRel = Math.max(maxRel, diff / Math.max(Math.abs(w), Double.MIN_NORMAL));
                     }
-                    boolean bad = exact ? diff != 0 : !(diff <= atol + rtol * scale);
-                    mismatches += bad ? 1 : 0;
                 }
-                r.lines.add(name + ": max_abs_error=" + maxAbs + ", max_rel_error=" + maxRel + ", mismatches=" + mismatches);
+                boolean bad = !same && (exactHere || !(diff <= tolerance));
+                mismatches += bad ? 1 : 0;
             }
-            r.passed &= mismatches == 0;
         }
-        return r;
+
+        private void fail(String why) {
+            error = why;
+            mismatches = expected.size();
+        }
     }
 
-    private static boolean isInteger(DType d) {
+    Parity(Map<String, Tensor> expected, double rtol, double atol) {
+        this.rtol = rtol;
+        this.atol = atol;
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            Tensor t = e.getValue();
+            outputs.put(e.getKey(), new Output(e.getKey(), t, rtol, atol));
+            rows = Math.max(rows, t.rank() > 0 ? t.dim(0) : 1);
+        }
+    }
+
+    /** Compares all outputs with all expected rows. */
+    void add(Map<String, Tensor> actual) {
+        add(actual, 0, -1);
+    }
+
+    /** Compares a batch of outputs with the expected rows {@code [firstRow, firstRow + rows)}. */
+    void add(Map<String, Tensor> actual, long firstRow, long rows) {
+        for (Output o : outputs.values()) {
+            o.compare(actual.get(o.name), firstRow, rows);
+        }
+    }
+
+    /** Marks every output failed, e.g. when the backend threw. */
+    void failAll(String why) {
+        for (Output o : outputs.values()) {
+            o.fail(why);
+        }
+    }
+
+    boolean passed() {
+        for (Output o : outputs.values()) {
+            if (!o.passed()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The number of rows compared (the largest batch dimension of the expected outputs). */
+    long rows() {
+        return rows;
+    }
+
+    double rtol() {
+        return rtol;
+    }
+
+    double atol() {
+        return atol;
+    }
+
+    Map<String, Output> outputs() {
+        return outputs;
+    }
+
+    /** One line per output. */
+    List<String> lines() {
+        List<String> out = new ArrayList<>();
+        for (Output o : outputs.values()) {
+            out.add(o.line());
+        }
+        return out;
+    }
+
+    static boolean isInteger(DType d) {
         return d != DType.FLOAT32 && d != DType.FLOAT64 && d != DType.STRING;
     }
 }

@@ -1,6 +1,5 @@
 package io.jinfer.cli;
 
-import io.jinfer.DType;
 import io.jinfer.LoadOptions;
 import io.jinfer.Model;
 import io.jinfer.Models;
@@ -12,9 +11,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -26,19 +24,29 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code jinfer predict BUNDLE --input FILE [--output FILE]}: .npy/.npz/.csv in and out. */
-@Command(name = "predict", description = "Run a bundle on .npy, .npz or .csv inputs.")
+/**
+ * {@code jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]}.
+ *
+ * <p>Inputs: {@code .npy} (a single-input model), {@code .npz} (arrays by input name) or
+ * {@code .csv} with a header row (the columns of the single 2-D input, cast to its dtype, or one
+ * column per input). Arrays from {@code .npy}/{@code .npz} are taken as they are: a dtype that
+ * cannot be cast safely is refused, as {@code Model.predict} refuses it. Outputs go to
+ * {@code .npz}, {@code .npy} (a single-output model) or {@code .csv} by the file's extension, or as
+ * CSV to stdout without {@code --output}.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = "Run a bundle on .npy, .npz or .csv inputs.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BUNDLE")
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
-    @Option(names = "--input", required = true, description = ".npy (single input), .npz (by input name) or .csv (header row)")
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+        description = ".npy (single input), .npz (by input name) or .csv (header row of column names)")
     Path input;
 
-    @Option(names = "--output", description = ".npz, .npy or .csv (default: CSV on stdout)")
+    @Option(names = "--output", paramLabel = "FILE", description = ".npz, .npy or .csv (default: CSV on stdout)")
     Path output;
 
-    @Option(names = "--backend")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Use this backend's artifact (default: the first usable).")
     String backend;
 
     @Spec
@@ -46,101 +54,78 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        String inKind = kind(input, "--input", ".npy, .npz or .csv");
+        String outKind = output == null ? ".csv" : kind(output, "--output", ".npz, .npy or .csv");
+        if (!Files.isRegularFile(input)) {
+            throw new NoSuchFileException(input.toString(), null, "no input file");
+        }
         LoadOptions opts = LoadOptions.builder().backend(backend).build();
         try (Model model = Models.load(bundle, opts)) {
-            Map<String, Tensor> out = model.predict(readInputs(model));
-            writeOutputs(out);
+            if (outKind.equals(".npy") && model.outputs().size() != 1) {
+                throw new IllegalArgumentException(output + ": a .npy file holds one array but the model has outputs "
+                    + names(model.outputs()) + "; use .npz or .csv");
+            }
+            Map<String, Tensor> out = model.predict(readInputs(model, inKind));
+            writeOutputs(out, outKind);
         }
         return Main.OK;
     }
 
-    private Map<String, Tensor> readInputs(Model model) throws IOException {
-        if (!Files.isRegularFile(input)) {
-            throw new IllegalArgumentException("no input file at " + input);
+    private static List<String> names(List<TensorSpec> specs) {
+        List<String> out = new java.util.ArrayList<>();
+        for (TensorSpec s : specs) {
+            out.add(s.name());
         }
-        String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".npz")) {
-            return Npz.read(input);
+        return out;
+    }
+
+    private static String kind(Path file, String option, String expected) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (String ext : new String[] {".npy", ".npz", ".csv"}) {
+            if (name.endsWith(ext)) {
+                return ext;
+            }
         }
-        TensorSpec single = singleInput(model);
-        if (name.endsWith(".npy")) {
-            return Collections.singletonMap(single.name(), Npy.read(input));
+        throw new IllegalArgumentException(option + " " + file + ": expected a " + expected + " file");
+    }
+
+    private Map<String, Tensor> readInputs(Model model, String kind) throws IOException {
+        switch (kind) {
+            case ".npz":
+                return Npz.read(input);
+            case ".npy":
+                return Collections.singletonMap(singleInput(model).name(), Npy.read(input));
+            default:
+                return CsvInputs.of(input, Csv.read(input), model.inputs());
         }
-        if (name.endsWith(".csv")) {
-            return Collections.singletonMap(single.name(), readCsv(single));
-        }
-        throw new IllegalArgumentException(input + ": expected a .npy, .npz or .csv file");
     }
 
     private TensorSpec singleInput(Model model) {
-        if (model.inputs().size() != 1) {
-            throw new IllegalArgumentException("this model takes inputs " + model.inputs() + "; pass them as a .npz");
+        List<TensorSpec> specs = model.inputs();
+        if (specs.size() != 1) {
+            throw new IllegalArgumentException(input + ": a .npy file holds one array but this model takes "
+                + specs.size() + " inputs " + specs + "; pass a .npz keyed by input name");
         }
-        return model.inputs().get(0);
+        return specs.get(0);
     }
 
-    private Tensor readCsv(TensorSpec spec) throws IOException {
-        List<String> lines = new ArrayList<>(Files.readAllLines(input, StandardCharsets.UTF_8));
-        lines.removeIf(String::isBlank);
-        if (lines.isEmpty()) {
-            throw new IllegalArgumentException(input + ": empty CSV; expected a header row of column names");
-        }
-        List<String> header = Arrays.asList(lines.get(0).split(",", -1));
-        if (spec.columns() != null && !spec.columns().equals(header)) {
-            throw new IllegalArgumentException(input + ": columns " + header + " do not match the model's " + spec.columns());
-        }
-        int rows = lines.size() - 1;
-        int cols = header.size();
-        double[] values = new double[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            String[] cells = lines.get(r + 1).split(",", -1);
-            if (cells.length != cols) {
-                throw new IllegalArgumentException(input + " line " + (r + 2) + ": expected " + cols + " cells, got " + cells.length);
-            }
-            for (int c = 0; c < cols; c++) {
-                try {
-                    values[r * cols + c] = Double.parseDouble(cells[c].trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(input + " line " + (r + 2) + ", column " + header.get(c)
-                        + ": expected a number, got \"" + cells[c] + "\"");
+    private void writeOutputs(Map<String, Tensor> out, String kind) throws IOException {
+        switch (kind) {
+            case ".npz":
+                Npz.write(out, output);
+                break;
+            case ".npy":
+                Npy.write(out.values().iterator().next(), output);
+                break;
+            default:
+                String csv = Csv.format(out);
+                if (output == null) {
+                    PrintWriter w = spec.commandLine().getOut();
+                    w.print(csv);
+                    w.flush();
+                } else {
+                    Files.write(output, csv.getBytes(StandardCharsets.UTF_8));
                 }
-            }
-        }
-        Tensor t = Tensor.of(values, rows, cols);
-        return spec.dtype() == DType.FLOAT32 ? toFloat32(t) : t;
-    }
-
-    /** CSV text is decimal: reading it as float32 is what the user means, even though it narrows. */
-    private static Tensor toFloat32(Tensor t) {
-        double[] d = t.toDoubleArray();
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return Tensor.of(f, t.shape());
-    }
-
-    private void writeOutputs(Map<String, Tensor> out) throws IOException {
-        String name = output == null ? ".csv" : output.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".npz")) {
-            Npz.write(out, output);
-        } else if (name.endsWith(".npy")) {
-            if (out.size() != 1) {
-                throw new IllegalArgumentException(output + ": .npy holds one array but the model has outputs "
-                    + out.keySet() + "; use .npz");
-            }
-            Npy.write(out.values().iterator().next(), output);
-        } else if (name.endsWith(".csv")) {
-            String csv = Csv.format(out);
-            if (output == null) {
-                PrintWriter w = spec.commandLine().getOut();
-                w.print(csv);
-                w.flush();
-            } else {
-                Files.write(output, csv.getBytes(StandardCharsets.UTF_8));
-            }
-        } else {
-            throw new IllegalArgumentException(output + ": expected .npz, .npy or .csv");
         }
     }
 }

@@ -1,11 +1,15 @@
 package io.jinfer.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jinfer.BackendException;
 import io.jinfer.Bundle;
+import io.jinfer.ErrorCode;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
+import io.jinfer.spi.Backend;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,17 +19,33 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code jinfer verify BUNDLE}: re-run the stored parity sample through each backend (or one). */
-@Command(name = "verify", description = "Re-run the bundle's parity sample through the Java backend(s).")
+/**
+ * {@code jinfer verify BUNDLE [--backend NAME]}: runs the parity sample stored at export
+ * ({@code parity/inputs.npz}) through each artifact's backend, or only the named one, and compares
+ * the outputs with {@code parity/expected.npz} under the tolerances the artifact records. Prints
+ * per output the largest absolute and relative errors. Exit 1 if any artifact fails.
+ *
+ * <p>Without {@code --backend}, an artifact whose backend is not available in this JVM is skipped
+ * with its reason; with it, that is an error (exit 2). Rows run in batches of
+ * {@value #BATCH_ROWS}, with a progress bar at a console.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = "Re-run the bundle's parity sample through the Java backend(s) and compare.")
 final class VerifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BUNDLE")
+    static final int BATCH_ROWS = 1024;
+
+    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
-    @Option(names = "--backend", description = "Verify only this backend's artifact.")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Verify only this backend's artifact (onnx, pmml, python).")
     String backend;
+
+    @ParentCommand
+    Main main;
 
     @Spec
     CommandSpec spec;
@@ -34,40 +54,95 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         boolean ok = true;
+        int verified = 0;
+        List<String> skipped = new ArrayList<>();
         try (Bundle b = Bundle.open(bundle)) {
+            List<Manifest.Artifact> artifacts = artifacts(b.manifest());
             Map<String, Tensor> inputs = b.parityInputs();
             Map<String, Tensor> expected = b.parityExpected();
-            if (inputs.isEmpty()) {
-                throw new IllegalArgumentException(bundle + " has no parity sample (parity/inputs.npz)");
+            if (inputs.isEmpty() || expected.isEmpty()) {
+                throw new IllegalArgumentException(bundle + " has no parity sample (parity/inputs.npz and"
+                    + " parity/expected.npz); re-export it with jinfer.export to record one");
             }
-            List<Manifest.Artifact> artifacts = new ArrayList<>();
-            for (Manifest.Artifact a : b.manifest().artifacts()) {
-                if (backend == null || backend.equalsIgnoreCase(a.backend())) {
-                    artifacts.add(a);
-                }
-            }
-            if (artifacts.isEmpty()) {
-                throw new IllegalArgumentException("--backend " + backend + ": the bundle has no such artifact");
-            }
-            Progress progress = new Progress("verify", artifacts.size());
+            Map<String, Backend> backends = Models.backends();
             for (Manifest.Artifact a : artifacts) {
-                double rtol = a.parity().path("rtol").asDouble(1e-5);
-                double atol = a.parity().path("atol").asDouble(1e-6);
-                Map<String, Tensor> actual;
-                try (Model m = Models.load(b, LoadOptions.builder().backend(a.backend()).build())) {
-                    actual = m.predict(inputs);
+                Backend be = backends.get(a.backend());
+                String unavailable = be == null ? "no '" + a.backend() + "' backend on the classpath"
+                    : be.isAvailable() ? null : be.unavailableReason();
+                if (unavailable != null) {
+                    if (backend != null) {
+                        throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, "--backend " + backend + ": " + unavailable);
+                    }
+                    skipped.add(a.backend());
+                    out.println(a.backend() + ": SKIPPED (" + unavailable + ")");
+                    continue;
                 }
-                Parity.Result r = Parity.compare(expected, actual, rtol, atol);
-                ok &= r.passed;
-                progress.step();
-                out.printf("%s: %s on %d rows%n", a.backend(), r.passed ? "PASS" : "FAIL", r.rows);
-                for (String line : r.lines) {
+                Parity parity = verify(b, a, inputs, expected);
+                verified++;
+                ok &= parity.passed();
+                out.printf("%s: %s on %d rows (rtol %s, atol %s)%n", a.backend(), parity.passed() ? "PASS" : "FAIL",
+                    parity.rows(), parity.rtol(), parity.atol());
+                for (String line : parity.lines()) {
                     out.println("  " + line);
                 }
+                out.flush();
             }
-            progress.done();
         }
         out.flush();
+        if (verified == 0) {
+            throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "no artifact could be verified here: the backends "
+                + skipped + " are not available in this JVM");
+        }
         return ok ? Main.OK : Main.FAILED;
+    }
+
+    private List<Manifest.Artifact> artifacts(Manifest m) {
+        List<Manifest.Artifact> out = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Manifest.Artifact a : m.artifacts()) {
+            names.add(a.backend());
+            if (backend == null || backend.equalsIgnoreCase(a.backend())) {
+                out.add(a);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("--backend " + backend + ": the bundle has only " + names);
+        }
+        return out;
+    }
+
+    /** Runs the sample through one artifact, batch by batch; a backend failure fails the artifact. */
+    private Parity verify(Bundle b, Manifest.Artifact a, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
+        JsonNode p = a.parity();
+        Parity parity = new Parity(expected, number(p, "rtol", Parity.DEFAULT_RTOL), number(p, "atol", Parity.DEFAULT_ATOL));
+        try (Model m = Models.load(b, LoadOptions.builder().backend(a.backend()).build())) {
+            long rows = Batches.rows(inputs);
+            if (rows < 0) {
+                parity.add(m.predict(inputs));
+                return parity;
+            }
+            Progress progress = main.progress.start("verify " + a.backend(), rows);
+            try {
+                long from = 0;
+                do {
+                    long to = Math.min(rows, from + BATCH_ROWS);
+                    parity.add(m.predict(Batches.slice(inputs, from, to)), from, to - from);
+                    progress.advance(to - from);
+                    from = to;
+                } while (from < rows);
+            } finally {
+                progress.done();
+            }
+        } catch (BackendException e) {
+            parity.failAll("the backend failed: " + Errors.oneLine(e.getMessage()));
+        } catch (io.jinfer.InputException e) {
+            parity.failAll("the backend refused the recorded inputs: " + Errors.oneLine(e.getMessage()));
+        }
+        return parity;
+    }
+
+    private static double number(JsonNode parity, String field, double fallback) {
+        JsonNode v = parity == null ? null : parity.get(field);
+        return v != null && v.isNumber() ? v.asDouble() : fallback;
     }
 }

@@ -38,6 +38,7 @@ final class OnnxSession implements BackendSession {
     private final OrtSession session;
     private final List<Output> outputs;
     private final Map<String, String> inputNames;   // canonical -> native
+    private final Map<String, long[]> inputShapes;  // native name -> declared shape (-1 dynamic)
     private volatile boolean closed;
 
     /** How one canonical output is produced from one native output. */
@@ -55,11 +56,13 @@ final class OnnxSession implements BackendSession {
         }
     }
 
-    private OnnxSession(OrtEnvironment env, OrtSession session, List<Output> outputs, Map<String, String> inputNames) {
+    private OnnxSession(OrtEnvironment env, OrtSession session, List<Output> outputs, Map<String, String> inputNames,
+                        Map<String, long[]> inputShapes) {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
         this.inputNames = inputNames;
+        this.inputShapes = inputShapes;
     }
 
     static OnnxSession open(ArtifactContext ctx) {
@@ -92,7 +95,13 @@ final class OnnxSession implements BackendSession {
                 }
                 outs.add(new Output(spec, nat, shape, pinnable));
             }
-            return new OnnxSession(env, session, outs, inputNames);
+            Map<String, long[]> inputShapes = new HashMap<>();
+            for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
+                if (e.getValue().getInfo() instanceof TensorInfo) {
+                    inputShapes.put(e.getKey(), ((TensorInfo) e.getValue().getInfo()).getShape());
+                }
+            }
+            return new OnnxSession(env, session, outs, inputNames, inputShapes);
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
@@ -148,7 +157,8 @@ final class OnnxSession implements BackendSession {
         Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
         try {
             for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-                feeds.put(inputNames.get(e.getKey()), toOrt(e.getValue()));
+                String nat = inputNames.get(e.getKey());
+                feeds.put(nat, toOrt(e.getValue(), inputShapes.get(nat)));
             }
             Set<String> requested = new HashSet<>();
             for (Output o : outputs) {
@@ -183,11 +193,36 @@ final class OnnxSession implements BackendSession {
         }
     }
 
-    private OnnxTensor toOrt(Tensor t) throws OrtException {
+    private OnnxTensor toOrt(Tensor t, long[] nativeShape) throws OrtException {
+        long[] shape = nativeShapeFor(t, nativeShape);
         if (t.isString()) {
-            return OnnxTensor.createTensor(env, t.toStringArray(), t.shape());
+            return OnnxTensor.createTensor(env, t.toStringArray(), shape);
         }
-        return OnnxTensor.createTensor(env, t.buffer(), t.shape(), toOrtType(t.dtype()));
+        return OnnxTensor.createTensor(env, t.buffer(), shape, toOrtType(t.dtype()));
+    }
+
+    /** The tensor's shape, or the model's own rank when they differ ({@code [n]} fed as {@code [n, 1]}). */
+    private static long[] nativeShapeFor(Tensor t, long[] nativeShape) {
+        if (nativeShape == null || nativeShape.length == t.rank()) {
+            return t.shape();
+        }
+        long[] s = nativeShape.clone();
+        long fixed = 1;
+        int dynamic = -1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] < 0) {
+                if (dynamic >= 0) {
+                    return t.shape();   // two free dimensions: nothing to infer, let the runtime judge
+                }
+                dynamic = i;
+            } else {
+                fixed *= s[i];
+            }
+        }
+        if (dynamic >= 0 && fixed > 0) {
+            s[dynamic] = t.size() / fixed;
+        }
+        return count(s) == t.size() ? s : t.shape();
     }
 
     private static Tensor fromOrt(OnnxValue value, Output o, long batch) throws OrtException {

@@ -12,7 +12,6 @@ import io.jinfer.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 import org.junit.Test;
 
@@ -87,10 +86,8 @@ public class NpyConformanceTest {
     public void npzFilesReadByName() throws IOException {
         for (JsonNode c : Conformance.json("npy/cases.json").get("npz")) {
             Map<String, Tensor> arrays = Npz.read(file(c.get("file").asText()));
-            Iterator<Map.Entry<String, JsonNode>> it = c.get("arrays").fields();
             int n = 0;
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : c.get("arrays").properties()) {
                 assertMatches(c.get("file").asText() + ":" + e.getKey(), e.getValue(), arrays.get(e.getKey()));
                 n++;
             }

@@ -1,0 +1,90 @@
+"""scikit-learn → PMML with sklearn2pmml (it runs Java: the same JVM that jinfer finds)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["convert_pmml", "java_home"]
+
+
+def java_home() -> str | None:
+    """The JDK that JPype would start: ``JAVA_HOME``, else the one behind ``jpype.getDefaultJVMPath()``."""
+    if os.environ.get("JAVA_HOME"):
+        return os.environ["JAVA_HOME"]
+    try:
+        import jpype
+
+        libjvm = Path(jpype.getDefaultJVMPath()).resolve()
+    except Exception:  # noqa: BLE001 - no JVM found: let sklearn2pmml use `java` on PATH
+        return None
+    for parent in libjvm.parents:
+        if (parent / "bin" / "java").is_file():
+            return str(parent)
+    return None
+
+
+@contextmanager
+def _captured(log: Path) -> Iterator[None]:
+    """Send what the converter's Java process prints (banners, logging) to ``log``, not the terminal."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "wb") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _last_error(text: str) -> str:
+    """The converter's own error line (``SEVERE: ...`` / ``Exception ...``), if it printed one."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in lines:
+        if "Exception" in ln or ln.startswith("SEVERE"):
+            return ln
+    return lines[-1] if lines else ""
+
+
+def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict[str, Any]]:
+    """The PMML bytes of a fitted scikit-learn model whose input fields are ``columns``, and the
+    artifact details."""
+    try:
+        import sklearn2pmml
+        from sklearn2pmml import make_pmml_pipeline, sklearn2pmml as to_pmml
+    except ImportError as e:
+        raise ImportError("the PMML format needs sklearn2pmml: pip install 'jinfer[pmml]'") from e
+    if task not in ("classification", "regression"):
+        raise ValueError(f"PMML export covers classifiers and regressors, not {task}")
+    pipeline = make_pmml_pipeline(model, active_fields=list(columns), target_fields=["target"])
+    with tempfile.TemporaryDirectory(prefix="jinfer-pmml-") as tmp:
+        out = Path(tmp) / "model.pmml"
+        log = Path(tmp) / "sklearn2pmml.log"
+        try:
+            with _captured(log):
+                to_pmml(pipeline, str(out), java_home=java_home())
+        except Exception as e:
+            detail = _last_error(log.read_text(errors="replace")) if log.exists() else ""
+            raise RuntimeError(f"sklearn2pmml failed: {detail or e}") from e
+        data = out.read_bytes()
+    version = re.search(rb'<PMML[^>]*version="([0-9.]+)"', data)
+    details = {
+        "pmml_version": version.group(1).decode() if version else None,
+        "converter": f"sklearn2pmml {sklearn2pmml.__version__}",
+        "target_fields": ["target"],
+        "input_fields": list(columns),
+    }
+    return data, details
