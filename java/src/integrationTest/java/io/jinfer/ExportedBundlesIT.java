@@ -37,7 +37,7 @@ public class ExportedBundlesIT {
 
     @Parameters(name = "{0}")
     public static Collection<Object[]> bundles() throws IOException {
-        Path dir = Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles"));
+        Path dir = Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles")).resolve("sklearn");
         List<Object[]> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().collect(Collectors.toList())) {
@@ -52,6 +52,15 @@ public class ExportedBundlesIT {
 
     @Test
     public void javaPredictionsMatchScikitLearn() {
+        check("onnx", TOL);
+    }
+
+    @Test
+    public void thePmmlBackendMatchesScikitLearnToOnePartInAMillion() {
+        check("pmml", 1e-6);
+    }
+
+    private void check(String backend, double tol) {
         Map<String, Tensor> inputs;
         Map<String, Tensor> expected;
         try (Bundle b = Bundle.open(bundle)) {
@@ -60,8 +69,8 @@ public class ExportedBundlesIT {
             assertTrue("manifest records passed parity", b.manifest().artifacts().get(0).parity().path("passed").asBoolean());
         }
         assertFalse(inputs.isEmpty());
-        try (Model model = Models.load(bundle)) {
-            assertEquals("onnx", model.backend());
+        try (Model model = Models.load(bundle, LoadOptions.builder().backend(backend).build())) {
+            assertEquals(backend, model.backend());
             Map<String, Tensor> out = model.predict(inputs);
             assertEquals(expected.keySet(), out.keySet());
             for (String name : expected.keySet()) {
@@ -80,7 +89,7 @@ public class ExportedBundlesIT {
                     for (int i = 0; i < w.length; i++) {
                         double err = Math.abs(w[i] - g[i]);
                         assertTrue(bundle.getFileName() + " " + name + "[" + i + "]: " + g[i] + " vs " + w[i],
-                            err <= TOL * scale);
+                            err <= tol * scale);
                     }
                 }
             }

@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.jinfer.BackendException;
@@ -68,7 +69,8 @@ final class OnnxSession implements BackendSession {
     static OnnxSession open(ArtifactContext ctx) {
         Manifest.Artifact artifact = ctx.artifact();
         byte[] model = ctx.bytes();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        // jinfer reports the runtime's errors in its exceptions; the runtime's own log would repeat them
+        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
         OrtSession session;
         try (OrtSession.SessionOptions opts = sessionOptions(ctx.options())) {
             session = env.createSession(model, opts);
