@@ -12,6 +12,8 @@ from ._export import ExportWarning, export
 from ._jvm import jvm
 from ._manifest import Artifact, Manifest, TensorSpec
 from ._model import Model, load
+from ._pyruntime import DependencyWarning, register, unregister
+from ._runjava import run_java
 from ._version import __version__
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "BackendError",
     "Bundle",
     "BundleError",
+    "DependencyWarning",
     "ExportWarning",
     "InputError",
     "JVMError",
@@ -31,5 +34,8 @@ __all__ = [
     "export",
     "jvm",
     "load",
+    "register",
+    "run_java",
+    "unregister",
     "write_bundle",
 ]

@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("bundle")
     v.add_argument("--backend")
 
+    rj = sub.add_parser("run-java", help="run a Java main inside this Python, with the python backend")
+    rj.add_argument("-cp", "--classpath", default="", help="the Java program's classpath (':'-separated)")
+    rj.add_argument("main_class")
+    rj.add_argument("args", nargs=argparse.REMAINDER)
+
     pr = sub.add_parser("predict", help="run a bundle on .npy/.npz/.csv inputs")
     pr.add_argument("bundle")
     pr.add_argument("--input", required=True)
@@ -69,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # argparse exits 2 on bad usage, 0 on --help/--version
         return int(e.code or 0)
     try:
-        return int(globals()[f"_cmd_{args.verb}"](args))
+        return int(globals()[f"_cmd_{args.verb.replace('-', '_')}"](args))
     except (UsageError, InputError, BundleError, ParityError, OSError, ValueError) as e:
         return _fail(args, e, USAGE)
     except JinferError as e:
@@ -164,6 +169,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         for name, f in result["outputs"].items():
             print(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in f.items()))
     return OK if ok else FAILED
+
+
+def _cmd_run_java(args: argparse.Namespace) -> int:
+    from ._runjava import run_java
+
+    return run_java(args.main_class, args.args, args.classpath)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:

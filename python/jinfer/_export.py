@@ -23,10 +23,11 @@ from ._version import __version__
 
 __all__ = ["export", "ExportWarning", "FORMATS"]
 
-FORMATS = ("onnx", "pmml")
+FORMATS = ("onnx", "pmml", "python")
 _LIBRARIES = {
     "onnx": ("skl2onnx", "onnx", "onnxruntime"),
     "pmml": ("sklearn2pmml", "jpmml-evaluator"),
+    "python": ("joblib",),
 }
 
 
@@ -43,6 +44,7 @@ def export(
     version: str = "0.0.0",
     description: str = "",
     formats: Sequence[str] | None = None,
+    callable: str | None = None,
     dtype: str = "float32",
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
@@ -62,6 +64,12 @@ def export(
     that fails to convert or misses parity is dropped with an :class:`ExportWarning` that says
     why. If none passes, :class:`ParityError` is raised and nothing is written. The bundle is
     written atomically.
+
+    When neither ONNX nor PMML passes, the model itself is stored with joblib as a ``python``
+    artifact, run in CPython when Python hosts the JVM (``jinfer run-java``); ask for it alone
+    with ``formats=("python",)``. ``callable`` (``"module:function"``, called as
+    ``function(model, inputs) -> dict of outputs``) replaces the default mapping of
+    ``predict_proba``/``predict`` to the canonical outputs.
 
     ``dtype`` is ``"float32"`` (default) or ``"float64"``: the floating input and output type.
     """
@@ -91,8 +99,10 @@ def export(
     files: dict[str, bytes] = dict(parity_files)
     failures: list[str] = []
     for fmt in wanted:
+        if fmt == "python" and formats is None and passed:
+            break  # the python artifact is the last resort, only when nothing else passed
         try:
-            data, filename, details = _convert(fmt, model, sample, task, dtype)
+            data, filename, details = _convert(fmt, model, sample, task, dtype, callable)
         except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
             reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
             failures.append(f"{fmt}: {reason}")
@@ -242,7 +252,8 @@ def _expected(model: Any, X: np.ndarray, task: str, dtype: str
     return {"transformed": out}, (TensorSpec("transformed", dtype, (-1, out.shape[1])),), None
 
 
-def _convert(fmt: str, model: Any, sample: _Sample, task: str, dtype: str) -> tuple[bytes, str, dict[str, Any]]:
+def _convert(fmt: str, model: Any, sample: _Sample, task: str, dtype: str,
+             callable_spec: str | None = None) -> tuple[bytes, str, dict[str, Any]]:
     if fmt == "onnx":
         from ._onnx import convert_sklearn
 
@@ -253,6 +264,11 @@ def _convert(fmt: str, model: Any, sample: _Sample, task: str, dtype: str) -> tu
 
         data, details = convert_pmml(model, sample.columns, task)
         return data, "model.pmml", details
+    if fmt == "python":
+        from ._pyartifact import pickle_model
+
+        data, details = pickle_model(model, callable_spec)
+        return data, "model.joblib", details
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -266,7 +282,7 @@ def _java_parity(manifest: Manifest, files: dict[str, bytes], fmt: str, feeds: d
     """Load a staging bundle through the Java backend and compare its outputs with ``expected``."""
     with tempfile.TemporaryDirectory(prefix="jinfer-export-") as tmp:
         staged = write_bundle(Path(tmp) / "staged", manifest, files, as_directory=True)
-        with load(staged, backend=fmt) as m:
+        with load(staged, backend=fmt, trust_python=True) as m:  # our own pickle, just made
             actual = {k: np.array(v) for k, v in m.predict(feeds).items()}
     return compare(expected, actual, rtol=rtol, atol=atol)
 

@@ -85,6 +85,9 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
             if _settings is None:
                 _settings = wanted  # started by someone else: accept it if jinfer is on it
                 _require_jinfer_classes()
+                from ._pyruntime import install
+
+                install()
             elif wanted != _settings and (wanted[0] or wanted[1]):
                 raise JVMError(
                     "the JVM of this process is already running with classpath extras "
@@ -99,6 +102,9 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
         except OSError as e:
             raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
         _settings = wanted
+    from ._pyruntime import install
+
+    install()  # this JVM is hosted by Python: Java can call Python models
 
 
 def _require_jinfer_classes() -> None:

@@ -127,10 +127,14 @@ def load(
     inter_op_threads: int = 0,
     max_bytes: int | None = None,
     options: Mapping[str, str] | None = None,
+    trust_python: bool = False,
 ) -> Model:
     """Load a bundle in the JVM (starting it if needed) through ``io.jinfer.Models.load``.
 
-    ``backend`` forces one artifact kind (``"onnx"``); by default the first usable one is taken.
+    ``path`` is a bundle (zip or directory), or ``"python:NAME"`` for a live object registered with
+    :func:`jinfer.register`. ``backend`` forces one artifact kind (``"onnx"``); by default the
+    first usable one is taken. ``trust_python=True`` allows a python artifact to be unpickled
+    (which runs its code): only for bundles you trust.
     Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads.
     """
     start()
@@ -141,9 +145,11 @@ def load(
         b = b.backend(backend)
     if max_bytes is not None:
         b = b.maxBundleBytes(max_bytes)
+    if trust_python:
+        b = b.trustPython(True)
     for k, v in (options or {}).items():
         b = b.option(k, v)
-    jpath = jclass("java.nio.file.Path").of(str(p.absolute()), jpype.JArray(jpype.JString)([]))
+    location = str(path) if str(path).startswith("python:") else str(p.absolute())
     with java_errors():
-        jmodel = jclass("io.jinfer.Models").load(jpath, b.build())
+        jmodel = jclass("io.jinfer.Models").load(jpype.JString(location), b.build())
     return Model(jmodel, p)

@@ -16,6 +16,8 @@ public enum ErrorCode {
     ARTIFACT_MISSING,
     UNSUPPORTED_ARTIFACT,
     UNSAFE_CONTENT,
+    UNTRUSTED_ARTIFACT,
+    MISSING_DEPENDENCY,
     // this call: InputException
     MISSING_INPUT,
     UNKNOWN_INPUT,

@@ -20,6 +20,7 @@ public final class LoadOptions {
     private final int intraOpThreads;
     private final int interOpThreads;
     private final long maxBundleBytes;
+    private final boolean trustPython;
     private final Map<String, String> backendOptions;
 
     private LoadOptions(Builder b) {
@@ -27,6 +28,7 @@ public final class LoadOptions {
         this.intraOpThreads = b.intraOpThreads;
         this.interOpThreads = b.interOpThreads;
         this.maxBundleBytes = b.maxBundleBytes;
+        this.trustPython = b.trustPython;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
     }
 
@@ -59,6 +61,14 @@ public final class LoadOptions {
         return maxBundleBytes;
     }
 
+    /**
+     * Whether Python artifacts may be unpickled. Unpickling runs code, so it needs this, or the
+     * environment variable {@code JINFER_TRUST_PYTHON=1}.
+     */
+    public boolean trustPython() {
+        return trustPython || "1".equals(System.getenv("JINFER_TRUST_PYTHON"));
+    }
+
     /** Backend-specific options (for ONNX: session config entries), by key. */
     public Map<String, String> backendOptions() {
         return backendOptions;
@@ -70,6 +80,7 @@ public final class LoadOptions {
         private int intraOpThreads;
         private int interOpThreads;
         private long maxBundleBytes = Bundle.DEFAULT_MAX_BYTES;
+        private boolean trustPython;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
         private Builder() {
@@ -96,6 +107,12 @@ public final class LoadOptions {
                 throw new IllegalArgumentException("maxBundleBytes must be positive, got " + bytes);
             }
             this.maxBundleBytes = bytes;
+            return this;
+        }
+
+        /** Allow Python artifacts to be unpickled (which runs their code): only for bundles you trust. */
+        public Builder trustPython(boolean trust) {
+            this.trustPython = trust;
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.jinfer;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.Backend;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.LiveModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,6 +45,32 @@ public final class Models {
         try (Bundle bundle = Bundle.open(path, options.maxBundleBytes())) {
             return load(bundle, options);
         }
+    }
+
+    /**
+     * Loads a bundle by path, or a live object by {@code backend:name}: {@code "python:churn"} is
+     * the Python object that {@code jinfer.register("churn", ...)} made available, with no file.
+     * @throws BundleException if the bundle is missing, corrupt, tampered with or too new
+     * @throws BackendException if no artifact could be loaded, or there is no such live object
+     */
+    public static Model load(String location, LoadOptions options) {
+        int colon = location.indexOf(':');
+        if (colon > 1) {   // "python:name"; a one-letter prefix is a Windows drive, not a backend
+            Backend backend = backends().get(location.substring(0, colon));
+            if (backend != null) {
+                if (!backend.isAvailable()) {
+                    throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, location + ": " + backend.unavailableReason());
+                }
+                LiveModel live = backend.openLive(location.substring(colon + 1), options);
+                return new Model(live.manifest(), live.manifest().artifacts().get(0), live.session());
+            }
+        }
+        return load(Path.of(location), options);
+    }
+
+    /** Loads a bundle or live object with the default options. @see #load(String, LoadOptions) */
+    public static Model load(String location) {
+        return load(location, LoadOptions.defaults());
     }
 
     /** Loads from an already opened bundle; the bundle may be closed afterwards. */

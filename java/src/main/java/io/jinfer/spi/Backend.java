@@ -25,4 +25,14 @@ public interface Backend {
      * @throws io.jinfer.BackendException if the runtime refuses it
      */
     BackendSession open(ArtifactContext context);
+
+    /**
+     * Opens a live object this backend knows by name (for {@code Models.load("python:churn")}),
+     * with no bundle file. Backends without live objects keep this default, which refuses.
+     * @throws io.jinfer.BackendException if there is no such object
+     */
+    default LiveModel openLive(String name, io.jinfer.LoadOptions options) {
+        throw new io.jinfer.BackendException(io.jinfer.ErrorCode.NO_USABLE_BACKEND, "the " + name()
+            + " backend has no live objects; '" + name() + ":" + name + "' cannot be loaded");
+    }
 }

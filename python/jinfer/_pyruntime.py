@@ -1,0 +1,227 @@
+"""The CPython side of the ``python`` backend: Java calls real Python models through JPype.
+
+When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here.
+Java hands tensors over as numpy views of its buffers (no copy) and takes the results back the
+same way. A Python exception inside a model reaches Java as ``io.jinfer.python.PythonException``
+with the Python type, message and traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import io
+import json
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jpype
+import numpy as np
+
+from ._manifest import Manifest, TensorSpec, utc_now
+from .tensor import from_java, to_java
+
+__all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
+
+_registry: dict[str, Any] = {}
+_lock = threading.Lock()
+_installed = False
+_proxy_classes: dict[str, Any] = {}
+
+
+class DependencyWarning(UserWarning):
+    """A library the Python artifact needs has another version here than at export."""
+
+
+def install() -> None:
+    """Install the runtime in the (started) JVM, once."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _define_proxies()
+        jpype.JClass("io.jinfer.python.PythonRuntimes").install(_proxy_classes["runtime"]())
+        _installed = True
+
+
+def _define_proxies() -> None:
+    @jpype.JImplements("io.jinfer.python.PythonModel")
+    class _ModelProxy:
+        def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
+            self._fn = fn
+            self._manifest = manifest
+            self._json = manifest.to_json().decode("utf-8")
+            self._outputs = manifest.outputs
+
+        @jpype.JOverride
+        def predict(self, inputs: Any) -> Any:
+            try:
+                arrays = {str(k): from_java(inputs.get(k)) for k in inputs.keySet()}
+                out = self._fn(arrays)
+                result = jpype.JClass("java.util.LinkedHashMap")()
+                for spec in self._outputs:
+                    result.put(spec.name, to_java(_conform(spec, out, arrays)))
+                return result
+            except jpype.JException:
+                raise
+            except BaseException as e:  # noqa: BLE001 - every Python error crosses as PythonException
+                raise _java_exception(e) from None
+
+        @jpype.JOverride
+        def manifestJson(self) -> str:  # noqa: N802 - Java's name
+            return self._json
+
+    @jpype.JImplements("io.jinfer.python.PythonRuntime")
+    class _Runtime:
+        @jpype.JOverride
+        def load(self, data: Any, manifest_json: Any, artifact_json: Any) -> Any:
+            try:
+                manifest = Manifest.from_json(str(manifest_json))
+                artifact = json.loads(str(artifact_json))
+                check_requirements(artifact.get("details", {}))
+                import joblib
+
+                model = joblib.load(io.BytesIO(bytes(data)))
+                fn = model_callable(model, manifest, artifact.get("details", {}).get("callable"))
+                return _ModelProxy(fn, manifest)
+            except jpype.JException:
+                raise
+            except BaseException as e:  # noqa: BLE001
+                raise _java_exception(e) from None
+
+        @jpype.JOverride
+        def lookup(self, name: Any) -> Any:
+            with _lock:
+                entry = _registry.get(str(name))
+            return None if entry is None else _ModelProxy(*entry)
+
+        @jpype.JOverride
+        def names(self) -> Any:
+            with _lock:
+                return jpype.JArray(jpype.JString)(sorted(_registry))
+
+    _proxy_classes["runtime"] = _Runtime
+
+
+def _java_exception(e: BaseException) -> Any:
+    from ._exceptions import JinferError
+
+    if isinstance(e, JinferError) and e.code in ("MISSING_DEPENDENCY", "UNTRUSTED_ARTIFACT"):
+        code = jpype.JClass("io.jinfer.ErrorCode").valueOf(e.code)
+        return jpype.JClass("io.jinfer.BundleException")(code, str(e))
+    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    qualname = f"{type(e).__module__}.{type(e).__qualname__}"
+    return jpype.JClass("io.jinfer.python.PythonException")(qualname, str(e), tb)
+
+
+def _conform(spec: TensorSpec, out: Mapping[str, Any], inputs: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The model's output ``spec.name`` in the spec's dtype and rank."""
+    if spec.name not in out:
+        raise KeyError(f"the Python model returned {sorted(out)} but the manifest declares output {spec.name!r}")
+    arr = np.asarray(out[spec.name])
+    if spec.dtype == "string":
+        arr = arr.astype(str)
+    elif arr.dtype != np.dtype(spec.dtype):
+        arr = arr.astype(spec.dtype)
+    if len(spec.shape) == 1 and arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    return np.ascontiguousarray(arr)
+
+
+def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable[[dict[str, np.ndarray]], Any]:
+    """The function Java calls: ``predict_proba``/``predict`` mapped to the canonical outputs, or
+    a ``"module:function"`` called as ``function(model, inputs) -> dict of outputs``."""
+    if spec and ":" in spec:
+        module, _, name = spec.partition(":")
+        fn = getattr(importlib.import_module(module), name)
+        return lambda inputs: fn(model, inputs)
+    if callable(model) and not hasattr(model, "predict"):
+        return lambda inputs: model(inputs)
+
+    def frame(inputs: dict[str, np.ndarray]) -> Any:
+        if len(manifest.inputs) == 1 and len(manifest.inputs[0].shape) == 2:
+            X = inputs[manifest.inputs[0].name]
+            cols = manifest.inputs[0].columns
+            if cols and getattr(model, "feature_names_in_", None) is not None:
+                import pandas as pd
+
+                return pd.DataFrame(X, columns=list(cols))
+            return X
+        import pandas as pd
+
+        return pd.DataFrame({s.name: inputs[s.name] for s in manifest.inputs})
+
+    if manifest.task == "classification":
+        return lambda inputs: (lambda X: {"label": model.predict(X), "probabilities": model.predict_proba(X)})(
+            frame(inputs))
+    if manifest.task == "regression":
+        return lambda inputs: {"prediction": model.predict(frame(inputs))}
+    return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
+
+
+def check_requirements(details: Mapping[str, Any]) -> None:
+    """Refuse missing libraries (naming them) and warn on other versions than at export."""
+    from ._exceptions import JinferError
+
+    missing, other = [], []
+    for dist, wanted in details.get("requirements", {}).items():
+        try:
+            have = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(f"{dist}=={wanted}")
+            continue
+        if have != wanted:
+            other.append(f"{dist} {have} (exported with {wanted})")
+    for module in details.get("modules", []):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(f"module {module}")
+    if missing:
+        raise JinferError(f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
+                          f"install them (pip install ...) or put the modules on sys.path", code="MISSING_DEPENDENCY")
+    if other:
+        warnings.warn(f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
+                      "results may differ", DependencyWarning, stacklevel=2)
+
+
+def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str, Any]],
+             outputs: Sequence[TensorSpec | Mapping[str, Any]], task: str | None = None,
+             callable_spec: str | None = None) -> None:
+    """Make a live Python object available to Java as ``Models.load("python:NAME")``, with no file.
+
+    ``model`` is a fitted estimator (its ``predict_proba``/``predict`` are mapped to the canonical
+    outputs) or a callable ``f(inputs: dict[str, ndarray]) -> dict[str, ndarray]``. ``inputs`` and
+    ``outputs`` are tensor specs (``TensorSpec`` or ``{"name", "dtype", "shape"}``).
+    """
+    from ._jvm import start
+
+    ins = tuple(s if isinstance(s, TensorSpec) else TensorSpec.from_dict(dict(s), "inputs") for s in inputs)
+    outs = tuple(s if isinstance(s, TensorSpec) else TensorSpec.from_dict(dict(s), "outputs") for s in outputs)
+    names = [o.name for o in outs]
+    if task is None:
+        task = "classification" if "probabilities" in names else "regression" if "prediction" in names else "transform"
+    classes = None
+    if task == "classification":
+        found = getattr(model, "classes_", None)
+        classes = tuple(c.item() if hasattr(c, "item") else c for c in found) if found is not None else tuple(
+            range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
+    from ._manifest import Artifact
+
+    manifest = Manifest(name=name, version="live", task=task, inputs=ins, outputs=outs,
+                        artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
+                        classes=classes, created_at=utc_now(), description=f"live Python object {name!r}")
+    manifest.validate()
+    start()
+    fn = model_callable(model, manifest, callable_spec)
+    with _lock:
+        _registry[name] = (fn, manifest)
+
+
+def unregister(name: str) -> None:
+    """Remove a live object; Java can no longer load ``python:NAME``."""
+    with _lock:
+        _registry.pop(name, None)
