@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="re-run the stored parity sample through the Java backend")
     v.add_argument("bundle")
     v.add_argument("--backend")
+    v.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
 
     rj = sub.add_parser("run-java", help="run a Java main inside this Python, with the python backend")
     rj.add_argument("-cp", "--classpath", default="", help="the Java program's classpath (':'-separated)")
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--input", required=True)
     pr.add_argument("--output", help=".npz, .npy or .csv (default: CSV on stdout)")
     pr.add_argument("--backend")
+    pr.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
     return p
 
 
@@ -161,7 +163,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     ok = True
     for a in tqdm(artifacts, desc="verify", unit="artifact", disable=not sys.stderr.isatty()):
         parity = a.parity or {}
-        with load(args.bundle, backend=a.backend) as m:
+        with load(args.bundle, backend=a.backend, trust_python=args.trust_python) as m:
             actual = {k: np.array(v) for k, v in m.predict(inputs).items()}
         result = compare(expected, actual, rtol=parity.get("rtol", 1e-5), atol=parity.get("atol", 1e-6))
         ok = ok and result["passed"]
@@ -180,7 +182,7 @@ def _cmd_run_java(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from ._model import load
 
-    with load(args.bundle, backend=args.backend) as m:
+    with load(args.bundle, backend=args.backend, trust_python=args.trust_python) as m:
         feeds = read_inputs(Path(args.input), m)
         out = m.predict(feeds)
     write_outputs(out, Path(args.output) if args.output else None)

@@ -46,6 +46,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = ".npz, .npy or .csv (default: CSV on stdout)")
     Path output;
 
+    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
+    boolean trustPython;
+
     @Option(names = "--backend", paramLabel = "NAME", description = "Use this backend's artifact (default: the first usable).")
     String backend;
 
@@ -59,7 +62,7 @@ final class PredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new NoSuchFileException(input.toString(), null, "no input file");
         }
-        LoadOptions opts = LoadOptions.builder().backend(backend).build();
+        LoadOptions opts = LoadOptions.builder().backend(backend).trustPython(trustPython).build();
         try (Model model = Models.load(bundle, opts)) {
             if (outKind.equals(".npy") && model.outputs().size() != 1) {
                 throw new IllegalArgumentException(output + ": a .npy file holds one array but the model has outputs "

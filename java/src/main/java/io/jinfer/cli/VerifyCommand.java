@@ -41,6 +41,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
+    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
+    boolean trustPython;
+
     @Option(names = "--backend", paramLabel = "NAME", description = "Verify only this backend's artifact (onnx, pmml, python).")
     String backend;
 
@@ -115,7 +118,7 @@ final class VerifyCommand implements Callable<Integer> {
     private Parity verify(Bundle b, Manifest.Artifact a, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
         JsonNode p = a.parity();
         Parity parity = new Parity(expected, number(p, "rtol", Parity.DEFAULT_RTOL), number(p, "atol", Parity.DEFAULT_ATOL));
-        try (Model m = Models.load(b, LoadOptions.builder().backend(a.backend()).build())) {
+        try (Model m = Models.load(b, LoadOptions.builder().backend(a.backend()).trustPython(trustPython).build())) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
                 parity.add(m.predict(inputs));
