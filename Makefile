@@ -31,8 +31,15 @@ jars: gradle
 	$(GRADLE) $(GRADLE_FLAGS) pythonJars installDist
 
 demo: setup
+	@echo "== 1. Python: train, export, verify in the JVM, predict"
 	$(VPY) examples/quickstart.py
+	@echo "== 2. Java: a service loads the bundle and predicts, no Python involved"
 	$(GRADLE) $(GRADLE_FLAGS) :java-service:run -Pbundle=$(CURDIR)/build/quickstart/iris.jinfer
+	@echo "== 3. Java calls a real Python model (a FunctionTransformer no format can express), in-process"
+	$(VPY) examples/python_model.py
+	$(GRADLE) $(GRADLE_FLAGS) :java-service:classes
+	PYTHONPATH=examples $(VPY) -m jinfer run-java -cp examples/java-service/build/classes/java/main \
+	  com.example.PythonModelService build/examples/custom.jinfer
 
 test: setup
 	$(MAKE) test-java test-python

@@ -197,8 +197,6 @@ def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str
     outputs) or a callable ``f(inputs: dict[str, ndarray]) -> dict[str, ndarray]``. ``inputs`` and
     ``outputs`` are tensor specs (``TensorSpec`` or ``{"name", "dtype", "shape"}``).
     """
-    from ._jvm import start
-
     ins = tuple(s if isinstance(s, TensorSpec) else TensorSpec.from_dict(dict(s), "inputs") for s in inputs)
     outs = tuple(s if isinstance(s, TensorSpec) else TensorSpec.from_dict(dict(s), "outputs") for s in outputs)
     names = [o.name for o in outs]
@@ -215,7 +213,8 @@ def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str
                         artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
                         classes=classes, created_at=utc_now(), description=f"live Python object {name!r}")
     manifest.validate()
-    start()
+    # No JVM is started here: the runtime, installed whenever jinfer starts the JVM, looks the
+    # name up at load time. Starting it here would fix its classpath before run_java(classpath=...).
     fn = model_callable(model, manifest, callable_spec)
     with _lock:
         _registry[name] = (fn, manifest)

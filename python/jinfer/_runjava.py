@@ -31,6 +31,10 @@ def run_java(main_class: str, args: Sequence[str] = (), classpath: Sequence[str]
         print(f"jinfer: error: cannot load main class {main_class}: {e}; is it on -cp {os.pathsep.join(cp)}?",
               file=sys.stderr)
         return 2
+    if not hasattr(cls, "main"):
+        print(f"jinfer: error: class {main_class} has no main method; expected public static void main(String[] args)",
+              file=sys.stderr)
+        return 2
     try:
         cls.main(jpype.JArray(jpype.JString)([str(a) for a in args]))
     except jpype.JException as e:

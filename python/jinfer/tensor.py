@@ -36,14 +36,21 @@ _BY_ID = {d.id: d for d in DTYPES}
 
 
 def _java() -> dict[str, Any]:
-    if not _J:
-        _J["Tensor"] = jclass("io.jinfer.Tensor")
-        _J["DType"] = jclass("io.jinfer.DType")
-        _J["native"] = jclass("java.nio.ByteOrder").nativeOrder()
-        _J["System"] = jclass("java.lang.System")
-        _J["String[]"] = jpype.JArray(jpype.JString)
-        _J["long[]"] = jpype.JArray(jpype.JLong)
-        _J["dtypes"] = {d.id: _J["DType"].fromId(d.id) for d in DTYPES}
+    """The Java classes this module uses, looked up once (thread-safe: Java threads call in)."""
+    if "ready" not in _J:
+        with _pin_lock:
+            if "ready" not in _J:
+                local: dict[str, Any] = {
+                    "Tensor": jclass("io.jinfer.Tensor"),
+                    "DType": jclass("io.jinfer.DType"),
+                    "native": jclass("java.nio.ByteOrder").nativeOrder(),
+                    "System": jclass("java.lang.System"),
+                    "String[]": jpype.JArray(jpype.JString),
+                    "long[]": jpype.JArray(jpype.JLong),
+                }
+                local["dtypes"] = {d.id: local["DType"].fromId(d.id) for d in DTYPES}
+                _J.update(local)
+                _J["ready"] = True
     return _J
 
 

@@ -1,0 +1,130 @@
+"""Importable code for the python-backend tests (tests/jvm/test_python_backend.py).
+
+The tests put this folder on ``sys.path`` and on the ``PYTHONPATH`` of the ``jinfer run-java``
+subprocesses, so pickles that refer to it unpickle there too. Nothing here imports jinfer.
+
+- :func:`rank_features`: arbitrary Python that neither ONNX nor PMML can express.
+- :class:`Tripwire`: an identity step that writes ``$JINFER_TEST_MARKER`` when it is unpickled,
+  so a test can prove that a refused load never unpickled anything.
+- :func:`strict_predict`: a ``callable=`` that raises ``ValueError`` on a sentinel input.
+- Live callables for ``jinfer.register``: :func:`affine`, :func:`mixed`, :func:`identity`, ...
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+SENTINEL = -1000.0  # strict_predict refuses a first feature at or below this
+
+
+def rank_features(X: Any) -> np.ndarray:
+    """The row itself, the rank of each value inside its row, and how many values exceed the
+    row's median: plain Python and numpy, no converter knows it."""
+    X = np.asarray(X, dtype=np.float64)
+    ranks = np.argsort(np.argsort(X, axis=1, kind="stable"), axis=1).astype(np.float64)
+    above = np.array([[sum(1 for v in row if v > np.median(row))] for row in X], dtype=np.float64)
+    return np.hstack([X, ranks, above])
+
+
+class Tripwire(TransformerMixin, BaseEstimator):
+    """An identity step that leaves a trace when unpickled (``$JINFER_TEST_MARKER``, if set)."""
+
+    def fit(self, X: Any, y: Any = None) -> Tripwire:
+        return self
+
+    def transform(self, X: Any) -> Any:
+        return X
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        marker = os.environ.get("JINFER_TEST_MARKER")
+        if marker:
+            with open(marker, "a", encoding="utf-8") as f:
+                f.write(f"Tripwire unpickled in process {os.getpid()}\n")
+        super().__setstate__(state)
+
+
+def custom_pipeline(X: np.ndarray, y: np.ndarray, *, tripwire: bool = False) -> Pipeline:
+    """A fitted Pipeline(FunctionTransformer(rank_features), LogisticRegression), optionally
+    behind a :class:`Tripwire`."""
+    steps: list[tuple[str, Any]] = [("tripwire", Tripwire())] if tripwire else []
+    steps += [("features", FunctionTransformer(rank_features)), ("clf", LogisticRegression(max_iter=2000))]
+    return Pipeline(steps).fit(X, y)
+
+
+def strict_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``callable=`` for a bundle: the model's outputs, but a ValueError on a sentinel row."""
+    X = inputs["features"]
+    bad = np.flatnonzero(X[:, 0] <= SENTINEL)
+    if bad.size:
+        raise ValueError(f"strict_predict: row {int(bad[0])} has feature x1={float(X[bad[0], 0])}, "
+                         f"at or below the sentinel {SENTINEL}")
+    return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
+
+
+# ---------------------------------------------------------------- live callables (jinfer.register)
+
+calls = 0
+_calls_lock = threading.Lock()
+
+
+def affine(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``y = 2 * x + 1`` (float64), counting its calls: the concurrency test checks each answer."""
+    global calls
+    with _calls_lock:
+        calls += 1
+    return {"y": inputs["x"] * 2.0 + 1.0}
+
+
+def mixed(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Two inputs of two dtypes in, three outputs of three dtypes out."""
+    a, b = inputs["a"], inputs["b"]
+    return {
+        "total": a.astype(np.float64).sum(axis=1) + b,
+        "count": (a > 0).sum(axis=1).astype(np.int64),
+        "tag": np.array([f"row{int(v)}" for v in b]),
+    }
+
+
+facts: dict[str, Any] = {}
+_kept: list[np.ndarray] = []
+
+
+def identity(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Returns its input as is."""
+    x = inputs["x"]
+    facts["identity_input_writeable"] = bool(x.flags.writeable)
+    return {"y": x}
+
+
+def doubled(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``2 * x`` in a fresh array, whose address it records (Java gets it without a copy)."""
+    y = inputs["x"] * 2.0
+    facts.setdefault("doubled_output_addresses", []).append(int(y.ctypes.data))
+    return {"y": y}
+
+
+def where(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Records the address of the memory its input views, and returns each row's sum."""
+    x = inputs["x"]
+    facts.setdefault("where_input_addresses", []).append(int(x.ctypes.data))
+    return {"y": x.sum(axis=1)}
+
+
+def keep(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Keeps the numpy view of its input (which keeps the Java buffer alive); returns ``x[:, 0]``."""
+    _kept.append(inputs["x"])
+    return {"y": inputs["x"][:, 0].copy()}
+
+
+def peek(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The first column of the view :func:`keep` kept, read now: if Java changed its buffer
+    since, the view shows it (the input was never copied). Ignores its own input."""
+    return {"y": _kept[-1][:, 0].copy()}
