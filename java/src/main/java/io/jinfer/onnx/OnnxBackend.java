@@ -3,6 +3,7 @@ package io.jinfer.onnx;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.Backend;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.Classpath;
 
 /**
  * Runs {@code onnx} artifacts with ONNX Runtime Java. This class names no ONNX Runtime type, so it
@@ -24,12 +25,8 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public String unavailableReason() {
-        try {
-            Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxBackend.class.getClassLoader());
-            return null;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
-        }
+        return Classpath.has(OnnxBackend.class, "ai.onnxruntime.OrtEnvironment") ? null
+            : "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.jinfer.pmml;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.Backend;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.Classpath;
 
 /**
  * Runs {@code pmml} artifacts with JPMML-Evaluator. JPMML is AGPL-3.0 and an optional dependency:
@@ -25,14 +26,10 @@ public final class PmmlBackend implements Backend {
 
     @Override
     public String unavailableReason() {
-        try {
-            Class.forName("org.jpmml.evaluator.LoadingModelEvaluatorBuilder", false, PmmlBackend.class.getClassLoader());
-            Class.forName("org.glassfish.jaxb.runtime.v2.JAXBContextFactory", false, PmmlBackend.class.getClassLoader());
-            return null;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return "JPMML-Evaluator is not on the classpath; add the Maven artifact " + COORDINATES
+        return Classpath.has(PmmlBackend.class, "org.jpmml.evaluator.LoadingModelEvaluatorBuilder",
+            "org.glassfish.jaxb.runtime.v2.JAXBContextFactory") ? null
+            : "JPMML-Evaluator is not on the classpath; add the Maven artifact " + COORDINATES
                 + " (AGPL-3.0, an optional dependency of jinfer)";
-        }
     }
 
     @Override
