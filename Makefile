@@ -8,7 +8,7 @@ GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAR := build/libs/jinfer-0.1.0.jar
 
-.PHONY: setup venv gradle jars demo test test-java test-python bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean
 
 setup: venv jars
 
@@ -22,7 +22,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@echo "== python venv with jinfer (editable) and its dependencies"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q -e '.[test,pmml]'
+	$(VPY) -m pip install -q -e '.[test,pmml,xgboost,lightgbm,mlflow]'
 	touch $@
 
 # jinfer's jar and runtime jars into python/jinfer/jars/, plus the Java CLI in build/install/.
@@ -51,6 +51,15 @@ test-java: venv gradle
 test-python: setup
 	@echo "== pytest"
 	$(VPY) -m pytest -p no:faulthandler -q tests
+
+# PyTorch: PyPI has only the CUDA build of torch (~6 GB with its nvidia-* wheels), so it lives in its
+# own venv, out of `make test` (which reports tests/jvm/test_torch.py as skipped, saying why).
+TORCH_VENV := build/venv-torch
+test-torch: jars
+	@echo "== PyTorch tests, in $(TORCH_VENV) (jinfer[torch]: torch's CUDA build, ~6 GB)"
+	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
+	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
 
 bench: setup
 	$(VPY) bench/run.py

@@ -10,6 +10,7 @@ from ._bundle import Bundle, write_bundle
 from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, ParityError
 from ._export import ExportWarning, export
 from ._jvm import jvm
+from ._mlflow import MLflowModelError, from_mlflow
 from ._manifest import Artifact, Manifest, TensorSpec
 from ._model import Model, load
 from ._pyruntime import DependencyWarning, register, unregister
@@ -26,12 +27,14 @@ __all__ = [
     "InputError",
     "JVMError",
     "JinferError",
+    "MLflowModelError",
     "Manifest",
     "Model",
     "ParityError",
     "TensorSpec",
     "__version__",
     "export",
+    "from_mlflow",
     "jvm",
     "load",
     "register",

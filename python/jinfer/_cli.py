@@ -37,14 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="verb", required=True)
 
-    e = sub.add_parser("export", help="export a pickled/joblib model to a bundle")
-    e.add_argument("model_file")
-    e.add_argument("--sample", required=True, help="sample inputs: .npy, .npz or .csv (header row)")
+    e = sub.add_parser("export", help="export a pickled/joblib model, or an MLflow model directory, to a bundle")
+    e.add_argument("model_file", nargs="?", help="a joblib/pickle file of a fitted model")
+    e.add_argument("--from-mlflow", metavar="DIR", help="an MLflow model directory (with its MLmodel file)")
+    e.add_argument("--sample", help="sample inputs: .npy, .npz or .csv (header row); required with MODEL_FILE, "
+                                    "optional with --from-mlflow (default: the model's input example)")
     e.add_argument("-o", "--output", required=True, help="the bundle to write (.jinfer)")
     e.add_argument("--format", default=None, help="comma-separated formats, best first (default: all)")
     e.add_argument("--name")
     e.add_argument("--version", dest="model_version", default="0.0.0")
-    e.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    e.add_argument("--dtype", choices=["float32", "float64"], default=None,
+                   help="float type of inputs and outputs (default: float32; with --from-mlflow, the signature's)")
 
     i = sub.add_parser("inspect", help="manifest, artifacts, parity figures, input/output specs")
     i.add_argument("bundle")
@@ -77,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0)
     try:
         return int(globals()[f"_cmd_{args.verb.replace('-', '_')}"](args))
-    except (UsageError, InputError, BundleError, ParityError, OSError, ValueError) as e:
+    except (UsageError, InputError, BundleError, ParityError, OSError, ValueError, ImportError) as e:
         return _fail(args, e, USAGE)
     except JinferError as e:
         return _fail(args, e, FAILED if isinstance(e, ParityError) else USAGE)
@@ -98,19 +101,40 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from ._export import export
 
+    if (args.model_file is None) == (args.from_mlflow is None):
+        raise UsageError("export: give either MODEL_FILE or --from-mlflow DIR")
+    formats = args.format.split(",") if args.format else None
+    if args.from_mlflow is not None:
+        from ._mlflow import from_mlflow
+
+        X = _one_sample(args.sample) if args.sample is not None else None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bundle = from_mlflow(args.from_mlflow, args.output, X_sample=X, name=args.name,
+                                 version=args.model_version, formats=formats, dtype=args.dtype)
+        return _exported(bundle, caught)
     model_file = Path(args.model_file)
     if not model_file.is_file():
         raise UsageError(f"no model file at {model_file}")
+    if args.sample is None:
+        raise UsageError("export: --sample FILE is required with MODEL_FILE")
     model = joblib.load(model_file)
-    sample = read_inputs(Path(args.sample))
-    if len(sample) != 1:
-        raise UsageError(f"--sample: expected one array, got {len(sample)} ({sorted(sample)})")
-    X = next(iter(sample.values()))
-    formats = args.format.split(",") if args.format else None
+    X = _one_sample(args.sample)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         bundle = export(model, X, args.output, name=args.name or model_file.stem, version=args.model_version,
-                        formats=formats, dtype=args.dtype)
+                        formats=formats, dtype=args.dtype or "float32")
+    return _exported(bundle, caught)
+
+
+def _one_sample(path: str) -> np.ndarray:
+    sample = read_inputs(Path(path))
+    if len(sample) != 1:
+        raise UsageError(f"--sample: expected one array, got {len(sample)} ({sorted(sample)})")
+    return next(iter(sample.values()))
+
+
+def _exported(bundle: Bundle, caught: list[warnings.WarningMessage]) -> int:
     for w in caught:
         print(f"jinfer: warning: {w.message}", file=sys.stderr)
     print(f"wrote {bundle.path} with {', '.join(a.backend for a in bundle.manifest.artifacts)}")

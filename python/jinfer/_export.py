@@ -50,8 +50,15 @@ def export(
     atol: float = DEFAULT_ATOL,
     max_parity_rows: int = 1000,
     as_directory: bool = False,
+    task: str | None = None,
+    classes: Sequence[Any] | None = None,
 ) -> Bundle:
-    """Export a fitted scikit-learn model to a bundle at ``path`` and return it, opened.
+    """Export a fitted model to a bundle at ``path`` and return it, opened.
+
+    ``model`` is a scikit-learn estimator or Pipeline (XGBoost's and LightGBM's scikit-learn
+    wrappers included), an XGBoost or LightGBM ``Booster``, a PyTorch ``nn.Module`` (``X_sample``
+    is then its example input) or an ``onnx.ModelProto``; ``jinfer.from_mlflow`` exports MLflow
+    model directories. docs/models.md lists what each family exports to, with measured parity.
 
     ``X_sample`` is a 2-D array, a pandas DataFrame, or a dict of column arrays. A numeric table
     becomes one ``features`` input ``[n, d]`` with its column names; a table that mixes types
@@ -72,27 +79,34 @@ def export(
     ``predict_proba``/``predict`` to the canonical outputs.
 
     ``dtype`` is ``"float32"`` (default) or ``"float64"``: the floating input and output type.
+
+    ``task`` says what a PyTorch module's (or an ONNX graph's) output is: ``"regression"``
+    (default: ``prediction``) or ``"classification"`` (the output is logits; the bundle gives
+    ``label`` and softmax ``probabilities``, with ``classes`` naming the columns, default
+    ``0..k-1``). For other models ``task`` must agree with the model, and ``classes`` is refused.
     """
+    from ._families import Family, family_of
+
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
-    wanted = tuple(formats) if formats is not None else _available_formats()
+    family = family_of(model) or Family()  # Family(): scikit-learn, through the functions below
+    wanted = tuple(formats) if formats is not None else family.formats(model)
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise ValueError(f"formats: expected some of {list(FORMATS)}, got {list(wanted)}")
-    sample = _sample(model, X_sample, dtype, max_parity_rows)
-    task = _task(model)
-    expected, outputs, classes = _expected(model, sample.for_model, task, dtype)
+    prep = family.prepare(model, X_sample, dtype, max_parity_rows, task=task, classes=classes)
+    sample, task, expected, outputs = prep.sample, prep.task, prep.expected, prep.outputs
     base = Manifest(
-        name=name or type(model).__name__,
+        name=name or prep.name,
         version=version,
         task=task,
         inputs=sample.specs,
         outputs=outputs,
         artifacts=(),
-        classes=classes,
+        classes=prep.classes,
         created_at=utc_now(),
         description=description,
-        producer=_producer(wanted),
+        producer=_producer(wanted, prep.libraries, prep.source),
     )
     parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
     passed: list[Artifact] = []
@@ -102,7 +116,7 @@ def export(
         if fmt == "python" and formats is None and passed:
             break  # the python artifact is the last resort, only when nothing else passed
         try:
-            data, filename, details = _convert(fmt, model, sample, task, dtype, callable)
+            data, filename, details = family.convert(fmt, prep, dtype, callable)
         except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
             reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
             failures.append(f"{fmt}: {reason}")
@@ -126,7 +140,7 @@ def export(
             warnings.warn(f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
                           ExportWarning, stacklevel=2)
     if not passed:
-        raise ParityError(f"no artifact of {type(model).__name__} matched the model within rtol={rtol}, "
+        raise ParityError(f"no artifact of {prep.name} matched the model within rtol={rtol}, "
                           f"atol={atol}: " + "; ".join(failures))
     write_bundle(path, base.with_artifacts(passed), files, as_directory=as_directory)
     return Bundle.open(path)
@@ -297,8 +311,9 @@ def _summary(parity: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _producer(formats: Sequence[str]) -> dict[str, Any]:
-    libs = {}
+def _producer(formats: Sequence[str], extra: Mapping[str, str] | None = None,
+              source: dict[str, Any] | None = None) -> dict[str, Any]:
+    libs = dict(extra or {})
     names = ["scikit-learn", "numpy", "pandas", "JPype1", "joblib"]
     names += [lib for fmt in formats for lib in _LIBRARIES.get(fmt, ())]
     for lib in names:
@@ -306,5 +321,8 @@ def _producer(formats: Sequence[str]) -> dict[str, Any]:
             libs[lib] = importlib.metadata.version(lib)
         except importlib.metadata.PackageNotFoundError:
             pass
-    return {"jinfer": __version__, "python": platform.python_version(), "platform": platform.platform(),
-            "libraries": libs}
+    producer = {"jinfer": __version__, "python": platform.python_version(), "platform": platform.platform(),
+                "libraries": libs}
+    if source:
+        producer["source"] = source
+    return producer

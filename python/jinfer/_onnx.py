@@ -30,6 +30,10 @@ def convert_sklearn(
     import skl2onnx
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
+    from ._families import dedupe_opsets, prepare_skl2onnx
+
+    prepare_skl2onnx(model)  # onnxmltools' converters for XGBoost/LightGBM steps; skl2onnx fixes
+
     # ONNX Runtime's tree ensembles compute in float32 only, as scikit-learn's trees do (they cast
     # X to float32 first). A float64 bundle of a tree model therefore takes and returns float64
     # but runs the trees in float32: skl2onnx's own double trees are refused by the runtime, or
@@ -46,7 +50,8 @@ def convert_sklearn(
     options: dict[Any, Any] = {}
     if task == "classification":
         options = {id(_final_estimator(model)): {"zipmap": False}}
-    onx = skl2onnx.to_onnx(model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
+    onx = dedupe_opsets(skl2onnx.to_onnx(model, initial_types=initial_types, options=options,
+                                         target_opset=TARGET_OPSET))
     if wrap_double:
         onx = _as_double_io(onx)
     outs = [o.name for o in onx.graph.output]
@@ -70,7 +75,7 @@ def _has_trees(model: Any) -> bool:
     if steps:
         return any(_has_trees(step) for _, step in steps)
     mod = type(model).__module__
-    return mod.startswith("sklearn.ensemble") or mod.startswith("sklearn.tree")
+    return mod.startswith(("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm"))
 
 
 def _as_double_io(onx: Any) -> Any:

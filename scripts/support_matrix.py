@@ -1,0 +1,172 @@
+"""Write docs/models.md, the support matrix (model family × backend, with parity), from real runs.
+
+    .venv/bin/python scripts/support_matrix.py              # run the family tests, then write the page
+    .venv/bin/python scripts/support_matrix.py --no-run     # rewrite it from the last run's records
+
+It runs tests/jvm/test_families.py and tests/jvm/test_mlflow.py with this Python, and
+tests/jvm/test_torch.py with the PyTorch venv of `make test-torch` (build/venv-torch) when there
+is one, each with JINFER_SUPPORT_DIR set: every case then records what it measured through Java
+(tests/jvm/parity_record.py). The page is built from those records only; nobody types a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = ROOT / "build" / "support-matrix"
+OUT = ROOT / "docs" / "models.md"
+TORCH_PYTHON = ROOT / "build" / "venv-torch" / "bin" / "python"
+BACKENDS = ("onnx", "pmml", "python")
+FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "ONNX", "MLflow")
+LIBRARIES = ("scikit-learn", "xgboost-cpu", "xgboost", "lightgbm", "onnxmltools", "skl2onnx", "onnx", "onnxruntime",
+             "sklearn2pmml", "jpmml-evaluator", "torch", "onnxscript", "mlflow-skinny", "mlflow")
+
+
+def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
+    env = {**os.environ, "JINFER_SUPPORT_DIR": str(RECORDS)}
+    cmd = [str(python), "-m", "pytest", "-p", "no:faulthandler", "-q", "-rs", *files]
+    print("$", " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    tail = [ln for ln in r.stdout.strip().splitlines() if ln.strip()][-1:] or [f"exit {r.returncode}"]
+    print(r.stdout[-3000:] if r.returncode else tail[0], flush=True)
+    return r.returncode, tail[0].strip("= ")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--no-run", action="store_true", help="use the records of the last run")
+    p.add_argument("--torch-python", type=Path, default=TORCH_PYTHON,
+                   help="the Python with jinfer[torch] (default: build/venv-torch, from `make test-torch`)")
+    args = p.parse_args(argv)
+    runs: dict[str, str] = {}
+    failed = False
+    if not args.no_run:
+        shutil.rmtree(RECORDS, ignore_errors=True)
+        code, summary = run_tests(Path(sys.executable), ["tests/jvm/test_families.py", "tests/jvm/test_mlflow.py"])
+        runs["tests/jvm/test_families.py, tests/jvm/test_mlflow.py"] = summary
+        failed |= code != 0
+        if args.torch_python.is_file():
+            code, summary = run_tests(args.torch_python, ["tests/jvm/test_torch.py"])
+            runs["tests/jvm/test_torch.py"] = summary
+            failed |= code != 0
+        else:
+            runs["tests/jvm/test_torch.py"] = f"not run: no {args.torch_python} (run `make test-torch` first)"
+        (RECORDS / "_runs.json").write_text(json.dumps(runs, indent=1))
+    elif (RECORDS / "_runs.json").is_file():
+        runs = json.loads((RECORDS / "_runs.json").read_text())
+    records = [json.loads(f.read_text()) for f in sorted(RECORDS.glob("*.json")) if not f.name.startswith("_")]
+    if not records:
+        print(f"no records in {RECORDS}: run without --no-run", file=sys.stderr)
+        return 1
+    OUT.write_text(render(records, runs), encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)} from {len(records)} cases")
+    return 1 if failed else 0
+
+
+def figure(rec: dict[str, Any], backend: str) -> str:
+    """One cell: the largest float error relative to the output's scale, over the parity sample
+    (the manifest's figures) and the fresh rows, with the label verdict."""
+    if backend in rec["backends"]:
+        b = rec["backends"][backend]
+        errs = [v for k, v in b["fresh"].items() if k != "label"]
+        errs += [o["scale_rel_error"] for o in b["parity"]["outputs"].values() if "scale_rel_error" in o]
+        labels = ", labels exact" if "label" in b["fresh"] else ""
+        rows = b["parity"]["rows"] + b["fresh_rows"]
+        return f"**yes** {max(errs):.1e}{labels} ({rows} rows)"
+    if backend in rec["dropped"]:
+        return "no: " + shorten(rec["dropped"][backend])
+    return "–"
+
+
+def shorten(reason: str, limit: int = 240) -> str:
+    reason = " ".join(reason.split()).replace("|", "\\|")
+    # the staging bundle's temporary path says nothing to a reader
+    reason = re.sub(r"NO_USABLE_BACKEND: no artifact of bundle \S+ could be loaded: \w+: ", "", reason)
+    reason = re.sub(r"Error code - ORT_FAIL - message: ", "", reason)
+    return reason if len(reason) <= limit else reason[:limit - 1] + "…"
+
+
+def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
+    by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rec in records:
+        by_family[rec["family"]].append(rec)
+    libs: dict[str, str] = {}
+    for rec in records:
+        for k, v in rec.get("libraries", {}).items():
+            libs.setdefault(k, v)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Supported models",
+        "",
+        "<!-- Written by scripts/support_matrix.py from a run of the test suite. Do not edit: run the script. -->",
+        "",
+        "What `jinfer.export` (and `jinfer.from_mlflow`) makes of each model family, per backend, as measured by",
+        "the test suite **through the Java backends**. A cell reads:",
+        "",
+        "- **yes** *e*: the artifact is in the bundle. *e* is the largest error of a float output (probabilities,",
+        "  prediction) relative to that output's largest magnitude, the exporter's parity rule (tolerance 1e-5),",
+        "  over the export's parity sample and fresh rows the export never saw; labels are compared exactly.",
+        "- **no**: the exporter tried the format and dropped it; the reason is the exporter's own warning.",
+        "- –: not tried. The python artifact is the last resort, made only when no other format passes.",
+        "",
+        f"Run: {when}, Python {platform.python_version()}, {platform.platform()}.",
+        "",
+    ]
+    for files, summary in runs.items():
+        lines.append(f"- `{files}`: {summary}")
+    lines.append("")
+    for family in sorted(by_family, key=lambda f: FAMILIES.index(f) if f in FAMILIES else 99):
+        lines += [f"## {family}", "", "| model | task | dtype | ONNX | PMML | Python |", "|---|---|---|---|---|---|"]
+        for rec in sorted(by_family[family], key=lambda r: r["case"]):
+            cells = " | ".join(figure(rec, b) for b in BACKENDS)
+            lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
+        lines.append("")
+    lines += ["## Versions", "", "The libraries the bundles above were made with (from their manifests):", "",
+              "| library | version |", "|---|---|"]
+    lines += [f"| {k} | {libs[k]} |" for k in LIBRARIES if k in libs]
+    lines += [
+        "",
+        "## Notes",
+        "",
+        "- XGBoost and LightGBM go to ONNX with onnxmltools (registered with skl2onnx, so they also convert",
+        "  inside a scikit-learn Pipeline) and to PMML with sklearn2pmml, which bundles jpmml-xgboost and",
+        "  jpmml-lightgbm. A native `Booster` is converted through the scikit-learn wrapper holding the same",
+        "  trees; parity is measured against the Booster's own predictions.",
+        "- PyTorch modules go through `torch.onnx.export` (torch.export) with a dynamic batch dimension;",
+        "  `task=\"classification\"` adds Softmax and ArgMax to the graph. PyPI's only Linux torch is the CUDA",
+        "  build (about 6 GB), so its tests run under `make test-torch`, and `make test` reports them skipped.",
+        "- MLflow directories: the flavor inside is exported as its family is; the signature gives the input",
+        "  specs (a `double` column makes a float64 bundle), the input example is the parity sample.",
+        "  A `python_function` model with no convertible flavor becomes a python artifact (the directory,",
+        "  loaded by `mlflow.pyfunc` in CPython under `jinfer run-java`).",
+        "- An `onnx.ModelProto` is exported as given; a ZipMap output is taken off and its classes kept.",
+        "- A float transform ahead of trees (StandardScaler → XGBoost) runs in float32 in ONNX where",
+        "  scikit-learn runs it in float64, so rows that sit at a split threshold take the other branch:",
+        "  neither format reaches parity and the bundle keeps the python artifact (see the table).",
+        "- HistGradientBoosting: skl2onnx 1.20 writes a Python `False` into an integer attribute, which",
+        "  protobuf 7 refuses; jinfer passes `0` instead for that one attribute, and the models convert.",
+        "- XGBoost models trained on a DataFrame name their features by column; onnxmltools wants `f0, f1…`, so",
+        "  jinfer converts them with the names cleared (the graph's input is positional; the bundle keeps the",
+        "  column names in its input spec).",
+        "- Install what a family needs with `pip install 'jinfer[xgboost]'`, `[lightgbm]`, `[torch]`, `[mlflow]`;",
+        "  without it, export says which of these to run. `jinfer[xgboost]` brings `xgboost-cpu` (XGBoost's",
+        "  CPU-only wheel); with `xgboost` already installed, add `onnxmltools==1.16.0` alone.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
