@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", help=".npz, .npy or .csv (default: CSV on stdout)")
     pr.add_argument("--backend")
     pr.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    bn = sub.add_parser("bench", help="latency and rows/s of a bundle through the Java backend")
+    bn.add_argument("bundle")
+    bn.add_argument("--batch", default="1,64,1024", help="comma-separated batch sizes (default: 1,64,1024)")
+    bn.add_argument("--threads", type=int, default=1, help="threads predicting at once on one shared model")
+    bn.add_argument("--backend")
+    bn.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
     return p
 
 
@@ -195,6 +201,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         for name, f in result["outputs"].items():
             print(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in f.items()))
     return OK if ok else FAILED
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from ._bench import bench_bundle, format_rows, parse_batches
+
+    rows = bench_bundle(args.bundle, parse_batches(args.batch), args.threads, args.backend,
+                        trust_python=args.trust_python)
+    print(format_rows(rows, title=Path(args.bundle).name))
+    return OK
 
 
 def _cmd_run_java(args: argparse.Namespace) -> int:

@@ -30,9 +30,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend NAME]}: latency and rows
- * per second of {@code Model.predict} at each batch size, as {@code jinfer bench} in Python gives
- * them through the same Java code path.
+ * {@code jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend NAME] [--trust-python]}:
+ * latency and rows per second of {@code Model.predict} at each batch size, as {@code jinfer bench}
+ * in Python gives them through the same Java code path.
  *
  * <p>Inputs are the bundle's parity sample ({@code parity/inputs.npz}) with its rows repeated to
  * the batch size, or, without one, values drawn for each input spec's dtype and shape (a dynamic
@@ -59,8 +59,12 @@ final class BenchCommand implements Callable<Integer> {
         description = "Threads predicting at once on one shared model (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Use this backend's artifact (default: the first usable).")
+    @Option(names = "--backend", paramLabel = "NAME",
+        description = "Use this backend's artifact (default: the first usable).")
     String backend;
+
+    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
+    boolean trustPython;
 
     @ParentCommand
     Main main;
@@ -89,7 +93,8 @@ final class BenchCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        try (Model model = Models.load(bundle, LoadOptions.builder().backend(backend).build())) {
+        LoadOptions options = LoadOptions.builder().backend(backend).trustPython(trustPython).build();
+        try (Model model = Models.load(bundle, options)) {
             for (int batch : batches) {
                 List<Map<String, Tensor>> feeds = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
@@ -121,7 +126,8 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        out.println(String.format(Locale.ROOT, "%8s  %14s  %23s  %12s  %7s", "batch", "latency median", "min - max", "rows/s", "calls"));
+        out.println(String.format(Locale.ROOT, "%8s  %14s  %23s  %12s  %7s",
+            "batch", "latency median", "min - max", "rows/s", "calls"));
         for (Row r : rows) {
             out.println(String.format(Locale.ROOT, "%8d  %14s  %23s  %,12.0f  %7d", r.batch, duration(median(r.nanos)),
                 duration(r.nanos[0]) + " - " + duration(r.nanos[r.nanos.length - 1]), r.rowsPerSecond, r.nanos.length));
@@ -251,7 +257,8 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.fill(vals, "a");
             return Tensor.ofStrings(vals, shape);
         }
-        ByteBuffer b = ByteBuffer.allocateDirect(Math.multiplyExact(count, dtype.byteSize())).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.multiplyExact(count, dtype.byteSize()))
+            .order(ByteOrder.nativeOrder());
         for (int i = 0; i < count; i++) {
             switch (dtype) {
                 case FLOAT32: b.putFloat((float) random.nextGaussian()); break;

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  * jinfer inspect BUNDLE [--json]
  * jinfer verify BUNDLE [--backend NAME]
  * jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]
+ * jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend NAME]
  * </pre>
  *
  * <p>Exit codes: {@value #OK} ok, {@value #FAILED} verification failed, {@value #USAGE} bad usage
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jinfer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Inspect, verify and run jinfer bundles on the JVM.",
-    subcommands = {InspectCommand.class, VerifyCommand.class, PredictCommand.class})
+    subcommands = {InspectCommand.class, VerifyCommand.class, PredictCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     /** Exit code: success. */
     public static final int OK = 0;
@@ -46,7 +47,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this),
-            "a verb is required: inspect, verify or predict");
+            "a verb is required: inspect, verify, predict or bench");
     }
 
     /** Runs the CLI on the process's streams and exits with its code. */

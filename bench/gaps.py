@@ -1,0 +1,213 @@
+"""The notes under the targets table: for each missed target, where the time goes (from this
+run's own figures) and what would close the gap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from common import Point, Results
+
+
+def _d(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.3g} µs"
+    if s < 1:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s:.3g} s"
+
+
+def _med(p: Point | None) -> str:
+    return "?" if p is None else _d(p.median)
+
+
+def _java_vs_raw(r: Results, batch: int) -> str:
+    j, o = r.get("latency", "jinfer-java", batch, "rf"), r.get("latency", "ort-java", batch, "rf")
+    lj, lo = r.get("latency", "jinfer-java", 10_000, "logreg"), r.get("latency", "ort-java", 10_000, "logreg")
+    text = f"jinfer {_med(j)} against raw {_med(o)} per call." + _overlap(j, o) + _busy(r, "java")
+    text += (" What jinfer adds per call: the input check, and pinned outputs allocated with "
+             "`ByteBuffer.allocateDirect` (zeroed, and freed only when the Java heap is collected, which a "
+             "service that allocates little on the heap rarely does, so its resident memory grows meanwhile).")
+    if lj is not None and lo is not None and lj.median > 1.2 * lo.median:
+        text += (f" That shows where the model is cheap and the outputs large: logreg at batch 10,000 takes "
+                 f"{_med(lj)} in jinfer against {_med(lo)} raw.")
+    return text + (" A per-model pool of output buffers, reused across calls, would remove the allocation; a run "
+                   "on an idle machine would tell how much of the gap is noise.")
+
+
+def _overlap(a: Point | None, b: Point | None) -> str:
+    """Says so when the two figures' min – max ranges overlap by much: the ratio is within noise."""
+    if a is None or b is None:
+        return ""
+    lo, hi = max(a.min, b.min), min(a.max, b.max)
+    if hi <= lo:
+        return ""
+    share = (hi - lo) / max(min(a.max - a.min, b.max - b.min), 1e-12)
+    return " The two ranges overlap widely, so this ratio is within the run's noise." if share > 0.5 else ""
+
+
+def _handover(r: Results) -> str:
+    big, small = r.get("handover", "zero-copy", 10**8), r.get("handover", "zero-copy", 10**3)
+    if big is None or small is None:
+        return ""
+    off = r.get("handover", "zero-copy-no-prompt", 10**8)
+    diag = "" if off is None else (f" With the prompt switched off (a diagnostic series), the median 100 MB "
+                                   f"handover is {_d(off.median)}.")
+    return (f"The fastest 100 MB call took {_d(big.min)} and the median 1 KB call {_d(small.median)}, so the "
+            "handover itself does not grow with size; the median at 100 MB is raised by the collector "
+            "prompt: `to_java` calls `System.gc()` after each 256 MiB handed over, i.e. on about one 100 MB "
+            f"call in three (up to {_d(big.max)}), and the calls after it wait while JPype releases the "
+            "collected arrays, which needs the GIL." + diag
+            + " Java keeps no input after `predict` returns, so jinfer could "
+            "release each input buffer itself when the call ends (a scoped handover) and prompt the collector "
+            "only for buffers a caller keeps; then no collection would be needed on the input path.")
+
+
+def _copy(r: Results, series: str) -> str:
+    a, mc = r.get("handover", series, 10**8), r.get("handover", "memcpy", 10**8)
+    own = r.get("handover", "numpy-" + series.split("-")[1], 10**8)
+    if a is None or mc is None:
+        return ""
+    own_txt = "" if own is None else (f"numpy's own copy of the same input (`np.ascontiguousarray`) takes "
+                                      f"{_med(own)}, so the copy is not the problem: ")
+    return (f"`to_java` took {_med(a)} (fastest {_d(a.min)}) against memcpy's {_med(mc)}; {own_txt}each copy is "
+            "a fresh 100 MB allocation that jinfer pins until Java collects it, and counts toward the "
+            "collector prompt, so a collection (and the release of the arrays it frees) falls on about every "
+            "third call. jinfer owns these copies and Java keeps no input after `predict`, so it could free "
+            "each copy when the call ends (or reuse one staging buffer per size) and leave them out of the "
+            "prompt: the path would then run at numpy's copy speed.")
+
+
+def _python(r: Results, batch: int) -> str:
+    if batch != 1:
+        j, o = r.get("latency", "jinfer-python", batch, "rf"), r.get("latency", "ort-python", batch, "rf")
+        return (f"jinfer {_med(j)} against onnxruntime {_med(o)}: at this size the time is the runtime's, "
+                "and the difference is the pinned-output allocation and the Java runtime's own overhead.")
+    parts = {p.series: p for p in r.points if p.suite == "breakdown"}
+    raw_java = r.get("latency", "ort-java", 1, "rf")
+    if not parts:
+        return ""
+    return ("Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
+            + _med(parts.get("predict (all)")) + ": `to_java` "
+            + _med(parts.get("to_java")) + ", the Java `Model.predict` through JPype "
+            + _med(parts.get("Model.predict in Java")) + ", and `from_java` " + _med(parts.get("from_java, one output"))
+            + " for each of the two outputs, plus the Java map and its look-ups; onnxruntime's whole `run` is "
+            + _med(parts.get("ort-python run")) + ". `from_java` makes four JPype calls per output (dtype, shape, "
+            "size, buffer) and `to_java` three; a single Java entry point that takes the input buffers and "
+            "returns the output buffers in one array, with dtypes and shapes taken from the manifest on the "
+            "Python side, would cut that to one crossing (about 2 µs). The floor is still ONNX Runtime Java's "
+            f"own cost per call (raw ORT Java at batch 1: {_med(raw_java)}, against onnxruntime Python's "
+            + _med(parts.get("ort-python run")) + "), so ≤ 1.5x at batch 1 needs both.")
+
+
+def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
+    raw2, raw1 = r.get("threads", "ort-java", 2, "rf", batch), r.get("threads", "ort-java", 1, "rf", batch)
+    other = r.info.get("cpu", {}).get("java", {}).get("other_cores", 0.0)
+    raw = "" if raw2 is None or raw1 is None else (
+        f" Raw ONNX Runtime Java went {raw2.median / raw1.median:.2f}x in the same rounds.")
+    if other > 0.5:
+        return (f"other work used {other:.2f} of the {_cores(r)} cores on average while the Java suite ran, so a "
+                f"second thread had no free core to run on.{raw} This run cannot show scaling either way; "
+                "`make bench` on an idle machine can.")
+    if series == "jinfer-pmml-java":
+        return ("JPMML allocates a good deal per row (argument maps, field values, results), so two threads "
+                "also meet in the young-generation collector, whose threads need the same two cores. A larger "
+                "young generation (`-Xmn`) is where to start.")
+    runtime_scales = raw2 is not None and raw1 is not None and raw2.median / raw1.median >= 1.5
+    b64 = r.get("threads", series, 2, "rf", 64), r.get("threads", series, 1, "rf", 64)
+    scales_64 = batch != 64 and b64[0] is not None and b64[1] is not None and b64[0].median / b64[1].median >= 1.7
+    return (raw.strip() + (" So the runtime scales and jinfer's layer does not." if runtime_scales else "")
+            + " jinfer's `Model` takes a shared read lock per call, which does not queue the threads; but its "
+            "ONNX backend allocates two pinned output buffers per call with `ByteBuffer.allocateDirect`, and "
+            "that does not scale across threads: the JDK reserves direct memory in one shared counter and "
+            "registers each buffer's cleaner in one shared list, and a loop that only allocates such pairs "
+            "runs no faster on two threads than on one on this machine. Output buffers reused per thread (or a "
+            "pool per model) would remove it."
+            + (" At batch 64, where the allocation is a smaller share of a call, jinfer scales." if scales_64 else ""))
+
+
+def _threads_pmml(r: Results, batch: int) -> str:
+    return _threads(r, batch, "jinfer-pmml-java")
+
+
+def _busy(r: Results, suite: str) -> str:
+    cpu = r.info.get("cpu", {}).get(suite, {})
+    if not cpu:
+        return ""
+    return (f" Other work used {cpu.get('other_cores', 0):.2f} of the {_cores(r)} cores on average while this "
+            "suite ran.")
+
+
+def _cores(r: Results) -> int:
+    return int(r.info.get("java", {}).get("processors") or 2)
+
+
+def _pmml_java(r: Results) -> str:
+    j, o = r.get("latency", "jinfer-pmml-java", 1, "rf"), r.get("latency", "jpmml-java", 1, "rf")
+    return (f"jinfer {_med(j)} against raw JPMML {_med(o)} per row." + _overlap(j, o) + " Both spend nearly all "
+            "of it in JPMML's `evaluate`; around it jinfer adds the input check, a column reader that copies "
+            "string inputs, two direct output buffers per call and the probabilities read in the manifest's "
+            "class order." + _busy(r, "java") + " Reusing the per-call buffers would trim the fixed part; a "
+            "run on an idle machine would show whether more remains.")
+
+
+def _pmml_python(r: Results) -> str:
+    j, o = r.get("latency", "jinfer-pmml-python", 1024, "rf"), r.get("latency", "jpmml-python", 1024, "rf")
+    lj, lo = r.get("latency", "jinfer-pmml-python", 1024, "logreg"), r.get("latency", "jpmml-python", 1024, "logreg")
+    cheap = "" if lj is None or lo is None else (
+        f" On the cheap logreg model the same comparison gives {lo.median / lj.median:.2f}x "
+        f"({_med(lj)} against {_med(lo)}).")
+    return (f"jinfer {_med(j)} against jpmml-evaluator-python {_med(o)} per batch of 1,024 rows. Both run the "
+            "same JPMML evaluation row by row, spread over the cores (jpmml-evaluator-python 0.16's "
+            "`evaluateAll` defaults to `parallelism=-1`). What jinfer saves (pickling the columns both ways, "
+            "building the result DataFrame) is a small part of a 100-tree forest's evaluation, so the ratio "
+            "tends to 1 as the model grows." + cheap + " For large forests the gap can only close with "
+            "cheaper evaluation per row, which is JPMML's work, not the crossing's.")
+
+
+def _python_backend(r: Results) -> str:
+    b = r.get("pybackend", "pybackend-from-java", 1, "trivial")
+    a = r.get("pybackend", "fastapi-trivial", 1, "trivial")
+    need = "?" if a is None else _d(a.median / 50)
+    return (f"one call from Java takes {_med(b)}, FastAPI {_med(a)} (less than DESIGN.md's \"about 1 ms\": one "
+            f"keep-alive connection and a trivial model), so the target needs {need} per call. The Python side "
+            "of a call (`jinfer._pyruntime`) makes a numpy view of each input with `from_java` (four JPype "
+            "calls), hands each output back with `to_java` (three more), and looks up `LinkedHashMap` with "
+            "`JClass` on every call. Taking dtypes and shapes from the manifest and passing bare buffers both "
+            "ways would leave little more than JPype's own Java-to-Python call, about 5 µs.")
+
+
+NOTES: dict[str, Callable[[Results], str]] = {
+    "java-1": lambda r: _java_vs_raw(r, 1),
+    "java-1024": lambda r: _java_vs_raw(r, 1024),
+    "handover-100mb": _handover,
+    "handover-flat": _handover,
+    "copy-strided": lambda r: _copy(r, "copy-strided"),
+    "copy-fortran": lambda r: _copy(r, "copy-fortran"),
+    "python-1": lambda r: _python(r, 1),
+    "python-10000": lambda r: _python(r, 10_000),
+    "pmml-java": _pmml_java,
+    "pmml-python": _pmml_python,
+    "python-backend": _python_backend,
+    "threads-1": lambda r: _threads(r, 1),
+    "threads-64": lambda r: _threads(r, 64),
+    "threads-pmml-1": lambda r: _threads_pmml(r, 1),
+    "threads-pmml-64": lambda r: _threads_pmml(r, 64),
+}
+
+
+def gap_notes(results: Results, missed: list[tuple[Any, Any]]) -> list[str]:
+    """One note per missed target; a note shared with the target above says so."""
+    notes: list[str] = []
+    seen: dict[str, str] = {}
+    for target, outcome in missed:
+        fn = NOTES.get(target.key)
+        text = fn(results) if fn is not None else ""
+        head = f"**{target.what}** (measured {outcome.ratio:.2f}, target {target.target})"
+        if text and text in seen:
+            notes.append(f"{head}: as for {seen[text]}.")
+            continue
+        if text:
+            seen[text] = target.what
+        notes.append(f"{head}: {text}" if text else head + ".")
+    return notes

@@ -1,0 +1,480 @@
+"""``docs/benchmarks.md`` and its plots (matplotlib, Agg) from a run's :class:`Results`."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from common import Point, Results  # noqa: E402
+from gaps import gap_notes  # noqa: E402
+from suites import PENDING  # noqa: E402
+from targets import TARGETS, Figure  # noqa: E402
+
+LABELS = {
+    "jinfer-python": "jinfer from Python (jinfer.load(...).predict)",
+    "ort-python": "onnxruntime Python (InferenceSession.run)",
+    "jinfer-java": "jinfer Java (Models.load(...).predict)",
+    "ort-java": "raw ONNX Runtime Java (OrtSession.run)",
+    "jinfer-pmml-java": "jinfer PMML backend, Java",
+    "jpmml-java": "raw JPMML-Evaluator, Java, row by row",
+    "jinfer-pmml-python": "jinfer PMML backend from Python",
+    "jpmml-python": "jpmml-evaluator-python evaluateAll",
+    "jinfer-pybackend-java": "jinfer Python backend, called from Java",
+    "sklearn": "scikit-learn predict_proba",
+    "fastapi": "FastAPI + uvicorn on loopback (scikit-learn)",
+    "zero-copy": "to_java, C-contiguous (zero copy)",
+    "zero-copy-no-prompt": "to_java, C-contiguous, collector prompt off (diagnostic)",
+    "copy-strided": "to_java, every other row (copy path)",
+    "copy-fortran": "to_java, Fortran order (copy path)",
+    "numpy-strided": "np.ascontiguousarray, every other row (numpy alone)",
+    "numpy-fortran": "np.ascontiguousarray, Fortran order (numpy alone)",
+    "from-java": "from_java (Java → numpy view)",
+    "jarray": "JArray(JFloat)(ndarray) copy",
+    "memcpy": "np.copyto (memcpy)",
+}
+STYLE = {
+    "jinfer-python": ("tab:blue", "o", "-"), "ort-python": ("tab:orange", "s", "--"),
+    "jinfer-java": ("tab:green", "^", "-"), "ort-java": ("tab:red", "v", "--"),
+    "sklearn": ("tab:purple", "D", ":"), "fastapi": ("tab:brown", "x", ":"),
+    "jinfer-pmml-java": ("tab:pink", "P", "-"), "jpmml-java": ("tab:pink", "P", "--"),
+    "jinfer-pmml-python": ("tab:olive", "*", "-"), "jpmml-python": ("tab:olive", "*", "--"),
+    "jinfer-pybackend-java": ("tab:cyan", "h", "-"),
+    "zero-copy": ("tab:blue", "o", "-"), "zero-copy-no-prompt": ("tab:blue", "o", ":"),
+    "copy-strided": ("tab:orange", "s", "-"),
+    "copy-fortran": ("tab:olive", "P", "-"), "from-java": ("tab:cyan", "^", "--"),
+    "numpy-strided": ("tab:orange", "s", ":"), "numpy-fortran": ("tab:olive", "P", ":"),
+    "jarray": ("tab:red", "x", ":"), "memcpy": ("tab:gray", "D", "--"),
+}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def duration(s: float) -> str:
+    if s < 1e-6:
+        return f"{s * 1e9:.0f} ns"
+    if s < 1e-3:
+        return f"{s * 1e6:.3g} µs"
+    if s < 1:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s:.3g} s"
+
+
+def rate(r: float) -> str:
+    return f"{r:,.0f} rows/s"
+
+
+def size(n: float) -> str:
+    for unit, f in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= f:
+            return f"{n / f:g} {unit}"
+    return f"{n:g} B"
+
+
+def spread(p: Point) -> str:
+    """``median (min – max)`` of seconds."""
+    return f"{duration(p.median)} ({duration(p.min)} – {duration(p.max)})"
+
+
+def figure(f: Figure) -> str:
+    p = f.point
+    if f.unit == "batch-rate":
+        return (f"{f.label}: **{rate(f.batch / p.median)}** ({rate(f.batch / p.max)} – {rate(f.batch / p.min)}), "
+                f"{duration(p.median)} per call")
+    show = duration if f.unit == "time" else rate
+    return f"{f.label}: **{show(p.median)}** ({show(p.min)} – {show(p.max)})"
+
+
+# ---------------------------------------------------------------- machine and versions
+
+
+def machine(results: Results) -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
+        mem = f"{kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    osname = platform.platform()
+    try:
+        pretty = next(line for line in Path("/etc/os-release").read_text().splitlines()
+                      if line.startswith("PRETTY_NAME"))
+        osname = pretty.split("=", 1)[1].strip('"') + f" (Linux {platform.release()})"
+    except (OSError, StopIteration):
+        pass
+    java = results.info.get("java", {})
+    return {
+        "CPU": cpu,
+        "cores": f"{os.cpu_count()} (the JVM sees {java.get('processors', '?')})",
+        "memory": mem,
+        "OS": osname,
+        "load average at start / end": f"{results.info.get('load_start', '?')} / {results.info.get('load_end', '?')}",
+    }
+
+
+def versions(results: Results) -> dict[str, str]:
+    def v(dist: str) -> str:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    java = results.info.get("java", {})
+    return {
+        "Java": f"{java.get('java_version', '?')} ({java.get('java_vm', '?')})",
+        "ONNX Runtime": f"Java {java.get('onnxruntime_java', '?')}, Python {v('onnxruntime')}",
+        "Python": platform.python_version(),
+        "numpy": v("numpy"),
+        "scikit-learn": v("scikit-learn"),
+        "JPype": v("JPype1"),
+        "skl2onnx": v("skl2onnx"),
+        "FastAPI / uvicorn": f"{v('fastapi')} / {v('uvicorn')}",
+        "jinfer": f"{v('jinfer')} (commit {git_commit()})",
+    }
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True,
+                               cwd=Path(__file__).parent, timeout=10).stdout.strip()
+        return out.stdout.strip() + (" with uncommitted changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plot_latency(results: Results, models: dict[str, str], out: Path) -> None:
+    fig, axes = plt.subplots(1, len(models), figsize=(6.8 * len(models), 6.4), squeeze=False)
+    for ax, (name, title) in zip(axes[0], models.items()):
+        for series in results.names("latency"):
+            pts = results.series("latency", series, name)
+            if not pts:
+                continue
+            _line(ax, series, [p.x for p in pts], pts)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size (rows per call)")
+        ax.set_ylabel("latency per call (s), median, bars min–max")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.suptitle("Latency against batch size (log axes; solid: jinfer, dashed: its anchor)")
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def plot_handover(results: Results, out: Path) -> None:
+    fig, (ax, bw) = plt.subplots(1, 2, figsize=(13, 6.2))
+    for series in results.names("handover"):
+        pts = results.series("handover", series)
+        if not pts:
+            continue
+        _line(ax, series, [p.x for p in pts], pts, spread="p10-p90")
+        color, marker, ls = STYLE.get(series, (None, "o", "-"))
+        bw.plot([p.x for p in pts], [p.x / p.median / 1e9 for p in pts], color=color, marker=marker, linestyle=ls,
+                label=LABELS.get(series, series))
+    ax.axhline(50e-6, color="black", linewidth=0.8, linestyle="--")
+    ax.annotate("target for 100 MB zero copy: 50 µs", (1e3, 50e-6), xytext=(0, 4), textcoords="offset points",
+                fontsize=8)
+    for a in (ax, bw):
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_xlabel("array size (bytes)")
+        a.grid(True, which="both", alpha=0.3)
+    ax.set_ylabel("time per call (s): median, bars 10th–90th percentile")
+    ax.set_title("numpy → Java: time per handover (single calls)")
+    bw.set_ylabel("effective bandwidth (GB/s, from the median)")
+    bw.set_title("Effective bandwidth (size / time)")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def plot_threads(results: Results, out: Path) -> None:
+    batches = sorted({p.batch for p in results.points if p.suite == "threads"})
+    models = sorted({p.model for p in results.points if p.suite == "threads"}, key=lambda m: m != "rf")
+    if not batches or not models:
+        return
+    fig, axes = plt.subplots(len(models), len(batches), figsize=(5.6 * len(batches), 4.2 * len(models)),
+                             squeeze=False)
+    for i, model in enumerate(models):
+        for j, batch in enumerate(batches):
+            ax = axes[i][j]
+            for series in ("jinfer-java", "ort-java", "jinfer-pmml-java"):
+                pts = results.series("threads", series, model, batch)
+                if not pts:
+                    continue
+                color, marker, ls = STYLE[series]
+                xs = [p.x for p in pts]
+                ax.errorbar(xs, [p.median for p in pts],
+                            yerr=[[p.median - p.min for p in pts], [p.max - p.median for p in pts]],
+                            color=color, marker=marker, linestyle=ls, capsize=3, label=LABELS[series])
+                if series == "jinfer-java":
+                    ax.plot(xs, [pts[0].median * x for x in xs], color="black", linestyle=":", linewidth=1,
+                            label="jinfer ONNX, perfect scaling")
+                    ax.plot(xs, [pts[0].median * (1 + 0.7 * (x - 1)) for x in xs], color="black",
+                            linestyle="--", linewidth=0.7, label="jinfer ONNX, the 1.7x target")
+            ax.set_xticks([1, 2])
+            ax.set_xlabel("caller threads on one shared model (intra-op threads 1)")
+            ax.set_ylabel("rows/s (median, bars min–max; log)")
+            ax.set_title(f"{model}, batch {batch}")
+            ax.set_yscale("log")
+            ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].legend(fontsize=8, loc="lower right")
+    fig.suptitle("Rows/s against caller threads, Java")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def _line(ax: Any, series: str, xs: list[float], pts: list[Point], spread: str = "minmax") -> None:
+    """A median line with bars: min – max, or ("p10-p90") the 10th to 90th percentile of the samples."""
+    color, marker, ls = STYLE.get(series, (None, "o", "-"))
+    ys = [p.median for p in pts]
+    if spread == "p10-p90":
+        lo = [float(np.percentile(p.samples, 10)) for p in pts]
+        hi = [float(np.percentile(p.samples, 90)) for p in pts]
+    else:
+        lo, hi = [p.min for p in pts], [p.max for p in pts]
+    bars = ax.errorbar(xs, ys, yerr=[[y - v for y, v in zip(ys, lo)], [v - y for y, v in zip(ys, hi)]], color=color,
+                       marker=marker, linestyle=ls, capsize=2, markersize=5, label=LABELS.get(series, series))
+    for b in bars[2]:
+        b.set_alpha(0.35)
+
+
+# ---------------------------------------------------------------- the page
+
+
+def write(results: Results, models: dict[str, str], docs: Path, *, elapsed_s: float) -> Path:
+    img = docs / "bench"
+    img.mkdir(parents=True, exist_ok=True)
+    plot_latency(results, models, img / "latency.png")
+    plot_handover(results, img / "handover.png")
+    plot_threads(results, img / "threads.png")
+    page = docs / "benchmarks.md"
+    page.write_text(render(results, models, elapsed_s=elapsed_s), encoding="utf-8")
+    return page
+
+
+def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str:
+    c = results.config
+    when = results.info.get("measured_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out: list[str] = []
+    w = out.append
+    w("# Benchmarks\n")
+    w(f"Written by `bench/run.py` ({'`make bench-quick`' if c.name == 'quick' else '`make bench`'}, "
+      f"the **{c.name}** run) on {when}, in {elapsed_s:.0f} s. Do not edit by hand: run `make bench` "
+      "(a few minutes) or `make bench-quick` (under two minutes) and commit the page with its plots. "
+      "How it measures is at the [end](#how-it-is-measured).\n")
+    cpu = results.info.get("cpu", {})
+    other = {k: v.get("other_cores", 0.0) for k, v in cpu.items()}
+    if other and max(other.values()) > 0.3:
+        worst = max(other, key=lambda k: other[k])
+        w(f"> **This run shared the machine.** Other work used up to {other[worst]:.2f} of the "
+          f"{os.cpu_count()} cores on average (suite `{worst}`; every suite is in the table under "
+          "[Machine and versions](#machine-and-versions)). Interleaving keeps each ratio fair, but the "
+          "spread is wider and the threads rows cannot show scaling without a free core. For figures to "
+          "rely on, run `make bench` on an idle machine (`bench/run.py --wait-quiet 600` waits for one).\n")
+    w("## Targets (DESIGN.md)\n")
+    w("Each ratio is measured side by side in one run, interleaved. Figures are medians, with the "
+      "min – max of the samples in brackets.\n")
+    w("| target | measured | figures behind it | target | met |")
+    w("|---|---|---|---|---|")
+    missed = []
+    for t in TARGETS:
+        if t.pending or t.evaluate is None:
+            w(f"| {t.what} | — | {t.pending} | {t.target} | not measured |")
+            continue
+        o = t.evaluate(results)
+        if o is None:
+            w(f"| {t.what} | — | not measured in this run | {t.target} | not measured |")
+            continue
+        figs = "<br>".join(figure(f) for f in o.figures)
+        if t.key == "handover-100mb":
+            shown = f"{duration(o.figures[0].point.median)} ({o.ratio:.2f} of the limit)"
+        elif t.key.startswith(("copy", "from")):
+            shown = f"{o.ratio:.2f} of memcpy"
+        else:
+            shown = f"{o.ratio:.2f}x"
+        w(f"| {t.what} | **{shown}** | {figs} | {t.target} | {'yes' if o.met else '**no**'} |")
+        if not o.met:
+            missed.append((t, o))
+    w("")
+    notes = gap_notes(results, missed)
+    if notes:
+        w("### What would close the gaps\n")
+        for n in notes:
+            w(f"- {n}")
+        w("")
+    w("## Machine and versions\n")
+    w("| | |")
+    w("|---|---|")
+    for k, v in {**machine(results), **versions(results)}.items():
+        w(f"| {k} | {v} |")
+    w("")
+    cpu = results.info.get("cpu", {})
+    if cpu:
+        w("Other work may share the machine while the benchmark runs. What each suite had of the "
+          f"{os.cpu_count()} cores, on average (from `/proc/stat` and the benchmark's own CPU time):\n")
+        w("| suite | seconds | cores used by the benchmark | by other work | stolen by the hypervisor |")
+        w("|---|---:|---:|---:|---:|")
+        for name, v in cpu.items():
+            w(f"| {name} | {v['wall_s']:.0f} | {v['bench_cores']:.2f} | {v['other_cores']:.2f} | "
+              f"{v['steal_cores']:.2f} |")
+        w("")
+        w("Interleaving makes such noise hit both sides of a ratio alike, and min – max shows how much "
+          "there was; the threads figures suffer most from other work, as they need both cores.\n")
+    _latency_section(results, models, w)
+    _handover_section(results, w)
+    _threads_section(results, w)
+    if PENDING or results.skipped:
+        w("## Not measured in this run\n")
+        for k, v in {**PENDING, **results.skipped}.items():
+            w(f"- **{k}**: {v}.")
+        w("")
+    _method_section(results, w)
+    return "\n".join(out) + "\n"
+
+
+def _latency_section(results: Results, models: dict[str, str], w: Any) -> None:
+    w("## Latency against batch size\n")
+    w("![latency against batch size](bench/latency.png)\n")
+    have = results.names("latency")
+    tables = [
+        ("ONNX", [s for s in ("jinfer-java", "ort-java", "jinfer-python", "ort-python") if s in have]),
+        ("PMML, the Python backend, and the Python anchors",
+         [s for s in ("jinfer-pmml-java", "jpmml-java", "jinfer-pmml-python", "jpmml-python", "jinfer-pybackend-java",
+                      "sklearn", "fastapi") if s in have]),
+    ]
+    for name, title in models.items():
+        batches = sorted({p.x for p in results.points if p.suite == "latency" and p.model == name})
+        for what, order in tables:
+            if not order:
+                continue
+            w(f"**{title}** (`{name}`), {what}: median per call (min – max)\n")
+            w("| batch | " + " | ".join(LABELS[s] for s in order) + " |")
+            w("|---:|" + "---:|" * len(order))
+            for b in batches:
+                cells = []
+                for s in order:
+                    p = results.get("latency", s, b, name)
+                    cells.append("—" if p is None else spread(p))
+                w(f"| {int(b):,} | " + " | ".join(cells) + " |")
+            w("")
+    bd = [p for p in results.points if p.suite == "breakdown"]
+    if bd:
+        w("**Where the time of one call from Python goes** (forest, batch 1, interleaved):\n")
+        w("| part | median (min – max) |")
+        w("|---|---:|")
+        for p in bd:
+            w(f"| {p.series} | {duration(p.median)} ({duration(p.min)} – {duration(p.max)}) |")
+        w("")
+
+
+def _handover_section(results: Results, w: Any) -> None:
+    w("## numpy → Java handover against array size\n")
+    w("![handover against array size](bench/handover.png)\n")
+    order = results.names("handover")
+    w("Median per call (min – max); float32 arrays of 25 columns. Every call is timed on its own; the "
+      "plot's bars span the 10th to 90th percentile, as the collector's pauses stretch min – max.\n")
+    w("| size | " + " | ".join(LABELS.get(s, s) for s in order) + " |")
+    w("|---:|" + "---:|" * len(order))
+    for x in sorted({p.x for p in results.points if p.suite == "handover"}):
+        cells = []
+        for s in order:
+            p = results.get("handover", s, x)
+            cells.append("—" if p is None else f"{duration(p.median)} ({duration(p.min)} – {duration(p.max)})")
+        w(f"| {size(x)} | " + " | ".join(cells) + " |")
+    w("")
+    zc = results.get("handover", "zero-copy", 10**8)
+    if zc is not None:
+        w(f"Zero copy at 100 MB: median {duration(zc.median)}, mean {duration(zc.mean)} over {len(zc.samples)} "
+          "calls. The mean carries jinfer's collector prompt: `to_java` calls `System.gc()` after every "
+          "256 MiB handed over (docs/decisions.md), so one 100 MB call in three pays for a collection, "
+          f"up to {duration(zc.max)}.\n")
+
+
+def _threads_section(results: Results, w: Any) -> None:
+    w("## Rows/s against threads\n")
+    w("![rows/s against threads](bench/threads.png)\n")
+    w("Java threads predicting in a loop on one shared model loaded with one intra-op thread; "
+      "median rows/s over the rounds (min – max).\n")
+    w("| model | batch | series | 1 thread | 2 threads | 2 / 1 |")
+    w("|---|---:|---|---:|---:|---:|")
+    for p1 in [p for p in results.points if p.suite == "threads" and p.x == 1]:
+        p2 = results.get("threads", p1.series, 2, p1.model, p1.batch)
+        if p2 is None:
+            continue
+        w(f"| {p1.model} | {p1.batch} | {LABELS[p1.series]} | {rate(p1.median)} ({rate(p1.min)} – {rate(p1.max)}) "
+          f"| {rate(p2.median)} ({rate(p2.min)} – {rate(p2.max)}) | {p2.median / p1.median:.2f}x |")
+    w("")
+
+
+def _method_section(results: Results, w: Any) -> None:
+    c = results.config
+    backends = results.info.get("backends", {})
+    arts = ", ".join(f"`{k}`: {'+'.join(v)}" for k, v in backends.items())
+    w("## How it is measured\n")
+    w(f"- **Models**: {', '.join(results.info.get('model_titles', []))}, trained on one synthetic 20-feature "
+      "two-class dataset (`make_classification`, 5,000 rows, float32) and exported with `jinfer.export` "
+      f"into one bundle each, with every artifact that passed parity ({arts}). The anchors run the same "
+      "artifacts: ONNX Runtime (all graph optimisations, default threads, on both sides) on the bundle's "
+      "`model.onnx`, JPMML on its `model.pmml`, scikit-learn and FastAPI on the fitted object. Inputs are "
+      "real rows tiled to the batch size.")
+    w(f"- **Python side** (`bench/run.py`, timed by `jinfer._bench.time_interleaved`): each call is warmed "
+      f"up for {c.warmup_s:g} s, then gets a block size that makes a block last about {c.block_s * 1e3:g} ms. "
+      f"{c.rounds} rounds each run one block of every call of a comparison, in an order rotated every "
+      "round, so that noise longer than a block hits all sides alike. A sample is a block's mean time per "
+      "call; the page shows the median sample and the min – max. Handover calls are timed one by one "
+      "instead (their outliers are the point). The Python backend \"called from Java\" runs in this "
+      "process's JVM: `io.jinfer.bench.Loop` calls `Model.predict` in a Java loop, so one Python-to-Java "
+      "crossing is spread over many calls.")
+    w(f"- **Java side** (`java/src/bench/java`, `io.jinfer.bench.JavaBench`, run with `java -cp` on the "
+      f"classpath `gradle benchClasspath` writes): the same scheme in Java ({c.java_warmup_ms} ms warm-up, "
+      f"{c.java_block_ms} ms blocks, {c.java_rounds} rounds): jinfer's `Model.predict(Tensor)` on a "
+      "direct buffer against `OrtSession.run` on `OnnxTensor.createTensor` over the same buffer, and "
+      "jinfer's PMML backend against JPMML's `evaluate` row by row (prepare each field, evaluate, decode "
+      "the target and its probabilities). JMH would fork and run one benchmark at a time; the rule here "
+      "is that the two sides of a ratio alternate within one run, so the harness is written by hand. "
+      f"Threads: rounds of {c.thread_round_ms} ms alternate between 1 and 2 threads ({c.thread_rounds} "
+      "rounds after a warm-up round each), on one model loaded with one intra-op thread.")
+    w(f"- **REST anchor**: `bench/fastapi_server.py` (FastAPI + uvicorn, one worker) on 127.0.0.1, started "
+      "and stopped by the harness, serving the scikit-learn models and the trivial function of the "
+      "Python-backend target; the client reuses one keep-alive `http.client` connection, sends JSON rows "
+      f"and parses the JSON answer; at most {c.max_requests:,} requests "
+      f"({results.info.get('rest_requests', 0):,} sent in this run).")
+    w("- **Samples** of every point are in `build/bench/results.json` after a run; "
+      "`bench/run.py --from-json build/bench/results.json` writes the page and plots again from them, "
+      "and `--wait-quiet 600` first waits for an idle machine.")
+    w("- **No timing assertions** anywhere: the benchmark reports and never fails the build. "
+      "`jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend X]` gives the same latency and "
+      "rows/s figures for a user's own bundle, from Python or from the Java CLI.")
+    w("")
