@@ -205,8 +205,13 @@ public final class Bundle implements AutoCloseable {
             return e == null ? null : zip.getInputStream(e);
         }
         Path file = path.resolve(name).normalize();
-        if (!file.startsWith(path.normalize()) || !Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             return null;
+        }
+        // a symbolic link may point anywhere: what counts is where the file really is
+        if (!file.toRealPath().startsWith(path.toRealPath())) {
+            throw new BundleException(ErrorCode.UNSAFE_PATH, name + " in " + path + " resolves to " + file.toRealPath()
+                + ", outside the bundle; bundle files must stay inside the bundle directory");
         }
         try {
             return Files.newInputStream(file);

@@ -67,6 +67,19 @@ public class BundleTest {
     }
 
     @Test
+    public void aSymlinkOutOfADirectoryBundleIsRefused() throws IOException {
+        Path dir = TestBundles.directory(tmp.getRoot().toPath().resolve("linked"), goodFiles());
+        Path outside = tmp.getRoot().toPath().resolve("outside.npz");
+        Files.write(outside, goodFiles().get("parity/inputs.npz"));
+        Files.delete(dir.resolve("parity/inputs.npz"));
+        Files.createSymbolicLink(dir.resolve("parity/inputs.npz"), outside);
+        try (Bundle b = Bundle.open(dir)) {
+            BundleException e = refused(ErrorCode.UNSAFE_PATH, b::parityInputs);
+            assertTrue(e.getMessage(), e.getMessage().contains("outside the bundle"));
+        }
+    }
+
+    @Test
     public void aMissingPathIsBundleNotFound() {
         BundleException e = refused(ErrorCode.BUNDLE_NOT_FOUND, () -> Bundle.open(tmp.getRoot().toPath().resolve("nope.jinfer")));
         assertTrue(e.getMessage(), e.getMessage().contains("nope.jinfer"));
