@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -59,15 +60,13 @@ final class BenchCommand implements Callable<Integer> {
         description = "Threads predicting at once on one shared model (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--backend", paramLabel = "NAME",
-        description = "Use this backend's artifact (default: the first usable).")
-    String backend;
 
-    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
-    boolean trustPython;
 
     @ParentCommand
     Main main;
+
+    @Mixin
+    BackendOptions backendOptions;
 
     @Spec
     CommandSpec spec;
@@ -93,7 +92,7 @@ final class BenchCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        LoadOptions options = LoadOptions.builder().backend(backend).trustPython(trustPython).build();
+        LoadOptions options = backendOptions.load();
         try (Model model = Models.load(bundle, options)) {
             for (int batch : batches) {
                 List<Map<String, Tensor>> feeds = new ArrayList<>();

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -46,11 +47,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = ".npz, .npy or .csv (default: CSV on stdout)")
     Path output;
 
-    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
-    boolean trustPython;
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Use this backend's artifact (default: the first usable).")
-    String backend;
+
+    @Mixin
+    BackendOptions backendOptions;
 
     @Spec
     CommandSpec spec;
@@ -62,7 +62,7 @@ final class PredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(input)) {
             throw new NoSuchFileException(input.toString(), null, "no input file");
         }
-        LoadOptions opts = LoadOptions.builder().backend(backend).trustPython(trustPython).build();
+        LoadOptions opts = backendOptions.load();
         try (Model model = Models.load(bundle, opts)) {
             if (outKind.equals(".npy") && model.outputs().size() != 1) {
                 throw new IllegalArgumentException(output + ": a .npy file holds one array but the model has outputs "

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jinfer.BackendException;
 import io.jinfer.Bundle;
 import io.jinfer.ErrorCode;
-import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
@@ -17,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -41,14 +40,13 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
-    @Option(names = "--trust-python", description = "Allow python artifacts to be unpickled (runs their code).")
-    boolean trustPython;
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Verify only this backend's artifact (onnx, pmml, python).")
-    String backend;
 
     @ParentCommand
     Main main;
+
+    @Mixin
+    BackendOptions backendOptions;
 
     @Spec
     CommandSpec spec;
@@ -73,8 +71,8 @@ final class VerifyCommand implements Callable<Integer> {
                 String unavailable = be == null ? "no '" + a.backend() + "' backend on the classpath"
                     : be.isAvailable() ? null : be.unavailableReason();
                 if (unavailable != null) {
-                    if (backend != null) {
-                        throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, "--backend " + backend + ": " + unavailable);
+                    if (backendOptions.backend != null) {
+                        throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, "--backend " + backendOptions.backend + ": " + unavailable);
                     }
                     skipped.add(a.backend());
                     out.println(a.backend() + ": SKIPPED (" + unavailable + ")");
@@ -104,12 +102,12 @@ final class VerifyCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         for (Manifest.Artifact a : m.artifacts()) {
             names.add(a.backend());
-            if (backend == null || backend.equalsIgnoreCase(a.backend())) {
+            if (backendOptions.backend == null || backendOptions.backend.equalsIgnoreCase(a.backend())) {
                 out.add(a);
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--backend " + backend + ": the bundle has only " + names);
+            throw new IllegalArgumentException("--backend " + backendOptions.backend + ": the bundle has only " + names);
         }
         return out;
     }
@@ -118,7 +116,7 @@ final class VerifyCommand implements Callable<Integer> {
     private Parity verify(Bundle b, Manifest.Artifact a, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
         JsonNode p = a.parity();
         Parity parity = new Parity(expected, number(p, "rtol", Parity.DEFAULT_RTOL), number(p, "atol", Parity.DEFAULT_ATOL));
-        try (Model m = Models.load(b, LoadOptions.builder().backend(a.backend()).trustPython(trustPython).build())) {
+        try (Model m = Models.load(b, backendOptions.load(a.backend()))) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
                 parity.add(m.predict(inputs));
