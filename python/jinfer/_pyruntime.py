@@ -48,6 +48,8 @@ def install() -> None:
 
 
 def _define_proxies() -> None:
+    LinkedHashMap = jpype.JClass("java.util.LinkedHashMap")  # looked up once, not on every call
+
     @jpype.JImplements("io.jinfer.python.PythonModel")
     class _ModelProxy:
         def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
@@ -61,7 +63,7 @@ def _define_proxies() -> None:
             try:
                 arrays = {str(k): from_java(inputs.get(k)) for k in inputs.keySet()}
                 out = self._fn(arrays)
-                result = jpype.JClass("java.util.LinkedHashMap")()
+                result = LinkedHashMap()
                 for spec in self._outputs:
                     result.put(spec.name, to_java(_conform(spec, out, arrays)))
                 return result
