@@ -22,7 +22,8 @@ import jpype
 import numpy as np
 
 from ._manifest import Manifest, TensorSpec, utc_now
-from .tensor import from_java, to_java
+from ._dtypes import dtype_by_name
+from .tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
 
 __all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
 
@@ -48,29 +49,55 @@ def install() -> None:
 
 
 def _define_proxies() -> None:
-    LinkedHashMap = jpype.JClass("java.util.LinkedHashMap")  # looked up once, not on every call
+    # looked up once, not on every call: each JPype lookup or conversion costs microseconds
+    objects = jpype.JArray(jpype.JObject)
+    longs = jpype.JArray(jpype.JLong)
 
     @jpype.JImplements("io.jinfer.python.PythonModel")
     class _ModelProxy:
+        """A model as Java calls it (see ``io.jinfer.python.PythonModel``): bare buffers in manifest
+        order, dtypes from the manifest, every input shape in one ``long[]``, and small results
+        copied into one buffer Java allocated. Each JPype conversion costs a microsecond or more,
+        so a call makes as few as it can."""
+
         def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
             self._fn = fn
-            self._manifest = manifest
             self._json = manifest.to_json().decode("utf-8")
+            self._inputs = [(s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy)
+                            for s in manifest.inputs]
             self._outputs = manifest.outputs
+            # Java knows these outputs' shapes from the batch, so they travel without a long[]
+            self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
 
         @jpype.JOverride
-        def predict(self, inputs: Any) -> Any:
+        def predict(self, inputs: Any, shapes: Any, small: Any) -> Any:
             try:
-                arrays = {str(k): from_java(inputs.get(k)) for k in inputs.keySet()}
+                dims = np.asarray(shapes).tolist()
+                arrays: dict[str, np.ndarray] = {}
+                at = 0
+                for i, (name, rank, is_string, dtype) in enumerate(self._inputs):
+                    shape = tuple(dims[at:at + rank])
+                    at += rank
+                    arrays[name] = _strings_array(inputs[i], shape) if is_string else _buffer_view(
+                        inputs[i], dtype, shape)
                 out = self._fn(arrays)
-                result = LinkedHashMap()
-                for spec in self._outputs:
-                    result.put(spec.name, to_java(_conform(spec, out, arrays)))
-                return result
+                results = [_conform(spec, out, dims[0]) for spec in self._outputs]
+                if small is not None:
+                    _copy_into(np.frombuffer(small, dtype=np.uint8), results)
+                    return None
+                return self._hand_over(results)
             except jpype.JException:
                 raise
             except BaseException as e:  # noqa: BLE001 - every Python error crosses as PythonException
                 raise _java_exception(e) from None
+
+        def _hand_over(self, results: list[np.ndarray]) -> Any:
+            """The results as Java takes them: numpy's memory as direct buffers, strings as String[]."""
+            handed: list[Any] = [_java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
+                                 for spec, a in zip(self._outputs, results)]
+            if not self._fixed:
+                handed.append(longs([d for a in results for d in a.shape]))
+            return objects(handed)
 
         @jpype.JOverride
         def manifestJson(self) -> str:  # noqa: N802 - Java's name
@@ -119,8 +146,8 @@ def _java_exception(e: BaseException) -> Any:
     return jpype.JClass("io.jinfer.python.PythonException")(qualname, str(e), tb)
 
 
-def _conform(spec: TensorSpec, out: Mapping[str, Any], inputs: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The model's output ``spec.name`` in the spec's dtype and rank."""
+def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray:
+    """The model's output ``spec.name`` in the spec's dtype, with a shape that fits the spec."""
     if spec.name not in out:
         raise KeyError(f"the Python model returned {sorted(out)} but the manifest declares output {spec.name!r}")
     arr = np.asarray(out[spec.name])
@@ -130,7 +157,21 @@ def _conform(spec: TensorSpec, out: Mapping[str, Any], inputs: Mapping[str, np.n
         arr = arr.astype(spec.dtype)
     if len(spec.shape) == 1 and arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
-    return np.ascontiguousarray(arr)
+    if arr.ndim != len(spec.shape) or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:])) \
+            or (arr.ndim and arr.shape[0] != batch):
+        want = [batch, *spec.shape[1:]] if spec.shape else []
+        raise ValueError(f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
+                         f"{batch}, but the manifest declares {want} (-1: any size)")
+    return arr
+
+
+def _copy_into(small: np.ndarray, results: list[np.ndarray]) -> None:
+    """Copies ``results`` into Java's bytes ``small``, each at the next multiple of 8 bytes."""
+    at = 0
+    for arr in results:
+        at = (at + 7) & ~7
+        small[at:at + arr.nbytes].view(arr.dtype).reshape(arr.shape)[...] = arr
+        at += arr.nbytes
 
 
 def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable[[dict[str, np.ndarray]], Any]:

@@ -74,18 +74,24 @@ def to_java(array: Any) -> Any:
     shape = j["long[]"](arr.shape)
     jdtype = j["dtypes"][dt.id]
     if dt.name == "string":
-        flat = [str(v) for v in arr.reshape(-1)]
-        return j["Tensor"].ofStrings(j["String[]"](flat), shape)
+        return j["Tensor"].ofStrings(_java_strings(arr), shape)
     if arr.size == 0:
         return j["Tensor"].zeros(jdtype, shape)
+    buf = _direct_buffer(arr)
+    buf.order(j["native"])
+    return j["Tensor"].wrap(buf, jdtype, shape)
+
+
+def _direct_buffer(arr: np.ndarray) -> Any:
+    """A ``java.nio.ByteBuffer`` over ``arr``'s memory (big-endian until Java sets its order):
+    ``arr`` itself when :func:`is_zero_copy`, else a native-order contiguous copy. Non-empty
+    numeric arrays only."""
     if not is_zero_copy(arr):
         arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
         if not arr.flags.writeable:  # ascontiguousarray may return the same read-only array
             arr = arr.copy()
     _account(arr.nbytes)
-    buf = jpype.nio.convertToDirectBuffer(arr)
-    buf.order(j["native"])
-    return j["Tensor"].wrap(buf, jdtype, shape)
+    return jpype.nio.convertToDirectBuffer(arr)
 
 
 def _account(nbytes: int) -> None:
@@ -104,10 +110,26 @@ def from_java(tensor: Any) -> np.ndarray:
     dt = _BY_ID[int(tensor.dtype().id())]
     shape = tuple(tensor.shape())
     if dt.name == "string":
-        values = [str(s) for s in tensor.toStringArray()]
-        return np.array(values, dtype=str if values else "<U1").reshape(shape)
-    if int(tensor.size()) == 0:
-        return np.zeros(shape, dtype=dt.numpy)
-    view = np.frombuffer(memoryview(tensor.buffer()), dtype=dt.numpy).reshape(shape)
-    view.flags.writeable = False
+        return _strings_array(tensor.toStringArray(), shape)
+    return _buffer_view(None if 0 in shape else tensor.buffer(), dt.numpy, shape)
+
+
+def _buffer_view(buffer: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only ndarray of ``shape`` viewing a Java direct buffer (None: no elements)."""
+    if buffer is None or 0 in shape:
+        return np.zeros(shape, dtype=dtype)
+    view = np.frombuffer(buffer, dtype=dtype).reshape(shape)
+    if view.flags.writeable:  # Tensor.buffer() is read-only already, so numpy's view is too
+        view.flags.writeable = False
     return view
+
+
+def _strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A numpy str array of ``shape`` from a Java ``String[]`` (copied: Java strings are objects)."""
+    flat = [str(v) for v in values]
+    return np.array(flat, dtype=str if flat else "<U1").reshape(shape)
+
+
+def _java_strings(arr: np.ndarray) -> Any:
+    """A Java ``String[]`` of ``arr``'s elements, flattened in C order."""
+    return _java()["String[]"]([str(v) for v in arr.reshape(-1)])

@@ -506,6 +506,58 @@ def test_tensors_cross_without_copies(java_classes: Path, tmp_path: Path) -> Non
     assert (got["keep.first"], got["peek.first"]) == ("0.0", "42.0")
 
 
+def small_result(batch: int) -> bool:
+    """Whether odd_layout's results at ``batch`` fit the buffer Java allocates for small results
+    (io.jinfer.python.PythonSession: 16 KiB; outputs in order, each at a multiple of 8 bytes)."""
+    return ((batch + 7) & ~7) + 16 * batch <= 16 << 10
+
+
+def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    edge = max(b for b in range(1, 2000) if small_result(b))
+    batches = [1, 3, edge, edge + 1, 5000]  # copied into Java's buffer up to `edge` rows, handed over above
+    assert small_result(edge) and not small_result(edge + 1)
+    for b in batches:
+        np.savez(tmp_path / f"x{b}.npz", x=rng.normal(size=(b, 3)).astype(np.float32))
+    np.savez(tmp_path / "wide.npz", x=rng.normal(size=(4, 5)))
+    np.savez(tmp_path / "empty.npz", x=np.zeros((4, 0)))
+    r = run_script("""
+        import sys, jinfer, custom_models as cm
+        jinfer.register("odd", cm.odd_layout, inputs=[{"name": "x", "dtype": "float32", "shape": [-1, 3]}],
+                        outputs=[{"name": "sign", "dtype": "int8", "shape": [-1]},
+                                 {"name": "scaled", "dtype": "float64", "shape": [-1, 2]}])
+        ragged = {"name": "x", "dtype": "float64", "shape": [-1, -1]}
+        jinfer.register("ragged", cm.ragged, inputs=[ragged], outputs=[{**ragged, "name": "y"}])
+        jinfer.register("long", cm.one_row_too_many, inputs=[ragged], outputs=[{**ragged, "name": "y"}])
+        runs = [("odd", f"x{b}.npz") for b in sys.argv[2:]] + [
+            ("ragged", "wide.npz"), ("ragged", "empty.npz"), ("long", "wide.npz")]
+        for name, inputs in runs:
+            print("== " + name + " " + inputs, flush=True)
+            print("status", jinfer.run_java("PyPredict", ["predict", "python:" + name, inputs, "default"],
+                                            classpath=[sys.argv[1]]), flush=True)
+    """, java_classes, *batches, cwd=tmp_path)
+    runs = dict(part.split("\n", 1) for part in r.stdout.split("== ")[1:])
+    for b in batches:
+        x = np.load(tmp_path / f"x{b}.npz")["x"]
+        assert "status 0" in runs[f"odd x{b}.npz"], r.stdout + r.stderr
+        out = outputs(runs[f"odd x{b}.npz"])
+        expected = cm.odd_layout({"x": x})
+        assert out["sign"].shape == (b,) and out["scaled"].shape == (b, 2)
+        np.testing.assert_array_equal(out["sign"], expected["sign"])
+        np.testing.assert_array_equal(out["scaled"], expected["scaled"].astype(np.float64))
+
+    wide = np.load(tmp_path / "wide.npz")["x"]
+    out = outputs(runs["ragged wide.npz"])
+    assert out["y"].shape == (4, 5), runs["ragged wide.npz"]
+    np.testing.assert_array_equal(out["y"], wide * 2.0)
+    empty = runs["ragged empty.npz"]
+    assert "status 0" in empty and "out y float64 4x0" in empty, r.stdout + r.stderr
+
+    long = runs["long wide.npz"]  # PyPredict ends the process with System.exit(3) on an error
+    assert r.returncode == 3 and ("error io.jinfer.python.PythonException BACKEND_FAILURE" in long
+            and "output 'y' with shape [5, 5] for a batch of 4, but the manifest declares [4, -1]" in long), long
+
+
 # ---------------------------------------------------------------- the example
 
 

@@ -128,3 +128,21 @@ def peek(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The first column of the view :func:`keep` kept, read now: if Java changed its buffer
     since, the view shows it (the input was never copied). Ignores its own input."""
     return {"y": _kept[-1][:, 0].copy()}
+
+
+def odd_layout(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """An int8 output (so the next output needs aligning in Java's small-result buffer) and a
+    float64 one returned Fortran-ordered and big-endian (so handing it over needs a copy)."""
+    x = inputs["x"]
+    scaled = np.stack([x.astype(np.float64).sum(axis=1), x[:, 1] * 2.0], axis=1)
+    return {"sign": (x[:, 0] > 0).astype(np.int8), "scaled": np.asfortranarray(scaled.astype(">f8"))}
+
+
+def ragged(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """An output whose inner dimension follows the input's: its shape has to travel back to Java."""
+    return {"y": inputs["x"] * 2.0}
+
+
+def one_row_too_many(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    x = inputs["x"]
+    return {"y": np.concatenate([x, x[:1]])}

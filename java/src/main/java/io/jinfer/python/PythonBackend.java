@@ -5,14 +5,12 @@ import io.jinfer.BackendException;
 import io.jinfer.ErrorCode;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
-import io.jinfer.Tensor;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.Backend;
 import io.jinfer.spi.BackendSession;
 import io.jinfer.spi.LiveModel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * Runs {@code python} artifacts (a joblib-pickled model and its callable) in the CPython process
@@ -50,7 +48,7 @@ public final class PythonBackend implements Backend {
         String manifest = ctx.manifest().raw().toString();
         String artifact = artifactJson(ctx);
         PythonModel model = runtime().load(data, manifest, artifact);
-        return new Session(model);
+        return new PythonSession(model, ctx.manifest());
     }
 
     @Override
@@ -62,7 +60,7 @@ public final class PythonBackend implements Backend {
                 + name + "\", model, inputs=..., outputs=...)");
         }
         Manifest manifest = Manifest.parse(model.manifestJson().getBytes(StandardCharsets.UTF_8));
-        return new LiveModel(manifest, new Session(model));
+        return new LiveModel(manifest, new PythonSession(model, manifest));
     }
 
     private static String artifactJson(ArtifactContext ctx) {
@@ -80,24 +78,5 @@ public final class PythonBackend implements Backend {
             throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, unavailableReason());
         }
         return r;
-    }
-
-    /** Calls into Python; JPype takes the GIL for each call, so any Java thread may call. */
-    private static final class Session implements BackendSession {
-        private final PythonModel model;
-
-        Session(PythonModel model) {
-            this.model = model;
-        }
-
-        @Override
-        public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch) {
-            return model.predict(inputs);
-        }
-
-        @Override
-        public void close() {
-            // the Python object is freed when Java drops the proxy
-        }
     }
 }
