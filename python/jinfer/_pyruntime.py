@@ -66,6 +66,10 @@ def _define_proxies() -> None:
             self._inputs = [(s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy)
                             for s in manifest.inputs]
             self._outputs = manifest.outputs
+            # a result of this dtype and inner shape needs no conforming (None: always conform)
+            self._ready = [(dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
+                           if s.dtype != "string" and s.shape and -1 not in s.shape[1:] else None
+                           for s in manifest.outputs]
             # Java knows these outputs' shapes from the batch, so they travel without a long[]
             self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
 
@@ -81,7 +85,7 @@ def _define_proxies() -> None:
                     arrays[name] = _strings_array(inputs[i], shape) if is_string else _buffer_view(
                         inputs[i], dtype, shape)
                 out = self._fn(arrays)
-                results = [_conform(spec, out, dims[0]) for spec in self._outputs]
+                results = self._results(out, dims[0])
                 if small is not None:
                     _copy_into(np.frombuffer(small, dtype=np.uint8), results)
                     return None
@@ -90,6 +94,17 @@ def _define_proxies() -> None:
                 raise
             except BaseException as e:  # noqa: BLE001 - every Python error crosses as PythonException
                 raise _java_exception(e) from None
+
+        def _results(self, out: Any, batch: int) -> list[np.ndarray]:
+            """The model's outputs in manifest order, each in its spec's dtype and shape."""
+            if type(out) is not dict and not isinstance(out, Mapping):
+                raise TypeError(f"the Python model returned {type(out).__name__}; expected a dict of output name "
+                                f"to array, with {[s.name for s in self._outputs]}")
+            results = []
+            for spec, ready in zip(self._outputs, self._ready):
+                arr = _ready(out.get(spec.name), ready, batch) if ready else None
+                results.append(_conform(spec, out, batch) if arr is None else arr)
+            return results
 
         def _hand_over(self, results: list[np.ndarray]) -> Any:
             """The results as Java takes them: numpy's memory as direct buffers, strings as String[]."""
@@ -144,6 +159,14 @@ def _java_exception(e: BaseException) -> Any:
     tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     qualname = f"{type(e).__module__}.{type(e).__qualname__}"
     return jpype.JClass("io.jinfer.python.PythonException")(qualname, str(e), tb)
+
+
+def _ready(value: Any, ready: tuple[np.dtype, tuple[int, ...]], batch: int) -> np.ndarray | None:
+    """``value`` when it is already an ndarray of the spec's dtype and shape (the common case), else None."""
+    if type(value) is np.ndarray and value.dtype == ready[0] and value.shape[1:] == ready[1] \
+            and value.ndim and value.shape[0] == batch:
+        return value
+    return None
 
 
 def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray:

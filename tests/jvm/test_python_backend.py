@@ -558,6 +558,19 @@ def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) 
             and "output 'y' with shape [5, 5] for a batch of 4, but the manifest declares [4, -1]" in long), long
 
 
+def test_a_result_that_is_not_a_dict_is_named(java_classes: Path, tmp_path: Path) -> None:
+    np.savez(tmp_path / "x.npz", x=np.ones((2, 3)))
+    r = run_script("""
+        import sys, jinfer
+        spec = {"name": "x", "dtype": "float64", "shape": [-1, 3]}
+        jinfer.register("listy", lambda inputs: [inputs["x"]], inputs=[spec], outputs=[{**spec, "name": "y"}])
+        sys.exit(jinfer.run_java("PyPredict", ["predict", "python:listy", "x.npz", "default"], classpath=[sys.argv[1]]))
+    """, java_classes, cwd=tmp_path)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "error io.jinfer.python.PythonException BACKEND_FAILURE" in r.stdout
+    assert "the Python model returned list; expected a dict of output name to array, with ['y']" in r.stdout
+
+
 # ---------------------------------------------------------------- the example
 
 
