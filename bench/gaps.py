@@ -87,17 +87,22 @@ def _python(r: Results, batch: int) -> str:
     raw_java = r.get("latency", "ort-java", 1, "rf")
     if not parts:
         return ""
+    whole, crossing = parts.get("predict (all)"), parts.get("FromPython.predict (the crossing, arguments made)")
+    java, ort_run = parts.get("Model.predict in Java"), parts.get("ort-python run")
+    if whole is None or crossing is None or java is None or ort_run is None:
+        return ""
     return ("Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-            + _med(parts.get("predict (all)")) + ": `to_java` "
-            + _med(parts.get("to_java")) + ", the Java `Model.predict` through JPype "
-            + _med(parts.get("Model.predict in Java")) + ", and `from_java` " + _med(parts.get("from_java, one output"))
-            + " for each of the two outputs, plus the Java map and its look-ups; onnxruntime's whole `run` is "
-            + _med(parts.get("ort-python run")) + ". `from_java` makes four JPype calls per output (dtype, shape, "
-            "size, buffer) and `to_java` three; a single Java entry point that takes the input buffers and "
-            "returns the output buffers in one array, with dtypes and shapes taken from the manifest on the "
-            "Python side, would cut that to one crossing (about 2 µs). The floor is still ONNX Runtime Java's "
-            f"own cost per call (raw ORT Java at batch 1: {_med(raw_java)}, against onnxruntime Python's "
-            + _med(parts.get("ort-python run")) + "), so ≤ 1.5x at batch 1 needs both.")
+            f"{_med(whole)}: the one call into Java (`io.jinfer.python.FromPython.predict`, with its arguments "
+            f"made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java loop) is "
+            f"{_med(java)}; the remaining {_d(whole.median - crossing.median)} is Python's side: handing the "
+            "input over as a direct buffer, the two Java arrays of the call, and reading each output from the "
+            "result array, JPype conversions of about a microsecond each. onnxruntime's whole `run` is "
+            f"{_med(ort_run)}, so even with no Python-side cost the ratio would be "
+            f"{crossing.median / ort_run.median:.1f}x (raw ORT Java at batch 1: {_med(raw_java)}). Copying small "
+            "inputs and outputs through one staging buffer per thread, as the python backend does for small "
+            "results, would remove the buffer conversion and the array reads, about half of Python's side; "
+            "the JPype crossing itself "
+            f"(about {_d(max(crossing.median - java.median, 0.0))} here) stays.")
 
 
 def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
@@ -169,12 +174,10 @@ def _python_backend(r: Results) -> str:
     b = r.get("pybackend", "pybackend-from-java", 1, "trivial")
     a = r.get("pybackend", "fastapi-trivial", 1, "trivial")
     need = "?" if a is None else _d(a.median / 50)
-    return (f"one call from Java takes {_med(b)}, FastAPI {_med(a)} (less than DESIGN.md's \"about 1 ms\": one "
-            f"keep-alive connection and a trivial model), so the target needs {need} per call. The Python side "
-            "of a call (`jinfer._pyruntime`) makes a numpy view of each input with `from_java` (four JPype "
-            "calls), hands each output back with `to_java` (three more), and looks up `LinkedHashMap` with "
-            "`JClass` on every call. Taking dtypes and shapes from the manifest and passing bare buffers both "
-            "ways would leave little more than JPype's own Java-to-Python call, about 5 µs.")
+    return (f"one call from Java takes {_med(b)}, FastAPI {_med(a)}, so the target needs {need} per call. A call "
+            "passes bare buffers and one `long[]` of shapes, and small results are copied into one buffer "
+            "Java allocated (docs/python-backend.md); what is left is JPype's own Java-to-Python call (about "
+            "2 µs), reading the input from the `Object[]`, the model, and the copy back.")
 
 
 NOTES: dict[str, Callable[[Results], str]] = {

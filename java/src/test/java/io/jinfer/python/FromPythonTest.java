@@ -1,0 +1,94 @@
+package io.jinfer.python;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.InputException;
+import io.jinfer.Model;
+import io.jinfer.Models;
+import io.jinfer.Tensor;
+import io.jinfer.TestBundles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@link FromPython#predict}, the one-crossing call of jinfer's Python package, from Java: buffers
+ * arrive as JPype makes them (direct, big-endian order over native bytes), and the answers must be
+ * those of {@link Model#predict(Map)} on the same tensors. ONNX Runtime runs every call.
+ */
+public class FromPythonTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Model model;   // add_mul: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
+
+    @Before
+    public void load() throws IOException {
+        model = Models.load(TestBundles.addMulZip(tmp.getRoot().toPath().resolve("add_mul.jinfer")));
+    }
+
+    @After
+    public void close() {
+        model.close();
+    }
+
+    /** A direct buffer holding {@code t}'s native bytes, in the big-endian order JPype gives it. */
+    private static ByteBuffer asJPypeGives(Tensor t) {
+        ByteBuffer src = t.buffer();
+        ByteBuffer b = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+        b.put(src).flip();
+        return b.order(ByteOrder.BIG_ENDIAN);
+    }
+
+    @Test
+    public void answersAsModelPredictDoes() {
+        Tensor x = Tensor.of(new float[][] {{0, 0, 0}, {1, 10, 100}});
+        Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
+        long[] meta = {DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
+        Object[] out = FromPython.predict(model, new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta);
+
+        Map<String, Tensor> in = new LinkedHashMap<>();
+        in.put("x", x);
+        in.put("z", z);
+        Map<String, Tensor> expected = model.predict(in);
+        assertEquals("two outputs with fixed inner dims: no shapes after them", 2, out.length);
+        assertEquals(expected.get("y").buffer(), ((ByteBuffer) out[0]).order(ByteOrder.nativeOrder()));
+        assertEquals(expected.get("w").buffer(), ((ByteBuffer) out[1]).order(ByteOrder.nativeOrder()));
+        assertArrayEquals(new float[] {2, 12, 103}, Tensor.wrap((ByteBuffer) out[0], DType.FLOAT32, 2, 3)
+            .toFloatMatrix()[1], 0f);
+    }
+
+    @Test
+    public void anEmptyBatchComesBackAsNulls() {
+        long[] meta = {DType.FLOAT32.id(), 2, 0, 3, DType.FLOAT64.id(), 2, 0, 2};
+        Object[] out = FromPython.predict(model, new Object[] {null, null}, meta);
+        assertNull(out[0]);
+        assertNull(out[1]);
+    }
+
+    @Test
+    public void badInputsAreRefusedAsModelPredictRefusesThem() {
+        Tensor x = Tensor.of(new float[][] {{0, 0, 0}});
+        Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
+        long[] meta = {DType.FLOAT32.id(), 2, 1, 3, DType.FLOAT64.id(), 2, 2, 2};
+        InputException e = assertThrows(InputException.class,
+            () -> FromPython.predict(model, new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+            () -> FromPython.predict(model, new Object[] {asJPypeGives(x)}, new long[] {DType.FLOAT32.id(), 2, 1, 3}));
+        assertTrue(wrong.getMessage(), wrong.getMessage().contains("1 inputs for a model that takes 2"));
+    }
+}
