@@ -54,13 +54,8 @@ def _handover(r: Results) -> str:
     diag = "" if off is None else (f" With the prompt switched off (a diagnostic series), the median 100 MB "
                                    f"handover is {_d(off.median)}.")
     return (f"The fastest 100 MB call took {_d(big.min)} and the median 1 KB call {_d(small.median)}, so the "
-            "handover itself does not grow with size; the median at 100 MB is raised by the collector "
-            "prompt: `to_java` calls `System.gc()` after each 256 MiB handed over, i.e. on about one 100 MB "
-            f"call in three (up to {_d(big.max)}), and the calls after it wait while JPype releases the "
-            "collected arrays, which needs the GIL." + diag
-            + " Java keeps no input after `predict` returns, so jinfer could "
-            "release each input buffer itself when the call ends (a scoped handover) and prompt the collector "
-            "only for buffers a caller keeps; then no collection would be needed on the input path.")
+            f"handover itself does not grow with size; the slow calls (up to {_d(big.max)}) are the JVM's "
+            "own collections and JPype releasing what they freed, which needs the GIL." + diag)
 
 
 def _copy(r: Results, series: str) -> str:
@@ -69,13 +64,12 @@ def _copy(r: Results, series: str) -> str:
     if a is None or mc is None:
         return ""
     own_txt = "" if own is None else (f"numpy's own copy of the same input (`np.ascontiguousarray`) takes "
-                                      f"{_med(own)}, so the copy is not the problem: ")
-    return (f"`to_java` took {_med(a)} (fastest {_d(a.min)}) against memcpy's {_med(mc)}; {own_txt}each copy is "
-            "a fresh 100 MB allocation that jinfer pins until Java collects it, and counts toward the "
-            "collector prompt, so a collection (and the release of the arrays it frees) falls on about every "
-            "third call. jinfer owns these copies and Java keeps no input after `predict`, so it could free "
-            "each copy when the call ends (or reuse one staging buffer per size) and leave them out of the "
-            "prompt: the path would then run at numpy's copy speed.")
+                                      f"{_med(own)}, so ")
+    return (f"`to_java` took {_med(a)} (fastest {_d(a.min)}) against memcpy's {_med(mc)}; {own_txt}the copy path "
+            "runs at numpy's own speed. What is left is numpy's copy into 100 MB of fresh pages (each first "
+            "touched, and zeroed by the kernel) where memcpy writes into an array that exists; a fresh copy "
+            "per call is needed because the Tensor `to_java` returns is the caller's to keep. Only "
+            "`Model.predict`, after which Java keeps no input, could copy into one reused staging buffer.")
 
 
 def _python(r: Results, batch: int) -> str:

@@ -416,10 +416,11 @@ def _handover_section(results: Results, w: Any) -> None:
     w("")
     zc = results.get("handover", "zero-copy", 10**8)
     if zc is not None:
-        w(f"Zero copy at 100 MB: median {duration(zc.median)}, mean {duration(zc.mean)} over {len(zc.samples)} "
-          "calls. The mean carries jinfer's collector prompt: `to_java` calls `System.gc()` after every "
-          "256 MiB handed over (docs/decisions.md), so one 100 MB call in three pays for a collection, "
-          f"up to {duration(zc.max)}.\n")
+        w(f"Zero copy at 100 MB: median {duration(zc.median)}, mean {duration(zc.mean)}, max {duration(zc.max)} "
+          f"over {len(zc.samples)} calls of the same array. jinfer prompts the JVM to collect only when Java "
+          "holds another 256 MiB of numpy memory, and counts an array (or slices of it) once however often it "
+          "is handed over (docs/decisions.md), so handing the same array over again never prompts; the copy "
+          "paths make a fresh array each call, so for them a collection falls on about one call in three.\n")
 
 
 def _threads_section(results: Results, w: Any) -> None:

@@ -8,15 +8,20 @@
   alive; it is read-only, as Java tensors are immutable.
 
 Java's collector does not see numpy memory held by such buffers, so a loop of large zero-copy
-calls could hold many arrays at once. jinfer counts the bytes it has pinned this way and asks
-the JVM to collect after every ``JINFER_PIN_GC_BYTES`` (default 256 MiB), the same trick the JDK
-uses for its own direct buffers.
+calls could hold many arrays at once. jinfer keeps count and asks the JVM to collect when Java
+holds another ``JINFER_PIN_GC_BYTES`` (default 256 MiB), the same trick the JDK uses for its own
+direct buffers. For arrays of 1 MiB and more the count is exact: each handover gives Java its
+own view of the array, whose finalizer says when Java let go, and the memory of one array
+(its base) counts once however many times it is handed over, so handing the same array, or
+slices of one array, over again never prompts a collection. Smaller arrays are simply counted
+as they are handed over.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Any
 
 import jpype
@@ -29,8 +34,13 @@ from ._jvm import jclass
 __all__ = ["from_java", "to_java", "is_zero_copy"]
 
 _GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
-_pinned = 0
+_TRACKED_BYTES = 1 << 20  # arrays at least this big are tracked while Java holds them
 _pin_lock = threading.Lock()
+_held_lock = threading.RLock()  # finalizers may run on any thread, even one inside this lock
+_held: dict[int, list[int]] = {}  # id(base array) -> [its bytes, views Java holds]
+_held_bytes = 0  # bytes of the distinct base arrays Java holds now
+_prompt_at = 0  # prompt when Java holds this many bytes (at least _GC_BYTES)
+_small = 0  # bytes of smaller arrays handed over since the last prompt
 _J: dict[str, Any] = {}
 _BY_ID = {d.id: d for d in DTYPES}
 
@@ -90,19 +100,54 @@ def _direct_buffer(arr: np.ndarray) -> Any:
         arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
         if not arr.flags.writeable:  # ascontiguousarray may return the same read-only array
             arr = arr.copy()
-    _account(arr.nbytes)
-    return jpype.nio.convertToDirectBuffer(arr)
+    return jpype.nio.convertToDirectBuffer(_pinned(arr))
 
 
-def _account(nbytes: int) -> None:
-    global _pinned
-    with _pin_lock:
-        _pinned += nbytes
-        due = _pinned >= _GC_BYTES
+def _pinned(arr: np.ndarray) -> np.ndarray:
+    """``arr``, or a view of it, counted as held by Java until Java lets go; prompts the JVM to
+    collect when what Java holds has grown by ``_GC_BYTES`` since the last prompt."""
+    global _held_bytes, _prompt_at, _small
+    if arr.nbytes < _TRACKED_BYTES:
+        with _held_lock:
+            _small += arr.nbytes
+            due = _small >= _GC_BYTES
+            if due:
+                _small = 0
         if due:
-            _pinned = 0
+            _java()["System"].gc()
+        return arr
+    base = arr
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    key = id(base)  # stable: the view below keeps the base alive for as long as the entry exists
+    view = arr.view()  # Java's own reference: its finalizer runs when Java releases the buffer
+    with _held_lock:
+        entry = _held.get(key)
+        if entry is None:
+            _held[key] = [base.nbytes, 1]
+            _held_bytes += base.nbytes
+        else:
+            entry[1] += 1
+        due = _held_bytes >= max(_prompt_at, _GC_BYTES)
+        if due:
+            _prompt_at = _held_bytes + _GC_BYTES  # until Java lets go, prompt again only after as much more
+    weakref.finalize(view, _released, key)
     if due:
         _java()["System"].gc()
+    return view
+
+
+def _released(key: int) -> None:
+    global _held_bytes, _prompt_at
+    with _held_lock:
+        entry = _held.get(key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _held[key]
+            _held_bytes -= entry[0]
+            _prompt_at = min(_prompt_at, _held_bytes + _GC_BYTES)
 
 
 def from_java(tensor: Any) -> np.ndarray:
