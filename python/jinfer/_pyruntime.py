@@ -220,12 +220,40 @@ def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable
 
         return pd.DataFrame({s.name: inputs[s.name] for s in manifest.inputs})
 
+    if manifest.task == "classification" and _label_is_argmax(model):
+        classes = np.asarray(model.classes_)
+
+        def classify(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            proba = model.predict_proba(frame(inputs))  # the model runs once, not twice
+            return {"label": classes.take(np.argmax(proba, axis=1)), "probabilities": proba}
+
+        return classify
     if manifest.task == "classification":
         return lambda inputs: (lambda X: {"label": model.predict(X), "probabilities": model.predict_proba(X)})(
             frame(inputs))
     if manifest.task == "regression":
         return lambda inputs: {"prediction": model.predict(frame(inputs))}
     return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
+
+
+def _label_is_argmax(model: Any) -> bool:
+    """Whether ``model.predict`` is, by scikit-learn's own definition, the class of the highest
+    ``predict_proba`` (ties aside): then the label is taken from the probabilities and the model
+    runs once per call. Not so for SVC, whose probabilities come from Platt scaling, nor for
+    estimators jinfer does not know, which keep calling both methods."""
+    from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier,
+                                  HistGradientBoostingClassifier, RandomForestClassifier)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    known = (RandomForestClassifier, ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
+             DecisionTreeClassifier, ExtraTreeClassifier, LogisticRegression, KNeighborsClassifier, MLPClassifier)
+    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    classes = getattr(model, "classes_", None)
+    return type(final) in known and classes is not None and np.ndim(classes) == 1
 
 
 def check_requirements(details: Mapping[str, Any]) -> None:
