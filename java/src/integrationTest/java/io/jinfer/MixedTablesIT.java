@@ -78,6 +78,21 @@ public class MixedTablesIT {
     }
 
     @Test
+    public void onnxRefusesAnUnknownCategoryAsAnInputError() {
+        try (Model m = Models.load(bundle("mixed-error.jinfer"), LoadOptions.builder().backend("onnx").build())) {
+            try {
+                m.predict(rows("red", "purple"));
+                fail("an unknown category was accepted");
+            } catch (InputException e) {
+                assertEquals(ErrorCode.INVALID_VALUE, e.code());
+                assertTrue(e.getMessage(), e.getMessage().contains("[color]")
+                    && e.getMessage().contains("not trained on"));
+            }
+            assertEquals(1, m.predict(rows("red")).get("label").size());   // still usable
+        }
+    }
+
+    @Test
     public void aMissingColumnIsNamed() {
         try (Model m = Models.load(bundle("mixed-ignore.jinfer"))) {
             Map<String, Tensor> in = rows("red");

@@ -13,6 +13,7 @@ import io.jinfer.BackendException;
 import io.jinfer.BundleException;
 import io.jinfer.DType;
 import io.jinfer.ErrorCode;
+import io.jinfer.InputException;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Tensor;
@@ -35,6 +36,9 @@ import java.util.Set;
  * are pinned: the runtime writes straight into buffers that become the result tensors.
  */
 final class OnnxSession implements BackendSession {
+    /** What ONNX Runtime's OneHotEncoder says of a category it was not built with (zeros = 0). */
+    private static final String UNKNOWN_CATEGORY = "Unknown Category";
+
     private final OrtEnvironment env;
     private final OrtSession session;
     private final List<Output> outputs;
@@ -187,12 +191,28 @@ final class OnnxSession implements BackendSession {
                 return out;
             }
         } catch (OrtException e) {
+            if (String.valueOf(e.getMessage()).contains(UNKNOWN_CATEGORY)) {
+                throw new InputException(ErrorCode.INVALID_VALUE, "a string input " + stringInputs(inputs)
+                    + " holds a category the model was not trained on, and its encoder refuses unknown categories "
+                    + "(scikit-learn: handle_unknown=\"error\"); ONNX Runtime: " + e.getMessage());
+            }
             throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime failed on a batch of " + batch
                 + ": " + e.getMessage(), e);
         } finally {
             feeds.values().forEach(OnnxTensor::close);
             pinned.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The names of the string inputs, for an error about categories. */
+    private static List<String> stringInputs(Map<String, Tensor> inputs) {
+        List<String> names = new ArrayList<>();
+        inputs.forEach((name, t) -> {
+            if (t.isString()) {
+                names.add(name);
+            }
+        });
+        return names;
     }
 
     private OnnxTensor toOrt(Tensor t, long[] nativeShape) throws OrtException {
