@@ -24,6 +24,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made
  * silently. An empty batch returns empty outputs. The model keeps no reference to an input after
  * {@code predict} returns.
+ *
+ * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and
+ * {@link #close()} waits for the calls in flight.
  */
 public final class Model implements AutoCloseable {
     private final Manifest manifest;
