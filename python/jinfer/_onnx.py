@@ -67,7 +67,49 @@ def convert_sklearn(
         "input_names": {spec.name: inp.name for spec, inp in zip(inputs, onx.graph.input)},
         "output_names": output_names,
     }
+    refused = refused_categories(onx, details["input_names"])
+    if refused:
+        details["refused_categories"] = refused
     return onx.SerializeToString(), details
+
+
+# Operators that hand a string column on unchanged, between a graph input and its encoder.
+_PASS_THROUGH = {"Identity", "Reshape", "Cast", "Flatten", "Squeeze", "Unsqueeze"}
+
+
+def refused_categories(onx: Any, input_names: dict[str, str]) -> list[dict[str, Any]]:
+    """The string categories of each ONNX ``OneHotEncoder`` that refuses any other (``zeros=0``,
+    scikit-learn's ``handle_unknown="error"``), traced back to the canonical input and column it
+    encodes: ``[{"input", "column", "categories"}]``. ONNX Runtime reports only "Unknown Category";
+    with these, the Java backend names the row, the input and the value."""
+    canonical = {native: name for name, native in input_names.items()}
+    producers = {out: node for node in onx.graph.node for out in node.output}
+    constants = {t.name: t for t in onx.graph.initializer}
+    found = []
+    for node in onx.graph.node:
+        if node.op_type != "OneHotEncoder":
+            continue
+        attrs = {a.name: a for a in node.attribute}
+        if "zeros" not in attrs or attrs["zeros"].i != 0 or "cats_strings" not in attrs:
+            continue  # zeros=1 (the default) scores an unknown category as none
+        name, column = node.input[0], 0
+        while name in producers:
+            step = producers[name]
+            axis = next((a.i for a in step.attribute if a.name == "axis"), 0)
+            if step.op_type == "Gather" and axis == 1 and step.input[1] in constants:  # one column of a table
+                from onnx import numpy_helper
+
+                picked = numpy_helper.to_array(constants[step.input[1]]).reshape(-1)
+                if len(picked) != 1:
+                    break
+                column = int(picked[0])
+            elif step.op_type not in _PASS_THROUGH:
+                break
+            name = step.input[0]
+        if name in canonical:
+            found.append({"input": canonical[name], "column": column,
+                          "categories": sorted(c.decode("utf-8") for c in attrs["cats_strings"].strings)})
+    return found
 
 
 def _has_trees(model: Any) -> bool:

@@ -110,10 +110,12 @@ def test_unknown_category_refused_when_the_model_refuses_it(tmp_path: Path) -> N
         assert "row 0" in str(info.value) and "color" in str(info.value) and "purple" in str(info.value)
         ok = m.predict(UNKNOWN.iloc[1:])  # the model keeps working
         assert ok["label"].shape == (1,)
-    with jinfer.load(b.path, backend="onnx") as m:  # ONNX Runtime names no row, so the error names the string inputs
+    with jinfer.load(b.path, backend="onnx") as m:  # the categories the exporter recorded name row and value
         with pytest.raises(jinfer.InputError) as info:
             m.predict(UNKNOWN)
-        assert info.value.code == "INVALID_VALUE" and "[color]" in str(info.value)
+        assert info.value.code == "INVALID_VALUE"
+        assert "row 0, input 'color': category \"purple\"" in str(info.value), str(info.value)
+        assert "known: [blue, green, red]" in str(info.value)
         assert m.predict(UNKNOWN.iloc[1:])["label"].shape == (1,)
 
 

@@ -85,8 +85,8 @@ public class MixedTablesIT {
                 fail("an unknown category was accepted");
             } catch (InputException e) {
                 assertEquals(ErrorCode.INVALID_VALUE, e.code());
-                assertTrue(e.getMessage(), e.getMessage().contains("[color]")
-                    && e.getMessage().contains("not trained on"));
+                assertTrue(e.getMessage(), e.getMessage().startsWith("row 1, input 'color': category \"purple\"")
+                    && e.getMessage().contains("known: [blue, green, red]"));
             }
             assertEquals(1, m.predict(rows("red")).get("label").size());   // still usable
         }

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jinfer.BackendException;
 import io.jinfer.BundleException;
 import io.jinfer.DType;
@@ -29,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One ONNX Runtime session behind the canonical names of a manifest. Inputs go to the runtime as
@@ -44,7 +46,22 @@ final class OnnxSession implements BackendSession {
     private final List<Output> outputs;
     private final Map<String, String> inputNames;   // canonical -> native
     private final Map<String, long[]> inputShapes;  // native name -> declared shape (-1 dynamic)
+    private final List<Categories> refused;         // encoders that refuse unknown categories
     private volatile boolean closed;
+
+    /** The categories an encoder of the model knows for one column of a string input, refusing others
+     * (the artifact's {@code refused_categories}, written by the exporter). */
+    private static final class Categories {
+        final String input;
+        final int column;
+        final Set<String> known;
+
+        Categories(String input, int column, Set<String> known) {
+            this.input = input;
+            this.column = column;
+            this.known = known;
+        }
+    }
 
     /** How one canonical output is produced from one native output. */
     private static final class Output {
@@ -62,12 +79,13 @@ final class OnnxSession implements BackendSession {
     }
 
     private OnnxSession(OrtEnvironment env, OrtSession session, List<Output> outputs, Map<String, String> inputNames,
-                        Map<String, long[]> inputShapes) {
+                        Map<String, long[]> inputShapes, List<Categories> refused) {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
         this.inputNames = inputNames;
         this.inputShapes = inputShapes;
+        this.refused = refused;
     }
 
     static OnnxSession open(ArtifactContext ctx) {
@@ -107,7 +125,7 @@ final class OnnxSession implements BackendSession {
                     inputShapes.put(e.getKey(), ((TensorInfo) e.getValue().getInfo()).getShape());
                 }
             }
-            return new OnnxSession(env, session, outs, inputNames, inputShapes);
+            return new OnnxSession(env, session, outs, inputNames, inputShapes, refusedCategories(artifact));
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
@@ -192,9 +210,7 @@ final class OnnxSession implements BackendSession {
             }
         } catch (OrtException e) {
             if (String.valueOf(e.getMessage()).contains(UNKNOWN_CATEGORY)) {
-                throw new InputException(ErrorCode.INVALID_VALUE, "a string input " + stringInputs(inputs)
-                    + " holds a category the model was not trained on, and its encoder refuses unknown categories "
-                    + "(scikit-learn: handle_unknown=\"error\"); ONNX Runtime: " + e.getMessage());
+                throw unknownCategory(inputs, e);
             }
             throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime failed on a batch of " + batch
                 + ": " + e.getMessage(), e);
@@ -202,6 +218,41 @@ final class OnnxSession implements BackendSession {
             feeds.values().forEach(OnnxTensor::close);
             pinned.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The first value an encoder refuses, by row, input and value; or, for a bundle that does not list
+     * its encoders' categories, the string inputs that may hold it. */
+    private InputException unknownCategory(Map<String, Tensor> inputs, OrtException e) {
+        for (Categories c : refused) {
+            Tensor t = inputs.get(c.input);
+            if (t == null || !t.isString()) {
+                continue;
+            }
+            String[] values = t.toStringArray();
+            int width = t.rank() == 2 ? (int) t.dim(1) : 1;
+            for (int row = 0; row * width + c.column < values.length; row++) {
+                String v = values[row * width + c.column];
+                if (!c.known.contains(v)) {
+                    return new InputException(ErrorCode.INVALID_VALUE, "row " + row + ", input '" + c.input + "'"
+                        + (t.rank() == 2 ? " column " + c.column : "") + ": category \"" + v + "\" was not seen in "
+                        + "training, and the model's encoder refuses unknown categories (scikit-learn: "
+                        + "handle_unknown=\"error\"); known: " + new TreeSet<>(c.known));
+                }
+            }
+        }
+        return new InputException(ErrorCode.INVALID_VALUE, "a string input " + stringInputs(inputs)
+            + " holds a category the model was not trained on, and its encoder refuses unknown categories "
+            + "(scikit-learn: handle_unknown=\"error\"); ONNX Runtime: " + e.getMessage());
+    }
+
+    private static List<Categories> refusedCategories(Manifest.Artifact artifact) {
+        List<Categories> found = new ArrayList<>();
+        for (JsonNode c : artifact.details().path("refused_categories")) {
+            Set<String> known = new HashSet<>();
+            c.path("categories").forEach(v -> known.add(v.asText()));
+            found.add(new Categories(c.path("input").asText(), c.path("column").asInt(0), known));
+        }
+        return found;
     }
 
     /** The names of the string inputs, for an error about categories. */
