@@ -60,14 +60,15 @@ def convert_sklearn(
     else:
         output_names = {"prediction": outs[0]}
     opsets = {d.domain or "": int(d.version) for d in onx.opset_import}
-    details = {
+    input_names = {spec.name: inp.name for spec, inp in zip(inputs, onx.graph.input)}
+    details: dict[str, Any] = {
         "opset": opsets.get("", 0),
         "ml_opset": opsets.get("ai.onnx.ml", 0),
         "converter": f"skl2onnx {skl2onnx.__version__}",
-        "input_names": {spec.name: inp.name for spec, inp in zip(inputs, onx.graph.input)},
+        "input_names": input_names,
         "output_names": output_names,
     }
-    refused = refused_categories(onx, details["input_names"])
+    refused = refused_categories(onx, input_names)
     if refused:
         details["refused_categories"] = refused
     return onx.SerializeToString(), details
