@@ -91,3 +91,24 @@ def test_export_never_leaves_a_half_bundle(tmp_path: Path, monkeypatch: pytest.M
         jinfer.export(fitted("logreg"), X, target, name="strict", rtol=0.0, atol=0.0)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.jinfer"]
+
+
+def test_python_threads_share_one_model(bundles: dict[str, Path]) -> None:
+    """Four Python threads predict on one loaded model at once, each its own rows, one at a time
+    (each call crosses into Java once with its own buffers): every answer is that row's own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = fitted("forest")
+    X = MODELS["forest"][1].astype(np.float32)
+    expected = model.predict_proba(X)
+    with jinfer.load(bundles["forest-float32"]) as m:
+        def rows(start: int) -> int:
+            wrong = 0
+            for i in range(start, start + 2 * len(X), 4):
+                r = i % len(X)
+                out = m.predict(X[r:r + 1])
+                wrong += int(not np.allclose(out["probabilities"][0], expected[r], rtol=1e-5, atol=1e-5))
+                wrong += int(out["label"][0] != model.classes_[np.argmax(expected[r])])
+            return wrong
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(rows, range(4))) == [0, 0, 0, 0]
