@@ -10,11 +10,10 @@
 Java's collector does not see numpy memory held by such buffers, so a loop of large zero-copy
 calls could hold many arrays at once. jinfer keeps count and asks the JVM to collect when Java
 holds another ``JINFER_PIN_GC_BYTES`` (default 256 MiB), the same trick the JDK uses for its own
-direct buffers. For arrays of 1 MiB and more the count is exact: each handover gives Java its
-own view of the array, whose finalizer says when Java let go, and the memory of one array
-(its base) counts once however many times it is handed over, so handing the same array, or
-slices of one array, over again never prompts a collection. Smaller arrays are simply counted
-as they are handed over.
+direct buffers. For arrays of 1 MiB and more the count follows what Java holds: the first
+handover of an array (its base) gives Java a view of it whose finalizer says when Java let go,
+and until then handing the same array, or slices of it, over again adds nothing to the count,
+so it never prompts a collection. Smaller arrays are simply counted as they are handed over.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ _GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
 _TRACKED_BYTES = 1 << 20  # arrays at least this big are tracked while Java holds them
 _pin_lock = threading.Lock()
 _held_lock = threading.RLock()  # finalizers may run on any thread, even one inside this lock
-_held: dict[int, list[int]] = {}  # id(base array) -> [its bytes, views Java holds]
+_held: dict[int, int] = {}  # id(base array) -> its bytes, while Java holds the tracked view of it
 _held_bytes = 0  # bytes of the distinct base arrays Java holds now
 _prompt_at = 0  # prompt when Java holds this many bytes (at least _GC_BYTES)
 _small = 0  # bytes of smaller arrays handed over since the last prompt
@@ -119,18 +118,16 @@ def _pinned(arr: np.ndarray) -> np.ndarray:
     base = arr
     while isinstance(base.base, np.ndarray):
         base = base.base
-    key = id(base)  # stable: the view below keeps the base alive for as long as the entry exists
-    view = arr.view()  # Java's own reference: its finalizer runs when Java releases the buffer
+    key = id(base)  # stable: the tracked view keeps the base alive for as long as the entry exists
     with _held_lock:
-        entry = _held.get(key)
-        if entry is None:
-            _held[key] = [base.nbytes, 1]
-            _held_bytes += base.nbytes
-        else:
-            entry[1] += 1
+        if key in _held:  # Java holds this memory already, through a tracked view: nothing new
+            return arr
+        _held[key] = base.nbytes
+        _held_bytes += base.nbytes
         due = _held_bytes >= max(_prompt_at, _GC_BYTES)
         if due:
             _prompt_at = _held_bytes + _GC_BYTES  # until Java lets go, prompt again only after as much more
+    view = arr.view()  # Java's own reference: its finalizer runs when Java releases the buffer
     weakref.finalize(view, _released, key)
     if due:
         _java()["System"].gc()
@@ -140,13 +137,9 @@ def _pinned(arr: np.ndarray) -> np.ndarray:
 def _released(key: int) -> None:
     global _held_bytes, _prompt_at
     with _held_lock:
-        entry = _held.get(key)
-        if entry is None:
-            return
-        entry[1] -= 1
-        if entry[1] == 0:
-            del _held[key]
-            _held_bytes -= entry[0]
+        nbytes = _held.pop(key, None)
+        if nbytes is not None:
+            _held_bytes -= nbytes
             _prompt_at = min(_prompt_at, _held_bytes + _GC_BYTES)
 
 
