@@ -1,6 +1,8 @@
 package io.jinfer.python;
 
+import io.jinfer.BackendException;
 import io.jinfer.DType;
+import io.jinfer.ErrorCode;
 import io.jinfer.Model;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
@@ -55,6 +57,67 @@ public final class FromPython {
                 : v == null ? Tensor.zeros(dtype, shape) : Tensor.wrap(((ByteBuffer) v).order(NATIVE), dtype, shape));
         }
         return pack(model.outputs(), model.predict(inputs));
+    }
+
+    /**
+     * Runs one small batch through one staging buffer, which jinfer's Python package keeps per thread
+     * and model: the inputs are copied into it, and the outputs out of it, which for a few kilobytes
+     * costs less than handing buffers over and reading them back through JPype.
+     * @param stage the staging buffer: the inputs in manifest order from byte 0, each at the next
+     *     multiple of 8 bytes; the outputs are written the same way from byte {@code meta[0]}
+     * @param meta the outputs' offset in {@code stage}, then for each input its dtype id, its rank
+     *     and its dimensions
+     * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link Model#predict(Map)}
+     * @throws io.jinfer.BackendException if an output does not have its spec's shape for this batch, or
+     *     the outputs do not fit in {@code stage}
+     */
+    public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
+        List<TensorSpec> specs = model.inputs();
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        int at = 1;
+        long offset = 0;
+        for (TensorSpec spec : specs) {
+            DType dtype = DType.fromId((int) meta[at]);
+            int rank = (int) meta[at + 1];
+            long[] shape = Arrays.copyOfRange(meta, at + 2, at + 2 + rank);
+            at += 2 + rank;
+            int bytes = Math.toIntExact(count(shape) * dtype.byteSize());
+            if (offset + bytes > meta[0]) {
+                throw new IllegalArgumentException("FromPython.predictStaged: the inputs run past the outputs' offset "
+                    + meta[0]);
+            }
+            inputs.put(spec.name(), Tensor.wrap(stage.slice((int) offset, bytes).order(NATIVE), dtype, shape));
+            offset = align8(offset + bytes);
+        }
+        Map<String, Tensor> out = model.predict(inputs);
+        long batch = inputs.values().stream().filter(t -> t.rank() > 0).mapToLong(t -> t.dim(0)).findFirst().orElse(1);
+        long put = meta[0];
+        for (TensorSpec spec : model.outputs()) {
+            Tensor t = out.get(spec.name());
+            if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
+                throw new BackendException(ErrorCode.BACKEND_FAILURE, "output '" + spec.name() + "' is " + t
+                    + " but the manifest declares " + spec.dtype() + " " + Tensor.shapeString(spec.concreteShape(batch)));
+            }
+            ByteBuffer data = t.buffer();
+            if (put + data.remaining() > stage.capacity()) {
+                throw new BackendException(ErrorCode.BACKEND_FAILURE, "the outputs need more than the "
+                    + (stage.capacity() - meta[0]) + " bytes of the staging buffer");
+            }
+            stage.duplicate().position((int) put).put(data);
+            put = align8(put + t.size() * t.dtype().byteSize());
+        }
+    }
+
+    private static long count(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
     }
 
     private static Object[] pack(List<TensorSpec> specs, Map<String, Tensor> out) {

@@ -72,6 +72,31 @@ public class FromPythonTest {
     }
 
     @Test
+    public void aStagedBatchIsReadAndAnsweredInTheBuffer() {
+        // x float32 [2, 3] at byte 0 (24 bytes), z float64 [2, 2] at byte 24; outputs from byte 64
+        ByteBuffer stage = ByteBuffer.allocateDirect(256).order(ByteOrder.nativeOrder());
+        float[] x = {0, 0, 0, 1, 10, 100};
+        double[] z = {0.5, 0, 1.5, -1};
+        for (int i = 0; i < x.length; i++) {
+            stage.putFloat(4 * i, x[i]);
+        }
+        for (int i = 0; i < z.length; i++) {
+            stage.putDouble(24 + 8 * i, z[i]);
+        }
+        long[] meta = {64, DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
+        FromPython.predictStaged(model, stage.order(ByteOrder.BIG_ENDIAN), meta);   // as JPype hands it over
+        stage.order(ByteOrder.nativeOrder());
+        float[] y = new float[6];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = stage.getFloat(64 + 4 * i);   // y = x + [1, 2, 3]: 24 bytes, so w starts at 88
+        }
+        assertArrayEquals(new float[] {1, 2, 3, 2, 12, 103}, y, 0f);
+        assertEquals(3.0, stage.getDouble(88 + 16), 0.0);   // w = 2z, row 1
+        assertEquals(-2.0, stage.getDouble(88 + 24), 0.0);
+        assertEquals("the inputs are left as they were", 100f, stage.getFloat(20), 0f);
+    }
+
+    @Test
     public void anEmptyBatchComesBackAsNulls() {
         long[] meta = {DType.FLOAT32.id(), 2, 0, 3, DType.FLOAT64.id(), 2, 0, 2};
         Object[] out = FromPython.predict(model, new Object[] {null, null}, meta);
