@@ -81,22 +81,20 @@ def _python(r: Results, batch: int) -> str:
     raw_java = r.get("latency", "ort-java", 1, "rf")
     if not parts:
         return ""
-    whole, crossing = parts.get("predict (all)"), parts.get("FromPython.predict (the crossing, arguments made)")
+    whole = parts.get("predict (all)")
+    crossing = parts.get("FromPython.predictStaged (the crossing, arguments made)")
     java, ort_run = parts.get("Model.predict in Java"), parts.get("ort-python run")
     if whole is None or crossing is None or java is None or ort_run is None:
         return ""
     return ("Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-            f"{_med(whole)}: the one call into Java (`io.jinfer.python.FromPython.predict`, with its arguments "
-            f"made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java loop) is "
-            f"{_med(java)}; the remaining {_d(whole.median - crossing.median)} is Python's side: handing the "
-            "input over as a direct buffer, the two Java arrays of the call, and reading each output from the "
-            "result array, JPype conversions of about a microsecond each. onnxruntime's whole `run` is "
-            f"{_med(ort_run)}, so even with no Python-side cost the ratio would be "
-            f"{crossing.median / ort_run.median:.1f}x (raw ORT Java at batch 1: {_med(raw_java)}). Copying small "
-            "inputs and outputs through one staging buffer per thread, as the python backend does for small "
-            "results, would remove the buffer conversion and the array reads, about half of Python's side; "
-            "the JPype crossing itself "
-            f"(about {_d(max(crossing.median - java.median, 0.0))} here) stays.")
+            f"{_med(whole)}: the one call into Java (`io.jinfer.python.FromPython.predictStaged`, with its "
+            f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
+            f"loop) is {_med(java)}; the remaining {_d(max(whole.median - crossing.median, 0.0))} is Python's "
+            "side (copying the row into the staging buffer and the outputs out of it). onnxruntime's whole "
+            f"`run` is {_med(ort_run)}, so even with no Python-side cost the ratio would be "
+            f"{crossing.median / ort_run.median:.1f}x (raw ORT Java at batch 1: {_med(raw_java)}): what is "
+            f"left is JPype's own crossing (about {_d(max(crossing.median - java.median, 0.0))} here) and "
+            "ONNX Runtime Java's cost per call against its Python binding's.")
 
 
 def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:

@@ -238,27 +238,28 @@ def rest_server(models: dict[str, BenchModel], workdir: Path, max_requests: int)
 
 def python_breakdown(ctx: Context) -> None:
     """The parts of one ``jinfer.load(...).predict`` at batch 1 on the forest, side by side: the
-    whole call, its one crossing into Java with ready-made arguments, the Java call alone (timed
-    in a Java loop), against onnxruntime's whole run."""
+    whole call, its one crossing into Java with its arguments made (the staged path of a small
+    batch), the Java call alone (timed in a Java loop), against onnxruntime's whole run."""
     import jpype
 
-    from jinfer._dtypes import dtype_of
-    from jinfer.tensor import _direct_buffer, to_java
+    from jinfer.tensor import to_java
 
     c = ctx.config
     m = ctx.models["rf"]
     jm = jinfer.load(m.bundle)
     x = m.rows(1)
+    jm.predict(x)                           # makes this thread's staging buffer and the plan for x
     jmodel = jm._jmodel                     # the io.jinfer.Model behind the Python one
     from_python = jpype.JClass("io.jinfer.python.FromPython")
-    data = jpype.JArray(jpype.JObject)([_direct_buffer(x)])
-    meta = jpype.JArray(jpype.JLong)([dtype_of(x).id, x.ndim, *x.shape])
+    meta = jm._local.views[((x.dtype, x.shape),)][0]
+    stage = jm._local.jstage
     sess = ort_session(m.onnx)
     in_name = sess.get_inputs()[0].name
     loops = 100
     calls: dict[str, Callable[[], object]] = {
         "predict (all)": lambda: jm.predict(x),
-        "FromPython.predict (the crossing, arguments made)": lambda: from_python.predict(jmodel, data, meta),
+        "FromPython.predictStaged (the crossing, arguments made)": lambda: from_python.predictStaged(
+            jmodel, stage, meta),
         "Model.predict in Java": _java_loop(jm, to_java(x), loops),
         "ort-python run": lambda: sess.run(None, {in_name: x}),
     }
