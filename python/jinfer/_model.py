@@ -17,7 +17,7 @@ from ._exceptions import InputError, JinferError
 from ._jvm import jclass, start, translate_java_error
 from ._dtypes import dtype_by_name, dtype_of
 from ._manifest import Manifest, TensorSpec
-from .tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
 
 __all__ = ["Model", "load"]
 
@@ -37,6 +37,11 @@ def java_errors() -> Iterator[None]:
 def _translated(e: BaseException) -> BaseException:
     """jinfer's Python exception for a Java one (keeping class name and message), or ``e`` itself."""
     return translate_java_error(e) or e
+
+
+def _batch(arrays: list[np.ndarray]) -> int:
+    """The batch size as Java counts it: the first dimension of the first input that has one."""
+    return next((arr.shape[0] for arr in arrays if arr.ndim), 1)
 
 
 class Model:
@@ -122,8 +127,8 @@ class Model:
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each input and output; or False when that layout cannot be staged."""
-        if self._row_bytes is None or any(a.dtype.kind not in "biuf" or a.size == 0 for a in arrays):
+        for each input and output (``io.jinfer.python.Layout``); or False when that layout cannot be staged."""
+        if any(a.dtype.kind not in "biuf" or a.size == 0 for a in arrays):
             return False
         meta = [_STAGE_INPUTS]
         inputs = []
@@ -134,15 +139,15 @@ class Model:
             dt = dtype_of(arr)
             meta += (dt.id, arr.ndim, *arr.shape)
             inputs.append(stage[at:at + arr.nbytes].view(dt.numpy).reshape(arr.shape))
-            at = (at + arr.nbytes + 7) & ~7
-        batch = next((arr.shape[0] for arr in arrays if arr.ndim), 1)
+            at = _align8(at + arr.nbytes)
+        batch = _batch(arrays)
         outputs = []
         end = _STAGE_INPUTS
-        for (name, _, dtype, _, inner), row in zip(self._outs, self._row_bytes):
+        for (name, _, dtype, _, inner), row in zip(self._outs, self._row_bytes or ()):
             if end + batch * row > _STAGE_BYTES:
                 return False
             outputs.append((name, stage[end:end + batch * row].view(dtype).reshape((batch, *inner))))
-            end = (end + batch * row + 7) & ~7
+            end = _align8(end + batch * row)
         return self._longs(meta), inputs, outputs
 
     def _predict_buffers(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -159,11 +164,7 @@ class Model:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
             raise _translated(e) from None
-        batch = 1  # as Java counts it: the first dimension of the first input that has one
-        for arr in arrays:
-            if arr.ndim:
-                batch = arr.shape[0]
-                break
+        batch = _batch(arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
         at = 0

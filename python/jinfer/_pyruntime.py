@@ -23,7 +23,7 @@ import numpy as np
 
 from ._manifest import Manifest, TensorSpec, utc_now
 from ._dtypes import dtype_by_name
-from .tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
+from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array
 
 __all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
 
@@ -192,7 +192,7 @@ def _copy_into(small: np.ndarray, results: list[np.ndarray]) -> None:
     """Copies ``results`` into Java's bytes ``small``, each at the next multiple of 8 bytes."""
     at = 0
     for arr in results:
-        at = (at + 7) & ~7
+        at = _align8(at)
         small[at:at + arr.nbytes].view(arr.dtype).reshape(arr.shape)[...] = arr
         at += arr.nbytes
 
@@ -246,14 +246,14 @@ def _label_is_argmax(model: Any) -> bool:
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.neural_network import MLPClassifier
-    from sklearn.pipeline import Pipeline
     from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
+
+    from ._onnx import _final_estimator
 
     known = (RandomForestClassifier, ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
              DecisionTreeClassifier, ExtraTreeClassifier, LogisticRegression, KNeighborsClassifier, MLPClassifier)
-    final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     classes = getattr(model, "classes_", None)
-    return type(final) in known and classes is not None and np.ndim(classes) == 1
+    return type(_final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
 
 
 def check_requirements(details: Mapping[str, Any]) -> None:

@@ -149,7 +149,7 @@ def from_java(tensor: Any) -> np.ndarray:
     shape = tuple(tensor.shape())
     if dt.name == "string":
         return _strings_array(tensor.toStringArray(), shape)
-    return _buffer_view(None if 0 in shape else tensor.buffer(), dt.numpy, shape)
+    return _buffer_view(tensor.buffer(), dt.numpy, shape)
 
 
 def _buffer_view(buffer: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
@@ -171,3 +171,9 @@ def _strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
 def _java_strings(arr: np.ndarray) -> Any:
     """A Java ``String[]`` of ``arr``'s elements, flattened in C order."""
     return _java()["String[]"]([str(v) for v in arr.reshape(-1)])
+
+
+def _align8(n: int) -> int:
+    """``n`` rounded up to a multiple of 8: where the next of several tensors laid out in one
+    buffer starts (as ``io.jinfer.python.Layout`` lays them out)."""
+    return (n + 7) & ~7

@@ -22,8 +22,6 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.function.ThrowingRunnable;
@@ -38,17 +36,8 @@ public class ModelsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private Model model;   // add_mul: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
-
-    @Before
-    public void load() throws IOException {
-        model = Models.load(TestBundles.addMulZip(tmp.getRoot().toPath().resolve("add_mul.jinfer")));
-    }
-
-    @After
-    public void close() {
-        model.close();
-    }
+    @Rule
+    public AddMulModel addMul = new AddMulModel();   // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
 
     private static Map<String, Tensor> inputs(Tensor x, Tensor z) {
         Map<String, Tensor> m = new LinkedHashMap<>();
@@ -79,7 +68,7 @@ public class ModelsTest {
 
     /** The model still predicts right: the check after every refusal. */
     private void assertWorks() {
-        Map<String, Tensor> out = model.predict(inputs(x(2), z(2)));
+        Map<String, Tensor> out = addMul.get().predict(inputs(x(2), z(2)));
         assertArrayEquals(new float[][] {{1, 2, 3}, {2, 12, 103}}, out.get("y").toFloatMatrix());
         assertArrayEquals(new double[] {1, 0, 3, -2}, out.get("w").toDoubleArray(), 0.0);
     }
@@ -93,21 +82,21 @@ public class ModelsTest {
 
     @Test
     public void predictsWithTheCanonicalOutputsInSpecOrder() {
-        Map<String, Tensor> out = model.predict(inputs(x(3), z(3)));
+        Map<String, Tensor> out = addMul.get().predict(inputs(x(3), z(3)));
         assertEquals(List.of("y", "w"), new ArrayList<>(out.keySet()));
         assertEquals(DType.FLOAT32, out.get("y").dtype());
         assertArrayEquals(new long[] {3, 3}, out.get("y").shape());
         assertArrayEquals(new float[] {3, 22, 203}, out.get("y").toFloatMatrix()[2], 0f);
         assertEquals(DType.FLOAT64, out.get("w").dtype());
         assertArrayEquals(new double[] {5, -4}, out.get("w").toDoubleMatrix()[2], 0.0);
-        assertEquals("onnx", model.backend());
-        assertEquals("add_mul", model.manifest().name());
-        assertEquals(List.of("x", "z"), List.of(model.inputs().get(0).name(), model.inputs().get(1).name()));
+        assertEquals("onnx", addMul.get().backend());
+        assertEquals("add_mul", addMul.get().manifest().name());
+        assertEquals(List.of("x", "z"), List.of(addMul.get().inputs().get(0).name(), addMul.get().inputs().get(1).name()));
     }
 
     @Test
     public void aMissingInputIsNamedWithItsSpec() {
-        InputException e = refused(ErrorCode.MISSING_INPUT, () -> model.predict(inputs(x(1), null)));
+        InputException e = refused(ErrorCode.MISSING_INPUT, () -> addMul.get().predict(inputs(x(1), null)));
         assertTrue(e.getMessage(), e.getMessage().contains("'z'") && e.getMessage().contains("float64")
             && e.getMessage().contains("[-1, 2]"));
     }
@@ -116,64 +105,64 @@ public class ModelsTest {
     public void anUnknownInputIsRefused() {
         Map<String, Tensor> in = inputs(x(1), z(1));
         in.put("features", x(1));
-        InputException e = refused(ErrorCode.UNKNOWN_INPUT, () -> model.predict(in));
+        InputException e = refused(ErrorCode.UNKNOWN_INPUT, () -> addMul.get().predict(in));
         assertTrue(e.getMessage(), e.getMessage().contains("'features'") && e.getMessage().contains("x: float32"));
     }
 
     @Test
     public void anUnsafeDtypeIsRefusedAndASafeOneIsCast() {
         Tensor x64 = Tensor.of(new double[][] {{1, 2, 3}});
-        InputException e = refused(ErrorCode.DTYPE_MISMATCH, () -> model.predict(inputs(x64, z(1))));
+        InputException e = refused(ErrorCode.DTYPE_MISMATCH, () -> addMul.get().predict(inputs(x64, z(1))));
         assertTrue(e.getMessage(), e.getMessage().contains("'x'") && e.getMessage().contains("float32")
             && e.getMessage().contains("float64"));
-        refused(ErrorCode.DTYPE_MISMATCH, () -> model.predict(inputs(Tensor.ofStrings(new String[] {"a", "b", "c"}, 1, 3), z(1))));
+        refused(ErrorCode.DTYPE_MISMATCH, () -> addMul.get().predict(inputs(Tensor.ofStrings(new String[] {"a", "b", "c"}, 1, 3), z(1))));
 
         Tensor z32 = Tensor.of(new int[] {3, -4}, 1, 2);   // int32 -> float64 is safe
-        Map<String, Tensor> out = model.predict(inputs(x(1), z32));
+        Map<String, Tensor> out = addMul.get().predict(inputs(x(1), z32));
         assertArrayEquals(new double[] {6, -8}, out.get("w").toDoubleArray(), 0.0);
         Tensor x16 = Tensor.of(new long[] {1, 2, 3}, 1, 3).castTo(DType.INT16);   // int16 -> float32 is safe
-        assertArrayEquals(new float[] {2, 4, 6}, model.predict(inputs(x16, z(1))).get("y").toFloatArray(), 0f);
+        assertArrayEquals(new float[] {2, 4, 6}, addMul.get().predict(inputs(x16, z(1))).get("y").toFloatArray(), 0f);
     }
 
     @Test
     public void aWrongRankIsRefused() {
-        InputException e = refused(ErrorCode.RANK_MISMATCH, () -> model.predict(inputs(Tensor.of(new float[] {1, 2, 3}), z(1))));
+        InputException e = refused(ErrorCode.RANK_MISMATCH, () -> addMul.get().predict(inputs(Tensor.of(new float[] {1, 2, 3}), z(1))));
         assertTrue(e.getMessage(), e.getMessage().contains("rank 2") && e.getMessage().contains("rank 1"));
     }
 
     @Test
     public void aWrongFixedDimensionIsRefused() {
         Tensor x4 = Tensor.of(new float[][] {{1, 2, 3, 4}});
-        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> model.predict(inputs(x4, z(1))));
+        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x4, z(1))));
         assertTrue(e.getMessage(), e.getMessage().contains("'x'") && e.getMessage().contains("dimension 1")
             && e.getMessage().contains("expected 3") && e.getMessage().contains("got 4"));
     }
 
     @Test
     public void batchSizesMustAgree() {
-        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> model.predict(inputs(x(2), z(3))));
+        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x(2), z(3))));
         assertTrue(e.getMessage(), e.getMessage().contains("batch"));
     }
 
     @Test
     public void nullInputsAreRefused() {
-        refused(ErrorCode.MISSING_INPUT, () -> model.predict((Map<String, Tensor>) null));
+        refused(ErrorCode.MISSING_INPUT, () -> addMul.get().predict((Map<String, Tensor>) null));
     }
 
     @Test
     public void anEmptyBatchGivesEmptyOutputsOfTheRightShapes() {
-        Map<String, Tensor> out = model.predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 3), Tensor.zeros(DType.FLOAT64, 0, 2)));
+        Map<String, Tensor> out = addMul.get().predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 3), Tensor.zeros(DType.FLOAT64, 0, 2)));
         assertArrayEquals(new long[] {0, 3}, out.get("y").shape());
         assertEquals(DType.FLOAT32, out.get("y").dtype());
         assertArrayEquals(new long[] {0, 2}, out.get("w").shape());
         assertEquals(DType.FLOAT64, out.get("w").dtype());
         assertWorks();
-        refused(ErrorCode.SHAPE_MISMATCH, () -> model.predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 4), Tensor.zeros(DType.FLOAT64, 0, 2))));
+        refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 4), Tensor.zeros(DType.FLOAT64, 0, 2))));
     }
 
     @Test
     public void predictOfOneTensorNeedsASingleInputModel() {
-        InputException e = assertThrows(InputException.class, () -> model.predict(x(1)));
+        InputException e = assertThrows(InputException.class, () -> addMul.get().predict(x(1)));
         assertTrue(e.getMessage(), e.getMessage().contains("2 inputs"));
         assertWorks();
     }
@@ -183,16 +172,16 @@ public class ModelsTest {
         ByteBuffer buf = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
         buf.asFloatBuffer().put(new float[] {1, 1, 1});
         Tensor in = Tensor.wrap(buf, DType.FLOAT32, 1, 3);
-        Map<String, Tensor> out = model.predict(inputs(in, z(1)));
+        Map<String, Tensor> out = addMul.get().predict(inputs(in, z(1)));
         buf.putFloat(0, 1000f);   // the caller reuses its buffer
         assertArrayEquals(new float[] {2, 3, 4}, out.get("y").toFloatArray(), 0f);
     }
 
     @Test
     public void aClosedModelRefusesWorkAndCloseIsIdempotent() {
-        model.close();
-        model.close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.predict(inputs(x(1), z(1))));
+        addMul.get().close();
+        addMul.get().close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> addMul.get().predict(inputs(x(1), z(1))));
         assertTrue(e.getMessage(), e.getMessage().contains("closed"));
     }
 
@@ -205,7 +194,7 @@ public class ModelsTest {
                 final int rows = 1 + t;
                 results.add(pool.submit(() -> {
                     for (int i = 0; i < 50; i++) {
-                        Map<String, Tensor> out = model.predict(inputs(x(rows), z(rows)));
+                        Map<String, Tensor> out = addMul.get().predict(inputs(x(rows), z(rows)));
                         float[][] y = out.get("y").toFloatMatrix();
                         if (y.length != rows || y[rows - 1][2] != 100 * (rows - 1) + 3) {
                             return false;
@@ -252,9 +241,9 @@ public class ModelsTest {
     public void artifactsOfUnknownBackendsAreSkippedWithTheirReason() throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
         ObjectNode m = TestBundles.addMulManifest(onnx);
-        ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts")).insert(0, TestBundles.artifact("tensorflow", "model.pb", new byte[] {1}));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts")).insert(0, TestBundles.artifact("tensorflow", "addMul.get().pb", new byte[] {1}));
         Map<String, byte[]> files = TestBundles.files(m, onnx);
-        files.put("model.pb", new byte[] {1});
+        files.put("addMul.get().pb", new byte[] {1});
         try (Model loaded = Models.load(TestBundles.zip(tmp.getRoot().toPath().resolve("tf.jinfer"), files))) {
             assertEquals("onnx", loaded.backend());   // the first usable artifact
         }

@@ -46,15 +46,13 @@ public final class FromPython {
                 + specs.size());
         }
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        int at = 0;
+        Shapes shapes = new Shapes(meta, 0);
         for (int i = 0; i < data.length; i++) {
-            DType dtype = DType.fromId((int) meta[at]);
-            int rank = (int) meta[at + 1];
-            long[] shape = Arrays.copyOfRange(meta, at + 2, at + 2 + rank);
-            at += 2 + rank;
+            shapes.next();
             Object v = data[i];
-            inputs.put(specs.get(i).name(), v instanceof String[] ? Tensor.ofStrings((String[]) v, shape)
-                : v == null ? Tensor.zeros(dtype, shape) : Tensor.wrap(((ByteBuffer) v).order(NATIVE), dtype, shape));
+            inputs.put(specs.get(i).name(), v instanceof String[] ? Tensor.ofStrings((String[]) v, shapes.shape)
+                : v == null ? Tensor.zeros(shapes.dtype, shapes.shape)
+                : Tensor.wrap(((ByteBuffer) v).order(NATIVE), shapes.dtype, shapes.shape));
         }
         return pack(model.outputs(), model.predict(inputs));
     }
@@ -72,22 +70,18 @@ public final class FromPython {
      *     the outputs do not fit in {@code stage}
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
-        List<TensorSpec> specs = model.inputs();
         Map<String, Tensor> inputs = new LinkedHashMap<>();
-        int at = 1;
-        long offset = 0;
-        for (TensorSpec spec : specs) {
-            DType dtype = DType.fromId((int) meta[at]);
-            int rank = (int) meta[at + 1];
-            long[] shape = Arrays.copyOfRange(meta, at + 2, at + 2 + rank);
-            at += 2 + rank;
-            int bytes = Math.toIntExact(count(shape) * dtype.byteSize());
-            if (offset + bytes > meta[0]) {
+        Shapes shapes = new Shapes(meta, 1);
+        long at = 0;
+        for (TensorSpec spec : model.inputs()) {
+            shapes.next();
+            long bytes = Layout.bytes(shapes.dtype, shapes.shape);
+            if (at + bytes > meta[0]) {
                 throw new IllegalArgumentException("FromPython.predictStaged: the inputs run past the outputs' offset "
                     + meta[0]);
             }
-            inputs.put(spec.name(), Tensor.wrap(stage.slice((int) offset, bytes).order(NATIVE), dtype, shape));
-            offset = align8(offset + bytes);
+            inputs.put(spec.name(), Layout.view(stage, at, shapes.dtype, shapes.shape));
+            at = Layout.align8(at + bytes);
         }
         Map<String, Tensor> out = model.predict(inputs);
         long batch = inputs.values().stream().filter(t -> t.rank() > 0).mapToLong(t -> t.dim(0)).findFirst().orElse(1);
@@ -104,20 +98,28 @@ public final class FromPython {
                     + (stage.capacity() - meta[0]) + " bytes of the staging buffer");
             }
             stage.duplicate().position((int) put).put(data);
-            put = align8(put + t.size() * t.dtype().byteSize());
+            put = Layout.align8(put + Layout.bytes(t.dtype(), t.shape()));
         }
     }
 
-    private static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
-    }
+    /** Reads {@code [dtype id, rank, dimensions...]} entries from a {@code long[]}, one at a time. */
+    private static final class Shapes {
+        private final long[] meta;
+        private int at;
+        DType dtype;
+        long[] shape;
 
-    private static long align8(long n) {
-        return (n + 7) & ~7L;
+        Shapes(long[] meta, int from) {
+            this.meta = meta;
+            this.at = from;
+        }
+
+        void next() {
+            dtype = DType.fromId((int) meta[at]);
+            int rank = (int) meta[at + 1];
+            shape = Arrays.copyOfRange(meta, at + 2, at + 2 + rank);
+            at += 2 + rank;
+        }
     }
 
     private static Object[] pack(List<TensorSpec> specs, Map<String, Tensor> out) {

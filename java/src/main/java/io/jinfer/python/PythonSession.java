@@ -74,7 +74,7 @@ final class PythonSession implements BackendSession {
         }
         long end = 0;
         for (long row : rowBytes) {
-            end = align8(end) + batch * row;
+            end = Layout.align8(end) + batch * row;
         }
         return end <= SMALL_OUTPUT_BYTES ? ByteBuffer.allocateDirect((int) end).order(NATIVE) : null;
     }
@@ -84,11 +84,9 @@ final class PythonSession implements BackendSession {
         long at = 0;
         for (int i = 0; i < outputs.size(); i++) {
             TensorSpec spec = outputs.get(i);
-            at = align8(at);
-            int bytes = (int) (batch * rowBytes[i]);
-            out.put(spec.name(), Tensor.wrap(small.slice((int) at, bytes).order(NATIVE), spec.dtype(),
-                spec.concreteShape(batch)));
-            at += bytes;
+            at = Layout.align8(at);
+            out.put(spec.name(), Layout.view(small, at, spec.dtype(), spec.concreteShape(batch)));
+            at += batch * rowBytes[i];
         }
         return out;
     }
@@ -138,17 +136,8 @@ final class PythonSession implements BackendSession {
             if (spec.dtype() == DType.STRING || spec.rank() == 0 || !spec.hasFixedInnerDims()) {
                 return null;
             }
-            long[] shape = spec.shape();
-            long row = spec.dtype().byteSize();
-            for (int d = 1; d < shape.length; d++) {
-                row *= shape[d];
-            }
-            rows[i] = row;
+            rows[i] = Layout.bytes(spec.dtype(), Arrays.copyOfRange(spec.shape(), 1, spec.rank()));
         }
         return rows;
-    }
-
-    private static long align8(long n) {
-        return (n + 7) & ~7L;
     }
 }

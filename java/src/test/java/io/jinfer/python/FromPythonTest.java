@@ -8,21 +8,16 @@ import static org.junit.Assert.assertTrue;
 
 import io.jinfer.DType;
 import io.jinfer.ErrorCode;
+import io.jinfer.AddMulModel;
 import io.jinfer.InputException;
 import io.jinfer.Model;
-import io.jinfer.Models;
 import io.jinfer.Tensor;
-import io.jinfer.TestBundles;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.After;
-import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * {@link FromPython#predict}, the one-crossing call of jinfer's Python package, from Java: buffers
@@ -31,19 +26,7 @@ import org.junit.rules.TemporaryFolder;
  */
 public class FromPythonTest {
     @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private Model model;   // add_mul: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
-
-    @Before
-    public void load() throws IOException {
-        model = Models.load(TestBundles.addMulZip(tmp.getRoot().toPath().resolve("add_mul.jinfer")));
-    }
-
-    @After
-    public void close() {
-        model.close();
-    }
+    public AddMulModel addMul = new AddMulModel();   // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
 
     /** A direct buffer holding {@code t}'s native bytes, in the big-endian order JPype gives it. */
     private static ByteBuffer asJPypeGives(Tensor t) {
@@ -58,12 +41,12 @@ public class FromPythonTest {
         Tensor x = Tensor.of(new float[][] {{0, 0, 0}, {1, 10, 100}});
         Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
         long[] meta = {DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
-        Object[] out = FromPython.predict(model, new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta);
+        Object[] out = FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta);
 
         Map<String, Tensor> in = new LinkedHashMap<>();
         in.put("x", x);
         in.put("z", z);
-        Map<String, Tensor> expected = model.predict(in);
+        Map<String, Tensor> expected = addMul.get().predict(in);
         assertEquals("two outputs with fixed inner dims: no shapes after them", 2, out.length);
         assertEquals(expected.get("y").buffer(), ((ByteBuffer) out[0]).order(ByteOrder.nativeOrder()));
         assertEquals(expected.get("w").buffer(), ((ByteBuffer) out[1]).order(ByteOrder.nativeOrder()));
@@ -84,7 +67,7 @@ public class FromPythonTest {
             stage.putDouble(24 + 8 * i, z[i]);
         }
         long[] meta = {64, DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
-        FromPython.predictStaged(model, stage.order(ByteOrder.BIG_ENDIAN), meta);   // as JPype hands it over
+        FromPython.predictStaged(addMul.get(), stage.order(ByteOrder.BIG_ENDIAN), meta);   // as JPype hands it over
         stage.order(ByteOrder.nativeOrder());
         float[] y = new float[6];
         for (int i = 0; i < y.length; i++) {
@@ -99,7 +82,7 @@ public class FromPythonTest {
     @Test
     public void anEmptyBatchComesBackAsNulls() {
         long[] meta = {DType.FLOAT32.id(), 2, 0, 3, DType.FLOAT64.id(), 2, 0, 2};
-        Object[] out = FromPython.predict(model, new Object[] {null, null}, meta);
+        Object[] out = FromPython.predict(addMul.get(), new Object[] {null, null}, meta);
         assertNull(out[0]);
         assertNull(out[1]);
     }
@@ -110,10 +93,10 @@ public class FromPythonTest {
         Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
         long[] meta = {DType.FLOAT32.id(), 2, 1, 3, DType.FLOAT64.id(), 2, 2, 2};
         InputException e = assertThrows(InputException.class,
-            () -> FromPython.predict(model, new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta));
+            () -> FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta));
         assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
         IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
-            () -> FromPython.predict(model, new Object[] {asJPypeGives(x)}, new long[] {DType.FLOAT32.id(), 2, 1, 3}));
+            () -> FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x)}, new long[] {DType.FLOAT32.id(), 2, 1, 3}));
         assertTrue(wrong.getMessage(), wrong.getMessage().contains("1 inputs for a model that takes 2"));
     }
 }
