@@ -6,7 +6,6 @@ VPY := $(VENV)/bin/python
 GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-JAR := build/libs/jinfer-0.1.0.jar
 
 .PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean
 
@@ -19,7 +18,7 @@ gradle:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gradle >/dev/null; }
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml VERSION
 	@echo "== python venv with jinfer (editable) and its dependencies"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q -e '.[test,pmml,xgboost,lightgbm,mlflow]'

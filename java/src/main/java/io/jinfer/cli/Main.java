@@ -107,12 +107,18 @@ public final class Main implements Runnable {
 
     /** The version line of {@code --version}. */
     static final class Version implements CommandLine.IVersionProvider {
-        static final String VERSION = "0.1.0";
+        /** jinfer's version: the repository's VERSION file, which the build writes as a resource. */
+        static String version() {
+            try (java.io.InputStream in = Main.class.getResourceAsStream("version.txt")) {
+                return in == null ? "unknown" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            } catch (java.io.IOException e) {
+                return "unknown";
+            }
+        }
 
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"jinfer " + (v != null ? v : VERSION) + " (Java " + System.getProperty("java.version") + ")"};
+            return new String[] {"jinfer " + version() + " (Java " + System.getProperty("java.version") + ")"};
         }
     }
 }

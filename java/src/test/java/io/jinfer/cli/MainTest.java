@@ -145,7 +145,7 @@ public class MainTest {
     @Test
     public void versionAndHelp() {
         Run v = run("--version").ok();
-        assertTrue(v.out, v.out.startsWith("jinfer 0.1.0"));
+        assertTrue(v.out, v.out.startsWith("jinfer " + System.getProperty("jinfer.version") + " (Java "));
         Run h = run("--help").ok();
         for (String verb : new String[] {"inspect", "verify", "predict", "--debug"}) {
             assertTrue(verb + " in " + h.out, h.out.contains(verb));
