@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean lint-java format-java
 
 setup: venv jars
 
@@ -50,6 +50,15 @@ test-java: venv gradle
 test-python: setup
 	@echo "== pytest"
 	$(VPY) -m pytest -p no:faulthandler -q tests
+
+# Java lint: google-java-format (AOSP style) over every Java file. `make format-java` rewrites the
+# files it lists.
+lint-java: gradle
+	@echo "== Java lint: google-java-format"
+	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
+
+format-java: gradle
+	$(GRADLE) $(GRADLE_FLAGS) formatJava
 
 # PyTorch: PyPI has only the CUDA build of torch (~6 GB with its nvidia-* wheels), so it lives in its
 # own venv, out of `make test` (which reports tests/jvm/test_torch.py as skipped, saying why).
