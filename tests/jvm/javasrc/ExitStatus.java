@@ -3,8 +3,7 @@
  * {@code System.exit(N)}, {@code throw} lets an exception escape {@code main}.
  */
 public final class ExitStatus {
-    private ExitStatus() {
-    }
+    private ExitStatus() {}
 
     public static void main(String[] args) {
         switch (args[0]) {

@@ -3,6 +3,7 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.npy.Npz;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Hammer affine THREADS CALLS                            python:affine, y = 2x + 1, a distinct row per call
  * Hammer bundle BUNDLE INPUTS.npz EXPECTED.npz THREADS CALLS   one row per call, against expected outputs
  * </pre>
+ *
  * Prints {@code threads=T calls=N ok=K mismatches=M errors=E} and, if any, the first problem.
  */
 public final class Hammer {
@@ -26,11 +28,10 @@ public final class Hammer {
     private static final AtomicInteger ERRORS = new AtomicInteger();
     private static final AtomicReference<String> FIRST = new AtomicReference<>();
 
-    private Hammer() {
-    }
+    private Hammer() {}
 
     interface Call {
-        boolean run(int thread, int i);   // true when the answer is right
+        boolean run(int thread, int i); // true when the answer is right
     }
 
     public static void main(String[] args) throws Exception {
@@ -38,19 +39,33 @@ public final class Hammer {
             int threads = Integer.parseInt(args[1]);
             int calls = Integer.parseInt(args[2]);
             try (Model model = Models.load("python:affine")) {
-                hammer(threads, calls, (t, i) -> {
-                    double[] row = {t * 1_000_000.0 + i, t, i, -t - 0.5};
-                    double[] y = model.predict(Map.of("x", Tensor.of(new double[][] {row}))).get("y").toDoubleArray();
-                    boolean right = y.length == row.length;
-                    for (int j = 0; right && j < row.length; j++) {
-                        right = y[j] == 2 * row[j] + 1;
-                    }
-                    if (!right) {
-                        FIRST.compareAndSet(null, "thread " + t + " call " + i + " sent " + java.util.Arrays.toString(row)
-                            + " got " + java.util.Arrays.toString(y));
-                    }
-                    return right;
-                });
+                hammer(
+                        threads,
+                        calls,
+                        (t, i) -> {
+                            double[] row = {t * 1_000_000.0 + i, t, i, -t - 0.5};
+                            double[] y =
+                                    model.predict(Map.of("x", Tensor.of(new double[][] {row})))
+                                            .get("y")
+                                            .toDoubleArray();
+                            boolean right = y.length == row.length;
+                            for (int j = 0; right && j < row.length; j++) {
+                                right = y[j] == 2 * row[j] + 1;
+                            }
+                            if (!right) {
+                                FIRST.compareAndSet(
+                                        null,
+                                        "thread "
+                                                + t
+                                                + " call "
+                                                + i
+                                                + " sent "
+                                                + java.util.Arrays.toString(row)
+                                                + " got "
+                                                + java.util.Arrays.toString(y));
+                            }
+                            return right;
+                        });
             }
         } else {
             Tensor features = Npz.read(Path.of(args[2])).get("features");
@@ -60,21 +75,37 @@ public final class Hammer {
             float[][] rows = features.toFloatMatrix();
             int threads = Integer.parseInt(args[4]);
             int calls = Integer.parseInt(args[5]);
-            try (Model model = Models.load(Path.of(args[1]), LoadOptions.builder().trustPython(true).build())) {
-                hammer(threads, calls, (t, i) -> {
-                    int r = (t * 37 + i) % rows.length;
-                    Map<String, Tensor> out = model.predict(Tensor.of(new float[][] {rows[r]}));
-                    boolean right = out.get("label").toLongArray()[0] == labels[r];
-                    float[] p = out.get("probabilities").toFloatArray();
-                    for (int k = 0; right && k < p.length; k++) {
-                        right = Math.abs(p[k] - proba[r][k]) <= 1e-6;
-                    }
-                    if (!right) {
-                        FIRST.compareAndSet(null, "thread " + t + " call " + i + " row " + r + " got label "
-                            + out.get("label").toLongArray()[0] + " p=" + java.util.Arrays.toString(p));
-                    }
-                    return right;
-                });
+            try (Model model =
+                    Models.load(
+                            Path.of(args[1]), LoadOptions.builder().trustPython(true).build())) {
+                hammer(
+                        threads,
+                        calls,
+                        (t, i) -> {
+                            int r = (t * 37 + i) % rows.length;
+                            Map<String, Tensor> out =
+                                    model.predict(Tensor.of(new float[][] {rows[r]}));
+                            boolean right = out.get("label").toLongArray()[0] == labels[r];
+                            float[] p = out.get("probabilities").toFloatArray();
+                            for (int k = 0; right && k < p.length; k++) {
+                                right = Math.abs(p[k] - proba[r][k]) <= 1e-6;
+                            }
+                            if (!right) {
+                                FIRST.compareAndSet(
+                                        null,
+                                        "thread "
+                                                + t
+                                                + " call "
+                                                + i
+                                                + " row "
+                                                + r
+                                                + " got label "
+                                                + out.get("label").toLongArray()[0]
+                                                + " p="
+                                                + java.util.Arrays.toString(p));
+                            }
+                            return right;
+                        });
             }
         }
     }
@@ -84,21 +115,25 @@ public final class Hammer {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             final int id = t;
-            Thread w = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (int i = 0; i < calls; i++) {
-                    try {
-                        (call.run(id, i) ? OK : MISMATCHES).incrementAndGet();
-                    } catch (RuntimeException e) {
-                        ERRORS.incrementAndGet();
-                        FIRST.compareAndSet(null, "thread " + id + " call " + i + ": " + e);
-                    }
-                }
-            }, "hammer-" + t);
+            Thread w =
+                    new Thread(
+                            () -> {
+                                try {
+                                    start.await();
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                for (int i = 0; i < calls; i++) {
+                                    try {
+                                        (call.run(id, i) ? OK : MISMATCHES).incrementAndGet();
+                                    } catch (RuntimeException e) {
+                                        ERRORS.incrementAndGet();
+                                        FIRST.compareAndSet(
+                                                null, "thread " + id + " call " + i + ": " + e);
+                                    }
+                                }
+                            },
+                            "hammer-" + t);
             workers.add(w);
             w.start();
         }
@@ -108,8 +143,19 @@ public final class Hammer {
             w.join();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        System.out.println("threads=" + threads + " calls=" + (threads * calls) + " ok=" + OK.get() + " mismatches="
-            + MISMATCHES.get() + " errors=" + ERRORS.get() + " seconds=" + String.format("%.2f", seconds));
+        System.out.println(
+                "threads="
+                        + threads
+                        + " calls="
+                        + (threads * calls)
+                        + " ok="
+                        + OK.get()
+                        + " mismatches="
+                        + MISMATCHES.get()
+                        + " errors="
+                        + ERRORS.get()
+                        + " seconds="
+                        + String.format("%.2f", seconds));
         if (FIRST.get() != null) {
             System.out.println("first problem: " + FIRST.get());
         }

@@ -5,22 +5,23 @@ import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.npy.Npz;
 import io.jinfer.python.PythonException;
+
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Loads a bundle or a live object ({@code python:NAME}) and predicts, printing every output as
- * one line of numbers: {@code out NAME DTYPE D0xD1 v v v ...}.
+ * Loads a bundle or a live object ({@code python:NAME}) and predicts, printing every output as one
+ * line of numbers: {@code out NAME DTYPE D0xD1 v v v ...}.
  *
  * <pre>
  * PyPredict predict LOCATION INPUTS.npz trust|default   load, predict, print
  * PyPredict recover BUNDLE INPUTS.npz                   a Python error (x1 = -5000), then go on
  * </pre>
+ *
  * A {@link JinferException} is printed as {@code error CLASS CODE MESSAGE} and exits 3.
  */
 public final class PyPredict {
-    private PyPredict() {
-    }
+    private PyPredict() {}
 
     public static void main(String[] args) throws Exception {
         try {
@@ -32,13 +33,15 @@ public final class PyPredict {
                 throw new IllegalArgumentException("unknown mode " + args[0]);
             }
         } catch (JinferException e) {
-            System.out.println("error " + e.getClass().getName() + " " + e.code() + " " + e.getMessage());
+            System.out.println(
+                    "error " + e.getClass().getName() + " " + e.code() + " " + e.getMessage());
             System.exit(3);
         }
     }
 
     private static void predict(String location, Map<String, Tensor> inputs, boolean trust) {
-        LoadOptions options = trust ? LoadOptions.builder().trustPython(true).build() : LoadOptions.defaults();
+        LoadOptions options =
+                trust ? LoadOptions.builder().trustPython(true).build() : LoadOptions.defaults();
         try (Model model = Models.load(location, options)) {
             System.out.println("backend " + model.backend());
             print(model.predict(inputs));
@@ -54,8 +57,13 @@ public final class PyPredict {
                 model.predict(Tensor.of(bad, features.shape()));
                 System.out.println("no exception");
             } catch (PythonException e) {
-                System.out.println("caught " + e.getClass().getName() + " backend=" + (e instanceof io.jinfer.BackendException)
-                    + " code=" + e.code());
+                System.out.println(
+                        "caught "
+                                + e.getClass().getName()
+                                + " backend="
+                                + (e instanceof io.jinfer.BackendException)
+                                + " code="
+                                + e.code());
                 System.out.println("pythonType " + e.pythonType());
                 System.out.println("pythonMessage " + e.pythonMessage());
                 System.out.println("message " + e.getMessage());
@@ -63,7 +71,7 @@ public final class PyPredict {
                 System.out.println(e.pythonTraceback());
                 System.out.println("traceback-end");
             }
-            print(model.predict(inputs));   // the same model, and Python, still work
+            print(model.predict(inputs)); // the same model, and Python, still work
         }
         System.out.println("recovered");
     }
@@ -71,8 +79,12 @@ public final class PyPredict {
     static void print(Map<String, Tensor> outputs) {
         for (Map.Entry<String, Tensor> e : outputs.entrySet()) {
             Tensor t = e.getValue();
-            StringBuilder line = new StringBuilder("out ").append(e.getKey()).append(' ').append(t.dtype().name().toLowerCase())
-                .append(' ');
+            StringBuilder line =
+                    new StringBuilder("out ")
+                            .append(e.getKey())
+                            .append(' ')
+                            .append(t.dtype().name().toLowerCase())
+                            .append(' ');
             long[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {
                 line.append(i == 0 ? "" : "x").append(shape[i]);

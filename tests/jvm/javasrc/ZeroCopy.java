@@ -2,9 +2,9 @@ import io.jinfer.DType;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Map;
 
 /**
  * Tensors between Java and Python without copies, on a [1, N] float64 tensor (N = args[0]), through
@@ -12,8 +12,7 @@ import java.util.Map;
  * Prints one {@code name=value} fact per line; the test checks them.
  */
 public final class ZeroCopy {
-    private ZeroCopy() {
-    }
+    private ZeroCopy() {}
 
     public static void main(String[] args) {
         int n = Integer.parseInt(args[0]);
@@ -22,22 +21,25 @@ public final class ZeroCopy {
             buf.putDouble(i * 8, i * 0.5);
         }
         Tensor x = Tensor.wrap(buf, DType.FLOAT64, 1, n);
-        try (Model identity = Models.load("python:identity"); Model doubled = Models.load("python:doubled");
-             Model where = Models.load("python:where"); Model keep = Models.load("python:keep");
-             Model peek = Models.load("python:peek")) {
+        try (Model identity = Models.load("python:identity");
+                Model doubled = Models.load("python:doubled");
+                Model where = Models.load("python:where");
+                Model keep = Models.load("python:keep");
+                Model peek = Models.load("python:peek")) {
             Tensor y = identity.predict(x).get("y");
             System.out.println("identity.direct=" + y.buffer().isDirect());
             System.out.println("identity.shape=" + java.util.Arrays.toString(y.shape()));
             System.out.println("identity.wrong=" + wrong(y.toDoubleArray(), 0.5));
 
-            Tensor d = doubled.predict(x).get("y");   // a fresh numpy array, handed to Java
+            Tensor d = doubled.predict(x).get("y"); // a fresh numpy array, handed to Java
             System.out.println("doubled.direct=" + d.buffer().isDirect());
             System.out.println("doubled.wrong=" + wrong(d.toDoubleArray(), 1.0));
             // back to Python: where() records the address its input views
             System.out.println("where.sum=" + where.predict(d).get("y").toDoubleArray()[0]);
 
             System.out.println("keep.first=" + keep.predict(x).get("y").toDoubleArray()[0]);
-            buf.putDouble(0, 42.0);   // Java changes its memory after the call: Python's kept view sees it
+            buf.putDouble(
+                    0, 42.0); // Java changes its memory after the call: Python's kept view sees it
             System.out.println("peek.first=" + peek.predict(x).get("y").toDoubleArray()[0]);
         }
     }

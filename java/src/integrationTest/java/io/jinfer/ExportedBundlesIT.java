@@ -5,6 +5,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.Parameterized;
+import org.junit.runners.Parameterized.Parameters;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.Test;
-import org.junit.runner.RunWith;
-import org.junit.runners.Parameterized;
-import org.junit.runners.Parameterized.Parameters;
 
 /**
  * Loads every bundle that {@code tests/integration/make_bundles.py} exported in this build, runs
@@ -37,7 +38,9 @@ public class ExportedBundlesIT {
 
     @Parameters(name = "{0}")
     public static Collection<Object[]> bundles() throws IOException {
-        Path dir = Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles")).resolve("sklearn");
+        Path dir =
+                Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles"))
+                        .resolve("sklearn");
         List<Object[]> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().collect(Collectors.toList())) {
@@ -45,7 +48,8 @@ public class ExportedBundlesIT {
             }
         }
         if (out.size() < 9) {
-            throw new IllegalStateException("expected the 9 exported bundles in " + dir + ", found " + out.size());
+            throw new IllegalStateException(
+                    "expected the 9 exported bundles in " + dir + ", found " + out.size());
         }
         return out;
     }
@@ -66,7 +70,9 @@ public class ExportedBundlesIT {
         try (Bundle b = Bundle.open(bundle)) {
             inputs = b.parityInputs();
             expected = b.parityExpected();
-            assertTrue("manifest records passed parity", b.manifest().artifacts().get(0).parity().path("passed").asBoolean());
+            assertTrue(
+                    "manifest records passed parity",
+                    b.manifest().artifacts().get(0).parity().path("passed").asBoolean());
         }
         assertFalse(inputs.isEmpty());
         try (Model model = Models.load(bundle, LoadOptions.builder().backend(backend).build())) {
@@ -82,14 +88,24 @@ public class ExportedBundlesIT {
                 } else {
                     double[] w = want.toDoubleArray();
                     double[] g = got.toDoubleArray();
-                    double scale = 1.0;   // relative to the output's magnitude, as the exporter measures
+                    double scale =
+                            1.0; // relative to the output's magnitude, as the exporter measures
                     for (double v : w) {
                         scale = Math.max(scale, Math.abs(v));
                     }
                     for (int i = 0; i < w.length; i++) {
                         double err = Math.abs(w[i] - g[i]);
-                        assertTrue(bundle.getFileName() + " " + name + "[" + i + "]: " + g[i] + " vs " + w[i],
-                            err <= tol * scale);
+                        assertTrue(
+                                bundle.getFileName()
+                                        + " "
+                                        + name
+                                        + "["
+                                        + i
+                                        + "]: "
+                                        + g[i]
+                                        + " vs "
+                                        + w[i],
+                                err <= tol * scale);
                     }
                 }
             }
@@ -110,8 +126,9 @@ public class ExportedBundlesIT {
             }
             Map<String, Tensor> out = model.predict(Tensor.zeros(spec.dtype(), 3, cols));
             assertEquals(3, out.values().iterator().next().dim(0));
-            assertEquals(Arrays.asList(model.outputs().stream().map(TensorSpec::name).toArray()),
-                new ArrayList<>(out.keySet()));
+            assertEquals(
+                    Arrays.asList(model.outputs().stream().map(TensorSpec::name).toArray()),
+                    new ArrayList<>(out.keySet()));
         }
     }
 }

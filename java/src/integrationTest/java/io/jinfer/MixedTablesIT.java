@@ -6,19 +6,22 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import org.junit.Test;
+
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.Test;
 
 /**
- * Mixed-type tables from Java: one tensor per column, the string column as a string tensor, and
- * an unknown category handled as the model's invalid-value treatment says.
+ * Mixed-type tables from Java: one tensor per column, the string column as a string tensor, and an
+ * unknown category handled as the model's invalid-value treatment says.
  */
 public class MixedTablesIT {
     private static Path bundle(String name) {
-        return Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles")).resolve("mixed").resolve(name);
+        return Paths.get(System.getProperty("jinfer.itBundles", "build/it-bundles"))
+                .resolve("mixed")
+                .resolve(name);
     }
 
     private static Map<String, Tensor> rows(String... colors) {
@@ -38,12 +41,18 @@ public class MixedTablesIT {
         Map<String, Tensor> in = rows("red", "green", "blue");
         float[][] onnx;
         double[] pmml;
-        try (Model m = Models.load(bundle("mixed-ignore.jinfer"), LoadOptions.builder().backend("onnx").build())) {
+        try (Model m =
+                Models.load(
+                        bundle("mixed-ignore.jinfer"),
+                        LoadOptions.builder().backend("onnx").build())) {
             assertEquals(3, m.inputs().size());
             assertEquals(DType.STRING, m.manifest().input("color").dtype());
             onnx = m.predict(in).get("probabilities").toFloatMatrix();
         }
-        try (Model m = Models.load(bundle("mixed-ignore.jinfer"), LoadOptions.builder().backend("pmml").build())) {
+        try (Model m =
+                Models.load(
+                        bundle("mixed-ignore.jinfer"),
+                        LoadOptions.builder().backend("pmml").build())) {
             pmml = m.predict(in).get("probabilities").toDoubleArray();
         }
         for (int r = 0; r < 3; r++) {
@@ -55,7 +64,10 @@ public class MixedTablesIT {
 
     @Test
     public void anIgnoredUnknownCategoryScoresLikeNoCategory() {
-        try (Model m = Models.load(bundle("mixed-ignore.jinfer"), LoadOptions.builder().backend("pmml").build())) {
+        try (Model m =
+                Models.load(
+                        bundle("mixed-ignore.jinfer"),
+                        LoadOptions.builder().backend("pmml").build())) {
             Map<String, Tensor> out = m.predict(rows("purple", "red"));
             assertArrayEquals(new long[] {2, 2}, out.get("probabilities").shape());
             double[] p = out.get("probabilities").toDoubleArray();
@@ -71,19 +83,30 @@ public class MixedTablesIT {
     @Test
     public void onnxRefusesAnUnknownCategoryAsAnInputError() {
         String message = refusesPurpleInRow1("onnx");
-        assertTrue(message, message.startsWith("row 1, input 'color': category \"purple\"")
-            && message.contains("known: [blue, green, red]"));
+        assertTrue(
+                message,
+                message.startsWith("row 1, input 'color': category \"purple\"")
+                        && message.contains("known: [blue, green, red]"));
     }
 
-    /** Row 1's unknown "purple" is an InputException naming row, field and value through {@code backend},
-     * and the model stays usable; returns the message. */
+    /**
+     * Row 1's unknown "purple" is an InputException naming row, field and value through {@code
+     * backend}, and the model stays usable; returns the message.
+     */
     private String refusesPurpleInRow1(String backend) {
-        try (Model m = Models.load(bundle("mixed-error.jinfer"), LoadOptions.builder().backend(backend).build())) {
-            InputException e = assertThrows(InputException.class, () -> m.predict(rows("red", "purple")));
+        try (Model m =
+                Models.load(
+                        bundle("mixed-error.jinfer"),
+                        LoadOptions.builder().backend(backend).build())) {
+            InputException e =
+                    assertThrows(InputException.class, () -> m.predict(rows("red", "purple")));
             assertEquals(ErrorCode.INVALID_VALUE, e.code());
-            assertTrue(e.getMessage(), e.getMessage().contains("row 1") && e.getMessage().contains("color")
-                && e.getMessage().contains("purple"));
-            assertEquals(1, m.predict(rows("red")).get("label").size());   // still usable
+            assertTrue(
+                    e.getMessage(),
+                    e.getMessage().contains("row 1")
+                            && e.getMessage().contains("color")
+                            && e.getMessage().contains("purple"));
+            assertEquals(1, m.predict(rows("red")).get("label").size()); // still usable
             return e.getMessage();
         }
     }

@@ -1,6 +1,7 @@
 package io.jinfer;
 
 import io.jinfer.npy.Npz;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,16 +22,17 @@ import java.util.zip.ZipFile;
 
 /**
  * An opened bundle: a {@code .jinfer} zip or a directory with the same content. Opening checks
- * every zip entry name and the total size, and parses the manifest; {@link #readArtifact} checks
- * an artifact's size and sha256 before handing its bytes out.
+ * every zip entry name and the total size, and parses the manifest; {@link #readArtifact} checks an
+ * artifact's size and sha256 before handing its bytes out.
  */
 public final class Bundle implements AutoCloseable {
     /** The default bound on a bundle's total uncompressed size: 2 GiB. */
     public static final long DEFAULT_MAX_BYTES = 2L << 30;
+
     public static final String MANIFEST = "manifest.json";
 
     private final Path path;
-    private final ZipFile zip;      // null for a directory bundle
+    private final ZipFile zip; // null for a directory bundle
     private final long maxBytes;
     private final Manifest manifest;
     private long bytesRead;
@@ -49,6 +51,7 @@ public final class Bundle implements AutoCloseable {
 
     /**
      * Opens a zip or directory bundle and parses its manifest.
+     *
      * @throws BundleException when the path is missing, the zip is corrupt or unsafe, the bundle is
      *     too large, or the manifest is invalid
      */
@@ -63,10 +66,18 @@ public final class Bundle implements AutoCloseable {
         try {
             zip = new ZipFile(path.toFile());
         } catch (ZipException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, path + " is not a readable bundle zip ("
-                + e.getMessage() + "); it may be truncated or not a .jinfer file", e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    path
+                            + " is not a readable bundle zip ("
+                            + e.getMessage()
+                            + "); it may be truncated or not a .jinfer file",
+                    e);
         } catch (IOException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, "cannot read bundle " + path + ": " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    "cannot read bundle " + path + ": " + e.getMessage(),
+                    e);
         }
         try {
             checkEntries(zip, path, maxBytes);
@@ -91,8 +102,14 @@ public final class Bundle implements AutoCloseable {
     }
 
     private static BundleException tooLarge(Path path, long maxBytes) {
-        return new BundleException(ErrorCode.BUNDLE_TOO_LARGE, "bundle " + path + " holds more than "
-            + maxBytes + " uncompressed bytes (the bound); raise LoadOptions.maxBundleBytes if you trust it");
+        return new BundleException(
+                ErrorCode.BUNDLE_TOO_LARGE,
+                "bundle "
+                        + path
+                        + " holds more than "
+                        + maxBytes
+                        + " uncompressed bytes (the bound); raise LoadOptions.maxBundleBytes if you"
+                        + " trust it");
     }
 
     public Path path() {
@@ -122,34 +139,53 @@ public final class Bundle implements AutoCloseable {
             zip.stream().filter(e -> !e.isDirectory()).forEach(e -> out.add(e.getName()));
         } else {
             try (var walk = Files.walk(path)) {
-                walk.filter(Files::isRegularFile).forEach(p -> out.add(path.relativize(p).toString().replace('\\', '/')));
+                walk.filter(Files::isRegularFile)
+                        .forEach(p -> out.add(path.relativize(p).toString().replace('\\', '/')));
             } catch (IOException e) {
-                throw new BundleException(ErrorCode.BUNDLE_CORRUPT, "cannot list " + path + ": " + e.getMessage(), e);
+                throw new BundleException(
+                        ErrorCode.BUNDLE_CORRUPT, "cannot list " + path + ": " + e.getMessage(), e);
             }
         }
         Collections.sort(out);
         return out;
     }
 
-    /** The bytes of file {@code name}. @throws BundleException if absent, unsafe or over the bound */
+    /**
+     * The bytes of file {@code name}. @throws BundleException if absent, unsafe or over the bound
+     */
     public byte[] read(String name) {
         return readRequired(name, ErrorCode.ARTIFACT_MISSING);
     }
 
     /**
      * The bytes of an artifact, after checking its size and sha256 against the manifest.
+     *
      * @throws BundleException {@code ARTIFACT_MISSING} or {@code CHECKSUM_MISMATCH}
      */
     public byte[] readArtifact(Manifest.Artifact artifact) {
         byte[] data = read(artifact.path());
         if (data.length != artifact.bytes()) {
-            throw new BundleException(ErrorCode.CHECKSUM_MISMATCH, "artifact " + artifact.path() + ": expected "
-                + artifact.bytes() + " bytes, found " + data.length + "; the bundle was modified or damaged");
+            throw new BundleException(
+                    ErrorCode.CHECKSUM_MISMATCH,
+                    "artifact "
+                            + artifact.path()
+                            + ": expected "
+                            + artifact.bytes()
+                            + " bytes, found "
+                            + data.length
+                            + "; the bundle was modified or damaged");
         }
         String actual = sha256(data);
         if (!actual.equals(artifact.sha256())) {
-            throw new BundleException(ErrorCode.CHECKSUM_MISMATCH, "artifact " + artifact.path()
-                + ": sha256 expected " + artifact.sha256() + ", found " + actual + "; the bundle was modified or damaged");
+            throw new BundleException(
+                    ErrorCode.CHECKSUM_MISMATCH,
+                    "artifact "
+                            + artifact.path()
+                            + ": sha256 expected "
+                            + artifact.sha256()
+                            + ", found "
+                            + actual
+                            + "; the bundle was modified or damaged");
         }
         return data;
     }
@@ -159,7 +195,10 @@ public final class Bundle implements AutoCloseable {
         return readNpz("parity/inputs.npz");
     }
 
-    /** The original model's outputs on the parity sample ({@code parity/expected.npz}); empty if absent. */
+    /**
+     * The original model's outputs on the parity sample ({@code parity/expected.npz}); empty if
+     * absent.
+     */
     public Map<String, Tensor> parityExpected() {
         return readNpz("parity/expected.npz");
     }
@@ -171,7 +210,10 @@ public final class Bundle implements AutoCloseable {
         try {
             return Npz.read(read(name));
         } catch (IOException | IllegalArgumentException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, name + " in " + path + " is not a valid .npz: " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    name + " in " + path + " is not a valid .npz: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -188,14 +230,27 @@ public final class Bundle implements AutoCloseable {
         BundlePaths.requireSafe(name, "entry");
         try (InputStream in = open(name)) {
             if (in == null) {
-                throw new BundleException(ifMissing, "bundle " + path + " has no " + name
-                    + (ifMissing == ErrorCode.ARTIFACT_MISSING ? " although the manifest lists it" : ""));
+                throw new BundleException(
+                        ifMissing,
+                        "bundle "
+                                + path
+                                + " has no "
+                                + name
+                                + (ifMissing == ErrorCode.ARTIFACT_MISSING
+                                        ? " although the manifest lists it"
+                                        : ""));
             }
             return readBounded(in, name);
         } catch (ZipException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, name + " in " + path + " is corrupt: " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    name + " in " + path + " is corrupt: " + e.getMessage(),
+                    e);
         } catch (IOException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, "cannot read " + name + " in " + path + ": " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    "cannot read " + name + " in " + path + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -210,8 +265,15 @@ public final class Bundle implements AutoCloseable {
         }
         // a symbolic link may point anywhere: what counts is where the file really is
         if (!file.toRealPath().startsWith(path.toRealPath())) {
-            throw new BundleException(ErrorCode.UNSAFE_PATH, name + " in " + path + " resolves to " + file.toRealPath()
-                + ", outside the bundle; bundle files must stay inside the bundle directory");
+            throw new BundleException(
+                    ErrorCode.UNSAFE_PATH,
+                    name
+                            + " in "
+                            + path
+                            + " resolves to "
+                            + file.toRealPath()
+                            + ", outside the bundle; bundle files must stay inside the bundle"
+                            + " directory");
         }
         try {
             return Files.newInputStream(file);

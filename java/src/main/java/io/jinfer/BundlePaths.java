@@ -2,8 +2,7 @@ package io.jinfer;
 
 /** The one rule for names inside a bundle: relative, '/'-separated, no '..' segment. */
 final class BundlePaths {
-    private BundlePaths() {
-    }
+    private BundlePaths() {}
 
     static void requireSafe(String name, String where) {
         String n = name.replace('\\', '/');
@@ -15,8 +14,14 @@ final class BundlePaths {
             }
         }
         if (absolute || dotDot) {
-            throw new BundleException(ErrorCode.UNSAFE_PATH, where + ": \"" + name + "\" is "
-                + (absolute ? "an absolute path" : "a path with '..'") + "; bundle entries must be relative paths inside the bundle");
+            throw new BundleException(
+                    ErrorCode.UNSAFE_PATH,
+                    where
+                            + ": \""
+                            + name
+                            + "\" is "
+                            + (absolute ? "an absolute path" : "a path with '..'")
+                            + "; bundle entries must be relative paths inside the bundle");
         }
     }
 }

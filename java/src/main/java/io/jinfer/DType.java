@@ -73,7 +73,8 @@ public enum DType {
     public static DType fromId(int id) {
         DType d = BY_ID.get(id);
         if (d == null) {
-            throw new IllegalArgumentException("unknown dtype id " + id + "; known ids are " + BY_ID.keySet());
+            throw new IllegalArgumentException(
+                    "unknown dtype id " + id + "; known ids are " + BY_ID.keySet());
         }
         return d;
     }
@@ -82,7 +83,8 @@ public enum DType {
     public static DType fromName(String name) {
         DType d = name == null ? null : BY_NAME.get(name.toLowerCase(Locale.ROOT));
         if (d == null) {
-            throw new IllegalArgumentException("unknown dtype '" + name + "'; expected one of " + BY_NAME.keySet());
+            throw new IllegalArgumentException(
+                    "unknown dtype '" + name + "'; expected one of " + BY_NAME.keySet());
         }
         return d;
     }
@@ -102,9 +104,17 @@ public enum DType {
             case BOOL:
                 return target != BOOL;
             case INT8:
-                return target == INT16 || target == INT32 || target == INT64 || target == FLOAT32 || target == FLOAT64;
+                return target == INT16
+                        || target == INT32
+                        || target == INT64
+                        || target == FLOAT32
+                        || target == FLOAT64;
             case UINT8:
-                return target == INT16 || target == INT32 || target == INT64 || target == FLOAT32 || target == FLOAT64;
+                return target == INT16
+                        || target == INT32
+                        || target == INT64
+                        || target == FLOAT32
+                        || target == FLOAT64;
             case INT16:
                 return target == INT32 || target == INT64 || target == FLOAT32 || target == FLOAT64;
             case INT32:

@@ -1,8 +1,8 @@
 package io.jinfer;
 
 /**
- * What went wrong, as a stable name shared with the Python package ({@code JinferError.code}).
- * The names are the contract; see {@code docs/bundle-format.md}.
+ * What went wrong, as a stable name shared with the Python package ({@code JinferError.code}). The
+ * names are the contract; see {@code docs/bundle-format.md}.
  */
 public enum ErrorCode {
     // the bundle: BundleException

@@ -27,12 +27,14 @@ final class InputChecker {
 
     Checked check(Map<String, Tensor> given) {
         if (given == null) {
-            throw new InputException(ErrorCode.MISSING_INPUT, "inputs: expected a map of " + names() + ", got null");
+            throw new InputException(
+                    ErrorCode.MISSING_INPUT, "inputs: expected a map of " + names() + ", got null");
         }
         for (String name : given.keySet()) {
             if (specFor(name) == null) {
-                throw new InputException(ErrorCode.UNKNOWN_INPUT, "unknown input '" + name + "': the model takes "
-                    + names());
+                throw new InputException(
+                        ErrorCode.UNKNOWN_INPUT,
+                        "unknown input '" + name + "': the model takes " + names());
             }
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -41,15 +43,32 @@ final class InputChecker {
         for (TensorSpec spec : specs) {
             Tensor t = given.get(spec.name());
             if (t == null) {
-                throw new InputException(ErrorCode.MISSING_INPUT, "missing input '" + spec.name() + "': expected "
-                    + spec.dtype() + " " + Tensor.shapeString(spec.shape()) + "; got inputs " + new TreeSet<>(given.keySet()));
+                throw new InputException(
+                        ErrorCode.MISSING_INPUT,
+                        "missing input '"
+                                + spec.name()
+                                + "': expected "
+                                + spec.dtype()
+                                + " "
+                                + Tensor.shapeString(spec.shape())
+                                + "; got inputs "
+                                + new TreeSet<>(given.keySet()));
             }
             t = checkDtype(spec, t);
             checkShape(spec, t);
             if (t.rank() > 0) {
                 if (batch >= 0 && t.dim(0) != batch) {
-                    throw new InputException(ErrorCode.SHAPE_MISMATCH, "input '" + spec.name() + "' has batch size "
-                        + t.dim(0) + " but input '" + batchFrom + "' has " + batch + "; all inputs need the same batch");
+                    throw new InputException(
+                            ErrorCode.SHAPE_MISMATCH,
+                            "input '"
+                                    + spec.name()
+                                    + "' has batch size "
+                                    + t.dim(0)
+                                    + " but input '"
+                                    + batchFrom
+                                    + "' has "
+                                    + batch
+                                    + "; all inputs need the same batch");
                 }
                 batch = t.dim(0);
                 batchFrom = spec.name();
@@ -66,23 +85,53 @@ final class InputChecker {
         if (t.dtype().canCastSafelyTo(spec.dtype())) {
             return t.castTo(spec.dtype());
         }
-        throw new InputException(ErrorCode.DTYPE_MISMATCH, "input '" + spec.name() + "': expected dtype "
-            + spec.dtype() + ", got " + t.dtype() + ", which cannot be cast to " + spec.dtype()
-            + " without loss; convert it first");
+        throw new InputException(
+                ErrorCode.DTYPE_MISMATCH,
+                "input '"
+                        + spec.name()
+                        + "': expected dtype "
+                        + spec.dtype()
+                        + ", got "
+                        + t.dtype()
+                        + ", which cannot be cast to "
+                        + spec.dtype()
+                        + " without loss; convert it first");
     }
 
     private static void checkShape(TensorSpec spec, Tensor t) {
         long[] want = spec.shape();
         long[] got = t.shape();
         if (want.length != got.length) {
-            throw new InputException(ErrorCode.RANK_MISMATCH, "input '" + spec.name() + "': expected rank "
-                + want.length + " " + Arrays.toString(want) + ", got rank " + got.length + " " + Arrays.toString(got));
+            throw new InputException(
+                    ErrorCode.RANK_MISMATCH,
+                    "input '"
+                            + spec.name()
+                            + "': expected rank "
+                            + want.length
+                            + " "
+                            + Arrays.toString(want)
+                            + ", got rank "
+                            + got.length
+                            + " "
+                            + Arrays.toString(got));
         }
         for (int i = 0; i < want.length; i++) {
             if (want[i] >= 0 && want[i] != got[i]) {
-                throw new InputException(ErrorCode.SHAPE_MISMATCH, "input '" + spec.name() + "': dimension " + i
-                    + " expected " + want[i] + ", got " + got[i] + " (expected shape " + Arrays.toString(want)
-                    + ", got " + Arrays.toString(got) + ")");
+                throw new InputException(
+                        ErrorCode.SHAPE_MISMATCH,
+                        "input '"
+                                + spec.name()
+                                + "': dimension "
+                                + i
+                                + " expected "
+                                + want[i]
+                                + ", got "
+                                + got[i]
+                                + " (expected shape "
+                                + Arrays.toString(want)
+                                + ", got "
+                                + Arrays.toString(got)
+                                + ")");
             }
         }
     }

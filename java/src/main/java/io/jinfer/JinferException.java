@@ -3,9 +3,9 @@ package io.jinfer;
 import java.util.Objects;
 
 /**
- * Base of every jinfer error. Catch a subclass to know whose fault it is:
- * {@link BundleException} (the file; retire it), {@link InputException} (this call; fix the inputs
- * and go on), {@link BackendException} (the runtime; the cause is chained).
+ * Base of every jinfer error. Catch a subclass to know whose fault it is: {@link BundleException}
+ * (the file; retire it), {@link InputException} (this call; fix the inputs and go on), {@link
+ * BackendException} (the runtime; the cause is chained).
  */
 public class JinferException extends RuntimeException {
     private static final long serialVersionUID = 1L;

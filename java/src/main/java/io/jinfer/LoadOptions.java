@@ -83,8 +83,7 @@ public final class LoadOptions {
         private boolean trustPython;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Use only this backend's artifact ({@code "onnx"}); null for the first usable one. */
         public Builder backend(String name) {
@@ -110,7 +109,10 @@ public final class LoadOptions {
             return this;
         }
 
-        /** Allow Python artifacts to be unpickled (which runs their code): only for bundles you trust. */
+        /**
+         * Allow Python artifacts to be unpickled (which runs their code): only for bundles you
+         * trust.
+         */
         public Builder trustPython(boolean trust) {
             this.trustPython = trust;
             return this;
@@ -118,7 +120,8 @@ public final class LoadOptions {
 
         /** The escape hatch: a backend option by key (ONNX: an {@code addConfigEntry} pair). */
         public Builder option(String key, String value) {
-            backendOptions.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            backendOptions.put(
+                    Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 

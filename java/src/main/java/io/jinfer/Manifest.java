@@ -3,6 +3,7 @@ package io.jinfer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,12 +22,14 @@ import java.util.regex.Pattern;
 public final class Manifest {
     /** The newest bundle format this reader understands. */
     public static final int FORMAT_VERSION = 1;
+
     public static final String FORMAT = "jinfer-bundle";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern RFC3339 = Pattern.compile(
-        "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)");
+    private static final Pattern RFC3339 =
+            Pattern.compile(
+                    "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)");
     private static final Set<String> TASKS = Set.of("classification", "regression", "transform");
 
     private final JsonNode raw;
@@ -51,8 +54,13 @@ public final class Manifest {
             throw invalid("format_version: expected an integer, got " + fv);
         }
         if (fv.asLong() > FORMAT_VERSION) {
-            throw new BundleException(ErrorCode.UNSUPPORTED_VERSION, "bundle format_version " + fv.asLong()
-                + " is newer than this reader (supports " + FORMAT_VERSION + "); upgrade jinfer");
+            throw new BundleException(
+                    ErrorCode.UNSUPPORTED_VERSION,
+                    "bundle format_version "
+                            + fv.asLong()
+                            + " is newer than this reader (supports "
+                            + FORMAT_VERSION
+                            + "); upgrade jinfer");
         }
         if (fv.asLong() < 1) {
             throw invalid("format_version: expected 1, got " + fv.asLong());
@@ -72,8 +80,10 @@ public final class Manifest {
         this.artifacts = artifacts(raw);
     }
 
-    /** Parses and checks a manifest. @throws BundleException ({@code INVALID_MANIFEST},
-     * {@code UNSUPPORTED_VERSION}, {@code UNSAFE_PATH}) naming the field at fault */
+    /**
+     * Parses and checks a manifest. @throws BundleException ({@code INVALID_MANIFEST}, {@code
+     * UNSUPPORTED_VERSION}, {@code UNSAFE_PATH}) naming the field at fault
+     */
     public static Manifest parse(byte[] json) {
         JsonNode node;
         try {
@@ -84,7 +94,9 @@ public final class Manifest {
             throw invalid("manifest.json could not be read: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
-            throw invalid("manifest.json: expected a JSON object, got " + (node == null ? "nothing" : node.getNodeType()));
+            throw invalid(
+                    "manifest.json: expected a JSON object, got "
+                            + (node == null ? "nothing" : node.getNodeType()));
         }
         return new Manifest(node);
     }
@@ -118,8 +130,10 @@ public final class Manifest {
         return outputs;
     }
 
-    /** The class labels in the order of the {@code probabilities} columns (Long or String), or
-     * an empty list for a model that is not a classifier. */
+    /**
+     * The class labels in the order of the {@code probabilities} columns (Long or String), or an
+     * empty list for a model that is not a classifier.
+     */
     public List<Object> classes() {
         return classes;
     }
@@ -162,7 +176,13 @@ public final class Manifest {
         private final JsonNode details;
         private final JsonNode parity;
 
-        Artifact(String backend, String path, String sha256, long bytes, JsonNode details, JsonNode parity) {
+        Artifact(
+                String backend,
+                String path,
+                String sha256,
+                long bytes,
+                JsonNode details,
+                JsonNode parity) {
             this.backend = backend;
             this.path = path;
             this.sha256 = sha256;
@@ -197,7 +217,10 @@ public final class Manifest {
             return parity;
         }
 
-        /** A string-to-string map from {@code details}, e.g. {@code output_names}; empty when absent. */
+        /**
+         * A string-to-string map from {@code details}, e.g. {@code output_names}; empty when
+         * absent.
+         */
         public Map<String, String> detailMap(String key) {
             Map<String, String> out = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : details.path(key).properties()) {
@@ -241,7 +264,11 @@ public final class Manifest {
 
     private static void checkTimestamp(String value) {
         if (!RFC3339.matcher(value).matches()) {
-            throw invalid("created_at: expected an RFC 3339 timestamp such as 2026-11-22T03:00:00Z, got \"" + value + "\"");
+            throw invalid(
+                    "created_at: expected an RFC 3339 timestamp such as 2026-11-22T03:00:00Z, got"
+                            + " \""
+                            + value
+                            + "\"");
         }
         try {
             java.time.OffsetDateTime.parse(value.replace("Z", "+00:00"));
@@ -253,7 +280,10 @@ public final class Manifest {
     private static List<TensorSpec> specs(JsonNode raw, String field) {
         JsonNode list = present(raw, field, field);
         if (!list.isArray() || list.size() == 0) {
-            throw invalid(field + ": expected a non-empty list of tensor specs, got " + (list.isArray() ? "an empty list" : list));
+            throw invalid(
+                    field
+                            + ": expected a non-empty list of tensor specs, got "
+                            + (list.isArray() ? "an empty list" : list));
         }
         List<TensorSpec> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -276,13 +306,15 @@ public final class Manifest {
             }
             JsonNode shapeNode = present(s, "shape", where + ".shape");
             if (!shapeNode.isArray() || shapeNode.size() == 0) {
-                throw invalid(where + ".shape: expected a non-empty list of integers, got " + shapeNode);
+                throw invalid(
+                        where + ".shape: expected a non-empty list of integers, got " + shapeNode);
             }
             long[] shape = new long[shapeNode.size()];
             for (int d = 0; d < shape.length; d++) {
                 JsonNode dim = shapeNode.get(d);
                 if (!dim.isIntegralNumber() || dim.asLong() < -1) {
-                    throw invalid(where + ".shape[" + d + "]: expected an integer >= -1, got " + dim);
+                    throw invalid(
+                            where + ".shape[" + d + "]: expected an integer >= -1, got " + dim);
                 }
                 shape[d] = dim.asLong();
             }
@@ -309,7 +341,9 @@ public final class Manifest {
         JsonNode node = raw.get("classes");
         if (node == null || node.isNull()) {
             if ("classification".equals(task)) {
-                throw invalid("classes: required field is missing; a classification manifest lists its classes");
+                throw invalid(
+                        "classes: required field is missing; a classification manifest lists its"
+                                + " classes");
             }
             return Collections.emptyList();
         }
@@ -331,9 +365,16 @@ public final class Manifest {
             throw invalid("classes: values must be distinct, got " + node);
         }
         TensorSpec proba = find(outputs, "probabilities");
-        if (proba != null && proba.rank() == 2 && proba.shape()[1] >= 0 && proba.shape()[1] != out.size()) {
-            throw invalid("classes: " + out.size() + " classes but outputs.probabilities has "
-                + proba.shape()[1] + " columns");
+        if (proba != null
+                && proba.rank() == 2
+                && proba.shape()[1] >= 0
+                && proba.shape()[1] != out.size()) {
+            throw invalid(
+                    "classes: "
+                            + out.size()
+                            + " classes but outputs.probabilities has "
+                            + proba.shape()[1]
+                            + " columns");
         }
         return Collections.unmodifiableList(out);
     }
@@ -341,7 +382,9 @@ public final class Manifest {
     private static List<Artifact> artifacts(JsonNode raw) {
         JsonNode list = present(raw, "artifacts", "artifacts");
         if (!list.isArray() || list.size() == 0) {
-            throw invalid("artifacts: expected a non-empty list, got " + (list.isArray() ? "an empty list" : list));
+            throw invalid(
+                    "artifacts: expected a non-empty list, got "
+                            + (list.isArray() ? "an empty list" : list));
         }
         List<Artifact> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -350,18 +393,23 @@ public final class Manifest {
             if (!a.isObject()) {
                 throw invalid(where + ": expected an object, got " + a);
             }
-            String backend = requiredText(a, "backend", where + ".backend").toLowerCase(Locale.ROOT);
+            String backend =
+                    requiredText(a, "backend", where + ".backend").toLowerCase(Locale.ROOT);
             String path = requiredText(a, "path", where + ".path");
             BundlePaths.requireSafe(path, where + ".path");
             String sha = a.path("sha256").asText("");
             if (!SHA256.matcher(sha).matches()) {
-                throw invalid(where + ".sha256: expected 64 lowercase hex digits, got \"" + sha + "\"");
+                throw invalid(
+                        where + ".sha256: expected 64 lowercase hex digits, got \"" + sha + "\"");
             }
             JsonNode bytes = a.get("bytes");
             if (bytes == null || !bytes.isIntegralNumber() || bytes.asLong() < 0) {
                 throw invalid(where + ".bytes: expected a non-negative integer, got " + bytes);
             }
-            JsonNode details = a.has("details") && a.get("details").isObject() ? a.get("details") : JSON.createObjectNode();
+            JsonNode details =
+                    a.has("details") && a.get("details").isObject()
+                            ? a.get("details")
+                            : JSON.createObjectNode();
             out.add(new Artifact(backend, path, sha, bytes.asLong(), details, a.path("parity")));
         }
         return Collections.unmodifiableList(out);

@@ -1,6 +1,7 @@
 package io.jinfer;
 
 import io.jinfer.spi.BackendSession;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A loaded model: one artifact of a bundle, running in one backend. Thread-safe; close it when
- * done to free the runtime's native memory.
+ * A loaded model: one artifact of a bundle, running in one backend. Thread-safe; close it when done
+ * to free the runtime's native memory.
  *
  * <pre>{@code
  * try (Model model = Models.load(Path.of("churn.jinfer"))) {
@@ -20,13 +21,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }</pre>
  *
  * <p>Inputs are checked before the backend sees them: an unknown or missing name, a dtype that
- * cannot be cast safely, a wrong rank or a wrong fixed dimension throws {@link InputException},
- * and the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made
- * silently. An empty batch returns empty outputs. The model keeps no reference to an input after
- * {@code predict} returns.
+ * cannot be cast safely, a wrong rank or a wrong fixed dimension throws {@link InputException}, and
+ * the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made silently.
+ * An empty batch returns empty outputs. The model keeps no reference to an input after {@code
+ * predict} returns.
  *
- * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and
- * {@link #close()} waits for the calls in flight.
+ * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and {@link
+ * #close()} waits for the calls in flight.
  */
 public final class Model implements AutoCloseable {
     private final Manifest manifest;
@@ -69,6 +70,7 @@ public final class Model implements AutoCloseable {
 
     /**
      * Runs one batch.
+     *
      * @param inputs one tensor per input spec, by name
      * @return the canonical outputs by name, in spec order
      * @throws InputException if the inputs do not fit the specs (the model stays usable)
@@ -89,8 +91,10 @@ public final class Model implements AutoCloseable {
             } catch (JinferException e) {
                 throw e;
             } catch (RuntimeException e) {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, backend() + " backend failed on a batch of "
-                    + checked.batch + ": " + e, e);
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        backend() + " backend failed on a batch of " + checked.batch + ": " + e,
+                        e);
             }
             return checkOutputs(out, checked.batch);
         } finally {
@@ -100,13 +104,19 @@ public final class Model implements AutoCloseable {
 
     /**
      * Runs one batch of a single-input model.
+     *
      * @throws InputException if the model takes more than one input, or the input does not fit
      */
     public Map<String, Tensor> predict(Tensor input) {
         List<TensorSpec> specs = inputs();
         if (specs.size() != 1) {
-            throw new InputException(ErrorCode.MISSING_INPUT, "predict(Tensor) needs a single-input model; this one takes "
-                + specs.size() + " inputs " + specs + "; use predict(Map)");
+            throw new InputException(
+                    ErrorCode.MISSING_INPUT,
+                    "predict(Tensor) needs a single-input model; this one takes "
+                            + specs.size()
+                            + " inputs "
+                            + specs
+                            + "; use predict(Map)");
         }
         return predict(Collections.singletonMap(specs.get(0).name(), input));
     }
@@ -123,10 +133,21 @@ public final class Model implements AutoCloseable {
         Map<String, Tensor> ordered = new LinkedHashMap<>();
         for (TensorSpec spec : outputs()) {
             Tensor t = out.get(spec.name());
-            if (t == null || t.dtype() != spec.dtype() || t.rank() != spec.rank() || (t.rank() > 0 && t.dim(0) != batch)) {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, backend() + " backend returned "
-                    + (t == null ? "no output '" + spec.name() + "'" : "output '" + spec.name() + "' as " + t)
-                    + " but the manifest declares " + spec.dtype() + " " + Tensor.shapeString(spec.concreteShape(batch)));
+            if (t == null
+                    || t.dtype() != spec.dtype()
+                    || t.rank() != spec.rank()
+                    || (t.rank() > 0 && t.dim(0) != batch)) {
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        backend()
+                                + " backend returned "
+                                + (t == null
+                                        ? "no output '" + spec.name() + "'"
+                                        : "output '" + spec.name() + "' as " + t)
+                                + " but the manifest declares "
+                                + spec.dtype()
+                                + " "
+                                + Tensor.shapeString(spec.concreteShape(batch)));
             }
             ordered.put(spec.name(), t);
         }
@@ -155,6 +176,12 @@ public final class Model implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Model(" + manifest.name() + " " + manifest.version() + ", backend=" + backend() + ")";
+        return "Model("
+                + manifest.name()
+                + " "
+                + manifest.version()
+                + ", backend="
+                + backend()
+                + ")";
     }
 }

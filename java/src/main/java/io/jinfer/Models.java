@@ -4,6 +4,7 @@ import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.Backend;
 import io.jinfer.spi.BackendSession;
 import io.jinfer.spi.LiveModel;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,8 +28,7 @@ import java.util.ServiceLoader;
  * given if none loads.
  */
 public final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     /** Loads a bundle with the default options. @see #load(Path, LoadOptions) */
     public static Model load(Path path) {
@@ -36,8 +36,9 @@ public final class Models {
     }
 
     /**
-     * Loads a zip or directory bundle with the first usable artifact, or the one
-     * {@link LoadOptions#backend()} names.
+     * Loads a zip or directory bundle with the first usable artifact, or the one {@link
+     * LoadOptions#backend()} names.
+     *
      * @throws BundleException if the bundle is missing, corrupt, tampered with or too new
      * @throws BackendException ({@code NO_USABLE_BACKEND}) if no artifact could be loaded
      */
@@ -50,19 +51,23 @@ public final class Models {
     /**
      * Loads a bundle by path, or a live object by {@code backend:name}: {@code "python:churn"} is
      * the Python object that {@code jinfer.register("churn", ...)} made available, with no file.
+     *
      * @throws BundleException if the bundle is missing, corrupt, tampered with or too new
      * @throws BackendException if no artifact could be loaded, or there is no such live object
      */
     public static Model load(String location, LoadOptions options) {
         int colon = location.indexOf(':');
-        if (colon > 1) {   // "python:name"; a one-letter prefix is a Windows drive, not a backend
+        if (colon > 1) { // "python:name"; a one-letter prefix is a Windows drive, not a backend
             Backend backend = backends().get(location.substring(0, colon));
             if (backend != null) {
                 if (!backend.isAvailable()) {
-                    throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, location + ": " + backend.unavailableReason());
+                    throw new BackendException(
+                            ErrorCode.BACKEND_UNAVAILABLE,
+                            location + ": " + backend.unavailableReason());
                 }
                 LiveModel live = backend.openLive(location.substring(colon + 1), options);
-                return new Model(live.manifest(), live.manifest().artifacts().get(0), live.session());
+                return new Model(
+                        live.manifest(), live.manifest().artifacts().get(0), live.session());
             }
         }
         return load(Path.of(location), options);
@@ -80,35 +85,52 @@ public final class Models {
         List<String> reasons = new ArrayList<>();
         boolean forcedFound = false;
         for (Manifest.Artifact artifact : manifest.artifacts()) {
-            if (options.backend() != null && !options.backend().equalsIgnoreCase(artifact.backend())) {
+            if (options.backend() != null
+                    && !options.backend().equalsIgnoreCase(artifact.backend())) {
                 continue;
             }
             forcedFound = true;
             Backend backend = backends.get(artifact.backend());
             if (backend == null) {
-                reasons.add(artifact.backend() + ": no backend of that name is installed (have " + backends.keySet() + ")");
+                reasons.add(
+                        artifact.backend()
+                                + ": no backend of that name is installed (have "
+                                + backends.keySet()
+                                + ")");
                 continue;
             }
             if (!backend.isAvailable()) {
                 reasons.add(artifact.backend() + ": " + backend.unavailableReason());
                 continue;
             }
-            ArtifactContext ctx = new ArtifactContext(manifest, artifact, () -> bundle.readArtifact(artifact), options);
+            ArtifactContext ctx =
+                    new ArtifactContext(
+                            manifest, artifact, () -> bundle.readArtifact(artifact), options);
             try {
                 BackendSession session = backend.open(ctx);
                 return new Model(manifest, artifact, session);
             } catch (BundleException e) {
-                throw e;  // a damaged bundle is refused whole, never half-loaded
+                throw e; // a damaged bundle is refused whole, never half-loaded
             } catch (RuntimeException e) {
                 reasons.add(artifact.backend() + ": " + e.getMessage());
             }
         }
         if (options.backend() != null && !forcedFound) {
-            throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "bundle " + bundle.path() + " has no '"
-                + options.backend() + "' artifact; it has " + backendNames(manifest));
+            throw new BackendException(
+                    ErrorCode.NO_USABLE_BACKEND,
+                    "bundle "
+                            + bundle.path()
+                            + " has no '"
+                            + options.backend()
+                            + "' artifact; it has "
+                            + backendNames(manifest));
         }
-        throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "no artifact of bundle " + bundle.path()
-            + " could be loaded: " + String.join("; ", reasons));
+        throw new BackendException(
+                ErrorCode.NO_USABLE_BACKEND,
+                "no artifact of bundle "
+                        + bundle.path()
+                        + " could be loaded: "
+                        + String.join("; ", reasons));
     }
 
     /** The backends found on the classpath, by name. */

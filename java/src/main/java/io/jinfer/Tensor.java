@@ -8,8 +8,8 @@ import java.util.Objects;
 /**
  * An immutable n-dimensional array: a {@link DType}, a shape, and the elements in row-major (C)
  * order. Numeric data lives in a direct {@link ByteBuffer} in native byte order, the layout numpy
- * and ONNX Runtime use, so it crosses to either without conversion. Strings live in a
- * {@code String[]}.
+ * and ONNX Runtime use, so it crosses to either without conversion. Strings live in a {@code
+ * String[]}.
  *
  * <pre>{@code
  * Tensor x = Tensor.of(new float[][] {{5.1f, 3.5f, 1.4f, 0.2f}});   // copies the array once
@@ -17,8 +17,8 @@ import java.util.Objects;
  * float[][] back = x.toFloatMatrix();                                // copies out
  * }</pre>
  *
- * <p>Accessors named {@code toXxx} copy out. {@link #buffer()} is a read-only view without a
- * copy. A tensor made by {@link #wrap} keeps a strong reference to the buffer it views.
+ * <p>Accessors named {@code toXxx} copy out. {@link #buffer()} is a read-only view without a copy.
+ * A tensor made by {@link #wrap} keeps a strong reference to the buffer it views.
  */
 public final class Tensor {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -26,8 +26,8 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final long size;
-    private final ByteBuffer data;     // direct, native order, position 0; null for STRING
-    private final String[] strings;    // null unless STRING
+    private final ByteBuffer data; // direct, native order, position 0; null for STRING
+    private final String[] strings; // null unless STRING
 
     private Tensor(DType dtype, long[] shape, ByteBuffer data, String[] strings) {
         this.dtype = dtype;
@@ -39,17 +39,27 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- factories
 
-    /** A tensor viewing {@code buffer}'s remaining bytes, without a copy when the buffer is
-     * direct and in native byte order; otherwise the bytes are copied once into that form.
-     * @throws IllegalArgumentException if the buffer holds fewer bytes than the shape needs */
+    /**
+     * A tensor viewing {@code buffer}'s remaining bytes, without a copy when the buffer is direct
+     * and in native byte order; otherwise the bytes are copied once into that form.
+     *
+     * @throws IllegalArgumentException if the buffer holds fewer bytes than the shape needs
+     */
     public static Tensor wrap(ByteBuffer buffer, DType dtype, long... shape) {
         Objects.requireNonNull(buffer, "buffer");
         requireNumeric(dtype);
         long[] s = checkShape(shape);
         long bytes = byteCount(dtype, s);
         if (buffer.remaining() < bytes) {
-            throw new IllegalArgumentException("buffer holds " + buffer.remaining() + " bytes but " + dtype
-                + " " + Arrays.toString(s) + " needs " + bytes);
+            throw new IllegalArgumentException(
+                    "buffer holds "
+                            + buffer.remaining()
+                            + " bytes but "
+                            + dtype
+                            + " "
+                            + Arrays.toString(s)
+                            + " needs "
+                            + bytes);
         }
         ByteBuffer view = buffer.duplicate();
         view.limit(view.position() + (int) bytes);
@@ -74,7 +84,9 @@ public final class Tensor {
 
     /** A 2-D float32 tensor {@code [rows, cols]}; the rows must all have one length. */
     public static Tensor of(float[][] rows) {
-        int cols = rectangular(rows.length, rows.length == 0 ? 0 : rows[0].length, i -> rows[i].length);
+        int cols =
+                rectangular(
+                        rows.length, rows.length == 0 ? 0 : rows[0].length, i -> rows[i].length);
         ByteBuffer b = allocate(DType.FLOAT32, (long) rows.length * cols);
         java.nio.FloatBuffer f = b.asFloatBuffer();
         for (float[] r : rows) {
@@ -97,7 +109,9 @@ public final class Tensor {
 
     /** A 2-D float64 tensor {@code [rows, cols]}. */
     public static Tensor of(double[][] rows) {
-        int cols = rectangular(rows.length, rows.length == 0 ? 0 : rows[0].length, i -> rows[i].length);
+        int cols =
+                rectangular(
+                        rows.length, rows.length == 0 ? 0 : rows[0].length, i -> rows[i].length);
         ByteBuffer b = allocate(DType.FLOAT64, (long) rows.length * cols);
         java.nio.DoubleBuffer d = b.asDoubleBuffer();
         for (double[] r : rows) {
@@ -150,7 +164,9 @@ public final class Tensor {
         return ofStrings(values, values.length);
     }
 
-    /** A string tensor with the given shape over a copy of {@code values}; no element may be null. */
+    /**
+     * A string tensor with the given shape over a copy of {@code values}; no element may be null.
+     */
     public static Tensor ofStrings(String[] values, long... shape) {
         checkCount(values.length, shape);
         String[] copy = values.clone();
@@ -225,8 +241,11 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- data out
 
-    /** A read-only view of the data (native order, position 0), without a copy.
-     * @throws IllegalStateException for a string tensor */
+    /**
+     * A read-only view of the data (native order, position 0), without a copy.
+     *
+     * @throws IllegalStateException for a string tensor
+     */
     public ByteBuffer buffer() {
         requireNumericState();
         return data.asReadOnlyBuffer().order(NATIVE);
@@ -330,9 +349,12 @@ public final class Tensor {
         }
         String[] out = new String[checkedSize()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = dtype == DType.FLOAT32 || dtype == DType.FLOAT64
-                ? Double.toString(getDouble(i))
-                : dtype == DType.BOOL ? Boolean.toString(getLong(i) != 0) : Long.toString(getLong(i));
+            out[i] =
+                    dtype == DType.FLOAT32 || dtype == DType.FLOAT64
+                            ? Double.toString(getDouble(i))
+                            : dtype == DType.BOOL
+                                    ? Boolean.toString(getLong(i) != 0)
+                                    : Long.toString(getLong(i));
         }
         return out;
     }
@@ -342,9 +364,12 @@ public final class Tensor {
         requireNumericState();
         int at = (int) (i * dtype.byteSize());
         switch (dtype) {
-            case FLOAT32: return data.getFloat(at);
-            case FLOAT64: return data.getDouble(at);
-            default: return getLong(i);
+            case FLOAT32:
+                return data.getFloat(at);
+            case FLOAT64:
+                return data.getDouble(at);
+            default:
+                return getLong(i);
         }
     }
 
@@ -353,15 +378,24 @@ public final class Tensor {
         requireNumericState();
         int at = (int) (i * dtype.byteSize());
         switch (dtype) {
-            case INT8: return data.get(at);
-            case UINT8: return data.get(at) & 0xFF;
-            case BOOL: return data.get(at) != 0 ? 1 : 0;
-            case INT16: return data.getShort(at);
-            case INT32: return data.getInt(at);
-            case INT64: return data.getLong(at);
-            case FLOAT32: return (long) data.getFloat(at);
-            case FLOAT64: return (long) data.getDouble(at);
-            default: throw new IllegalStateException("unreachable: " + dtype);
+            case INT8:
+                return data.get(at);
+            case UINT8:
+                return data.get(at) & 0xFF;
+            case BOOL:
+                return data.get(at) != 0 ? 1 : 0;
+            case INT16:
+                return data.getShort(at);
+            case INT32:
+                return data.getInt(at);
+            case INT64:
+                return data.getLong(at);
+            case FLOAT32:
+                return (long) data.getFloat(at);
+            case FLOAT64:
+                return (long) data.getDouble(at);
+            default:
+                throw new IllegalStateException("unreachable: " + dtype);
         }
     }
 
@@ -380,15 +414,30 @@ public final class Tensor {
     private static void put(ByteBuffer out, DType t, int i, double d, long l) {
         int at = i * t.byteSize();
         switch (t) {
-            case FLOAT32: out.putFloat(at, (float) d); break;
-            case FLOAT64: out.putDouble(at, d); break;
+            case FLOAT32:
+                out.putFloat(at, (float) d);
+                break;
+            case FLOAT64:
+                out.putDouble(at, d);
+                break;
             case INT8:
-            case UINT8: out.put(at, (byte) l); break;
-            case BOOL: out.put(at, (byte) (d != 0 ? 1 : 0)); break;
-            case INT16: out.putShort(at, (short) l); break;
-            case INT32: out.putInt(at, (int) l); break;
-            case INT64: out.putLong(at, l); break;
-            default: throw new IllegalStateException("unreachable: " + t);
+            case UINT8:
+                out.put(at, (byte) l);
+                break;
+            case BOOL:
+                out.put(at, (byte) (d != 0 ? 1 : 0));
+                break;
+            case INT16:
+                out.putShort(at, (short) l);
+                break;
+            case INT32:
+                out.putInt(at, (int) l);
+                break;
+            case INT64:
+                out.putLong(at, l);
+                break;
+            default:
+                throw new IllegalStateException("unreachable: " + t);
         }
     }
 
@@ -398,10 +447,17 @@ public final class Tensor {
             dst.put(src);
         } else {
             switch (dtype.byteSize()) {
-                case 2: dst.asShortBuffer().put(src.asShortBuffer()); break;
-                case 4: dst.asIntBuffer().put(src.asIntBuffer()); break;
-                case 8: dst.asLongBuffer().put(src.asLongBuffer()); break;
-                default: throw new IllegalStateException("unreachable: " + dtype);
+                case 2:
+                    dst.asShortBuffer().put(src.asShortBuffer());
+                    break;
+                case 4:
+                    dst.asIntBuffer().put(src.asIntBuffer());
+                    break;
+                case 8:
+                    dst.asLongBuffer().put(src.asLongBuffer());
+                    break;
+                default:
+                    throw new IllegalStateException("unreachable: " + dtype);
             }
         }
         dst.clear();
@@ -411,7 +467,8 @@ public final class Tensor {
     static ByteBuffer allocate(DType dtype, long elements) {
         long bytes = elements * dtype.byteSize();
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(dtype + " tensor of " + elements + " elements exceeds 2 GiB");
+            throw new IllegalArgumentException(
+                    dtype + " tensor of " + elements + " elements exceeds 2 GiB");
         }
         return ByteBuffer.allocateDirect((int) bytes).order(NATIVE);
     }
@@ -432,7 +489,8 @@ public final class Tensor {
         Objects.requireNonNull(shape, "shape");
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dimension");
+                throw new IllegalArgumentException(
+                        "shape " + Arrays.toString(shape) + " has a negative dimension");
             }
         }
         return shape.clone();
@@ -441,8 +499,13 @@ public final class Tensor {
     private static long checkCount(long count, long[] shape) {
         long n = elementCount(checkShape(shape));
         if (n != count) {
-            throw new IllegalArgumentException(count + " elements do not fill shape " + Arrays.toString(shape)
-                + " (" + n + " elements)");
+            throw new IllegalArgumentException(
+                    count
+                            + " elements do not fill shape "
+                            + Arrays.toString(shape)
+                            + " ("
+                            + n
+                            + " elements)");
         }
         return n;
     }
@@ -454,7 +517,8 @@ public final class Tensor {
     private static int rectangular(int rows, int cols, RowLength len) {
         for (int i = 0; i < rows; i++) {
             if (len.of(i) != cols) {
-                throw new IllegalArgumentException("row " + i + " has " + len.of(i) + " columns, row 0 has " + cols);
+                throw new IllegalArgumentException(
+                        "row " + i + " has " + len.of(i) + " columns, row 0 has " + cols);
             }
         }
         return cols;
@@ -463,7 +527,8 @@ public final class Tensor {
     private static void requireNumeric(DType dtype) {
         Objects.requireNonNull(dtype, "dtype");
         if (dtype == DType.STRING) {
-            throw new IllegalArgumentException("string tensors hold String[], not bytes; use Tensor.ofStrings");
+            throw new IllegalArgumentException(
+                    "string tensors hold String[], not bytes; use Tensor.ofStrings");
         }
     }
 
@@ -476,21 +541,31 @@ public final class Tensor {
     private void requireReadableAs(DType target) {
         requireNumericState();
         if (!dtype.canCastSafelyTo(target)) {
-            throw new IllegalStateException("tensor is " + dtype + "; it cannot be read as " + target
-                + " without loss (use castTo or another accessor)");
+            throw new IllegalStateException(
+                    "tensor is "
+                            + dtype
+                            + "; it cannot be read as "
+                            + target
+                            + " without loss (use castTo or another accessor)");
         }
     }
 
     private void requireRank(int r) {
         if (shape.length != r) {
-            throw new IllegalStateException("tensor has rank " + shape.length + " " + Arrays.toString(shape)
-                + ", expected rank " + r);
+            throw new IllegalStateException(
+                    "tensor has rank "
+                            + shape.length
+                            + " "
+                            + Arrays.toString(shape)
+                            + ", expected rank "
+                            + r);
         }
     }
 
     private int checkedSize() {
         if (size > Integer.MAX_VALUE) {
-            throw new IllegalStateException("tensor of " + size + " elements does not fit a Java array");
+            throw new IllegalStateException(
+                    "tensor of " + size + " elements does not fit a Java array");
         }
         return (int) size;
     }

@@ -21,7 +21,8 @@ public final class TensorSpec {
         this.name = Objects.requireNonNull(name, "name");
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape.clone();
-        this.columns = columns == null ? null : Collections.unmodifiableList(new ArrayList<>(columns));
+        this.columns =
+                columns == null ? null : Collections.unmodifiableList(new ArrayList<>(columns));
     }
 
     public String name() {

@@ -5,7 +5,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * A JUnit rule: {@code add_mul.onnx} as a bundle, loaded through {@link Models} before each test
- * and closed after it. The model: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z.
+ * and closed after it. The model: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w =
+ * 2z.
  */
 public final class AddMulModel extends ExternalResource {
     private final TemporaryFolder dir = new TemporaryFolder();
@@ -14,7 +15,9 @@ public final class AddMulModel extends ExternalResource {
     @Override
     protected void before() throws Throwable {
         dir.create();
-        model = Models.load(TestBundles.addMulZip(dir.getRoot().toPath().resolve("add_mul.jinfer")));
+        model =
+                Models.load(
+                        TestBundles.addMulZip(dir.getRoot().toPath().resolve("add_mul.jinfer")));
     }
 
     @Override

@@ -7,6 +7,12 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.function.ThrowingRunnable;
+import org.junit.rules.TemporaryFolder;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,15 +21,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.function.ThrowingRunnable;
-import org.junit.rules.TemporaryFolder;
 
 /** Opening bundles, zip and directory: every refusal of docs/bundle-format.md's reading rules. */
 public class BundleTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
     private final byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
 
@@ -54,7 +55,8 @@ public class BundleTest {
             try (Bundle b = Bundle.open(p)) {
                 assertEquals(p.equals(zip), b.isZip());
                 assertEquals("add_mul", b.manifest().name());
-                assertEquals(List.of("manifest.json", "model.onnx", "parity/inputs.npz"), b.names());
+                assertEquals(
+                        List.of("manifest.json", "model.onnx", "parity/inputs.npz"), b.names());
                 assertTrue(b.contains("model.onnx"));
                 assertFalse(b.contains("model.pmml"));
                 assertArrayEquals(onnx, b.readArtifact(b.manifest().artifacts().get(0)));
@@ -81,7 +83,10 @@ public class BundleTest {
 
     @Test
     public void aMissingPathIsBundleNotFound() {
-        BundleException e = refused(ErrorCode.BUNDLE_NOT_FOUND, () -> Bundle.open(tmp.getRoot().toPath().resolve("nope.jinfer")));
+        BundleException e =
+                refused(
+                        ErrorCode.BUNDLE_NOT_FOUND,
+                        () -> Bundle.open(tmp.getRoot().toPath().resolve("nope.jinfer")));
         assertTrue(e.getMessage(), e.getMessage().contains("nope.jinfer"));
     }
 
@@ -92,7 +97,9 @@ public class BundleTest {
         Path cut = tmp.getRoot().toPath().resolve("cut.jinfer");
         Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
         BundleException e = refused(ErrorCode.BUNDLE_CORRUPT, () -> Bundle.open(cut));
-        assertTrue(e.getMessage(), e.getMessage().contains("cut.jinfer") && e.getMessage().contains("truncated"));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("cut.jinfer") && e.getMessage().contains("truncated"));
         refused(ErrorCode.BUNDLE_CORRUPT, () -> Models.load(cut));
     }
 
@@ -107,19 +114,28 @@ public class BundleTest {
     public void aChangedArtifactIsAChecksumMismatch() throws IOException {
         Map<String, byte[]> files = goodFiles();
         byte[] tampered = onnx.clone();
-        tampered[tampered.length - 1] ^= 1;   // same size, other content
+        tampered[tampered.length - 1] ^= 1; // same size, other content
         files.put("model.onnx", tampered);
         Path p = zip("tampered.jinfer", files);
         try (Bundle b = Bundle.open(p)) {
-            BundleException e = refused(ErrorCode.CHECKSUM_MISMATCH, () -> b.readArtifact(b.manifest().artifacts().get(0)));
-            assertTrue(e.getMessage(), e.getMessage().contains("sha256") && e.getMessage().contains(Bundle.sha256(tampered)));
+            BundleException e =
+                    refused(
+                            ErrorCode.CHECKSUM_MISMATCH,
+                            () -> b.readArtifact(b.manifest().artifacts().get(0)));
+            assertTrue(
+                    e.getMessage(),
+                    e.getMessage().contains("sha256")
+                            && e.getMessage().contains(Bundle.sha256(tampered)));
         }
         refused(ErrorCode.CHECKSUM_MISMATCH, () -> Models.load(p));
 
-        files.put("model.onnx", Arrays.copyOf(onnx, onnx.length + 1));   // other size
+        files.put("model.onnx", Arrays.copyOf(onnx, onnx.length + 1)); // other size
         Path longer = TestBundles.directory(tmp.getRoot().toPath().resolve("longer"), files);
         BundleException e = refused(ErrorCode.CHECKSUM_MISMATCH, () -> Models.load(longer));
-        assertTrue(e.getMessage(), e.getMessage().contains(onnx.length + " bytes") && e.getMessage().contains((onnx.length + 1) + ""));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains(onnx.length + " bytes")
+                        && e.getMessage().contains((onnx.length + 1) + ""));
     }
 
     @Test
@@ -127,16 +143,21 @@ public class BundleTest {
         ObjectNode m = TestBundles.addMulManifest(onnx);
         m.put("format_version", 2);
         Map<String, byte[]> files = TestBundles.files(m, onnx);
-        BundleException e = refused(ErrorCode.UNSUPPORTED_VERSION, () -> Bundle.open(zip("v2.jinfer", files)));
+        BundleException e =
+                refused(ErrorCode.UNSUPPORTED_VERSION, () -> Bundle.open(zip("v2.jinfer", files)));
         assertTrue(e.getMessage(), e.getMessage().contains("2") && e.getMessage().contains("1"));
     }
 
     @Test
     public void unsafeZipEntriesAreRefusedBeforeAnythingIsRead() throws IOException {
-        for (String entry : new String[] {"../evil", "/abs", "parity/../../evil.npz", "C:/windows.txt", "a\\..\\..\\b"}) {
+        for (String entry :
+                new String[] {
+                    "../evil", "/abs", "parity/../../evil.npz", "C:/windows.txt", "a\\..\\..\\b"
+                }) {
             Map<String, byte[]> files = goodFiles();
             files.put(entry, new byte[] {1});
-            BundleException e = refused(ErrorCode.UNSAFE_PATH, () -> Bundle.open(zip("unsafe.jinfer", files)));
+            BundleException e =
+                    refused(ErrorCode.UNSAFE_PATH, () -> Bundle.open(zip("unsafe.jinfer", files)));
             assertTrue(entry + ": " + e.getMessage(), e.getMessage().contains(entry));
         }
     }
@@ -145,8 +166,11 @@ public class BundleTest {
     public void unsafeArtifactPathsAreRefused() throws IOException {
         ObjectNode m = TestBundles.addMulManifest(onnx);
         ((ObjectNode) m.get("artifacts").get(0)).put("path", "../model.onnx");
-        Path dir = TestBundles.directory(tmp.getRoot().toPath().resolve("inner"), TestBundles.files(m, onnx));
-        Files.write(tmp.getRoot().toPath().resolve("model.onnx"), onnx);   // a file the path would reach
+        Path dir =
+                TestBundles.directory(
+                        tmp.getRoot().toPath().resolve("inner"), TestBundles.files(m, onnx));
+        Files.write(
+                tmp.getRoot().toPath().resolve("model.onnx"), onnx); // a file the path would reach
         BundleException e = refused(ErrorCode.UNSAFE_PATH, () -> Bundle.open(dir));
         assertTrue(e.getMessage(), e.getMessage().contains("artifacts[0].path"));
     }
@@ -155,7 +179,11 @@ public class BundleTest {
     public void aListedArtifactThatIsAbsentIsArtifactMissing() throws IOException {
         Map<String, byte[]> files = goodFiles();
         files.remove("model.onnx");
-        for (Path p : new Path[] {zip("no-model.jinfer", files), TestBundles.directory(tmp.getRoot().toPath().resolve("nm"), files)}) {
+        for (Path p :
+                new Path[] {
+                    zip("no-model.jinfer", files),
+                    TestBundles.directory(tmp.getRoot().toPath().resolve("nm"), files)
+                }) {
             BundleException e = refused(ErrorCode.ARTIFACT_MISSING, () -> Models.load(p));
             assertTrue(e.getMessage(), e.getMessage().contains("model.onnx"));
         }
@@ -164,36 +192,52 @@ public class BundleTest {
     @Test
     public void aManifestThatIsNotJsonOrAbsentIsInvalid() throws IOException {
         Map<String, byte[]> files = goodFiles();
-        files.put("manifest.json", "{\"format\": \"jinfer-bundle\", ".getBytes(StandardCharsets.UTF_8));
-        BundleException e = refused(ErrorCode.INVALID_MANIFEST, () -> Bundle.open(zip("bad-json.jinfer", files)));
+        files.put(
+                "manifest.json",
+                "{\"format\": \"jinfer-bundle\", ".getBytes(StandardCharsets.UTF_8));
+        BundleException e =
+                refused(
+                        ErrorCode.INVALID_MANIFEST,
+                        () -> Bundle.open(zip("bad-json.jinfer", files)));
         assertTrue(e.getMessage(), e.getMessage().contains("not valid JSON"));
         files.remove("manifest.json");
-        e = refused(ErrorCode.INVALID_MANIFEST, () -> Bundle.open(zip("no-manifest.jinfer", files)));
+        e =
+                refused(
+                        ErrorCode.INVALID_MANIFEST,
+                        () -> Bundle.open(zip("no-manifest.jinfer", files)));
         assertTrue(e.getMessage(), e.getMessage().contains("manifest.json"));
-        refused(ErrorCode.INVALID_MANIFEST, () -> Bundle.open(TestBundles.directory(tmp.getRoot().toPath().resolve("empty"), Map.of())));
+        refused(
+                ErrorCode.INVALID_MANIFEST,
+                () ->
+                        Bundle.open(
+                                TestBundles.directory(
+                                        tmp.getRoot().toPath().resolve("empty"), Map.of())));
     }
 
     @Test
     public void theSizeBoundIsEnforcedForZipsAndDirectories() throws IOException {
         Map<String, byte[]> files = goodFiles();
-        files.put("padding.bin", new byte[100_000]);   // compresses to almost nothing
+        files.put("padding.bin", new byte[100_000]); // compresses to almost nothing
         Path zip = zip("big.jinfer", files);
         assertTrue(Files.size(zip) < 10_000);
         BundleException e = refused(ErrorCode.BUNDLE_TOO_LARGE, () -> Bundle.open(zip, 50_000));
         assertTrue(e.getMessage(), e.getMessage().contains("50000"));
-        refused(ErrorCode.BUNDLE_TOO_LARGE,
-            () -> Models.load(zip, LoadOptions.builder().maxBundleBytes(50_000).build()));
-        Bundle.open(zip, 200_000).close();   // under the bound it opens
+        refused(
+                ErrorCode.BUNDLE_TOO_LARGE,
+                () -> Models.load(zip, LoadOptions.builder().maxBundleBytes(50_000).build()));
+        Bundle.open(zip, 200_000).close(); // under the bound it opens
 
         Map<String, byte[]> big = goodFiles();
         big.put("model.onnx", onnx);
         Path dir = TestBundles.directory(tmp.getRoot().toPath().resolve("bigdir"), big);
         long manifestSize = big.get("manifest.json").length;
-        refused(ErrorCode.BUNDLE_TOO_LARGE, () -> {
-            try (Bundle b = Bundle.open(dir, manifestSize + 10)) {
-                b.readArtifact(b.manifest().artifacts().get(0));
-            }
-        });
+        refused(
+                ErrorCode.BUNDLE_TOO_LARGE,
+                () -> {
+                    try (Bundle b = Bundle.open(dir, manifestSize + 10)) {
+                        b.readArtifact(b.manifest().artifacts().get(0));
+                    }
+                });
     }
 
     @Test

@@ -5,9 +5,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.Test;
+
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.Test;
 
 public class DTypeConformanceTest {
     @Test

@@ -4,19 +4,28 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import org.junit.Test;
+
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
-import org.junit.Test;
 
-/** The dtype table's fixed facts and numpy's "safe" casting rule; the shared table itself is
- * checked against {@code tests/conformance/dtypes.json} by {@link DTypeConformanceTest}. */
+/**
+ * The dtype table's fixed facts and numpy's "safe" casting rule; the shared table itself is checked
+ * against {@code tests/conformance/dtypes.json} by {@link DTypeConformanceTest}.
+ */
 public class DTypeTest {
     @Test
     public void idsNamesCodesAndSizesAreTheDocumentedOnes() {
         Object[][] table = {
-            {1, "float32", "<f4", 4}, {2, "float64", "<f8", 8}, {3, "int8", "|i1", 1}, {4, "uint8", "|u1", 1},
-            {5, "int16", "<i2", 2}, {6, "int32", "<i4", 4}, {7, "int64", "<i8", 8}, {8, "bool", "|b1", 1},
+            {1, "float32", "<f4", 4},
+            {2, "float64", "<f8", 8},
+            {3, "int8", "|i1", 1},
+            {4, "uint8", "|u1", 1},
+            {5, "int16", "<i2", 2},
+            {6, "int32", "<i4", 4},
+            {7, "int64", "<i8", 8},
+            {8, "bool", "|b1", 1},
             {9, "string", "<U", 0},
         };
         assertEquals(table.length, DType.values().length);
@@ -32,8 +41,11 @@ public class DTypeTest {
     @Test
     public void lookupsRefuseUnknownsAndNameTheKnownOnes() {
         assertEquals(DType.FLOAT32, DType.fromName("FLOAT32"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DType.fromName("float128"));
-        assertTrue(e.getMessage(), e.getMessage().contains("float128") && e.getMessage().contains("float64"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DType.fromName("float128"));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("float128") && e.getMessage().contains("float64"));
         assertThrows(IllegalArgumentException.class, () -> DType.fromName(null));
         e = assertThrows(IllegalArgumentException.class, () -> DType.fromId(0));
         assertTrue(e.getMessage(), e.getMessage().contains("0"));
@@ -46,12 +58,28 @@ public class DTypeTest {
         Object[][] numpy = {
             {DType.FLOAT32, EnumSet.of(DType.FLOAT64)},
             {DType.FLOAT64, EnumSet.noneOf(DType.class)},
-            {DType.INT8, EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT16, DType.INT32, DType.INT64)},
-            {DType.UINT8, EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT16, DType.INT32, DType.INT64)},
+            {
+                DType.INT8,
+                EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT16, DType.INT32, DType.INT64)
+            },
+            {
+                DType.UINT8,
+                EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT16, DType.INT32, DType.INT64)
+            },
             {DType.INT16, EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)},
             {DType.INT32, EnumSet.of(DType.FLOAT64, DType.INT64)},
             {DType.INT64, EnumSet.of(DType.FLOAT64)},
-            {DType.BOOL, EnumSet.of(DType.FLOAT32, DType.FLOAT64, DType.INT8, DType.UINT8, DType.INT16, DType.INT32, DType.INT64)},
+            {
+                DType.BOOL,
+                EnumSet.of(
+                        DType.FLOAT32,
+                        DType.FLOAT64,
+                        DType.INT8,
+                        DType.UINT8,
+                        DType.INT16,
+                        DType.INT32,
+                        DType.INT64)
+            },
         };
         for (Object[] row : numpy) {
             DType from = (DType) row[0];

@@ -6,15 +6,18 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.Test;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Map;
-import org.junit.Test;
 
 /** Every manifest of {@code tests/conformance/manifests/} gives the result Python gives. */
 public class ManifestConformanceTest {
     private static byte[] read(String kind, String file) throws IOException {
-        return Files.readAllBytes(Conformance.dir().resolve("manifests").resolve(kind).resolve(file));
+        return Files.readAllBytes(
+                Conformance.dir().resolve("manifests").resolve(kind).resolve(file));
     }
 
     @Test
@@ -37,10 +40,14 @@ public class ManifestConformanceTest {
                 Manifest.parse(read("invalid", c.getKey()));
                 fail(c.getKey() + " was accepted");
             } catch (BundleException e) {
-                assertEquals(c.getKey() + ": " + e.getMessage(), c.getValue().get("code").asText(), e.code().name());
+                assertEquals(
+                        c.getKey() + ": " + e.getMessage(),
+                        c.getValue().get("code").asText(),
+                        e.code().name());
                 for (JsonNode word : c.getValue().get("message_contains")) {
-                    assertTrue(c.getKey() + ": '" + word.asText() + "' not in: " + e.getMessage(),
-                        e.getMessage().contains(word.asText()));
+                    assertTrue(
+                            c.getKey() + ": '" + word.asText() + "' not in: " + e.getMessage(),
+                            e.getMessage().contains(word.asText()));
                 }
             }
         }

@@ -7,8 +7,15 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.jinfer.npy.Npz;
 import io.jinfer.spi.Backend;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.function.ThrowingRunnable;
+import org.junit.rules.TemporaryFolder;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,22 +29,18 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.function.ThrowingRunnable;
-import org.junit.rules.TemporaryFolder;
 
 /**
- * Loading and running real ONNX models through {@link Models} and {@link Model}: input checks,
- * safe casts, empty batches, closing, and a scikit-learn classifier against scikit-learn's own
- * outputs. No mocks: ONNX Runtime runs every predict.
+ * Loading and running real ONNX models through {@link Models} and {@link Model}: input checks, safe
+ * casts, empty batches, closing, and a scikit-learn classifier against scikit-learn's own outputs.
+ * No mocks: ONNX Runtime runs every predict.
  */
 public class ModelsTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
     @Rule
-    public AddMulModel addMul = new AddMulModel();   // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
+    public AddMulModel addMul =
+            new AddMulModel(); // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
 
     private static Map<String, Tensor> inputs(Tensor x, Tensor z) {
         Map<String, Tensor> m = new LinkedHashMap<>();
@@ -91,14 +94,20 @@ public class ModelsTest {
         assertArrayEquals(new double[] {5, -4}, out.get("w").toDoubleMatrix()[2], 0.0);
         assertEquals("onnx", addMul.get().backend());
         assertEquals("add_mul", addMul.get().manifest().name());
-        assertEquals(List.of("x", "z"), List.of(addMul.get().inputs().get(0).name(), addMul.get().inputs().get(1).name()));
+        assertEquals(
+                List.of("x", "z"),
+                List.of(addMul.get().inputs().get(0).name(), addMul.get().inputs().get(1).name()));
     }
 
     @Test
     public void aMissingInputIsNamedWithItsSpec() {
-        InputException e = refused(ErrorCode.MISSING_INPUT, () -> addMul.get().predict(inputs(x(1), null)));
-        assertTrue(e.getMessage(), e.getMessage().contains("'z'") && e.getMessage().contains("float64")
-            && e.getMessage().contains("[-1, 2]"));
+        InputException e =
+                refused(ErrorCode.MISSING_INPUT, () -> addMul.get().predict(inputs(x(1), null)));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("'z'")
+                        && e.getMessage().contains("float64")
+                        && e.getMessage().contains("[-1, 2]"));
     }
 
     @Test
@@ -106,41 +115,71 @@ public class ModelsTest {
         Map<String, Tensor> in = inputs(x(1), z(1));
         in.put("features", x(1));
         InputException e = refused(ErrorCode.UNKNOWN_INPUT, () -> addMul.get().predict(in));
-        assertTrue(e.getMessage(), e.getMessage().contains("'features'") && e.getMessage().contains("x: float32"));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("'features'") && e.getMessage().contains("x: float32"));
     }
 
     @Test
     public void anUnsafeDtypeIsRefusedAndASafeOneIsCast() {
         Tensor x64 = Tensor.of(new double[][] {{1, 2, 3}});
-        InputException e = refused(ErrorCode.DTYPE_MISMATCH, () -> addMul.get().predict(inputs(x64, z(1))));
-        assertTrue(e.getMessage(), e.getMessage().contains("'x'") && e.getMessage().contains("float32")
-            && e.getMessage().contains("float64"));
-        refused(ErrorCode.DTYPE_MISMATCH, () -> addMul.get().predict(inputs(Tensor.ofStrings(new String[] {"a", "b", "c"}, 1, 3), z(1))));
+        InputException e =
+                refused(ErrorCode.DTYPE_MISMATCH, () -> addMul.get().predict(inputs(x64, z(1))));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("'x'")
+                        && e.getMessage().contains("float32")
+                        && e.getMessage().contains("float64"));
+        refused(
+                ErrorCode.DTYPE_MISMATCH,
+                () ->
+                        addMul.get()
+                                .predict(
+                                        inputs(
+                                                Tensor.ofStrings(
+                                                        new String[] {"a", "b", "c"}, 1, 3),
+                                                z(1))));
 
-        Tensor z32 = Tensor.of(new int[] {3, -4}, 1, 2);   // int32 -> float64 is safe
+        Tensor z32 = Tensor.of(new int[] {3, -4}, 1, 2); // int32 -> float64 is safe
         Map<String, Tensor> out = addMul.get().predict(inputs(x(1), z32));
         assertArrayEquals(new double[] {6, -8}, out.get("w").toDoubleArray(), 0.0);
-        Tensor x16 = Tensor.of(new long[] {1, 2, 3}, 1, 3).castTo(DType.INT16);   // int16 -> float32 is safe
-        assertArrayEquals(new float[] {2, 4, 6}, addMul.get().predict(inputs(x16, z(1))).get("y").toFloatArray(), 0f);
+        Tensor x16 =
+                Tensor.of(new long[] {1, 2, 3}, 1, 3)
+                        .castTo(DType.INT16); // int16 -> float32 is safe
+        assertArrayEquals(
+                new float[] {2, 4, 6},
+                addMul.get().predict(inputs(x16, z(1))).get("y").toFloatArray(),
+                0f);
     }
 
     @Test
     public void aWrongRankIsRefused() {
-        InputException e = refused(ErrorCode.RANK_MISMATCH, () -> addMul.get().predict(inputs(Tensor.of(new float[] {1, 2, 3}), z(1))));
-        assertTrue(e.getMessage(), e.getMessage().contains("rank 2") && e.getMessage().contains("rank 1"));
+        InputException e =
+                refused(
+                        ErrorCode.RANK_MISMATCH,
+                        () -> addMul.get().predict(inputs(Tensor.of(new float[] {1, 2, 3}), z(1))));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("rank 2") && e.getMessage().contains("rank 1"));
     }
 
     @Test
     public void aWrongFixedDimensionIsRefused() {
         Tensor x4 = Tensor.of(new float[][] {{1, 2, 3, 4}});
-        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x4, z(1))));
-        assertTrue(e.getMessage(), e.getMessage().contains("'x'") && e.getMessage().contains("dimension 1")
-            && e.getMessage().contains("expected 3") && e.getMessage().contains("got 4"));
+        InputException e =
+                refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x4, z(1))));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("'x'")
+                        && e.getMessage().contains("dimension 1")
+                        && e.getMessage().contains("expected 3")
+                        && e.getMessage().contains("got 4"));
     }
 
     @Test
     public void batchSizesMustAgree() {
-        InputException e = refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x(2), z(3))));
+        InputException e =
+                refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(x(2), z(3))));
         assertTrue(e.getMessage(), e.getMessage().contains("batch"));
     }
 
@@ -151,13 +190,25 @@ public class ModelsTest {
 
     @Test
     public void anEmptyBatchGivesEmptyOutputsOfTheRightShapes() {
-        Map<String, Tensor> out = addMul.get().predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 3), Tensor.zeros(DType.FLOAT64, 0, 2)));
+        Map<String, Tensor> out =
+                addMul.get()
+                        .predict(
+                                inputs(
+                                        Tensor.zeros(DType.FLOAT32, 0, 3),
+                                        Tensor.zeros(DType.FLOAT64, 0, 2)));
         assertArrayEquals(new long[] {0, 3}, out.get("y").shape());
         assertEquals(DType.FLOAT32, out.get("y").dtype());
         assertArrayEquals(new long[] {0, 2}, out.get("w").shape());
         assertEquals(DType.FLOAT64, out.get("w").dtype());
         assertWorks();
-        refused(ErrorCode.SHAPE_MISMATCH, () -> addMul.get().predict(inputs(Tensor.zeros(DType.FLOAT32, 0, 4), Tensor.zeros(DType.FLOAT64, 0, 2))));
+        refused(
+                ErrorCode.SHAPE_MISMATCH,
+                () ->
+                        addMul.get()
+                                .predict(
+                                        inputs(
+                                                Tensor.zeros(DType.FLOAT32, 0, 4),
+                                                Tensor.zeros(DType.FLOAT64, 0, 2))));
     }
 
     @Test
@@ -173,7 +224,7 @@ public class ModelsTest {
         buf.asFloatBuffer().put(new float[] {1, 1, 1});
         Tensor in = Tensor.wrap(buf, DType.FLOAT32, 1, 3);
         Map<String, Tensor> out = addMul.get().predict(inputs(in, z(1)));
-        buf.putFloat(0, 1000f);   // the caller reuses its buffer
+        buf.putFloat(0, 1000f); // the caller reuses its buffer
         assertArrayEquals(new float[] {2, 3, 4}, out.get("y").toFloatArray(), 0f);
     }
 
@@ -181,7 +232,10 @@ public class ModelsTest {
     public void aClosedModelRefusesWorkAndCloseIsIdempotent() {
         addMul.get().close();
         addMul.get().close();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> addMul.get().predict(inputs(x(1), z(1))));
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> addMul.get().predict(inputs(x(1), z(1))));
         assertTrue(e.getMessage(), e.getMessage().contains("closed"));
     }
 
@@ -192,16 +246,20 @@ public class ModelsTest {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 final int rows = 1 + t;
-                results.add(pool.submit(() -> {
-                    for (int i = 0; i < 50; i++) {
-                        Map<String, Tensor> out = addMul.get().predict(inputs(x(rows), z(rows)));
-                        float[][] y = out.get("y").toFloatMatrix();
-                        if (y.length != rows || y[rows - 1][2] != 100 * (rows - 1) + 3) {
-                            return false;
-                        }
-                    }
-                    return true;
-                }));
+                results.add(
+                        pool.submit(
+                                () -> {
+                                    for (int i = 0; i < 50; i++) {
+                                        Map<String, Tensor> out =
+                                                addMul.get().predict(inputs(x(rows), z(rows)));
+                                        float[][] y = out.get("y").toFloatMatrix();
+                                        if (y.length != rows
+                                                || y[rows - 1][2] != 100 * (rows - 1) + 3) {
+                                            return false;
+                                        }
+                                    }
+                                    return true;
+                                }));
             }
             for (Future<Boolean> f : results) {
                 assertTrue(f.get());
@@ -228,11 +286,15 @@ public class ModelsTest {
     @Test
     public void aBackendTheBundleDoesNotHaveIsNoUsableBackend() throws IOException {
         Path p = TestBundles.addMulZip(tmp.getRoot().toPath().resolve("b.jinfer"));
-        BackendException e = assertThrows(BackendException.class,
-            () -> Models.load(p, LoadOptions.builder().backend("pmml").build()));
+        BackendException e =
+                assertThrows(
+                        BackendException.class,
+                        () -> Models.load(p, LoadOptions.builder().backend("pmml").build()));
         assertEquals(ErrorCode.NO_USABLE_BACKEND, e.code());
-        assertTrue(e.getMessage(), e.getMessage().contains("pmml") && e.getMessage().contains("onnx"));
-        try (Model m = Models.load(p, LoadOptions.builder().backend("ONNX").intraOpThreads(1).build())) {
+        assertTrue(
+                e.getMessage(), e.getMessage().contains("pmml") && e.getMessage().contains("onnx"));
+        try (Model m =
+                Models.load(p, LoadOptions.builder().backend("ONNX").intraOpThreads(1).build())) {
             assertEquals("onnx", m.backend());
         }
     }
@@ -241,14 +303,19 @@ public class ModelsTest {
     public void artifactsOfUnknownBackendsAreSkippedWithTheirReason() throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
         ObjectNode m = TestBundles.addMulManifest(onnx);
-        ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts")).insert(0, TestBundles.artifact("tensorflow", "addMul.get().pb", new byte[] {1}));
+        ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts"))
+                .insert(0, TestBundles.artifact("tensorflow", "addMul.get().pb", new byte[] {1}));
         Map<String, byte[]> files = TestBundles.files(m, onnx);
         files.put("addMul.get().pb", new byte[] {1});
-        try (Model loaded = Models.load(TestBundles.zip(tmp.getRoot().toPath().resolve("tf.jinfer"), files))) {
-            assertEquals("onnx", loaded.backend());   // the first usable artifact
+        try (Model loaded =
+                Models.load(TestBundles.zip(tmp.getRoot().toPath().resolve("tf.jinfer"), files))) {
+            assertEquals("onnx", loaded.backend()); // the first usable artifact
         }
         ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts")).remove(1);
-        Path onlyTf = TestBundles.zip(tmp.getRoot().toPath().resolve("tf-only.jinfer"), TestBundles.files(m, onnx));
+        Path onlyTf =
+                TestBundles.zip(
+                        tmp.getRoot().toPath().resolve("tf-only.jinfer"),
+                        TestBundles.files(m, onnx));
         BackendException e = assertThrows(BackendException.class, () -> Models.load(onlyTf));
         assertEquals(ErrorCode.NO_USABLE_BACKEND, e.code());
         assertTrue(e.getMessage(), e.getMessage().contains("tensorflow"));
@@ -258,7 +325,9 @@ public class ModelsTest {
     public void anOnnxFileThatIsNotAModelIsABackendFailure() throws IOException {
         byte[] junk = "this is not protobuf".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         ObjectNode m = TestBundles.addMulManifest(junk);
-        Path p = TestBundles.zip(tmp.getRoot().toPath().resolve("junk.jinfer"), TestBundles.files(m, junk));
+        Path p =
+                TestBundles.zip(
+                        tmp.getRoot().toPath().resolve("junk.jinfer"), TestBundles.files(m, junk));
         BackendException e = assertThrows(BackendException.class, () -> Models.load(p));
         assertEquals(ErrorCode.NO_USABLE_BACKEND, e.code());
         assertTrue(e.getMessage(), e.getMessage().contains("onnx"));
@@ -268,8 +337,12 @@ public class ModelsTest {
     public void aManifestNameTheModelLacksIsRefused() throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
         ObjectNode m = TestBundles.addMulManifest(onnx);
-        ((ObjectNode) m.get("artifacts").get(0).get("details")).putObject("output_names").put("y", "nonexistent");
-        Path p = TestBundles.zip(tmp.getRoot().toPath().resolve("names.jinfer"), TestBundles.files(m, onnx));
+        ((ObjectNode) m.get("artifacts").get(0).get("details"))
+                .putObject("output_names")
+                .put("y", "nonexistent");
+        Path p =
+                TestBundles.zip(
+                        tmp.getRoot().toPath().resolve("names.jinfer"), TestBundles.files(m, onnx));
         BundleException e = assertThrows(BundleException.class, () -> Models.load(p));
         assertEquals(ErrorCode.INVALID_MANIFEST, e.code());
         assertTrue(e.getMessage(), e.getMessage().contains("nonexistent"));
@@ -291,7 +364,9 @@ public class ModelsTest {
                 assertEquals("probabilities[" + i + "]", expected[i], proba[i], 1e-5f);
             }
             assertEquals(List.of(0L, 1L, 2L), iris.manifest().classes());
-            assertEquals(List.of("sepal_length", "sepal_width", "petal_length", "petal_width"), iris.inputs().get(0).columns());
+            assertEquals(
+                    List.of("sepal_length", "sepal_width", "petal_length", "petal_width"),
+                    iris.inputs().get(0).columns());
             Map<String, Tensor> one = new HashMap<>();
             one.put("features", Tensor.of(new float[][] {{5.1f, 3.5f, 1.4f, 0.2f}}));
             assertEquals(0L, iris.predict(one).get("label").toLongArray()[0]);

@@ -7,10 +7,11 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import org.junit.Test;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
-import org.junit.Test;
 
 public class TensorTest {
     private static ByteBuffer directFloats(float... values) {
@@ -40,17 +41,30 @@ public class TensorTest {
         assertEquals(DType.BOOL, Tensor.of(new boolean[] {true, false}).dtype());
         assertEquals(DType.STRING, Tensor.of(new String[] {"a", "b"}).dtype());
         assertArrayEquals(new long[] {4}, Tensor.of(new long[] {1, 2, 3, 4}).shape());
-        assertArrayEquals(new String[] {"a", "b", "c", "d"}, Tensor.ofStrings(new String[] {"a", "b", "c", "d"}, 2, 2).toStringArray());
+        assertArrayEquals(
+                new String[] {"a", "b", "c", "d"},
+                Tensor.ofStrings(new String[] {"a", "b", "c", "d"}, 2, 2).toStringArray());
     }
 
     @Test
     public void factoriesRefuseBadShapesAndRaggedRows() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[] {1, 2, 3}, 2, 2));
-        assertTrue(e.getMessage(), e.getMessage().contains("3 elements") && e.getMessage().contains("[2, 2]"));
-        e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[][] {{1, 2}, {3}}));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Tensor.of(new float[] {1, 2, 3}, 2, 2));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("3 elements") && e.getMessage().contains("[2, 2]"));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Tensor.of(new float[][] {{1, 2}, {3}}));
         assertTrue(e.getMessage(), e.getMessage().contains("row 1"));
         assertThrows(IllegalArgumentException.class, () -> Tensor.of(new long[] {}, -1));
-        e = assertThrows(IllegalArgumentException.class, () -> Tensor.ofStrings(new String[] {"a", null}, 2));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Tensor.ofStrings(new String[] {"a", null}, 2));
         assertTrue(e.getMessage(), e.getMessage().contains("null"));
     }
 
@@ -86,7 +100,7 @@ public class TensorTest {
     public void wrapOfADirectNativeBufferIsZeroCopy() {
         ByteBuffer b = directFloats(1, 2, 3, 4);
         Tensor t = Tensor.wrap(b, DType.FLOAT32, 2, 2);
-        b.putFloat(4, 42f);   // write through the original buffer
+        b.putFloat(4, 42f); // write through the original buffer
         assertEquals(42f, t.toFloatMatrix()[0][1], 0f);
         assertEquals(42.0, t.getDouble(1), 0.0);
     }
@@ -97,7 +111,7 @@ public class TensorTest {
         b.position(4);
         Tensor t = Tensor.wrap(b, DType.FLOAT32, 2);
         assertArrayEquals(new float[] {1, 2}, t.toFloatArray(), 0f);
-        assertEquals(4, b.position());   // the caller's buffer is untouched
+        assertEquals(4, b.position()); // the caller's buffer is untouched
     }
 
     @Test
@@ -125,10 +139,16 @@ public class TensorTest {
 
     @Test
     public void wrapRefusesTooFewBytesAndStrings() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> Tensor.wrap(directFloats(1, 2), DType.FLOAT32, 3));
-        assertTrue(e.getMessage(), e.getMessage().contains("8 bytes") && e.getMessage().contains("12"));
-        assertThrows(IllegalArgumentException.class, () -> Tensor.wrap(directFloats(1), DType.STRING, 1));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Tensor.wrap(directFloats(1, 2), DType.FLOAT32, 3));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("8 bytes") && e.getMessage().contains("12"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Tensor.wrap(directFloats(1), DType.STRING, 1));
     }
 
     // ---------------------------------------------------------------- immutability
@@ -143,7 +163,7 @@ public class TensorTest {
         assertEquals(0, view.position());
         assertEquals(8, view.remaining());
         assertThrows(ReadOnlyBufferException.class, () -> view.putFloat(0, 5f));
-        view.position(4);   // moving the view does not move the tensor's data
+        view.position(4); // moving the view does not move the tensor's data
         assertEquals(0, t.buffer().position());
         assertArrayEquals(new float[] {1, 2}, t.toFloatArray(), 0f);
     }
@@ -176,12 +196,18 @@ public class TensorTest {
         assertArrayEquals(new long[] {-3, 4}, ints.toLongArray());
         assertArrayEquals(new double[] {-3, 4}, ints.toDoubleArray(), 0.0);
         IllegalStateException e = assertThrows(IllegalStateException.class, ints::toFloatArray);
-        assertTrue(e.getMessage(), e.getMessage().contains("int32") && e.getMessage().contains("float32"));
-        assertThrows(IllegalStateException.class, () -> Tensor.of(new float[] {1.5f}).toLongArray());
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("int32") && e.getMessage().contains("float32"));
+        assertThrows(
+                IllegalStateException.class, () -> Tensor.of(new float[] {1.5f}).toLongArray());
         assertThrows(IllegalStateException.class, () -> Tensor.of(new int[] {1}).toBooleanArray());
-        assertArrayEquals(new boolean[] {true, false}, Tensor.of(new boolean[] {true, false}).toBooleanArray());
+        assertArrayEquals(
+                new boolean[] {true, false},
+                Tensor.of(new boolean[] {true, false}).toBooleanArray());
         assertArrayEquals(new String[] {"1", "2"}, Tensor.of(new long[] {1, 2}).toStringArray());
-        assertThrows(IllegalStateException.class, () -> Tensor.of(new float[] {1, 2}).toFloatMatrix());
+        assertThrows(
+                IllegalStateException.class, () -> Tensor.of(new float[] {1, 2}).toFloatMatrix());
     }
 
     @Test
@@ -200,20 +226,30 @@ public class TensorTest {
         assertNotSame(f, d);
         assertEquals(DType.FLOAT64, d.dtype());
         assertArrayEquals(new double[] {1.75, -2.5, 0}, d.toDoubleArray(), 0.0);
-        assertArrayEquals(new int[] {1, -2, 0}, f.castTo(DType.INT32).toIntArray());   // truncation, as numpy
+        assertArrayEquals(
+                new int[] {1, -2, 0}, f.castTo(DType.INT32).toIntArray()); // truncation, as numpy
         assertArrayEquals(new boolean[] {true, true, false}, f.castTo(DType.BOOL).toBooleanArray());
         assertArrayEquals(new long[] {3}, f.castTo(DType.INT64).shape());
         assertThrows(IllegalArgumentException.class, () -> f.castTo(DType.STRING));
-        assertThrows(IllegalArgumentException.class, () -> Tensor.of(new String[] {"1"}).castTo(DType.INT64));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Tensor.of(new String[] {"1"}).castTo(DType.INT64));
     }
 
     @Test
     public void integerCastsKeepExtremeValuesExact() {
         Tensor ints = Tensor.of(new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE});
-        assertArrayEquals(new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE}, ints.castTo(DType.INT64).toLongArray());
-        assertArrayEquals(new double[] {Integer.MIN_VALUE, Integer.MAX_VALUE}, ints.castTo(DType.FLOAT64).toDoubleArray(), 0.0);
-        ByteBuffer b = ByteBuffer.allocateDirect(1).order(ByteOrder.nativeOrder()).put(0, (byte) 200);
-        assertArrayEquals(new long[] {200}, Tensor.wrap(b, DType.UINT8, 1).castTo(DType.INT16).toLongArray());
+        assertArrayEquals(
+                new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE},
+                ints.castTo(DType.INT64).toLongArray());
+        assertArrayEquals(
+                new double[] {Integer.MIN_VALUE, Integer.MAX_VALUE},
+                ints.castTo(DType.FLOAT64).toDoubleArray(),
+                0.0);
+        ByteBuffer b =
+                ByteBuffer.allocateDirect(1).order(ByteOrder.nativeOrder()).put(0, (byte) 200);
+        assertArrayEquals(
+                new long[] {200}, Tensor.wrap(b, DType.UINT8, 1).castTo(DType.INT16).toLongArray());
     }
 
     @Test

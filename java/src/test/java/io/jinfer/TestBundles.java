@@ -3,7 +3,9 @@ package io.jinfer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.jinfer.npy.Npz;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -24,8 +26,7 @@ import java.util.zip.ZipOutputStream;
 public final class TestBundles {
     public static final ObjectMapper JSON = new ObjectMapper();
 
-    private TestBundles() {
-    }
+    private TestBundles() {}
 
     /**
      * A file of {@code java/src/test/resources/}: from the test classpath when Gradle puts the
@@ -44,8 +45,11 @@ public final class TestBundles {
         Path dir = Paths.get(System.getProperty("jinfer.testResources", "java/src/test/resources"));
         Path p = dir.resolve(relative);
         if (!Files.isRegularFile(p)) {
-            throw new IllegalStateException("test resource " + relative + " not found on the classpath nor at "
-                + p.toAbsolutePath());
+            throw new IllegalStateException(
+                    "test resource "
+                            + relative
+                            + " not found on the classpath nor at "
+                            + p.toAbsolutePath());
         }
         return p;
     }
@@ -60,7 +64,10 @@ public final class TestBundles {
 
     // ---------------------------------------------------------------- manifests
 
-    /** The manifest of {@code add_mul.onnx}: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z. */
+    /**
+     * The manifest of {@code add_mul.onnx}: x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2,
+     * 3], w = 2z.
+     */
     public static ObjectNode addMulManifest(byte[] onnx) {
         ObjectNode m = base("add_mul", "transform");
         ArrayNode inputs = m.putArray("inputs");
@@ -73,11 +80,18 @@ public final class TestBundles {
         return m;
     }
 
-    /** The manifest of {@code iris_lr.onnx}: features float32 [-1, 4] -> label int64 [-1], probabilities float32 [-1, 3]. */
+    /**
+     * The manifest of {@code iris_lr.onnx}: features float32 [-1, 4] -> label int64 [-1],
+     * probabilities float32 [-1, 3].
+     */
     public static ObjectNode irisManifest(byte[] onnx) {
         ObjectNode m = base("iris", "classification");
         ObjectNode features = spec("features", "float32", -1, 4);
-        features.putArray("columns").add("sepal_length").add("sepal_width").add("petal_length").add("petal_width");
+        features.putArray("columns")
+                .add("sepal_length")
+                .add("sepal_width")
+                .add("petal_length")
+                .add("petal_width");
         m.putArray("inputs").add(features);
         ArrayNode outputs = m.putArray("outputs");
         outputs.add(spec("label", "int64", -1));
@@ -119,7 +133,11 @@ public final class TestBundles {
         a.put("bytes", content.length);
         a.putObject("details").put("opset", 17);
         ObjectNode p = a.putObject("parity");
-        p.put("rows", 30).put("passed", true).put("checked_with", "java").put("rtol", 1e-5).put("atol", 1e-6);
+        p.put("rows", 30)
+                .put("passed", true)
+                .put("checked_with", "java")
+                .put("rtol", 1e-5)
+                .put("atol", 1e-6);
         return a;
     }
 
@@ -157,7 +175,8 @@ public final class TestBundles {
 
     /** A zip bundle with these entries, in order. */
     public static Path zip(Path file, Map<String, byte[]> entries) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(os)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 zip.putNextEntry(new ZipEntry(e.getKey()));
                 zip.write(e.getValue());

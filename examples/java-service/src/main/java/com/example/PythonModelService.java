@@ -7,6 +7,7 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.python.PythonException;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,24 +23,31 @@ import java.util.Map;
  * </pre>
  */
 public final class PythonModelService {
-    private PythonModelService() {
-    }
+    private PythonModelService() {}
 
     public static void main(String[] args) {
         if (args.length != 1) {
-            System.err.println("usage: jinfer run-java -cp CLASSES com.example.PythonModelService BUNDLE");
+            System.err.println(
+                    "usage: jinfer run-java -cp CLASSES com.example.PythonModelService BUNDLE");
             System.exit(2);
         }
         // Unpickling runs code: trust only bundles you made (or set JINFER_TRUST_PYTHON=1).
         LoadOptions options = LoadOptions.builder().trustPython(true).build();
         try (Model model = Models.load(Path.of(args[0]), options)) {
             System.out.println("loaded " + model + " classes=" + model.manifest().classes());
-            float[][] rows = {{5.1f, 3.5f, 1.4f, 0.2f}, {6.7f, 3.0f, 5.2f, 2.3f}, {5.9f, 3.0f, 4.2f, 1.5f}};
+            float[][] rows = {
+                {5.1f, 3.5f, 1.4f, 0.2f}, {6.7f, 3.0f, 5.2f, 2.3f}, {5.9f, 3.0f, 4.2f, 1.5f}
+            };
             Map<String, Tensor> out = model.predict(Tensor.of(rows));
             long[] labels = out.get("label").toLongArray();
             float[][] p = out.get("probabilities").toFloatMatrix();
             for (int i = 0; i < rows.length; i++) {
-                System.out.println(Arrays.toString(rows[i]) + " -> class " + labels[i] + " p=" + Arrays.toString(p[i]));
+                System.out.println(
+                        Arrays.toString(rows[i])
+                                + " -> class "
+                                + labels[i]
+                                + " p="
+                                + Arrays.toString(p[i]));
             }
 
             Tensor one = Tensor.of(new float[][] {rows[0]});
@@ -48,13 +56,18 @@ public final class PythonModelService {
             for (int i = 0; i < calls; i++) {
                 model.predict(one);
             }
-            System.out.printf("%d calls of one row: %.0f µs per call, Java -> CPython -> Java%n", calls,
-                (System.nanoTime() - t0) / 1e3 / calls);
-        } catch (PythonException e) {          // the Python code raised: type, message, traceback
-            System.err.println(e.pythonType() + ": " + e.pythonMessage() + "\n" + e.pythonTraceback());
+            System.out.printf(
+                    "%d calls of one row: %.0f µs per call, Java -> CPython -> Java%n",
+                    calls, (System.nanoTime() - t0) / 1e3 / calls);
+        } catch (PythonException e) { // the Python code raised: type, message, traceback
+            System.err.println(
+                    e.pythonType() + ": " + e.pythonMessage() + "\n" + e.pythonTraceback());
             System.exit(1);
-        } catch (BundleException | BackendException e) {   // e.g. a module the model needs is missing,
-            System.err.println("error: " + e.getMessage()); // or no Python hosts this JVM (use `jinfer run-java`)
+        } catch (BundleException
+                | BackendException e) { // e.g. a module the model needs is missing,
+            System.err.println(
+                    "error: " + e.getMessage()); // or no Python hosts this JVM (use `jinfer
+            // run-java`)
             System.exit(2);
         }
     }

@@ -7,10 +7,10 @@ import java.util.Map;
 
 /**
  * Times several calls side by side. Each call is warmed up, then given a block size (calls per
- * block) that makes one block last about {@code blockNanos}. Then, round after round, one block
- * of each call runs, in an order rotated every round (A B, B A, A B ...), so that machine noise
- * on any time scale longer than a block hits every call alike. A sample is one block's time
- * divided by its calls: seconds per call.
+ * block) that makes one block last about {@code blockNanos}. Then, round after round, one block of
+ * each call runs, in an order rotated every round (A B, B A, A B ...), so that machine noise on any
+ * time scale longer than a block hits every call alike. A sample is one block's time divided by its
+ * calls: seconds per call.
  */
 final class Interleaved {
     /** One thing to time; returns something so the JIT cannot drop the work. */
@@ -39,14 +39,21 @@ final class Interleaved {
         }
     }
 
-    /** Times every call in {@code calls}, interleaved; returns the samples by name, in the same order. */
+    /**
+     * Times every call in {@code calls}, interleaved; returns the samples by name, in the same
+     * order.
+     */
     Map<String, Samples> run(Map<String, Call> calls) throws Exception {
         List<String> names = new ArrayList<>(calls.keySet());
         Map<String, Samples> out = new LinkedHashMap<>();
         for (String name : names) {
             Call c = calls.get(name);
             double perCall = warmUp(c);
-            int n = (int) Math.max(1, Math.min(1_000_000, Math.round(blockNanos / (perCall * 1e9))));
+            int n =
+                    (int)
+                            Math.max(
+                                    1,
+                                    Math.min(1_000_000, Math.round(blockNanos / (perCall * 1e9))));
             out.put(name, new Samples(n));
         }
         for (int r = 0; r < rounds; r++) {
@@ -64,7 +71,10 @@ final class Interleaved {
         return out;
     }
 
-    /** Runs every call, in turn, for about {@code nanos} in all: lets the JIT compile the paths first. */
+    /**
+     * Runs every call, in turn, for about {@code nanos} in all: lets the JIT compile the paths
+     * first.
+     */
     void prewarm(Map<String, Call> calls, long nanos) throws Exception {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() < end) {
@@ -77,7 +87,10 @@ final class Interleaved {
         }
     }
 
-    /** Runs {@code c} for the warm-up time (at least 5 calls); returns the seconds of one call at the end. */
+    /**
+     * Runs {@code c} for the warm-up time (at least 5 calls); returns the seconds of one call at
+     * the end.
+     */
     private double warmUp(Call c) throws Exception {
         long start = System.nanoTime();
         long calls = 0;

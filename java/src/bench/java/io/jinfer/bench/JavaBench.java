@@ -1,6 +1,7 @@
 package io.jinfer.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.jinfer.Bundle;
 import io.jinfer.DType;
 import io.jinfer.LoadOptions;
@@ -9,6 +10,7 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,18 +33,20 @@ import java.util.Random;
  * </pre>
  *
  * <p>For each bundle, each measurement interleaved so that noise hits both sides alike:
+ *
  * <ul>
- * <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Tensor)} ("jinfer-java") against
- *     ONNX Runtime Java used directly on the same model.onnx with the same session options
- *     ("ort-java", {@link RawOrt}), at each batch size, on float32 inputs in direct buffers;</li>
- * <li><b>latency, PMML</b> (when the bundle has a PMML artifact and {@code --pmml-batches} is
- *     given): the PMML backend ("jinfer-pmml-java") against JPMML-Evaluator row by row
- *     ("jpmml-java", {@link RawJpmml});</li>
- * <li><b>threads</b>: rows/s with 1 and 2 caller threads sharing one model loaded with one
- *     intra-op thread: jinfer ONNX, raw ONNX Runtime, jinfer PMML.</li>
+ *   <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Tensor)} ("jinfer-java") against
+ *       ONNX Runtime Java used directly on the same model.onnx with the same session options
+ *       ("ort-java", {@link RawOrt}), at each batch size, on float32 inputs in direct buffers;
+ *   <li><b>latency, PMML</b> (when the bundle has a PMML artifact and {@code --pmml-batches} is
+ *       given): the PMML backend ("jinfer-pmml-java") against JPMML-Evaluator row by row
+ *       ("jpmml-java", {@link RawJpmml});
+ *   <li><b>threads</b>: rows/s with 1 and 2 caller threads sharing one model loaded with one
+ *       intra-op thread: jinfer ONNX, raw ONNX Runtime, jinfer PMML.
  * </ul>
- * The input floats are the same on both sides. Samples are seconds per call (latency) and rows
- * per second (threads); medians and ranges are computed by the reader.
+ *
+ * The input floats are the same on both sides. Samples are seconds per call (latency) and rows per
+ * second (threads); medians and ranges are computed by the reader.
  */
 public final class JavaBench {
     public static void main(String[] argv) throws Exception {
@@ -53,7 +57,9 @@ public final class JavaBench {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("java_version", System.getProperty("java.version"));
-        out.put("java_vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        out.put(
+                "java_vm",
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         out.put("onnxruntime_java", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion());
         out.put("jpmml_evaluator", jpmmlVersion());
         out.put("processors", Runtime.getRuntime().availableProcessors());
@@ -82,7 +88,11 @@ public final class JavaBench {
     private final List<String> skipped = new ArrayList<>();
 
     private JavaBench(Args a) {
-        timer = new Interleaved(a.millis("warmup-ms", 300), a.millis("block-ms", 50), a.integer("rounds", 15));
+        timer =
+                new Interleaved(
+                        a.millis("warmup-ms", 300),
+                        a.millis("block-ms", 50),
+                        a.integer("rounds", 15));
         throughput = new Throughput(a.millis("round-ms", 250), a.integer("thread-rounds", 8));
         batches = a.ints("batches", "1,1024,10000");
         pmmlBatches = a.ints("pmml-batches", "");
@@ -101,14 +111,18 @@ public final class JavaBench {
             Manifest.Artifact p = findArtifact(b.manifest(), "pmml");
             pmml = p == null ? null : b.readArtifact(p);
             in = b.manifest().inputs().get(0);
-            if (b.manifest().inputs().size() != 1 || in.dtype() != DType.FLOAT32 || in.rank() != 2) {
-                throw new IllegalArgumentException(path + ": the Java bench takes one float32 [n, f] input, got "
-                    + b.manifest().inputs());
+            if (b.manifest().inputs().size() != 1
+                    || in.dtype() != DType.FLOAT32
+                    || in.rank() != 2) {
+                throw new IllegalArgumentException(
+                        path
+                                + ": the Java bench takes one float32 [n, f] input, got "
+                                + b.manifest().inputs());
             }
         }
         int features = (int) in.shape()[1];
         try (Model model = Models.load(path, LoadOptions.builder().backend("onnx").build());
-             RawOrt raw = new RawOrt(onnx, 0)) {
+                RawOrt raw = new RawOrt(onnx, 0)) {
             for (int batch : batches) {
                 log("latency " + name + " batch " + batch + ": onnx");
                 long[] shape = {batch, features};
@@ -124,22 +138,39 @@ public final class JavaBench {
                 addLatency(name, batch, calls);
             }
         }
-        LoadOptions one = LoadOptions.builder().backend("onnx").intraOpThreads(1).interOpThreads(1).build();
-        try (Model model = Models.load(path, one); RawOrt raw = new RawOrt(onnx, 1)) {
+        LoadOptions one =
+                LoadOptions.builder().backend("onnx").intraOpThreads(1).interOpThreads(1).build();
+        try (Model model = Models.load(path, one);
+                RawOrt raw = new RawOrt(onnx, 1)) {
             for (int batch : threadBatches) {
                 Inputs inputs = new Inputs(batch, features, max(threads));
                 log("threads " + name + " batch " + batch + ": onnx");
-                addRates(name, "jinfer-java", batch,
-                    throughput.run(t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0, threads));
-                addRates(name, "ort-java", batch,
-                    throughput.run(t -> raw.predict(inputs.buffers[t], inputs.shape) > 0 ? batch : 0, threads));
+                addRates(
+                        name,
+                        "jinfer-java",
+                        batch,
+                        throughput.run(
+                                t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0,
+                                threads));
+                addRates(
+                        name,
+                        "ort-java",
+                        batch,
+                        throughput.run(
+                                t -> raw.predict(inputs.buffers[t], inputs.shape) > 0 ? batch : 0,
+                                threads));
             }
         }
         if (pmmlBatches.length == 0) {
             return;
         }
-        if (pmml == null || !Models.backends().containsKey("pmml") || !Models.backends().get("pmml").isAvailable()) {
-            skipped.add(name + ": pmml (no pmml artifact in the bundle, or JPMML not on the classpath)");
+        if (pmml == null
+                || !Models.backends().containsKey("pmml")
+                || !Models.backends().get("pmml").isAvailable()) {
+            skipped.add(
+                    name
+                            + ": pmml (no pmml artifact in the bundle, or JPMML not on the"
+                            + " classpath)");
             return;
         }
         RawJpmml jpmml = new RawJpmml(pmml, in.columns());
@@ -164,8 +195,13 @@ public final class JavaBench {
             for (int batch : threadBatches) {
                 Inputs inputs = new Inputs(batch, features, max(threads));
                 log("threads " + name + " batch " + batch + ": pmml");
-                addRates(name, "jinfer-pmml-java", batch,
-                    throughput.run(t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0, threads));
+                addRates(
+                        name,
+                        "jinfer-pmml-java",
+                        batch,
+                        throughput.run(
+                                t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0,
+                                threads));
             }
         }
     }
@@ -188,7 +224,8 @@ public final class JavaBench {
         }
     }
 
-    private void addLatency(String model, int batch, Map<String, Interleaved.Call> calls) throws Exception {
+    private void addLatency(String model, int batch, Map<String, Interleaved.Call> calls)
+            throws Exception {
         for (Map.Entry<String, Interleaved.Samples> s : timer.run(calls).entrySet()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("model", model);
@@ -210,12 +247,14 @@ public final class JavaBench {
 
     /** JPMML-Evaluator's version, from its jar's name on the classpath. */
     private static String jpmmlVersion() {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pmml-evaluator-(\\d[\\w.]*)\\.jar")
-            .matcher(System.getProperty("java.class.path", ""));
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("pmml-evaluator-(\\d[\\w.]*)\\.jar")
+                        .matcher(System.getProperty("java.class.path", ""));
         return m.find() ? m.group(1) : "not on the classpath";
     }
 
-    private void addRates(String model, String series, int batch, Map<Integer, List<Double>> byThreads) {
+    private void addRates(
+            String model, String series, int batch, Map<Integer, List<Double>> byThreads) {
         for (Map.Entry<Integer, List<Double>> e : byThreads.entrySet()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("model", model);
@@ -239,7 +278,8 @@ public final class JavaBench {
     private static Manifest.Artifact artifact(Manifest m, String backend) {
         Manifest.Artifact a = findArtifact(m, backend);
         if (a == null) {
-            throw new IllegalArgumentException("bundle " + m.name() + " has no " + backend + " artifact");
+            throw new IllegalArgumentException(
+                    "bundle " + m.name() + " has no " + backend + " artifact");
         }
         return a;
     }
@@ -269,13 +309,15 @@ public final class JavaBench {
             for (int i = 0; i < argv.length; i++) {
                 String k = argv[i];
                 if (!k.startsWith("--") || i + 1 >= argv.length) {
-                    throw new IllegalArgumentException("expected --key value pairs, got '" + k + "'");
+                    throw new IllegalArgumentException(
+                            "expected --key value pairs, got '" + k + "'");
                 }
                 String v = argv[++i];
                 if (k.equals("--bundle")) {
                     int eq = v.indexOf('=');
                     if (eq <= 0) {
-                        throw new IllegalArgumentException("--bundle expects NAME=PATH, got '" + v + "'");
+                        throw new IllegalArgumentException(
+                                "--bundle expects NAME=PATH, got '" + v + "'");
                     }
                     bundles.put(v.substring(0, eq), Paths.get(v.substring(eq + 1)));
                 } else {

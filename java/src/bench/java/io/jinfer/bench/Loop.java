@@ -9,10 +9,12 @@ import io.jinfer.Tensor;
  * from Python into Java spread over {@code n} calls.
  */
 public final class Loop {
-    private Loop() {
-    }
+    private Loop() {}
 
-    /** {@code model.predict(input)}, {@code n} times; returns the outputs counted, so nothing is elided. */
+    /**
+     * {@code model.predict(input)}, {@code n} times; returns the outputs counted, so nothing is
+     * elided.
+     */
     public static long predict(Model model, Tensor input, int n) {
         long sum = 0;
         for (int i = 0; i < n; i++) {

@@ -4,14 +4,15 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+
 import java.nio.FloatBuffer;
 import java.util.Collections;
 
 /**
- * The anchor: ONNX Runtime Java used directly, as a careful user would, on the same model.onnx
- * with the same session options as jinfer's ONNX backend (all graph optimisations, the given
- * intra-op threads). Each call makes an {@link OnnxTensor} over a direct buffer (no copy), runs
- * the session for all outputs and closes the result; the outputs stay in the runtime's memory.
+ * The anchor: ONNX Runtime Java used directly, as a careful user would, on the same model.onnx with
+ * the same session options as jinfer's ONNX backend (all graph optimisations, the given intra-op
+ * threads). Each call makes an {@link OnnxTensor} over a direct buffer (no copy), runs the session
+ * for all outputs and closes the result; the outputs stay in the runtime's memory.
  */
 final class RawOrt implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -29,10 +30,13 @@ final class RawOrt implements AutoCloseable {
         inputName = session.getInputNames().iterator().next();
     }
 
-    /** One prediction over {@code input} (a direct buffer of {@code shape}); returns the output count. */
+    /**
+     * One prediction over {@code input} (a direct buffer of {@code shape}); returns the output
+     * count.
+     */
     long predict(FloatBuffer input, long[] shape) throws OrtException {
         try (OnnxTensor t = OnnxTensor.createTensor(env, input, shape);
-             OrtSession.Result r = session.run(Collections.singletonMap(inputName, t))) {
+                OrtSession.Result r = session.run(Collections.singletonMap(inputName, t))) {
             return r.size();
         }
     }

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Rows per second with 1, 2, ... caller threads, each predicting in a loop on one shared model.
- * Rounds of every thread count run interleaved (1 2, 2 1, ...), each for a fixed time; a sample
- * is one round's rows divided by its wall time. The first round of each count is a warm-up.
+ * Rounds of every thread count run interleaved (1 2, 2 1, ...), each for a fixed time; a sample is
+ * one round's rows divided by its wall time. The first round of each count is a warm-up.
  */
 final class Throughput {
     /** One prediction by thread {@code thread}; returns the rows it predicted. */
@@ -36,15 +36,18 @@ final class Throughput {
             max = Math.max(max, t);
         }
         Map<Integer, List<Double>> out = new LinkedHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(max, r -> {
-            Thread th = new Thread(r, "bench-caller");
-            th.setDaemon(true);
-            return th;
-        });
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        max,
+                        r -> {
+                            Thread th = new Thread(r, "bench-caller");
+                            th.setDaemon(true);
+                            return th;
+                        });
         try {
             for (int t : threadCounts) {
                 out.put(t, new ArrayList<>());
-                round(pool, call, t);   // warm-up
+                round(pool, call, t); // warm-up
             }
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < threadCounts.length; i++) {
@@ -65,15 +68,17 @@ final class Throughput {
         List<Future<Long>> futures = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             int id = i;
-            futures.add(pool.submit(() -> {
-                ready.countDown();
-                go.await();
-                long rows = 0;
-                while (!stop.get()) {
-                    rows += call.run(id);
-                }
-                return rows;
-            }));
+            futures.add(
+                    pool.submit(
+                            () -> {
+                                ready.countDown();
+                                go.await();
+                                long rows = 0;
+                                while (!stop.get()) {
+                                    rows += call.run(id);
+                                }
+                                return rows;
+                            }));
         }
         ready.await();
         long t0 = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.jinfer.cli;
 
 import io.jinfer.Tensor;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -9,10 +10,11 @@ import java.util.Map;
 
 /** Cuts a set of inputs that share a batch dimension into batches of rows. */
 final class Batches {
-    private Batches() {
-    }
+    private Batches() {}
 
-    /** The batch size all inputs share, or -1 when they cannot be cut (a 0-d input, sizes differ). */
+    /**
+     * The batch size all inputs share, or -1 when they cannot be cut (a 0-d input, sizes differ).
+     */
     static long rows(Map<String, Tensor> inputs) {
         long rows = -1;
         for (Tensor t : inputs.values()) {
@@ -42,7 +44,8 @@ final class Batches {
         shape[0] = to - from;
         if (t.isString()) {
             String[] all = t.toStringArray();
-            return Tensor.ofStrings(Arrays.copyOfRange(all, (int) (from * perRow), (int) (to * perRow)), shape);
+            return Tensor.ofStrings(
+                    Arrays.copyOfRange(all, (int) (from * perRow), (int) (to * perRow)), shape);
         }
         int size = t.dtype().byteSize();
         ByteBuffer b = t.buffer();

@@ -7,6 +7,15 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,13 +31,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend NAME] [--trust-python]}:
@@ -38,38 +40,47 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Inputs are the bundle's parity sample ({@code parity/inputs.npz}) with its rows repeated to
  * the batch size, or, without one, values drawn for each input spec's dtype and shape (a dynamic
  * inner dimension taken as 1). Each batch size is warmed up for {@value #WARMUP_MS} ms, then runs
- * {@value #ROUNDS} rounds of a fixed number of calls (about {@value #ROUND_MS} ms' worth) on
- * {@code --threads} threads sharing the model. A row gives one call's latency (median, min and
- * max over every call) and rows/s (the median over rounds of rows divided by wall time).
+ * {@value #ROUNDS} rounds of a fixed number of calls (about {@value #ROUND_MS} ms' worth) on {@code
+ * --threads} threads sharing the model. A row gives one call's latency (median, min and max over
+ * every call) and rows/s (the median over rounds of rows divided by wall time).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Latency and rows/s of the bundle at each batch size, through the Java backend.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Latency and rows/s of the bundle at each batch size, through the Java backend.")
 final class BenchCommand implements Callable<Integer> {
     static final int ROUNDS = 10;
     static final long ROUND_MS = 100;
     static final long WARMUP_MS = 300;
 
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
+    @Parameters(
+            index = "0",
+            paramLabel = "BUNDLE",
+            description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
-    @Option(names = "--batch", split = ",", paramLabel = "N[,N...]", defaultValue = "1,64,1024",
-        description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            split = ",",
+            paramLabel = "N[,N...]",
+            defaultValue = "1,64,1024",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}).")
     int[] batches;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-        description = "Threads predicting at once on one shared model (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "1",
+            description =
+                    "Threads predicting at once on one shared model (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @ParentCommand Main main;
 
+    @Mixin BackendOptions backendOptions;
 
-    @ParentCommand
-    Main main;
-
-    @Mixin
-    BackendOptions backendOptions;
-
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -78,7 +89,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int b : batches) {
             if (b < 1) {
-                throw new IllegalArgumentException("--batch: batch sizes must be 1 or more, got " + b);
+                throw new IllegalArgumentException(
+                        "--batch: batch sizes must be 1 or more, got " + b);
             }
         }
         Map<String, Tensor> sample;
@@ -87,11 +99,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "jinfer-bench");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, "jinfer-bench");
+                            t.setDaemon(true);
+                            return t;
+                        });
         LoadOptions options = backendOptions.load();
         try (Model model = Models.load(bundle, options)) {
             for (int batch : batches) {
@@ -100,9 +115,14 @@ final class BenchCommand implements Callable<Integer> {
                     feeds.add(inputs(model.inputs(), sample, batch, t));
                 }
                 Round warm = round(pool, model, feeds, 0, WARMUP_MS * 1_000_000L);
-                long each = Math.max(1, Math.round(ROUND_MS * 1e6 * warm.calls() / threads / warm.wallNanos));
-                Progress bar = (main == null ? Progress.Sink.NONE : main.progress)
-                    .start("bench batch " + batch, ROUNDS * each * threads * batch);
+                long each =
+                        Math.max(
+                                1,
+                                Math.round(
+                                        ROUND_MS * 1e6 * warm.calls() / threads / warm.wallNanos));
+                Progress bar =
+                        (main == null ? Progress.Sink.NONE : main.progress)
+                                .start("bench batch " + batch, ROUNDS * each * threads * batch);
                 List<Long> latencies = new ArrayList<>();
                 double[] rates = new double[ROUNDS];
                 for (int r = 0; r < ROUNDS; r++) {
@@ -120,16 +140,39 @@ final class BenchCommand implements Callable<Integer> {
                 Arrays.sort(rates);
                 rows.add(new Row(batch, lat, median(rates)));
             }
-            out.println(bundle.getFileName() + ": " + model.backend() + " backend, " + threads + " thread"
-                + (threads > 1 ? "s" : "") + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+            out.println(
+                    bundle.getFileName()
+                            + ": "
+                            + model.backend()
+                            + " backend, "
+                            + threads
+                            + " thread"
+                            + (threads > 1 ? "s" : "")
+                            + ", "
+                            + Runtime.getRuntime().availableProcessors()
+                            + " cores");
         } finally {
             pool.shutdownNow();
         }
-        out.println(String.format(Locale.ROOT, "%8s  %14s  %23s  %12s  %7s",
-            "batch", "latency median", "min - max", "rows/s", "calls"));
+        out.println(
+                String.format(
+                        Locale.ROOT,
+                        "%8s  %14s  %23s  %12s  %7s",
+                        "batch",
+                        "latency median",
+                        "min - max",
+                        "rows/s",
+                        "calls"));
         for (Row r : rows) {
-            out.println(String.format(Locale.ROOT, "%8d  %14s  %23s  %,12.0f  %7d", r.batch, duration(median(r.nanos)),
-                duration(r.nanos[0]) + " - " + duration(r.nanos[r.nanos.length - 1]), r.rowsPerSecond, r.nanos.length));
+            out.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%8d  %14s  %23s  %,12.0f  %7d",
+                            r.batch,
+                            duration(median(r.nanos)),
+                            duration(r.nanos[0]) + " - " + duration(r.nanos[r.nanos.length - 1]),
+                            r.rowsPerSecond,
+                            r.nanos.length));
         }
         out.flush();
         return Main.OK;
@@ -138,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
     /** One batch size's figures. */
     private static final class Row {
         final int batch;
-        final long[] nanos;        // sorted
+        final long[] nanos; // sorted
         final double rowsPerSecond;
 
         Row(int batch, long[] nanos, double rowsPerSecond) {
@@ -148,7 +191,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** What the threads of one round did: each call's nanoseconds, per thread, and the wall time. */
+    /**
+     * What the threads of one round did: each call's nanoseconds, per thread, and the wall time.
+     */
     private static final class Round {
         final long[][] nanos;
         final long wallNanos;
@@ -167,29 +212,38 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Each feed's thread predicts {@code each} times, or until {@code durationNanos} has passed. */
-    private static Round round(ExecutorService pool, Model model, List<Map<String, Tensor>> feeds, long each,
-                               long durationNanos) throws Exception {
+    /**
+     * Each feed's thread predicts {@code each} times, or until {@code durationNanos} has passed.
+     */
+    private static Round round(
+            ExecutorService pool,
+            Model model,
+            List<Map<String, Tensor>> feeds,
+            long each,
+            long durationNanos)
+            throws Exception {
         long start = System.nanoTime();
         long deadline = start + durationNanos;
         List<Future<long[]>> futures = new ArrayList<>();
         for (Map<String, Tensor> feed : feeds) {
-            futures.add(pool.submit(() -> {
-                long[] times = new long[each > 0 ? (int) each : 1024];
-                int n = 0;
-                while (true) {
-                    long t0 = System.nanoTime();
-                    model.predict(feed);
-                    long t1 = System.nanoTime();
-                    if (n == times.length) {
-                        times = Arrays.copyOf(times, n * 2);
-                    }
-                    times[n++] = t1 - t0;
-                    if (each > 0 ? n >= each : t1 >= deadline) {
-                        return Arrays.copyOf(times, n);
-                    }
-                }
-            }));
+            futures.add(
+                    pool.submit(
+                            () -> {
+                                long[] times = new long[each > 0 ? (int) each : 1024];
+                                int n = 0;
+                                while (true) {
+                                    long t0 = System.nanoTime();
+                                    model.predict(feed);
+                                    long t1 = System.nanoTime();
+                                    if (n == times.length) {
+                                        times = Arrays.copyOf(times, n * 2);
+                                    }
+                                    times[n++] = t1 - t0;
+                                    if (each > 0 ? n >= each : t1 >= deadline) {
+                                        return Arrays.copyOf(times, n);
+                                    }
+                                }
+                            }));
         }
         long[][] nanos = new long[feeds.size()][];
         for (int i = 0; i < nanos.length; i++) {
@@ -199,7 +253,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** One tensor per spec with {@code batch} rows: the sample's rows repeated, or drawn values. */
-    static Map<String, Tensor> inputs(List<TensorSpec> specs, Map<String, Tensor> sample, int batch, long seed) {
+    static Map<String, Tensor> inputs(
+            List<TensorSpec> specs, Map<String, Tensor> sample, int batch, long seed) {
         boolean usable = !sample.isEmpty();
         for (TensorSpec s : specs) {
             Tensor t = sample.get(s.name());
@@ -228,7 +283,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         int rowBytes = Math.toIntExact(perRow * src.dtype().byteSize());
         ByteBuffer from = src.buffer();
-        ByteBuffer to = ByteBuffer.allocateDirect(Math.multiplyExact(rowBytes, batch)).order(ByteOrder.nativeOrder());
+        ByteBuffer to =
+                ByteBuffer.allocateDirect(Math.multiplyExact(rowBytes, batch))
+                        .order(ByteOrder.nativeOrder());
         byte[] row = new byte[rowBytes];
         for (int i = 0; i < batch; i++) {
             from.position((int) ((i % rows) * rowBytes));
@@ -256,17 +313,33 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.fill(vals, "a");
             return Tensor.ofStrings(vals, shape);
         }
-        ByteBuffer b = ByteBuffer.allocateDirect(Math.multiplyExact(count, dtype.byteSize()))
-            .order(ByteOrder.nativeOrder());
+        ByteBuffer b =
+                ByteBuffer.allocateDirect(Math.multiplyExact(count, dtype.byteSize()))
+                        .order(ByteOrder.nativeOrder());
         for (int i = 0; i < count; i++) {
             switch (dtype) {
-                case FLOAT32: b.putFloat((float) random.nextGaussian()); break;
-                case FLOAT64: b.putDouble(random.nextGaussian()); break;
-                case INT8: case UINT8: b.put((byte) random.nextInt(10)); break;
-                case BOOL: b.put((byte) (random.nextBoolean() ? 1 : 0)); break;
-                case INT16: b.putShort((short) random.nextInt(10)); break;
-                case INT32: b.putInt(random.nextInt(10)); break;
-                default: b.putLong(random.nextInt(10)); break;
+                case FLOAT32:
+                    b.putFloat((float) random.nextGaussian());
+                    break;
+                case FLOAT64:
+                    b.putDouble(random.nextGaussian());
+                    break;
+                case INT8:
+                case UINT8:
+                    b.put((byte) random.nextInt(10));
+                    break;
+                case BOOL:
+                    b.put((byte) (random.nextBoolean() ? 1 : 0));
+                    break;
+                case INT16:
+                    b.putShort((short) random.nextInt(10));
+                    break;
+                case INT32:
+                    b.putInt(random.nextInt(10));
+                    break;
+                default:
+                    b.putLong(random.nextInt(10));
+                    break;
             }
         }
         b.flip();

@@ -2,6 +2,7 @@ package io.jinfer.cli;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,14 +17,13 @@ import java.util.Map;
  * columns for wider ones, as the Python CLI writes them.
  */
 final class Csv {
-    private Csv() {
-    }
+    private Csv() {}
 
     /** A parsed CSV file: the header and the data rows, all of the header's width. */
     static final class Table {
         final List<String> header;
         final List<String[]> rows;
-        final List<Integer> lines;   // the file line each row starts on
+        final List<Integer> lines; // the file line each row starts on
 
         Table(List<String> header, List<String[]> rows, List<Integer> lines) {
             this.header = header;
@@ -32,7 +32,10 @@ final class Csv {
         }
     }
 
-    /** Reads a UTF-8 CSV file with a header row. @throws IllegalArgumentException naming the line at fault */
+    /**
+     * Reads a UTF-8 CSV file with a header row. @throws IllegalArgumentException naming the line at
+     * fault
+     */
     static Table read(Path path) throws IOException {
         String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
         if (text.startsWith("\uFEFF")) {
@@ -42,15 +45,18 @@ final class Csv {
         List<Integer> lines = new ArrayList<>();
         parse(text, path, records, lines);
         if (records.isEmpty()) {
-            throw new IllegalArgumentException(path + ": empty CSV; expected a header row of column names");
+            throw new IllegalArgumentException(
+                    path + ": empty CSV; expected a header row of column names");
         }
         List<String> header = List.of(records.get(0));
         for (int i = 0; i < header.size(); i++) {
             if (header.get(i).isBlank()) {
-                throw new IllegalArgumentException(path + ": header column " + (i + 1) + " has no name");
+                throw new IllegalArgumentException(
+                        path + ": header column " + (i + 1) + " has no name");
             }
             if (header.indexOf(header.get(i)) != i) {
-                throw new IllegalArgumentException(path + ": header names column '" + header.get(i) + "' twice");
+                throw new IllegalArgumentException(
+                        path + ": header names column '" + header.get(i) + "' twice");
             }
         }
         List<String[]> rows = new ArrayList<>();
@@ -58,8 +64,14 @@ final class Csv {
         for (int r = 1; r < records.size(); r++) {
             String[] row = records.get(r);
             if (row.length != header.size()) {
-                throw new IllegalArgumentException(path + " line " + lines.get(r) + ": expected " + header.size()
-                    + " cells like the header, got " + row.length);
+                throw new IllegalArgumentException(
+                        path
+                                + " line "
+                                + lines.get(r)
+                                + ": expected "
+                                + header.size()
+                                + " cells like the header, got "
+                                + row.length);
             }
             rows.add(row);
             rowLines.add(lines.get(r));
@@ -111,14 +123,20 @@ final class Csv {
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException(path + " line " + recordLine + ": a quoted cell is never closed");
+            throw new IllegalArgumentException(
+                    path + " line " + recordLine + ": a quoted cell is never closed");
         }
         endRecord(record, cell, records, lines, recordLine);
     }
 
-    private static void endRecord(List<String> record, StringBuilder cell, List<String[]> records, List<Integer> lines, int line) {
+    private static void endRecord(
+            List<String> record,
+            StringBuilder cell,
+            List<String[]> records,
+            List<Integer> lines,
+            int line) {
         if (record.isEmpty() && cell.length() == 0) {
-            return;   // a blank line
+            return; // a blank line
         }
         record.add(cell.toString());
         records.add(record.toArray(new String[0]));
@@ -136,8 +154,14 @@ final class Csv {
             Tensor t = e.getValue();
             long n = t.rank() == 0 ? 1 : t.dim(0);
             if (rows >= 0 && n != rows) {
-                throw new IllegalArgumentException("output '" + e.getKey() + "' has " + n + " rows but the others have "
-                    + rows + "; write .npz instead of CSV");
+                throw new IllegalArgumentException(
+                        "output '"
+                                + e.getKey()
+                                + "' has "
+                                + n
+                                + " rows but the others have "
+                                + rows
+                                + "; write .npz instead of CSV");
             }
             rows = n;
             int width = (int) (n == 0 ? widthOf(t) : t.size() / n);
@@ -177,7 +201,10 @@ final class Csv {
                 b.append(',');
             }
             String c = cells[i];
-            if (c.indexOf(',') >= 0 || c.indexOf('"') >= 0 || c.indexOf('\n') >= 0 || c.indexOf('\r') >= 0) {
+            if (c.indexOf(',') >= 0
+                    || c.indexOf('"') >= 0
+                    || c.indexOf('\n') >= 0
+                    || c.indexOf('\r') >= 0) {
                 b.append('"').append(c.replace("\"", "\"\"")).append('"');
             } else {
                 b.append(c);

@@ -3,6 +3,7 @@ package io.jinfer.cli;
 import io.jinfer.DType;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +13,8 @@ import java.util.Map;
 
 /**
  * A CSV table turned into model inputs. A model with one 2-D input takes the columns as that
- * input's columns (reordered by name when the spec names them), cast to its dtype. A model with
- * one input per column ({@code [n]} or {@code [n, 1]}) takes each input from the column of its name.
+ * input's columns (reordered by name when the spec names them), cast to its dtype. A model with one
+ * input per column ({@code [n]} or {@code [n, 1]}) takes each input from the column of its name.
  */
 final class CsvInputs {
     private final Path path;
@@ -41,9 +42,16 @@ final class CsvInputs {
         List<String> names = new ArrayList<>();
         for (TensorSpec spec : specs) {
             if (!isColumn(spec)) {
-                throw new IllegalArgumentException(path + ": this model's input '" + spec.name() + "' is " + spec.dtype() + " "
-                    + Tensor.shapeString(spec.shape()) + "; a CSV file fills one 2-D input or one column per input;"
-                    + " pass a .npz keyed by input name");
+                throw new IllegalArgumentException(
+                        path
+                                + ": this model's input '"
+                                + spec.name()
+                                + "' is "
+                                + spec.dtype()
+                                + " "
+                                + Tensor.shapeString(spec.shape())
+                                + "; a CSV file fills one 2-D input or one column per input;"
+                                + " pass a .npz keyed by input name");
             }
             names.add(spec.name());
         }
@@ -76,8 +84,14 @@ final class CsvInputs {
             }
         }
         if (!missing.isEmpty() || !extra.isEmpty()) {
-            throw new IllegalArgumentException(path + ": columns " + table.header + " do not match: " + what
-                + (missing.isEmpty() ? "" : "; missing " + missing) + (extra.isEmpty() ? "" : "; unexpected " + extra));
+            throw new IllegalArgumentException(
+                    path
+                            + ": columns "
+                            + table.header
+                            + " do not match: "
+                            + what
+                            + (missing.isEmpty() ? "" : "; missing " + missing)
+                            + (extra.isEmpty() ? "" : "; unexpected " + extra));
         }
     }
 
@@ -91,31 +105,36 @@ final class CsvInputs {
         int n = rows * cols;
         DType dtype = spec.dtype();
         switch (dtype) {
-            case STRING: {
-                String[] v = new String[n];
-                fill((i, cell, col) -> v[i] = cell, index);
-                return Tensor.ofStrings(v, shape);
-            }
-            case FLOAT32: {
-                float[] v = new float[n];
-                fill((i, cell, col) -> v[i] = (float) parseDouble(cell, i, col), index);
-                return Tensor.of(v, shape);
-            }
-            case FLOAT64: {
-                double[] v = new double[n];
-                fill((i, cell, col) -> v[i] = parseDouble(cell, i, col), index);
-                return Tensor.of(v, shape);
-            }
-            case BOOL: {
-                boolean[] v = new boolean[n];
-                fill((i, cell, col) -> v[i] = parseBool(cell, i, col), index);
-                return Tensor.of(v, shape);
-            }
-            default: {
-                long[] v = new long[n];
-                fill((i, cell, col) -> v[i] = parseInteger(cell, i, col, dtype), index);
-                return Tensor.of(v, shape).castTo(dtype);   // values were range-checked
-            }
+            case STRING:
+                {
+                    String[] v = new String[n];
+                    fill((i, cell, col) -> v[i] = cell, index);
+                    return Tensor.ofStrings(v, shape);
+                }
+            case FLOAT32:
+                {
+                    float[] v = new float[n];
+                    fill((i, cell, col) -> v[i] = (float) parseDouble(cell, i, col), index);
+                    return Tensor.of(v, shape);
+                }
+            case FLOAT64:
+                {
+                    double[] v = new double[n];
+                    fill((i, cell, col) -> v[i] = parseDouble(cell, i, col), index);
+                    return Tensor.of(v, shape);
+                }
+            case BOOL:
+                {
+                    boolean[] v = new boolean[n];
+                    fill((i, cell, col) -> v[i] = parseBool(cell, i, col), index);
+                    return Tensor.of(v, shape);
+                }
+            default:
+                {
+                    long[] v = new long[n];
+                    fill((i, cell, col) -> v[i] = parseInteger(cell, i, col, dtype), index);
+                    return Tensor.of(v, shape).castTo(dtype); // values were range-checked
+                }
         }
     }
 
@@ -137,13 +156,22 @@ final class CsvInputs {
     private double parseDouble(String cell, int i, String column) {
         String s = cell.trim();
         switch (s.toLowerCase(Locale.ROOT)) {
-            case "nan": return Double.NaN;
-            case "inf": case "+inf": case "infinity": case "+infinity": return Double.POSITIVE_INFINITY;
-            case "-inf": case "-infinity": return Double.NEGATIVE_INFINITY;
-            default: break;
+            case "nan":
+                return Double.NaN;
+            case "inf":
+            case "+inf":
+            case "infinity":
+            case "+infinity":
+                return Double.POSITIVE_INFINITY;
+            case "-inf":
+            case "-infinity":
+                return Double.NEGATIVE_INFINITY;
+            default:
+                break;
         }
         try {
-            if (!s.isEmpty() && !Character.isLetter(s.charAt(s.length() - 1))) {   // refuse Java's "1d", "2f"
+            if (!s.isEmpty()
+                    && !Character.isLetter(s.charAt(s.length() - 1))) { // refuse Java's "1d", "2f"
                 return Double.parseDouble(s);
             }
         } catch (NumberFormatException e) {
@@ -167,28 +195,63 @@ final class CsvInputs {
         long min;
         long max;
         switch (dtype) {
-            case INT8: min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; break;
-            case UINT8: min = 0; max = 255; break;
-            case INT16: min = Short.MIN_VALUE; max = Short.MAX_VALUE; break;
-            case INT32: min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; break;
-            default: min = Long.MIN_VALUE; max = Long.MAX_VALUE; break;
+            case INT8:
+                min = Byte.MIN_VALUE;
+                max = Byte.MAX_VALUE;
+                break;
+            case UINT8:
+                min = 0;
+                max = 255;
+                break;
+            case INT16:
+                min = Short.MIN_VALUE;
+                max = Short.MAX_VALUE;
+                break;
+            case INT32:
+                min = Integer.MIN_VALUE;
+                max = Integer.MAX_VALUE;
+                break;
+            default:
+                min = Long.MIN_VALUE;
+                max = Long.MAX_VALUE;
+                break;
         }
         if (v < min || v > max) {
-            throw bad(i, column, cell, "an integer in the range of " + dtype + " [" + min + ", " + max + "]");
+            throw bad(
+                    i,
+                    column,
+                    cell,
+                    "an integer in the range of " + dtype + " [" + min + ", " + max + "]");
         }
         return v;
     }
 
     private boolean parseBool(String cell, int i, String column) {
         switch (cell.trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "1": case "1.0": return true;
-            case "false": case "0": case "0.0": return false;
-            default: throw bad(i, column, cell, "a boolean (true/false/1/0)");
+            case "true":
+            case "1":
+            case "1.0":
+                return true;
+            case "false":
+            case "0":
+            case "0.0":
+                return false;
+            default:
+                throw bad(i, column, cell, "a boolean (true/false/1/0)");
         }
     }
 
     private IllegalArgumentException bad(int i, String column, String cell, String expected) {
-        return new IllegalArgumentException(path + " line " + table.lines.get(currentRow) + ", column '" + column
-            + "': expected " + expected + ", got \"" + cell + "\"");
+        return new IllegalArgumentException(
+                path
+                        + " line "
+                        + table.lines.get(currentRow)
+                        + ", column '"
+                        + column
+                        + "': expected "
+                        + expected
+                        + ", got \""
+                        + cell
+                        + "\"");
     }
 }

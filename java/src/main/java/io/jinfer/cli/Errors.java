@@ -1,6 +1,7 @@
 package io.jinfer.cli;
 
 import io.jinfer.JinferException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -11,8 +12,7 @@ import java.nio.file.NotDirectoryException;
 
 /** How the CLI turns an exception into one line of text and an exit code. */
 final class Errors {
-    private Errors() {
-    }
+    private Errors() {}
 
     /**
      * {@link Main#USAGE} for the caller's mistakes: bundle, input and backend errors, file errors,
@@ -21,7 +21,9 @@ final class Errors {
      */
     static int exitCode(Throwable ex) {
         Throwable e = unwrap(ex);
-        if (e instanceof JinferException || e instanceof IOException || e instanceof IllegalArgumentException) {
+        if (e instanceof JinferException
+                || e instanceof IOException
+                || e instanceof IllegalArgumentException) {
             return Main.USAGE;
         }
         return Main.FAILED;
@@ -40,8 +42,11 @@ final class Errors {
         if (e instanceof IOException) {
             return oneLine("I/O error: " + (m == null ? e.getClass().getSimpleName() : m));
         }
-        return oneLine("internal error: " + e.getClass().getName() + (m == null ? "" : ": " + m)
-            + " (run with --debug for the stack trace, and please report it)");
+        return oneLine(
+                "internal error: "
+                        + e.getClass().getName()
+                        + (m == null ? "" : ": " + m)
+                        + " (run with --debug for the stack trace, and please report it)");
     }
 
     private static String fileMessage(FileSystemException e) {
@@ -59,7 +64,11 @@ final class Errors {
         if (e instanceof NotDirectoryException) {
             return "not a directory: " + file;
         }
-        return oneLine("cannot access " + file + other + (e.getReason() == null ? "" : ": " + e.getReason()));
+        return oneLine(
+                "cannot access "
+                        + file
+                        + other
+                        + (e.getReason() == null ? "" : ": " + e.getReason()));
     }
 
     private static Throwable unwrap(Throwable ex) {

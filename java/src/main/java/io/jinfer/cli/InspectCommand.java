@@ -3,11 +3,19 @@ package io.jinfer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+
 import io.jinfer.Bundle;
 import io.jinfer.Manifest;
 import io.jinfer.Models;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.Backend;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,28 +24,27 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code jinfer inspect BUNDLE [--json]}: the manifest (name, version, task, creation time), the
  * input and output specs, the classes, the artifacts with their size, sha256 prefix, parity figures
  * and whether their backend is available in this JVM. Reads the manifest only; no model is loaded.
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Show a bundle's manifest, artifacts, parity figures and input/output specs.")
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = "Show a bundle's manifest, artifacts, parity figures and input/output specs.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
+    @Parameters(
+            index = "0",
+            paramLabel = "BUNDLE",
+            description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -45,7 +52,10 @@ final class InspectCommand implements Callable<Integer> {
         try (Bundle b = Bundle.open(bundle)) {
             Manifest m = b.manifest();
             if (json) {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m.raw()));
+                out.println(
+                        new ObjectMapper()
+                                .enable(SerializationFeature.INDENT_OUTPUT)
+                                .writeValueAsString(m.raw()));
                 out.flush();
                 return Main.OK;
             }
@@ -56,7 +66,8 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("  bundle: %s (%s)%n", b.path(), b.isZip() ? "zip" : "directory");
             out.println("  inputs:");
             for (TensorSpec s : m.inputs()) {
-                out.println("    " + spec(s) + (s.columns() != null ? " columns=" + s.columns() : ""));
+                out.println(
+                        "    " + spec(s) + (s.columns() != null ? " columns=" + s.columns() : ""));
             }
             out.println("  outputs:");
             for (TensorSpec s : m.outputs()) {
@@ -70,10 +81,15 @@ final class InspectCommand implements Callable<Integer> {
             out.println("  artifacts (preference order):");
             for (Manifest.Artifact a : m.artifacts()) {
                 Backend be = backends.get(a.backend());
-                String here = be == null ? "no '" + a.backend() + "' backend in this JVM"
-                    : be.isAvailable() ? "available here" : "unavailable here: " + be.unavailableReason();
-                out.printf("    %-6s %s  %d bytes  sha256 %s…  (%s)%n", a.backend(), a.path(), a.bytes(),
-                    a.sha256().substring(0, 12), here);
+                String here =
+                        be == null
+                                ? "no '" + a.backend() + "' backend in this JVM"
+                                : be.isAvailable()
+                                        ? "available here"
+                                        : "unavailable here: " + be.unavailableReason();
+                out.printf(
+                        "    %-6s %s  %d bytes  sha256 %s…  (%s)%n",
+                        a.backend(), a.path(), a.bytes(), a.sha256().substring(0, 12), here);
             }
             printParity(out, m);
         }
@@ -103,13 +119,21 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("    %s: not recorded%n", a.backend());
                 continue;
             }
-            out.printf("    %s: %s on %s rows (rtol %s, atol %s)%n", a.backend(),
-                p.path("passed").asBoolean() ? "passed" : "FAILED", p.path("rows").asText("?"),
-                p.path("rtol").asText("?"), p.path("atol").asText("?"));
+            out.printf(
+                    "    %s: %s on %s rows (rtol %s, atol %s)%n",
+                    a.backend(),
+                    p.path("passed").asBoolean() ? "passed" : "FAILED",
+                    p.path("rows").asText("?"),
+                    p.path("rtol").asText("?"),
+                    p.path("atol").asText("?"));
             for (Map.Entry<String, JsonNode> e : p.path("outputs").properties()) {
                 JsonNode f = e.getValue();
-                out.printf("      %s: max abs %s, max rel %s, mismatches %s%n", e.getKey(),
-                    f.path("max_abs_error").asText("-"), f.path("max_rel_error").asText("-"), f.path("mismatches").asText("-"));
+                out.printf(
+                        "      %s: max abs %s, max rel %s, mismatches %s%n",
+                        e.getKey(),
+                        f.path("max_abs_error").asText("-"),
+                        f.path("max_rel_error").asText("-"),
+                        f.path("mismatches").asText("-"));
             }
         }
     }

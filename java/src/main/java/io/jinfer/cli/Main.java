@@ -1,12 +1,13 @@
 package io.jinfer.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * The Java command line, {@code build/install/jinfer/bin/jinfer}, with the verbs, flags and exit
@@ -24,30 +25,42 @@ import picocli.CommandLine.Option;
  * on stderr, {@code jinfer: error: <message>}; {@code --debug} adds the stack trace. Tests and
  * embedders call {@link #run(PrintStream, PrintStream, String...)}, which never exits the JVM.
  */
-@Command(name = "jinfer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Inspect, verify and run jinfer bundles on the JVM.",
-    subcommands = {InspectCommand.class, VerifyCommand.class, PredictCommand.class, BenchCommand.class})
+@Command(
+        name = "jinfer",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Inspect, verify and run jinfer bundles on the JVM.",
+        subcommands = {
+            InspectCommand.class,
+            VerifyCommand.class,
+            PredictCommand.class,
+            BenchCommand.class
+        })
 public final class Main implements Runnable {
     /** Exit code: success. */
     public static final int OK = 0;
+
     /** Exit code: verification failed (an artifact's outputs differ from the recorded ones). */
     public static final int FAILED = 1;
+
     /** Exit code: bad usage or bad input, a corrupt bundle included. */
     public static final int USAGE = 2;
 
-    @Option(names = "--debug", description = "Show stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    @Option(
+            names = "--debug",
+            description = "Show stack traces of errors.",
+            scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
 
     /** Where progress goes: the error stream, and only when a person is at a console. */
     Progress.Sink progress = Progress.Sink.NONE;
 
-    private Main() {
-    }
+    private Main() {}
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "a verb is required: inspect, verify, predict or bench");
+        throw new CommandLine.ParameterException(
+                new CommandLine(this), "a verb is required: inspect, verify, predict or bench");
     }
 
     /** Runs the CLI on the process's streams and exits with its code. */
@@ -61,33 +74,45 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Runs the CLI with the given streams and returns the exit code; never exits the JVM.
-     * Progress is drawn on {@code err} only when {@link System#console()} is not null.
+     * Runs the CLI with the given streams and returns the exit code; never exits the JVM. Progress
+     * is drawn on {@code err} only when {@link System#console()} is not null.
      */
     public static int run(PrintStream out, PrintStream err, String... args) {
         Main main = new Main();
         main.progress = System.console() != null ? new Progress.Sink(err) : Progress.Sink.NONE;
         CommandLine cli = new CommandLine(main);
-        PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
-        PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        PrintWriter outWriter =
+                new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter errWriter =
+                new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         cli.setOut(outWriter);
         cli.setErr(errWriter);
-        cli.setParameterExceptionHandler((ex, a) -> {
-            String hint = ex.getCommandLine() == null ? "jinfer" : ex.getCommandLine().getCommandSpec().qualifiedName();
-            errWriter.println("jinfer: error: " + Errors.oneLine(ex.getMessage()) + " (see '" + hint + " --help')");
-            errWriter.flush();
-            return USAGE;
-        });
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (debugRequested(parseResult)) {
-                errWriter.flush();
-                ex.printStackTrace(err);
-                err.flush();
-            }
-            errWriter.println("jinfer: error: " + Errors.message(ex));
-            errWriter.flush();
-            return Errors.exitCode(ex);
-        });
+        cli.setParameterExceptionHandler(
+                (ex, a) -> {
+                    String hint =
+                            ex.getCommandLine() == null
+                                    ? "jinfer"
+                                    : ex.getCommandLine().getCommandSpec().qualifiedName();
+                    errWriter.println(
+                            "jinfer: error: "
+                                    + Errors.oneLine(ex.getMessage())
+                                    + " (see '"
+                                    + hint
+                                    + " --help')");
+                    errWriter.flush();
+                    return USAGE;
+                });
+        cli.setExecutionExceptionHandler(
+                (ex, commandLine, parseResult) -> {
+                    if (debugRequested(parseResult)) {
+                        errWriter.flush();
+                        ex.printStackTrace(err);
+                        err.flush();
+                    }
+                    errWriter.println("jinfer: error: " + Errors.message(ex));
+                    errWriter.flush();
+                    return Errors.exitCode(ex);
+                });
         try {
             return cli.execute(args);
         } finally {
@@ -107,10 +132,15 @@ public final class Main implements Runnable {
 
     /** The version line of {@code --version}. */
     static final class Version implements CommandLine.IVersionProvider {
-        /** jinfer's version: the repository's VERSION file, which the build writes as a resource. */
+        /**
+         * jinfer's version: the repository's VERSION file, which the build writes as a resource.
+         */
         static String version() {
             try (java.io.InputStream in = Main.class.getResourceAsStream("version.txt")) {
-                return in == null ? "unknown" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+                return in == null
+                        ? "unknown"
+                        : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                                .trim();
             } catch (java.io.IOException e) {
                 return "unknown";
             }
@@ -118,7 +148,9 @@ public final class Main implements Runnable {
 
         @Override
         public String[] getVersion() {
-            return new String[] {"jinfer " + version() + " (Java " + System.getProperty("java.version") + ")"};
+            return new String[] {
+                "jinfer " + version() + " (Java " + System.getProperty("java.version") + ")"
+            };
         }
     }
 }

@@ -2,6 +2,7 @@ package io.jinfer.cli;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,9 +11,9 @@ import java.util.Map;
 
 /**
  * The parity rule of {@code jinfer._parity}, in Java, fed one batch of rows at a time: string,
- * integer and bool outputs (labels) must be equal; floats pass where
- * {@code |actual - expected| <= atol + rtol * max|expected|}, the relative tolerance taken against
- * the output's largest magnitude, NaN equal to NaN. A missing output or another shape fails.
+ * integer and bool outputs (labels) must be equal; floats pass where {@code |actual - expected| <=
+ * atol + rtol * max|expected|}, the relative tolerance taken against the output's largest
+ * magnitude, NaN equal to NaN. A missing output or another shape fails.
  */
 final class Parity {
     static final double DEFAULT_RTOL = 1e-5;
@@ -27,10 +28,10 @@ final class Parity {
     static final class Output {
         final String name;
         final Tensor expected;
-        final long perRow;         // elements per row (the whole tensor for a 0-d output)
+        final long perRow; // elements per row (the whole tensor for a 0-d output)
         final boolean strings;
-        final boolean exact;       // integer and bool: equality
-        final double tolerance;    // atol + rtol * max|expected| for floats
+        final boolean exact; // integer and bool: equality
+        final double tolerance; // atol + rtol * max|expected| for floats
         double maxAbs;
         double maxRel;
         long mismatches;
@@ -41,8 +42,10 @@ final class Parity {
         Output(String name, Tensor expected, double rtol, double atol) {
             this.name = name;
             this.expected = expected;
-            this.perRow = expected.rank() == 0 || expected.dim(0) == 0 ? Math.max(1, expected.size())
-                : expected.size() / expected.dim(0);
+            this.perRow =
+                    expected.rank() == 0 || expected.dim(0) == 0
+                            ? Math.max(1, expected.size())
+                            : expected.size() / expected.dim(0);
             this.strings = expected.isString();
             this.exact = !strings && isInteger(expected.dtype());
             this.want = strings ? null : expected.toDoubleArray();
@@ -62,7 +65,10 @@ final class Parity {
             return error == null && mismatches == 0;
         }
 
-        /** {@code name: max_abs_error=…, max_rel_error=…, mismatches=…}, as the Python CLI prints it. */
+        /**
+         * {@code name: max_abs_error=…, max_rel_error=…, mismatches=…}, as the Python CLI prints
+         * it.
+         */
         String line() {
             if (error != null) {
                 return name + ": error=" + error + ", mismatches=" + mismatches;
@@ -70,10 +76,19 @@ final class Parity {
             if (strings) {
                 return name + ": max_abs_error=None, max_rel_error=None, mismatches=" + mismatches;
             }
-            return name + ": max_abs_error=" + maxAbs + ", max_rel_error=" + maxRel + ", mismatches=" + mismatches;
+            return name
+                    + ": max_abs_error="
+                    + maxAbs
+                    + ", max_rel_error="
+                    + maxRel
+                    + ", mismatches="
+                    + mismatches;
         }
 
-        /** Compares {@code got} with the expected rows {@code [firstRow, firstRow + rows)}; all rows when rows < 0. */
+        /**
+         * Compares {@code got} with the expected rows {@code [firstRow, firstRow + rows)}; all rows
+         * when rows < 0.
+         */
         void compare(Tensor got, long firstRow, long rows) {
             if (error != null) {
                 return;
@@ -83,10 +98,25 @@ final class Parity {
             if (!whole) {
                 wantShape[0] = rows;
             }
-            if (got == null || !Arrays.equals(wantShape, got.shape()) || (!whole && firstRow + rows > expected.dim(0))) {
-                fail(got == null ? "output missing" : "shape " + Arrays.toString(got.shape()) + ", expected "
-                    + Arrays.toString(wantShape) + (whole || rows == expected.dim(0) ? "" : " (rows " + firstRow + " to "
-                    + (firstRow + rows) + " of " + expected.dim(0) + ")"));
+            if (got == null
+                    || !Arrays.equals(wantShape, got.shape())
+                    || (!whole && firstRow + rows > expected.dim(0))) {
+                fail(
+                        got == null
+                                ? "output missing"
+                                : "shape "
+                                        + Arrays.toString(got.shape())
+                                        + ", expected "
+                                        + Arrays.toString(wantShape)
+                                        + (whole || rows == expected.dim(0)
+                                                ? ""
+                                                : " (rows "
+                                                        + firstRow
+                                                        + " to "
+                                                        + (firstRow + rows)
+                                                        + " of "
+                                                        + expected.dim(0)
+                                                        + ")"));
                 return;
             }
             int from = whole ? 0 : (int) (firstRow * perRow);

@@ -7,6 +7,14 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.npy.Npy;
 import io.jinfer.npy.Npz;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -18,42 +26,46 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]}.
  *
- * <p>Inputs: {@code .npy} (a single-input model), {@code .npz} (arrays by input name) or
- * {@code .csv} with a header row (the columns of the single 2-D input, cast to its dtype, or one
- * column per input). Arrays from {@code .npy}/{@code .npz} are taken as they are: a dtype that
- * cannot be cast safely is refused, as {@code Model.predict} refuses it. Outputs go to
- * {@code .npz}, {@code .npy} (a single-output model) or {@code .csv} by the file's extension, or as
- * CSV to stdout without {@code --output}.
+ * <p>Inputs: {@code .npy} (a single-input model), {@code .npz} (arrays by input name) or {@code
+ * .csv} with a header row (the columns of the single 2-D input, cast to its dtype, or one column
+ * per input). Arrays from {@code .npy}/{@code .npz} are taken as they are: a dtype that cannot be
+ * cast safely is refused, as {@code Model.predict} refuses it. Outputs go to {@code .npz}, {@code
+ * .npy} (a single-output model) or {@code .csv} by the file's extension, or as CSV to stdout
+ * without {@code --output}.
  */
-@Command(name = "predict", mixinStandardHelpOptions = true, description = "Run a bundle on .npy, .npz or .csv inputs.")
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        description = "Run a bundle on .npy, .npz or .csv inputs.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
+    @Parameters(
+            index = "0",
+            paramLabel = "BUNDLE",
+            description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE",
-        description = ".npy (single input), .npz (by input name) or .csv (header row of column names)")
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "FILE",
+            description =
+                    ".npy (single input), .npz (by input name) or .csv (header row of column"
+                            + " names)")
     Path input;
 
-    @Option(names = "--output", paramLabel = "FILE", description = ".npz, .npy or .csv (default: CSV on stdout)")
+    @Option(
+            names = "--output",
+            paramLabel = "FILE",
+            description = ".npz, .npy or .csv (default: CSV on stdout)")
     Path output;
 
+    @Mixin BackendOptions backendOptions;
 
-
-    @Mixin
-    BackendOptions backendOptions;
-
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -65,8 +77,11 @@ final class PredictCommand implements Callable<Integer> {
         LoadOptions opts = backendOptions.load();
         try (Model model = Models.load(bundle, opts)) {
             if (outKind.equals(".npy") && model.outputs().size() != 1) {
-                throw new IllegalArgumentException(output + ": a .npy file holds one array but the model has outputs "
-                    + names(model.outputs()) + "; use .npz or .csv");
+                throw new IllegalArgumentException(
+                        output
+                                + ": a .npy file holds one array but the model has outputs "
+                                + names(model.outputs())
+                                + "; use .npz or .csv");
             }
             Map<String, Tensor> out = model.predict(readInputs(model, inKind));
             writeOutputs(out, outKind);
@@ -83,13 +98,17 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private static String kind(Path file, String option, String expected) {
-        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name =
+                file.getFileName() == null
+                        ? ""
+                        : file.getFileName().toString().toLowerCase(Locale.ROOT);
         for (String ext : new String[] {".npy", ".npz", ".csv"}) {
             if (name.endsWith(ext)) {
                 return ext;
             }
         }
-        throw new IllegalArgumentException(option + " " + file + ": expected a " + expected + " file");
+        throw new IllegalArgumentException(
+                option + " " + file + ": expected a " + expected + " file");
     }
 
     private Map<String, Tensor> readInputs(Model model, String kind) throws IOException {
@@ -106,8 +125,13 @@ final class PredictCommand implements Callable<Integer> {
     private TensorSpec singleInput(Model model) {
         List<TensorSpec> specs = model.inputs();
         if (specs.size() != 1) {
-            throw new IllegalArgumentException(input + ": a .npy file holds one array but this model takes "
-                + specs.size() + " inputs " + specs + "; pass a .npz keyed by input name");
+            throw new IllegalArgumentException(
+                    input
+                            + ": a .npy file holds one array but this model takes "
+                            + specs.size()
+                            + " inputs "
+                            + specs
+                            + "; pass a .npz keyed by input name");
         }
         return specs.get(0);
     }

@@ -44,7 +44,17 @@ final class Progress {
         if (err != null && (done >= total || now - lastDraw > REDRAW_NANOS)) {
             lastDraw = now;
             int filled = (int) (WIDTH * Math.min(done, total) / total);
-            err.print("\r" + label + " [" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + done + "/" + total + " rows");
+            err.print(
+                    "\r"
+                            + label
+                            + " ["
+                            + "#".repeat(filled)
+                            + ".".repeat(WIDTH - filled)
+                            + "] "
+                            + done
+                            + "/"
+                            + total
+                            + " rows");
             err.flush();
         }
     }

@@ -1,6 +1,7 @@
 package io.jinfer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
 import io.jinfer.BackendException;
 import io.jinfer.Bundle;
 import io.jinfer.ErrorCode;
@@ -9,47 +10,49 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.spi.Backend;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code jinfer verify BUNDLE [--backend NAME]}: runs the parity sample stored at export
- * ({@code parity/inputs.npz}) through each artifact's backend, or only the named one, and compares
- * the outputs with {@code parity/expected.npz} under the tolerances the artifact records. Prints
- * per output the largest absolute and relative errors. Exit 1 if any artifact fails.
+ * {@code jinfer verify BUNDLE [--backend NAME]}: runs the parity sample stored at export ({@code
+ * parity/inputs.npz}) through each artifact's backend, or only the named one, and compares the
+ * outputs with {@code parity/expected.npz} under the tolerances the artifact records. Prints per
+ * output the largest absolute and relative errors. Exit 1 if any artifact fails.
  *
  * <p>Without {@code --backend}, an artifact whose backend is not available in this JVM is skipped
- * with its reason; with it, that is an error (exit 2). Rows run in batches of
- * {@value #BATCH_ROWS}, with a progress bar at a console.
+ * with its reason; with it, that is an error (exit 2). Rows run in batches of {@value #BATCH_ROWS},
+ * with a progress bar at a console.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Re-run the bundle's parity sample through the Java backend(s) and compare.")
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = "Re-run the bundle's parity sample through the Java backend(s) and compare.")
 final class VerifyCommand implements Callable<Integer> {
     static final int BATCH_ROWS = 1024;
 
-    @Parameters(index = "0", paramLabel = "BUNDLE", description = "A .jinfer zip or a bundle directory.")
+    @Parameters(
+            index = "0",
+            paramLabel = "BUNDLE",
+            description = "A .jinfer zip or a bundle directory.")
     Path bundle;
 
+    @ParentCommand Main main;
 
+    @Mixin BackendOptions backendOptions;
 
-    @ParentCommand
-    Main main;
-
-    @Mixin
-    BackendOptions backendOptions;
-
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
@@ -62,17 +65,24 @@ final class VerifyCommand implements Callable<Integer> {
             Map<String, Tensor> inputs = b.parityInputs();
             Map<String, Tensor> expected = b.parityExpected();
             if (inputs.isEmpty() || expected.isEmpty()) {
-                throw new IllegalArgumentException(bundle + " has no parity sample (parity/inputs.npz and"
-                    + " parity/expected.npz); re-export it with jinfer.export to record one");
+                throw new IllegalArgumentException(
+                        bundle
+                                + " has no parity sample (parity/inputs.npz and"
+                                + " parity/expected.npz); re-export it with jinfer.export to record"
+                                + " one");
             }
             Map<String, Backend> backends = Models.backends();
             for (Manifest.Artifact a : artifacts) {
                 Backend be = backends.get(a.backend());
-                String unavailable = be == null ? "no '" + a.backend() + "' backend on the classpath"
-                    : be.isAvailable() ? null : be.unavailableReason();
+                String unavailable =
+                        be == null
+                                ? "no '" + a.backend() + "' backend on the classpath"
+                                : be.isAvailable() ? null : be.unavailableReason();
                 if (unavailable != null) {
                     if (backendOptions.backend != null) {
-                        throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, "--backend " + backendOptions.backend + ": " + unavailable);
+                        throw new BackendException(
+                                ErrorCode.BACKEND_UNAVAILABLE,
+                                "--backend " + backendOptions.backend + ": " + unavailable);
                     }
                     skipped.add(a.backend());
                     out.println(a.backend() + ": SKIPPED (" + unavailable + ")");
@@ -81,8 +91,13 @@ final class VerifyCommand implements Callable<Integer> {
                 Parity parity = verify(b, a, inputs, expected);
                 verified++;
                 ok &= parity.passed();
-                out.printf("%s: %s on %d rows (rtol %s, atol %s)%n", a.backend(), parity.passed() ? "PASS" : "FAIL",
-                    parity.rows(), parity.rtol(), parity.atol());
+                out.printf(
+                        "%s: %s on %d rows (rtol %s, atol %s)%n",
+                        a.backend(),
+                        parity.passed() ? "PASS" : "FAIL",
+                        parity.rows(),
+                        parity.rtol(),
+                        parity.atol());
                 for (String line : parity.lines()) {
                     out.println("  " + line);
                 }
@@ -91,8 +106,11 @@ final class VerifyCommand implements Callable<Integer> {
         }
         out.flush();
         if (verified == 0) {
-            throw new BackendException(ErrorCode.NO_USABLE_BACKEND, "no artifact could be verified here: the backends "
-                + skipped + " are not available in this JVM");
+            throw new BackendException(
+                    ErrorCode.NO_USABLE_BACKEND,
+                    "no artifact could be verified here: the backends "
+                            + skipped
+                            + " are not available in this JVM");
         }
         return ok ? Main.OK : Main.FAILED;
     }
@@ -102,20 +120,32 @@ final class VerifyCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         for (Manifest.Artifact a : m.artifacts()) {
             names.add(a.backend());
-            if (backendOptions.backend == null || backendOptions.backend.equalsIgnoreCase(a.backend())) {
+            if (backendOptions.backend == null
+                    || backendOptions.backend.equalsIgnoreCase(a.backend())) {
                 out.add(a);
             }
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException("--backend " + backendOptions.backend + ": the bundle has only " + names);
+            throw new IllegalArgumentException(
+                    "--backend " + backendOptions.backend + ": the bundle has only " + names);
         }
         return out;
     }
 
-    /** Runs the sample through one artifact, batch by batch; a backend failure fails the artifact. */
-    private Parity verify(Bundle b, Manifest.Artifact a, Map<String, Tensor> inputs, Map<String, Tensor> expected) {
+    /**
+     * Runs the sample through one artifact, batch by batch; a backend failure fails the artifact.
+     */
+    private Parity verify(
+            Bundle b,
+            Manifest.Artifact a,
+            Map<String, Tensor> inputs,
+            Map<String, Tensor> expected) {
         JsonNode p = a.parity();
-        Parity parity = new Parity(expected, number(p, "rtol", Parity.DEFAULT_RTOL), number(p, "atol", Parity.DEFAULT_ATOL));
+        Parity parity =
+                new Parity(
+                        expected,
+                        number(p, "rtol", Parity.DEFAULT_RTOL),
+                        number(p, "atol", Parity.DEFAULT_ATOL));
         try (Model m = Models.load(b, backendOptions.load(a.backend()))) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
@@ -137,7 +167,8 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (BackendException e) {
             parity.failAll("the backend failed: " + Errors.oneLine(e.getMessage()));
         } catch (io.jinfer.InputException e) {
-            parity.failAll("the backend refused the recorded inputs: " + Errors.oneLine(e.getMessage()));
+            parity.failAll(
+                    "the backend refused the recorded inputs: " + Errors.oneLine(e.getMessage()));
         }
         return parity;
     }

@@ -2,6 +2,7 @@ package io.jinfer.npy;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,9 +22,8 @@ import java.util.Arrays;
  * are numpy's fixed-width {@code <U n} (UTF-32), trailing NULs stripped. Numeric data costs one
  * copy, into the tensor's direct buffer. Object (pickled) arrays and structured dtypes are refused.
  *
- * <p>Writing produces what {@code np.save} produces, byte for byte: a version 1.0 header (2.0 if
- * it would not fit) padded to 64 bytes, little-endian data in C order, strings as
- * {@code <U{longest}}.
+ * <p>Writing produces what {@code np.save} produces, byte for byte: a version 1.0 header (2.0 if it
+ * would not fit) padded to 64 bytes, little-endian data in C order, strings as {@code <U{longest}}.
  *
  * <pre>{@code
  * Tensor x = Npy.read(Path.of("x.npy"));
@@ -33,16 +33,18 @@ import java.util.Arrays;
 public final class Npy {
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int ALIGN = 64;
-    private static final int GROWTH_AXIS_MAX_DIGITS = 21;   // numpy's spare room after the header dict
-    private static final String SUPPORTED = "<f4, <f8, |i1, |u1, <i2, <i4, <i8, |b1 and <U{n} (either byte order)";
+    private static final int GROWTH_AXIS_MAX_DIGITS =
+            21; // numpy's spare room after the header dict
+    private static final String SUPPORTED =
+            "<f4, <f8, |i1, |u1, <i2, <i4, <i8, |b1 and <U{n} (either byte order)";
 
-    private Npy() {
-    }
+    private Npy() {}
 
     // ---------------------------------------------------------------- reading
 
     /**
      * Reads a {@code .npy} file.
+     *
      * @throws IOException if the file cannot be read
      * @throws IllegalArgumentException if it is not a supported {@code .npy} array
      */
@@ -57,6 +59,7 @@ public final class Npy {
 
     /**
      * Parses {@code .npy} bytes.
+     *
      * @throws IllegalArgumentException if the bytes are not a supported {@code .npy} array: bad
      *     magic, unknown version, malformed header, object or unsupported dtype, truncated data
      */
@@ -71,11 +74,18 @@ public final class Npy {
         char order = descr.isEmpty() ? '?' : descr.charAt(0);
         String code = "<>|=".indexOf(order) >= 0 ? descr.substring(1) : descr;
         if (code.startsWith("O")) {
-            throw new IllegalArgumentException("object array (descr '" + descr + "'): pickled object arrays are not"
-                + " accepted; save numbers or strings as a plain dtype (" + SUPPORTED + ")");
+            throw new IllegalArgumentException(
+                    "object array (descr '"
+                            + descr
+                            + "'): pickled object arrays are not"
+                            + " accepted; save numbers or strings as a plain dtype ("
+                            + SUPPORTED
+                            + ")");
         }
-        ByteOrder byteOrder = order == '>' ? ByteOrder.BIG_ENDIAN
-            : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
+        ByteOrder byteOrder =
+                order == '>'
+                        ? ByteOrder.BIG_ENDIAN
+                        : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
         long n = count(h.shape);
         // Fortran order is the C order of the reversed shape; read that, then transpose.
         long[] stored = h.fortranOrder ? reversed(h.shape) : h.shape;
@@ -88,7 +98,7 @@ public final class Npy {
             requireBytes(data, need, h);
             ByteBuffer view = data.duplicate().order(byteOrder);
             view.limit((int) need);
-            t = Tensor.wrap(view, dtype, stored);   // one copy, into a direct native-order buffer
+            t = Tensor.wrap(view, dtype, stored); // one copy, into a direct native-order buffer
         }
         return h.fortranOrder && h.shape.length > 1 ? Transpose.reverseAxes(t, h.shape) : t;
     }
@@ -97,31 +107,43 @@ public final class Npy {
         for (DType d : DType.values()) {
             if (d.isNumeric() && d.numpyCode().substring(1).equals(code)) {
                 if (order == '|' && d.byteSize() > 1) {
-                    break;   // '|' means "byte order not applicable": only for 1-byte types
+                    break; // '|' means "byte order not applicable": only for 1-byte types
                 }
                 return d;
             }
         }
-        throw new IllegalArgumentException("unsupported .npy dtype '" + descr + "': jinfer reads " + SUPPORTED);
+        throw new IllegalArgumentException(
+                "unsupported .npy dtype '" + descr + "': jinfer reads " + SUPPORTED);
     }
 
-    private static Tensor decodeStrings(String descr, String code, ByteOrder order, long[] shape, long n, ByteBuffer data) {
+    private static Tensor decodeStrings(
+            String descr, String code, ByteOrder order, long[] shape, long n, ByteBuffer data) {
         int width;
         try {
             width = Integer.parseInt(code.substring(1));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("unsupported .npy dtype '" + descr + "': expected <U followed by a width");
+            throw new IllegalArgumentException(
+                    "unsupported .npy dtype '" + descr + "': expected <U followed by a width");
         }
         if (width < 0) {
-            throw new IllegalArgumentException("bad .npy dtype '" + descr + "': negative string width");
+            throw new IllegalArgumentException(
+                    "bad .npy dtype '" + descr + "': negative string width");
         }
         long need = Math.multiplyExact(Math.multiplyExact(n, (long) width), 4L);
         if (data.remaining() < need) {
-            throw new IllegalArgumentException("truncated .npy data: " + descr + " " + Arrays.toString(shape)
-                + " needs " + need + " bytes, found " + data.remaining());
+            throw new IllegalArgumentException(
+                    "truncated .npy data: "
+                            + descr
+                            + " "
+                            + Arrays.toString(shape)
+                            + " needs "
+                            + need
+                            + " bytes, found "
+                            + data.remaining());
         }
         if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("string array of " + n + " elements does not fit a Java array");
+            throw new IllegalArgumentException(
+                    "string array of " + n + " elements does not fit a Java array");
         }
         ByteBuffer in = data.duplicate().order(order);
         String[] values = new String[(int) n];
@@ -130,14 +152,19 @@ public final class Npy {
             int base = i * width * 4;
             int len = width;
             while (len > 0 && in.getInt(base + (len - 1) * 4) == 0) {
-                len--;   // numpy strips trailing NULs only
+                len--; // numpy strips trailing NULs only
             }
             b.setLength(0);
             for (int j = 0; j < len; j++) {
                 int cp = in.getInt(base + j * 4);
                 if (!Character.isValidCodePoint(cp)) {
-                    throw new IllegalArgumentException("bad .npy string data: element " + i + " holds 0x"
-                        + Integer.toHexString(cp) + ", which is not a Unicode code point (is the byte order right?)");
+                    throw new IllegalArgumentException(
+                            "bad .npy string data: element "
+                                    + i
+                                    + " holds 0x"
+                                    + Integer.toHexString(cp)
+                                    + ", which is not a Unicode code point (is the byte order"
+                                    + " right?)");
                 }
                 b.appendCodePoint(cp);
             }
@@ -148,12 +175,25 @@ public final class Npy {
 
     private static void requireBytes(ByteBuffer data, long need, NpyHeader h) {
         if (data.remaining() < need) {
-            throw new IllegalArgumentException("truncated .npy data: " + h.descr + " " + Arrays.toString(h.shape)
-                + " needs " + need + " bytes, found " + data.remaining());
+            throw new IllegalArgumentException(
+                    "truncated .npy data: "
+                            + h.descr
+                            + " "
+                            + Arrays.toString(h.shape)
+                            + " needs "
+                            + need
+                            + " bytes, found "
+                            + data.remaining());
         }
         if (need > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(".npy array " + h.descr + " " + Arrays.toString(h.shape)
-                + " holds " + need + " bytes; a tensor holds at most 2 GiB");
+            throw new IllegalArgumentException(
+                    ".npy array "
+                            + h.descr
+                            + " "
+                            + Arrays.toString(h.shape)
+                            + " holds "
+                            + need
+                            + " bytes; a tensor holds at most 2 GiB");
         }
     }
 
@@ -162,6 +202,7 @@ public final class Npy {
     /**
      * Writes a tensor in {@code .npy} form, as {@code np.save} would: version 1.0 header,
      * little-endian, C order; strings as {@code <U{longest}}. The stream is not closed.
+     *
      * @throws IOException if the stream fails
      */
     public static void write(Tensor t, OutputStream out) throws IOException {
@@ -185,6 +226,7 @@ public final class Npy {
     /**
      * Writes a {@code .npy} file atomically: a temporary file in the same folder, then a rename
      * over {@code path}, so a reader never sees half a file.
+     *
      * @throws IOException if the file cannot be written
      */
     public static void write(Tensor t, Path path) throws IOException {
@@ -197,14 +239,14 @@ public final class Npy {
         try {
             write(t, buf);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);   // a ByteArrayOutputStream does not fail
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return buf.toByteArray();
     }
 
     private static void writeStrings(Tensor t, OutputStream out) throws IOException {
         String[] values = t.toStringArray();
-        int width = 1;   // numpy writes <U1 for empty strings and empty arrays
+        int width = 1; // numpy writes <U1 for empty strings and empty arrays
         for (String v : values) {
             width = Math.max(width, v.codePointCount(0, v.length()));
         }
@@ -221,10 +263,18 @@ public final class Npy {
     private static ByteBuffer toLittleEndian(ByteBuffer src, DType dtype) {
         ByteBuffer le = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         switch (dtype.byteSize()) {
-            case 2: le.asShortBuffer().put(src.asShortBuffer()); break;
-            case 4: le.asIntBuffer().put(src.asIntBuffer()); break;
-            case 8: le.asLongBuffer().put(src.asLongBuffer()); break;
-            default: le.put(src); break;
+            case 2:
+                le.asShortBuffer().put(src.asShortBuffer());
+                break;
+            case 4:
+                le.asIntBuffer().put(src.asIntBuffer());
+                break;
+            case 8:
+                le.asLongBuffer().put(src.asLongBuffer());
+                break;
+            default:
+                le.put(src);
+                break;
         }
         le.clear();
         return le;
@@ -232,10 +282,20 @@ public final class Npy {
 
     /** numpy's header: sorted dict, growth room, space padding and '\n' to a 64-byte boundary. */
     static byte[] header(String descr, long[] shape) {
-        StringBuilder dict = new StringBuilder("{'descr': '").append(descr)
-            .append("', 'fortran_order': False, 'shape': ").append(shapeRepr(shape)).append(", }");
+        StringBuilder dict =
+                new StringBuilder("{'descr': '")
+                        .append(descr)
+                        .append("', 'fortran_order': False, 'shape': ")
+                        .append(shapeRepr(shape))
+                        .append(", }");
         if (shape.length > 0) {
-            dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Long.toString(shape[0]).length())));
+            dict.append(
+                    " "
+                            .repeat(
+                                    Math.max(
+                                            0,
+                                            GROWTH_AXIS_MAX_DIGITS
+                                                    - Long.toString(shape[0]).length())));
         }
         int hlen = dict.length() + 1;
         int version = MAGIC.length + 2 + 2 + hlen + ALIGN <= 0xFFFF ? 1 : 2;
@@ -243,7 +303,9 @@ public final class Npy {
         int pad = ALIGN - ((MAGIC.length + 2 + lenBytes + hlen) % ALIGN);
         dict.append(" ".repeat(pad)).append('\n');
         byte[] text = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 2 + lenBytes + text.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.allocate(MAGIC.length + 2 + lenBytes + text.length)
+                        .order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).put((byte) version).put((byte) 0);
         if (version == 1) {
             b.putShort((short) text.length);
@@ -273,7 +335,8 @@ public final class Npy {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.writeTo(out);
             }
-            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }

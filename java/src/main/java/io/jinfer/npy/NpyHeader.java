@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The header of a {@code .npy} file: magic, version, and the Python dict literal
- * {@code {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }}, read with a small parser
- * of Python literals (strings, integers, booleans, tuples, lists, dicts), never by evaluation.
+ * The header of a {@code .npy} file: magic, version, and the Python dict literal {@code {'descr':
+ * '<f4', 'fortran_order': False, 'shape': (2, 3), }}, read with a small parser of Python literals
+ * (strings, integers, booleans, tuples, lists, dicts), never by evaluation.
  */
 final class NpyHeader {
     final int major;
@@ -30,72 +30,98 @@ final class NpyHeader {
 
     static NpyHeader parse(byte[] bytes) {
         if (bytes.length < Npy.MAGIC.length + 2) {
-            throw new IllegalArgumentException("not a .npy file: " + bytes.length
-                + " bytes is too short for the magic string and version (truncated?)");
+            throw new IllegalArgumentException(
+                    "not a .npy file: "
+                            + bytes.length
+                            + " bytes is too short for the magic string and version (truncated?)");
         }
         for (int i = 0; i < Npy.MAGIC.length; i++) {
             if (bytes[i] != Npy.MAGIC[i]) {
-                throw new IllegalArgumentException("not a .npy file: bad magic string, expected \\x93NUMPY, got "
-                    + printable(bytes, Npy.MAGIC.length));
+                throw new IllegalArgumentException(
+                        "not a .npy file: bad magic string, expected \\x93NUMPY, got "
+                                + printable(bytes, Npy.MAGIC.length));
             }
         }
         int major = bytes[6] & 0xFF;
         int minor = bytes[7] & 0xFF;
         if (major < 1 || major > 3 || minor != 0) {
-            throw new IllegalArgumentException("unsupported .npy format version " + major + "." + minor
-                + "; expected 1.0, 2.0 or 3.0");
+            throw new IllegalArgumentException(
+                    "unsupported .npy format version "
+                            + major
+                            + "."
+                            + minor
+                            + "; expected 1.0, 2.0 or 3.0");
         }
         int lenBytes = major == 1 ? 2 : 4;
         int start = 8 + lenBytes;
         if (bytes.length < start) {
-            throw new IllegalArgumentException("truncated .npy header: the file ends inside the header length");
+            throw new IllegalArgumentException(
+                    "truncated .npy header: the file ends inside the header length");
         }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLen = major == 1 ? in.getShort(8) & 0xFFFF : in.getInt(8) & 0xFFFFFFFFL;
         if (start + headerLen > bytes.length) {
-            throw new IllegalArgumentException("truncated .npy header: it declares " + headerLen + " bytes, the file has "
-                + (bytes.length - start) + " after the length field");
+            throw new IllegalArgumentException(
+                    "truncated .npy header: it declares "
+                            + headerLen
+                            + " bytes, the file has "
+                            + (bytes.length - start)
+                            + " after the length field");
         }
-        String text = new String(bytes, start, (int) headerLen,
-            major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String text =
+                new String(
+                        bytes,
+                        start,
+                        (int) headerLen,
+                        major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Object parsed;
         try {
             parsed = new Literal(text).parseAll();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad .npy header: " + e.getMessage() + " in " + text.trim(), e);
+            throw new IllegalArgumentException(
+                    "bad .npy header: " + e.getMessage() + " in " + text.trim(), e);
         }
         if (!(parsed instanceof Map)) {
-            throw new IllegalArgumentException("bad .npy header: expected a dict, got " + text.trim());
+            throw new IllegalArgumentException(
+                    "bad .npy header: expected a dict, got " + text.trim());
         }
         Map<?, ?> dict = (Map<?, ?>) parsed;
         Object descr = require(dict, "descr", text);
         if (!(descr instanceof String)) {
-            throw new IllegalArgumentException("unsupported .npy dtype " + text.trim()
-                + ": structured (record) arrays are not accepted; save one plain array per field");
+            throw new IllegalArgumentException(
+                    "unsupported .npy dtype "
+                            + text.trim()
+                            + ": structured (record) arrays are not accepted; save one plain array"
+                            + " per field");
         }
         Object fortran = require(dict, "fortran_order", text);
         if (!(fortran instanceof Boolean)) {
-            throw new IllegalArgumentException("bad .npy header: 'fortran_order' should be True or False, got " + fortran);
+            throw new IllegalArgumentException(
+                    "bad .npy header: 'fortran_order' should be True or False, got " + fortran);
         }
         Object shapeObj = require(dict, "shape", text);
         if (!(shapeObj instanceof List)) {
-            throw new IllegalArgumentException("bad .npy header: 'shape' should be a tuple of integers, got " + shapeObj);
+            throw new IllegalArgumentException(
+                    "bad .npy header: 'shape' should be a tuple of integers, got " + shapeObj);
         }
         List<?> dims = (List<?>) shapeObj;
         long[] shape = new long[dims.size()];
         for (int i = 0; i < shape.length; i++) {
             Object d = dims.get(i);
             if (!(d instanceof Long) || (Long) d < 0) {
-                throw new IllegalArgumentException("bad .npy header: 'shape' should hold integers >= 0, got " + dims);
+                throw new IllegalArgumentException(
+                        "bad .npy header: 'shape' should hold integers >= 0, got " + dims);
             }
             shape[i] = (Long) d;
         }
-        return new NpyHeader(major, (String) descr, (Boolean) fortran, shape, (int) (start + headerLen));
+        return new NpyHeader(
+                major, (String) descr, (Boolean) fortran, shape, (int) (start + headerLen));
     }
 
     private static Object require(Map<?, ?> dict, String key, String text) {
         if (!dict.containsKey(key)) {
-            throw new IllegalArgumentException("bad .npy header: no '" + key + "' key in " + text.trim());
+            throw new IllegalArgumentException(
+                    "bad .npy header: no '" + key + "' key in " + text.trim());
         }
         return dict.get(key);
     }
@@ -104,7 +130,8 @@ final class NpyHeader {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < n && i < b.length; i++) {
             int c = b[i] & 0xFF;
-            s.append(c >= 0x20 && c < 0x7F ? String.valueOf((char) c) : String.format("\\x%02x", c));
+            s.append(
+                    c >= 0x20 && c < 0x7F ? String.valueOf((char) c) : String.format("\\x%02x", c));
         }
         return s.toString();
     }
@@ -134,11 +161,15 @@ final class NpyHeader {
             }
             char c = s.charAt(at);
             switch (c) {
-                case '{': return dict();
-                case '(': return sequence(')');
-                case '[': return sequence(']');
+                case '{':
+                    return dict();
+                case '(':
+                    return sequence(')');
+                case '[':
+                    return sequence(']');
                 case '\'':
-                case '"': return string();
+                case '"':
+                    return string();
                 default:
                     if (c == '-' || c == '+' || Character.isDigit(c)) {
                         return integer();
@@ -215,7 +246,7 @@ final class NpyHeader {
             }
             String digits = s.substring(start, at);
             if (peek('L') || peek('l')) {
-                at++;   // Python 2 long suffix, as old numpy wrote
+                at++; // Python 2 long suffix, as old numpy wrote
             }
             try {
                 return Long.parseLong(digits.startsWith("+") ? digits.substring(1) : digits);
@@ -231,10 +262,17 @@ final class NpyHeader {
             }
             String w = s.substring(start, at);
             switch (w) {
-                case "True": return Boolean.TRUE;
-                case "False": return Boolean.FALSE;
-                case "None": return null;
-                default: throw error(w.isEmpty() ? "unexpected '" + s.charAt(start) + "'" : "unexpected '" + w + "'");
+                case "True":
+                    return Boolean.TRUE;
+                case "False":
+                    return Boolean.FALSE;
+                case "None":
+                    return null;
+                default:
+                    throw error(
+                            w.isEmpty()
+                                    ? "unexpected '" + s.charAt(start) + "'"
+                                    : "unexpected '" + w + "'");
             }
         }
 

@@ -1,13 +1,13 @@
 package io.jinfer.npy;
 
 import io.jinfer.Tensor;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Turns Fortran-order data (read as the C order of the reversed shape) into C order. */
 final class Transpose {
-    private Transpose() {
-    }
+    private Transpose() {}
 
     /**
      * @param reversed the data in C order of {@code reversed(shape)}, i.e. Fortran order of shape
@@ -17,7 +17,7 @@ final class Transpose {
     static Tensor reverseAxes(Tensor reversed, long[] shape) {
         int rank = shape.length;
         long n = Npy.count(shape);
-        long[] srcStride = new long[rank];   // element stride of each destination axis in the source
+        long[] srcStride = new long[rank]; // element stride of each destination axis in the source
         long s = 1;
         for (int d = 0; d < rank; d++) {
             srcStride[d] = s;
@@ -41,10 +41,18 @@ final class Transpose {
             int from = (int) (it.src * size);
             int to = i * size;
             switch (size) {
-                case 1: out.put(to, in.get(from)); break;
-                case 2: out.putShort(to, in.getShort(from)); break;
-                case 4: out.putInt(to, in.getInt(from)); break;
-                default: out.putLong(to, in.getLong(from)); break;
+                case 1:
+                    out.put(to, in.get(from));
+                    break;
+                case 2:
+                    out.putShort(to, in.getShort(from));
+                    break;
+                case 4:
+                    out.putInt(to, in.getInt(from));
+                    break;
+                default:
+                    out.putLong(to, in.getLong(from));
+                    break;
             }
             it.next();
         }

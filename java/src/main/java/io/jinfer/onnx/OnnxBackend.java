@@ -25,8 +25,9 @@ public final class OnnxBackend implements Backend {
 
     @Override
     public String unavailableReason() {
-        return Classpath.has(OnnxBackend.class, "ai.onnxruntime.OrtEnvironment") ? null
-            : "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
+        return Classpath.has(OnnxBackend.class, "ai.onnxruntime.OrtEnvironment")
+                ? null
+                : "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
     }
 
     @Override

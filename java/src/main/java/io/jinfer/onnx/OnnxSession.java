@@ -9,7 +9,9 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+
 import com.fasterxml.jackson.databind.JsonNode;
+
 import io.jinfer.BackendException;
 import io.jinfer.BundleException;
 import io.jinfer.DType;
@@ -21,6 +23,7 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -44,13 +47,15 @@ final class OnnxSession implements BackendSession {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final List<Output> outputs;
-    private final Map<String, String> inputNames;   // canonical -> native
-    private final Map<String, long[]> inputShapes;  // native name -> declared shape (-1 dynamic)
-    private final List<Categories> refused;         // encoders that refuse unknown categories
+    private final Map<String, String> inputNames; // canonical -> native
+    private final Map<String, long[]> inputShapes; // native name -> declared shape (-1 dynamic)
+    private final List<Categories> refused; // encoders that refuse unknown categories
     private volatile boolean closed;
 
-    /** The categories an encoder of the model knows for one column of a string input, refusing others
-     * (the artifact's {@code refused_categories}, written by the exporter). */
+    /**
+     * The categories an encoder of the model knows for one column of a string input, refusing
+     * others (the artifact's {@code refused_categories}, written by the exporter).
+     */
     private static final class Categories {
         final String input;
         final int column;
@@ -67,7 +72,7 @@ final class OnnxSession implements BackendSession {
     private static final class Output {
         final TensorSpec spec;
         final String nativeName;
-        final long[] nativeShape;      // -1 for dynamic
+        final long[] nativeShape; // -1 for dynamic
         final boolean pinnable;
 
         Output(TensorSpec spec, String nativeName, long[] nativeShape, boolean pinnable) {
@@ -78,8 +83,13 @@ final class OnnxSession implements BackendSession {
         }
     }
 
-    private OnnxSession(OrtEnvironment env, OrtSession session, List<Output> outputs, Map<String, String> inputNames,
-                        Map<String, long[]> inputShapes, List<Categories> refused) {
+    private OnnxSession(
+            OrtEnvironment env,
+            OrtSession session,
+            List<Output> outputs,
+            Map<String, String> inputNames,
+            Map<String, long[]> inputShapes,
+            List<Categories> refused) {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
@@ -91,20 +101,34 @@ final class OnnxSession implements BackendSession {
     static OnnxSession open(ArtifactContext ctx) {
         Manifest.Artifact artifact = ctx.artifact();
         byte[] model = ctx.bytes();
-        // jinfer reports the runtime's errors in its exceptions; the runtime's own log would repeat them
-        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
+        // jinfer reports the runtime's errors in its exceptions; the runtime's own log would repeat
+        // them
+        OrtEnvironment env =
+                OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
         OrtSession session;
         try (OrtSession.SessionOptions opts = sessionOptions(ctx.options())) {
             session = env.createSession(model, opts);
         } catch (OrtException e) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime cannot load " + artifact.path()
-                + ": " + e.getMessage(), e);
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "ONNX Runtime cannot load " + artifact.path() + ": " + e.getMessage(),
+                    e);
         }
         try {
-            Map<String, String> inputNames = nameMap(ctx.manifest().inputs(), artifact.detailMap("input_names"),
-                session.getInputNames(), "input", artifact);
-            Map<String, String> outputMap = nameMap(ctx.manifest().outputs(), artifact.detailMap("output_names"),
-                session.getOutputNames(), "output", artifact);
+            Map<String, String> inputNames =
+                    nameMap(
+                            ctx.manifest().inputs(),
+                            artifact.detailMap("input_names"),
+                            session.getInputNames(),
+                            "input",
+                            artifact);
+            Map<String, String> outputMap =
+                    nameMap(
+                            ctx.manifest().outputs(),
+                            artifact.detailMap("output_names"),
+                            session.getOutputNames(),
+                            "output",
+                            artifact);
             Map<String, NodeInfo> info = session.getOutputInfo();
             List<Output> outs = new ArrayList<>();
             for (TensorSpec spec : ctx.manifest().outputs()) {
@@ -114,8 +138,11 @@ final class OnnxSession implements BackendSession {
                 if (info.get(nat).getInfo() instanceof TensorInfo) {
                     TensorInfo ti = (TensorInfo) info.get(nat).getInfo();
                     shape = ti.getShape();
-                    pinnable = spec.dtype().isNumeric() && toDType(ti.type) == spec.dtype()
-                        && onlyFirstDynamic(shape) && spec.hasFixedInnerDims();
+                    pinnable =
+                            spec.dtype().isNumeric()
+                                    && toDType(ti.type) == spec.dtype()
+                                    && onlyFirstDynamic(shape)
+                                    && spec.hasFixedInnerDims();
                 }
                 outs.add(new Output(spec, nat, shape, pinnable));
             }
@@ -125,7 +152,8 @@ final class OnnxSession implements BackendSession {
                     inputShapes.put(e.getKey(), ((TensorInfo) e.getValue().getInfo()).getShape());
                 }
             }
-            return new OnnxSession(env, session, outs, inputNames, inputShapes, refusedCategories(artifact));
+            return new OnnxSession(
+                    env, session, outs, inputNames, inputShapes, refusedCategories(artifact));
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
@@ -135,8 +163,13 @@ final class OnnxSession implements BackendSession {
             if (e instanceof BundleException) {
                 throw (BundleException) e;
             }
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX model " + artifact.path()
-                + " does not match the manifest: " + e.getMessage(), e);
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "ONNX model "
+                            + artifact.path()
+                            + " does not match the manifest: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -156,15 +189,30 @@ final class OnnxSession implements BackendSession {
     }
 
     /** canonical -> native names; every spec must map to a name the model has. */
-    private static Map<String, String> nameMap(List<TensorSpec> specs, Map<String, String> declared,
-                                               Set<String> nativeNames, String what, Manifest.Artifact artifact) {
+    private static Map<String, String> nameMap(
+            List<TensorSpec> specs,
+            Map<String, String> declared,
+            Set<String> nativeNames,
+            String what,
+            Manifest.Artifact artifact) {
         Map<String, String> out = new LinkedHashMap<>();
         for (TensorSpec spec : specs) {
             String nat = declared.getOrDefault(spec.name(), spec.name());
             if (!nativeNames.contains(nat)) {
-                throw new BundleException(ErrorCode.INVALID_MANIFEST, artifact.path() + ": manifest " + what + " '"
-                    + spec.name() + "' maps to ONNX " + what + " '" + nat + "', which the model does not have (it has "
-                    + nativeNames + ")");
+                throw new BundleException(
+                        ErrorCode.INVALID_MANIFEST,
+                        artifact.path()
+                                + ": manifest "
+                                + what
+                                + " '"
+                                + spec.name()
+                                + "' maps to ONNX "
+                                + what
+                                + " '"
+                                + nat
+                                + "', which the model does not have (it has "
+                                + nativeNames
+                                + ")");
             }
             out.put(spec.name(), nat);
         }
@@ -188,9 +236,14 @@ final class OnnxSession implements BackendSession {
             for (Output o : outputs) {
                 if (o.pinnable) {
                     long[] shape = concrete(o.nativeShape, batch);
-                    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(count(shape) * o.spec.dtype().byteSize()))
-                        .order(ByteOrder.nativeOrder());
-                    pinned.put(o.nativeName, OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec.dtype())));
+                    ByteBuffer buf =
+                            ByteBuffer.allocateDirect(
+                                            Math.toIntExact(
+                                                    count(shape) * o.spec.dtype().byteSize()))
+                                    .order(ByteOrder.nativeOrder());
+                    pinned.put(
+                            o.nativeName,
+                            OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec.dtype())));
                     pinnedBuffers.put(o.spec.name(), buf);
                 } else {
                     requested.add(o.nativeName);
@@ -201,9 +254,10 @@ final class OnnxSession implements BackendSession {
                 for (Output o : outputs) {
                     long[] shape = o.spec.concreteShape(batch);
                     ByteBuffer buf = pinnedBuffers.get(o.spec.name());
-                    Tensor t = buf != null
-                        ? Tensor.wrap(buf, o.spec.dtype(), shape)
-                        : fromOrt(result.get(o.nativeName).orElseThrow(), o, batch);
+                    Tensor t =
+                            buf != null
+                                    ? Tensor.wrap(buf, o.spec.dtype(), shape)
+                                    : fromOrt(result.get(o.nativeName).orElseThrow(), o, batch);
                     out.put(o.spec.name(), t);
                 }
                 return out;
@@ -212,16 +266,20 @@ final class OnnxSession implements BackendSession {
             if (String.valueOf(e.getMessage()).contains(UNKNOWN_CATEGORY)) {
                 throw unknownCategory(inputs, e);
             }
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX Runtime failed on a batch of " + batch
-                + ": " + e.getMessage(), e);
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "ONNX Runtime failed on a batch of " + batch + ": " + e.getMessage(),
+                    e);
         } finally {
             feeds.values().forEach(OnnxTensor::close);
             pinned.values().forEach(OnnxTensor::close);
         }
     }
 
-    /** The first value an encoder refuses, by row, input and value; or, for a bundle that does not list
-     * its encoders' categories, the string inputs that may hold it. */
+    /**
+     * The first value an encoder refuses, by row, input and value; or, for a bundle that does not
+     * list its encoders' categories, the string inputs that may hold it.
+     */
     private InputException unknownCategory(Map<String, Tensor> inputs, OrtException e) {
         for (Categories c : refused) {
             Tensor t = inputs.get(c.input);
@@ -233,16 +291,31 @@ final class OnnxSession implements BackendSession {
             for (int row = 0; row * width + c.column < values.length; row++) {
                 String v = values[row * width + c.column];
                 if (!c.known.contains(v)) {
-                    return new InputException(ErrorCode.INVALID_VALUE, "row " + row + ", input '" + c.input + "'"
-                        + (t.rank() == 2 ? " column " + c.column : "") + ": category \"" + v + "\" was not seen in "
-                        + "training, and the model's encoder refuses unknown categories (scikit-learn: "
-                        + "handle_unknown=\"error\"); known: " + new TreeSet<>(c.known));
+                    return new InputException(
+                            ErrorCode.INVALID_VALUE,
+                            "row "
+                                    + row
+                                    + ", input '"
+                                    + c.input
+                                    + "'"
+                                    + (t.rank() == 2 ? " column " + c.column : "")
+                                    + ": category \""
+                                    + v
+                                    + "\" was not seen in training, and the model's encoder refuses"
+                                    + " unknown categories (scikit-learn:"
+                                    + " handle_unknown=\"error\"); known: "
+                                    + new TreeSet<>(c.known));
                 }
             }
         }
-        return new InputException(ErrorCode.INVALID_VALUE, "a string input " + stringInputs(inputs)
-            + " holds a category the model was not trained on, and its encoder refuses unknown categories "
-            + "(scikit-learn: handle_unknown=\"error\"); ONNX Runtime: " + e.getMessage());
+        return new InputException(
+                ErrorCode.INVALID_VALUE,
+                "a string input "
+                        + stringInputs(inputs)
+                        + " holds a category the model was not trained on, and its encoder refuses"
+                        + " unknown categories (scikit-learn: handle_unknown=\"error\"); ONNX"
+                        + " Runtime: "
+                        + e.getMessage());
     }
 
     private static List<Categories> refusedCategories(Manifest.Artifact artifact) {
@@ -258,11 +331,12 @@ final class OnnxSession implements BackendSession {
     /** The names of the string inputs, for an error about categories. */
     private static List<String> stringInputs(Map<String, Tensor> inputs) {
         List<String> names = new ArrayList<>();
-        inputs.forEach((name, t) -> {
-            if (t.isString()) {
-                names.add(name);
-            }
-        });
+        inputs.forEach(
+                (name, t) -> {
+                    if (t.isString()) {
+                        names.add(name);
+                    }
+                });
         return names;
     }
 
@@ -274,7 +348,10 @@ final class OnnxSession implements BackendSession {
         return OnnxTensor.createTensor(env, t.buffer(), shape, toOrtType(t.dtype()));
     }
 
-    /** The tensor's shape, or the model's own rank when they differ ({@code [n]} fed as {@code [n, 1]}). */
+    /**
+     * The tensor's shape, or the model's own rank when they differ ({@code [n]} fed as {@code [n,
+     * 1]}).
+     */
     private static long[] nativeShapeFor(Tensor t, long[] nativeShape) {
         if (nativeShape == null || nativeShape.length == t.rank()) {
             return t.shape();
@@ -285,7 +362,8 @@ final class OnnxSession implements BackendSession {
         for (int i = 0; i < s.length; i++) {
             if (s[i] < 0) {
                 if (dynamic >= 0) {
-                    return t.shape();   // two free dimensions: nothing to infer, let the runtime judge
+                    return t.shape(); // two free dimensions: nothing to infer, let the runtime
+                    // judge
                 }
                 dynamic = i;
             } else {
@@ -300,19 +378,30 @@ final class OnnxSession implements BackendSession {
 
     private static Tensor fromOrt(OnnxValue value, Output o, long batch) throws OrtException {
         if (!(value instanceof OnnxTensor)) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX output '" + o.nativeName + "' is a "
-                + value.getType() + ", not a tensor; export classifiers with zipmap=False");
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "ONNX output '"
+                            + o.nativeName
+                            + "' is a "
+                            + value.getType()
+                            + ", not a tensor; export classifiers with zipmap=False");
         }
         OnnxTensor t = (OnnxTensor) value;
         TensorInfo info = t.getInfo();
         long[] nativeShape = info.getShape();
         long[] shape = o.spec.concreteShape(batch);
         if (!o.spec.hasFixedInnerDims()) {
-            shape = nativeShape;   // e.g. a transform's free dimensions: trust the runtime
+            shape = nativeShape; // e.g. a transform's free dimensions: trust the runtime
         }
         if (count(nativeShape) != count(shape)) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX output '" + o.nativeName + "' has shape "
-                + java.util.Arrays.toString(nativeShape) + ", which does not fit " + o.spec);
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "ONNX output '"
+                            + o.nativeName
+                            + "' has shape "
+                            + java.util.Arrays.toString(nativeShape)
+                            + ", which does not fit "
+                            + o.spec);
         }
         DType dtype = toDType(info.type);
         Tensor out;
@@ -343,30 +432,50 @@ final class OnnxSession implements BackendSession {
 
     static DType toDType(OnnxJavaType t) {
         switch (t) {
-            case FLOAT: return DType.FLOAT32;
-            case DOUBLE: return DType.FLOAT64;
-            case INT8: return DType.INT8;
-            case UINT8: return DType.UINT8;
-            case INT16: return DType.INT16;
-            case INT32: return DType.INT32;
-            case INT64: return DType.INT64;
-            case BOOL: return DType.BOOL;
-            case STRING: return DType.STRING;
-            default: throw new BackendException(ErrorCode.BACKEND_FAILURE, "ONNX type " + t + " has no jinfer dtype");
+            case FLOAT:
+                return DType.FLOAT32;
+            case DOUBLE:
+                return DType.FLOAT64;
+            case INT8:
+                return DType.INT8;
+            case UINT8:
+                return DType.UINT8;
+            case INT16:
+                return DType.INT16;
+            case INT32:
+                return DType.INT32;
+            case INT64:
+                return DType.INT64;
+            case BOOL:
+                return DType.BOOL;
+            case STRING:
+                return DType.STRING;
+            default:
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE, "ONNX type " + t + " has no jinfer dtype");
         }
     }
 
     static OnnxJavaType toOrtType(DType d) {
         switch (d) {
-            case FLOAT32: return OnnxJavaType.FLOAT;
-            case FLOAT64: return OnnxJavaType.DOUBLE;
-            case INT8: return OnnxJavaType.INT8;
-            case UINT8: return OnnxJavaType.UINT8;
-            case INT16: return OnnxJavaType.INT16;
-            case INT32: return OnnxJavaType.INT32;
-            case INT64: return OnnxJavaType.INT64;
-            case BOOL: return OnnxJavaType.BOOL;
-            default: return OnnxJavaType.STRING;
+            case FLOAT32:
+                return OnnxJavaType.FLOAT;
+            case FLOAT64:
+                return OnnxJavaType.DOUBLE;
+            case INT8:
+                return OnnxJavaType.INT8;
+            case UINT8:
+                return OnnxJavaType.UINT8;
+            case INT16:
+                return OnnxJavaType.INT16;
+            case INT32:
+                return OnnxJavaType.INT32;
+            case INT64:
+                return OnnxJavaType.INT64;
+            case BOOL:
+                return OnnxJavaType.BOOL;
+            default:
+                return OnnxJavaType.STRING;
         }
     }
 
@@ -406,7 +515,10 @@ final class OnnxSession implements BackendSession {
         try {
             session.close();
         } catch (OrtException e) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "closing the ONNX session failed: " + e.getMessage(), e);
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "closing the ONNX session failed: " + e.getMessage(),
+                    e);
         }
     }
 }

@@ -26,10 +26,14 @@ public final class PmmlBackend implements Backend {
 
     @Override
     public String unavailableReason() {
-        return Classpath.has(PmmlBackend.class, "org.jpmml.evaluator.LoadingModelEvaluatorBuilder",
-            "org.glassfish.jaxb.runtime.v2.JAXBContextFactory") ? null
-            : "JPMML-Evaluator is not on the classpath; add the Maven artifact " + COORDINATES
-                + " (AGPL-3.0, an optional dependency of jinfer)";
+        return Classpath.has(
+                        PmmlBackend.class,
+                        "org.jpmml.evaluator.LoadingModelEvaluatorBuilder",
+                        "org.glassfish.jaxb.runtime.v2.JAXBContextFactory")
+                ? null
+                : "JPMML-Evaluator is not on the classpath; add the Maven artifact "
+                        + COORDINATES
+                        + " (AGPL-3.0, an optional dependency of jinfer)";
     }
 
     @Override

@@ -10,6 +10,17 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+
+import org.jpmml.evaluator.EvaluationException;
+import org.jpmml.evaluator.Evaluator;
+import org.jpmml.evaluator.EvaluatorUtil;
+import org.jpmml.evaluator.HasProbability;
+import org.jpmml.evaluator.InputField;
+import org.jpmml.evaluator.LoadingModelEvaluatorBuilder;
+import org.jpmml.evaluator.TargetField;
+import org.jpmml.model.MarkupException;
+import org.jpmml.model.UnsupportedMarkupException;
+
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,15 +33,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.jpmml.evaluator.EvaluationException;
-import org.jpmml.evaluator.Evaluator;
-import org.jpmml.evaluator.EvaluatorUtil;
-import org.jpmml.evaluator.HasProbability;
-import org.jpmml.evaluator.InputField;
-import org.jpmml.evaluator.LoadingModelEvaluatorBuilder;
-import org.jpmml.evaluator.TargetField;
-import org.jpmml.model.MarkupException;
-import org.jpmml.model.UnsupportedMarkupException;
 
 /**
  * A JPMML evaluator behind a manifest's canonical names. PMML input fields are bound to input
@@ -47,7 +49,7 @@ final class PmmlSession implements BackendSession {
     private final Manifest manifest;
     private final TargetField target;
     private final List<TargetField> targets;
-    private final Object[] categories;    // the target's categories in the manifest's class order
+    private final Object[] categories; // the target's categories in the manifest's class order
     private final ExecutorService pool;
     private final int threads;
     private volatile boolean closed;
@@ -56,7 +58,7 @@ final class PmmlSession implements BackendSession {
     private static final class Binding {
         final InputField field;
         final String input;
-        final int column;      // -1: the whole (1-D or [n,1]) tensor is this field
+        final int column; // -1: the whole (1-D or [n,1]) tensor is this field
         final int width;
 
         Binding(InputField field, String input, int column, int width) {
@@ -67,19 +69,26 @@ final class PmmlSession implements BackendSession {
         }
     }
 
-    private PmmlSession(Evaluator evaluator, List<Binding> bindings, Manifest manifest, int threads) {
+    private PmmlSession(
+            Evaluator evaluator, List<Binding> bindings, Manifest manifest, int threads) {
         this.evaluator = evaluator;
         this.bindings = bindings;
         this.manifest = manifest;
         this.targets = new ArrayList<>(evaluator.getTargetFields());
         this.target = targets.isEmpty() ? null : targets.get(0);
-        this.categories = "classification".equals(manifest.task()) ? categories(target, manifest) : null;
+        this.categories =
+                "classification".equals(manifest.task()) ? categories(target, manifest) : null;
         this.threads = threads;
-        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "jinfer-pmml");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.pool =
+                threads > 1
+                        ? Executors.newFixedThreadPool(
+                                threads,
+                                r -> {
+                                    Thread t = new Thread(r, "jinfer-pmml");
+                                    t.setDaemon(true);
+                                    return t;
+                                })
+                        : null;
     }
 
     static PmmlSession open(ArtifactContext ctx) {
@@ -88,36 +97,57 @@ final class PmmlSession implements BackendSession {
         SafeXml.refuseDoctype(xml, artifact.path());
         Evaluator evaluator;
         try {
-            evaluator = new LoadingModelEvaluatorBuilder()
-                .setLocatable(false)
-                .load(new ByteArrayInputStream(xml))
-                .build();
+            evaluator =
+                    new LoadingModelEvaluatorBuilder()
+                            .setLocatable(false)
+                            .load(new ByteArrayInputStream(xml))
+                            .build();
             evaluator.verify();
         } catch (UnsupportedMarkupException e) {
-            throw new BundleException(ErrorCode.UNSUPPORTED_ARTIFACT, artifact.path() + " uses PMML that JPMML-Evaluator "
-                + "does not support: " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.UNSUPPORTED_ARTIFACT,
+                    artifact.path()
+                            + " uses PMML that JPMML-Evaluator "
+                            + "does not support: "
+                            + e.getMessage(),
+                    e);
         } catch (MarkupException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, artifact.path() + " is not valid PMML: " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    artifact.path() + " is not valid PMML: " + e.getMessage(),
+                    e);
         } catch (Exception e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, artifact.path() + " cannot be read as PMML: " + e, e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT, artifact.path() + " cannot be read as PMML: " + e, e);
         }
         if ("transform".equals(ctx.manifest().task())) {
-            throw new BundleException(ErrorCode.UNSUPPORTED_ARTIFACT, "the pmml backend runs classifiers and regressors, "
-                + "not transforms");
+            throw new BundleException(
+                    ErrorCode.UNSUPPORTED_ARTIFACT,
+                    "the pmml backend runs classifiers and regressors, " + "not transforms");
         }
         List<Binding> bindings = bind(evaluator, ctx.manifest(), artifact);
-        int threads = ctx.options().intraOpThreads() > 0 ? ctx.options().intraOpThreads()
-            : Integer.parseInt(ctx.options().backendOptions().getOrDefault("pmml.threads",
-                String.valueOf(Runtime.getRuntime().availableProcessors())));
+        int threads =
+                ctx.options().intraOpThreads() > 0
+                        ? ctx.options().intraOpThreads()
+                        : Integer.parseInt(
+                                ctx.options()
+                                        .backendOptions()
+                                        .getOrDefault(
+                                                "pmml.threads",
+                                                String.valueOf(
+                                                        Runtime.getRuntime()
+                                                                .availableProcessors())));
         return new PmmlSession(evaluator, bindings, ctx.manifest(), Math.max(1, threads));
     }
 
-    private static List<Binding> bind(Evaluator evaluator, Manifest manifest, Manifest.Artifact artifact) {
+    private static List<Binding> bind(
+            Evaluator evaluator, Manifest manifest, Manifest.Artifact artifact) {
         List<Binding> out = new ArrayList<>();
         for (InputField f : evaluator.getInputFields()) {
             String name = f.getName();
             TensorSpec byName = manifest.input(name);
-            if (byName != null && (byName.rank() == 1 || (byName.rank() == 2 && byName.shape()[1] == 1))) {
+            if (byName != null
+                    && (byName.rank() == 1 || (byName.rank() == 2 && byName.shape()[1] == 1))) {
                 out.add(new Binding(f, name, -1, 1));
                 continue;
             }
@@ -129,8 +159,15 @@ final class PmmlSession implements BackendSession {
                 }
             }
             if (found == null) {
-                throw new BundleException(ErrorCode.INVALID_MANIFEST, artifact.path() + ": PMML input field '" + name
-                    + "' is neither an input of the manifest nor a column of one (inputs: " + manifest.inputs() + ")");
+                throw new BundleException(
+                        ErrorCode.INVALID_MANIFEST,
+                        artifact.path()
+                                + ": PMML input field '"
+                                + name
+                                + "' is neither an input of the manifest nor a column of one"
+                                + " (inputs: "
+                                + manifest.inputs()
+                                + ")");
             }
             out.add(found);
         }
@@ -139,7 +176,8 @@ final class PmmlSession implements BackendSession {
 
     private static Object[] categories(TargetField target, Manifest manifest) {
         if (target == null) {
-            throw new BundleException(ErrorCode.UNSUPPORTED_ARTIFACT, "the PMML classifier has no target field");
+            throw new BundleException(
+                    ErrorCode.UNSUPPORTED_ARTIFACT, "the PMML classifier has no target field");
         }
         Map<String, Object> byText = new HashMap<>();
         for (Object c : target.getCategories()) {
@@ -150,8 +188,12 @@ final class PmmlSession implements BackendSession {
         for (int i = 0; i < out.length; i++) {
             out[i] = byText.get(String.valueOf(classes.get(i)));
             if (out[i] == null) {
-                throw new BundleException(ErrorCode.INVALID_MANIFEST, "class " + classes.get(i)
-                    + " of the manifest is not a category of the PMML target " + target.getCategories());
+                throw new BundleException(
+                        ErrorCode.INVALID_MANIFEST,
+                        "class "
+                                + classes.get(i)
+                                + " of the manifest is not a category of the PMML target "
+                                + target.getCategories());
             }
         }
         return out;
@@ -184,10 +226,12 @@ final class PmmlSession implements BackendSession {
                     if (c instanceof RuntimeException) {
                         throw (RuntimeException) c;
                     }
-                    throw new BackendException(ErrorCode.BACKEND_FAILURE, "PMML evaluation failed: " + c, c);
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE, "PMML evaluation failed: " + c, c);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new BackendException(ErrorCode.BACKEND_FAILURE, "interrupted while evaluating PMML", e);
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE, "interrupted while evaluating PMML", e);
                 }
             }
         }
@@ -208,11 +252,19 @@ final class PmmlSession implements BackendSession {
                 field = null;
                 results = evaluator.evaluate(arguments);
             } catch (EvaluationException e) {
-                throw new InputException(ErrorCode.INVALID_VALUE, "row " + row
-                    + (field != null ? ", field '" + field + "'" : "") + ": " + e.getMessage(), e);
+                throw new InputException(
+                        ErrorCode.INVALID_VALUE,
+                        "row "
+                                + row
+                                + (field != null ? ", field '" + field + "'" : "")
+                                + ": "
+                                + e.getMessage(),
+                        e);
             } catch (MarkupException e) {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, "the PMML model failed on row " + row + ": "
-                    + e.getMessage(), e);
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        "the PMML model failed on row " + row + ": " + e.getMessage(),
+                        e);
             }
             outputs.put(row, results, this);
         }
@@ -220,7 +272,9 @@ final class PmmlSession implements BackendSession {
 
     double probability(Object result, int k, int row) {
         if (!(result instanceof HasProbability)) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "the PMML target gives no probabilities (row " + row + ")");
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "the PMML target gives no probabilities (row " + row + ")");
         }
         Double p = ((HasProbability) result).getProbability(categories[k]);
         return p == null ? 0.0 : p;
@@ -258,7 +312,7 @@ final class PmmlSession implements BackendSession {
             DType d = t.dtype();
             if (d == DType.FLOAT32 || d == DType.FLOAT64) {
                 double v = t.getDouble(at);
-                return Double.isNaN(v) ? null : v;   // NaN is PMML's missing value
+                return Double.isNaN(v) ? null : v; // NaN is PMML's missing value
             }
             return d == DType.BOOL ? (Object) (t.getLong(at) != 0) : (Object) t.getLong(at);
         }
@@ -284,8 +338,10 @@ final class PmmlSession implements BackendSession {
                 if (s.dtype() == DType.STRING) {
                     labels.put(s.name(), new String[(int) count]);
                 } else {
-                    buffers.put(s.name(), ByteBuffer.allocateDirect((int) count * s.dtype().byteSize())
-                        .order(ByteOrder.nativeOrder()));
+                    buffers.put(
+                            s.name(),
+                            ByteBuffer.allocateDirect((int) count * s.dtype().byteSize())
+                                    .order(ByteOrder.nativeOrder()));
                 }
             }
         }
@@ -299,7 +355,12 @@ final class PmmlSession implements BackendSession {
                     if (labelSpec.dtype() == DType.STRING) {
                         labels.get("label")[row] = String.valueOf(label);
                     } else {
-                        write("label", labelSpec.dtype(), row, ((Number) toNumber(label)).doubleValue(), toLong(label));
+                        write(
+                                "label",
+                                labelSpec.dtype(),
+                                row,
+                                ((Number) toNumber(label)).doubleValue(),
+                                toLong(label));
                     }
                 }
                 TensorSpec proba = specs.get("probabilities");
@@ -327,18 +388,34 @@ final class PmmlSession implements BackendSession {
         }
 
         private static long toLong(Object label) {
-            return label instanceof Number ? ((Number) label).longValue() : Long.parseLong(String.valueOf(label));
+            return label instanceof Number
+                    ? ((Number) label).longValue()
+                    : Long.parseLong(String.valueOf(label));
         }
 
         private void write(String name, DType dtype, int index, double d, long l) {
             ByteBuffer b = buffers.get(name);
             switch (dtype) {
-                case FLOAT32: b.putFloat(index * 4, (float) d); break;
-                case FLOAT64: b.putDouble(index * 8, d); break;
-                case INT64: b.putLong(index * 8, l); break;
-                case INT32: b.putInt(index * 4, (int) l); break;
-                default: throw new BackendException(ErrorCode.BACKEND_FAILURE, "output '" + name + "' of dtype " + dtype
-                    + " is not supported by the pmml backend");
+                case FLOAT32:
+                    b.putFloat(index * 4, (float) d);
+                    break;
+                case FLOAT64:
+                    b.putDouble(index * 8, d);
+                    break;
+                case INT64:
+                    b.putLong(index * 8, l);
+                    break;
+                case INT32:
+                    b.putInt(index * 4, (int) l);
+                    break;
+                default:
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE,
+                            "output '"
+                                    + name
+                                    + "' of dtype "
+                                    + dtype
+                                    + " is not supported by the pmml backend");
             }
         }
 
@@ -346,9 +423,11 @@ final class PmmlSession implements BackendSession {
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (TensorSpec s : specs.values()) {
                 long[] shape = s.concreteShape(n);
-                out.put(s.name(), s.dtype() == DType.STRING
-                    ? Tensor.ofStrings(labels.get(s.name()), shape)
-                    : Tensor.wrap(buffers.get(s.name()), s.dtype(), shape));
+                out.put(
+                        s.name(),
+                        s.dtype() == DType.STRING
+                                ? Tensor.ofStrings(labels.get(s.name()), shape)
+                                : Tensor.wrap(buffers.get(s.name()), s.dtype(), shape));
             }
             return out;
         }

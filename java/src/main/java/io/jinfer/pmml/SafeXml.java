@@ -2,22 +2,24 @@ package io.jinfer.pmml;
 
 import io.jinfer.BundleException;
 import io.jinfer.ErrorCode;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.parsers.SAXParserFactory;
+
 import org.xml.sax.SAXException;
 import org.xml.sax.helpers.DefaultHandler;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
+
 /**
- * Refuses a PMML document with a {@code DOCTYPE} before any XML parser that could resolve
- * entities sees it. PMML needs no DTD, and a DTD is the door to external entities (XXE): a
- * document-type declaration is refused whole, so no entity is ever resolved and no file is read.
+ * Refuses a PMML document with a {@code DOCTYPE} before any XML parser that could resolve entities
+ * sees it. PMML needs no DTD, and a DTD is the door to external entities (XXE): a document-type
+ * declaration is refused whole, so no entity is ever resolved and no file is read.
  */
 final class SafeXml {
-    private SafeXml() {
-    }
+    private SafeXml() {}
 
     static void refuseDoctype(byte[] xml, String where) {
         try {
@@ -31,12 +33,18 @@ final class SafeXml {
         } catch (SAXException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("DOCTYPE")) {
-                throw new BundleException(ErrorCode.UNSAFE_CONTENT, where + " declares a DOCTYPE, which PMML does not need "
-                    + "and which could pull in external entities; it is refused unread", e);
+                throw new BundleException(
+                        ErrorCode.UNSAFE_CONTENT,
+                        where
+                                + " declares a DOCTYPE, which PMML does not need "
+                                + "and which could pull in external entities; it is refused unread",
+                        e);
             }
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, where + " is not well-formed XML: " + m, e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT, where + " is not well-formed XML: " + m, e);
         } catch (ParserConfigurationException | IOException e) {
-            throw new BundleException(ErrorCode.BUNDLE_CORRUPT, "cannot check " + where + ": " + e.getMessage(), e);
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT, "cannot check " + where + ": " + e.getMessage(), e);
         }
     }
 }

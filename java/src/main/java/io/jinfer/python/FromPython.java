@@ -6,6 +6,7 @@ import io.jinfer.ErrorCode;
 import io.jinfer.Model;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -17,57 +18,70 @@ import java.util.Map;
  * {@link Model#predict(Map)} as jinfer's Python package calls it ({@code jinfer.Model.predict}): in
  * one JPype crossing, with bare buffers both ways.
  *
- * <p>Each JPype conversion costs a microsecond or more. Building a {@code HashMap} of tensors
- * from Python and reading each result's dtype, shape and buffer one call at a time took about a
- * dozen of them per call; this takes three.
+ * <p>Each JPype conversion costs a microsecond or more. Building a {@code HashMap} of tensors from
+ * Python and reading each result's dtype, shape and buffer one call at a time took about a dozen of
+ * them per call; this takes three.
  */
 public final class FromPython {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    private FromPython() {
-    }
+    private FromPython() {}
 
     /**
      * Runs one batch.
+     *
      * @param data the model's inputs in manifest order: a direct buffer over numpy's memory (any
      *     byte order is taken as native; null when the input has no elements) or a {@code String[]}
      * @param meta for each input in turn: its dtype id, its rank, then its dimensions
      * @return the outputs in manifest order: a read-only direct buffer in native order (null when
-     *     it has no elements) or a {@code String[]}; followed, when an output has a dynamic
-     *     inner dimension, by one {@code long[]} of all their shapes one after another (otherwise
-     *     the batch fixes them)
-     * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link Model#predict(Map)}
+     *     it has no elements) or a {@code String[]}; followed, when an output has a dynamic inner
+     *     dimension, by one {@code long[]} of all their shapes one after another (otherwise the
+     *     batch fixes them)
+     * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link
+     *     Model#predict(Map)}
      * @throws IllegalArgumentException if {@code data} and {@code meta} disagree
      */
     public static Object[] predict(Model model, Object[] data, long[] meta) {
         List<TensorSpec> specs = model.inputs();
         if (data.length != specs.size()) {
-            throw new IllegalArgumentException("FromPython.predict: " + data.length + " inputs for a model that takes "
-                + specs.size());
+            throw new IllegalArgumentException(
+                    "FromPython.predict: "
+                            + data.length
+                            + " inputs for a model that takes "
+                            + specs.size());
         }
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         Shapes shapes = new Shapes(meta, 0);
         for (int i = 0; i < data.length; i++) {
             shapes.next();
             Object v = data[i];
-            inputs.put(specs.get(i).name(), v instanceof String[] ? Tensor.ofStrings((String[]) v, shapes.shape)
-                : v == null ? Tensor.zeros(shapes.dtype, shapes.shape)
-                : Tensor.wrap(((ByteBuffer) v).order(NATIVE), shapes.dtype, shapes.shape));
+            inputs.put(
+                    specs.get(i).name(),
+                    v instanceof String[]
+                            ? Tensor.ofStrings((String[]) v, shapes.shape)
+                            : v == null
+                                    ? Tensor.zeros(shapes.dtype, shapes.shape)
+                                    : Tensor.wrap(
+                                            ((ByteBuffer) v).order(NATIVE),
+                                            shapes.dtype,
+                                            shapes.shape));
         }
         return pack(model.outputs(), model.predict(inputs));
     }
 
     /**
-     * Runs one small batch through one staging buffer, which jinfer's Python package keeps per thread
-     * and model: the inputs are copied into it, and the outputs out of it, which for a few kilobytes
-     * costs less than handing buffers over and reading them back through JPype.
+     * Runs one small batch through one staging buffer, which jinfer's Python package keeps per
+     * thread and model: the inputs are copied into it, and the outputs out of it, which for a few
+     * kilobytes costs less than handing buffers over and reading them back through JPype.
+     *
      * @param stage the staging buffer: the inputs in manifest order from byte 0, each at the next
      *     multiple of 8 bytes; the outputs are written the same way from byte {@code meta[0]}
      * @param meta the outputs' offset in {@code stage}, then for each input its dtype id, its rank
      *     and its dimensions
-     * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link Model#predict(Map)}
-     * @throws io.jinfer.BackendException if an output does not have its spec's shape for this batch, or
-     *     the outputs do not fit in {@code stage}
+     * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link
+     *     Model#predict(Map)}
+     * @throws io.jinfer.BackendException if an output does not have its spec's shape for this
+     *     batch, or the outputs do not fit in {@code stage}
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
         Map<String, Tensor> inputs = new LinkedHashMap<>();
@@ -77,32 +91,51 @@ public final class FromPython {
             shapes.next();
             long bytes = Layout.bytes(shapes.dtype, shapes.shape);
             if (at + bytes > meta[0]) {
-                throw new IllegalArgumentException("FromPython.predictStaged: the inputs run past the outputs' offset "
-                    + meta[0]);
+                throw new IllegalArgumentException(
+                        "FromPython.predictStaged: the inputs run past the outputs' offset "
+                                + meta[0]);
             }
             inputs.put(spec.name(), Layout.view(stage, at, shapes.dtype, shapes.shape));
             at = Layout.align8(at + bytes);
         }
         Map<String, Tensor> out = model.predict(inputs);
-        long batch = inputs.values().stream().filter(t -> t.rank() > 0).mapToLong(t -> t.dim(0)).findFirst().orElse(1);
+        long batch =
+                inputs.values().stream()
+                        .filter(t -> t.rank() > 0)
+                        .mapToLong(t -> t.dim(0))
+                        .findFirst()
+                        .orElse(1);
         long put = meta[0];
         for (TensorSpec spec : model.outputs()) {
             Tensor t = out.get(spec.name());
             if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, "output '" + spec.name() + "' is " + t
-                    + " but the manifest declares " + spec.dtype() + " " + Tensor.shapeString(spec.concreteShape(batch)));
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        "output '"
+                                + spec.name()
+                                + "' is "
+                                + t
+                                + " but the manifest declares "
+                                + spec.dtype()
+                                + " "
+                                + Tensor.shapeString(spec.concreteShape(batch)));
             }
             ByteBuffer data = t.buffer();
             if (put + data.remaining() > stage.capacity()) {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, "the outputs need more than the "
-                    + (stage.capacity() - meta[0]) + " bytes of the staging buffer");
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        "the outputs need more than the "
+                                + (stage.capacity() - meta[0])
+                                + " bytes of the staging buffer");
             }
             stage.duplicate().position((int) put).put(data);
             put = Layout.align8(put + Layout.bytes(t.dtype(), t.shape()));
         }
     }
 
-    /** Reads {@code [dtype id, rank, dimensions...]} entries from a {@code long[]}, one at a time. */
+    /**
+     * Reads {@code [dtype id, rank, dimensions...]} entries from a {@code long[]}, one at a time.
+     */
     private static final class Shapes {
         private final long[] meta;
         private int at;

@@ -2,6 +2,7 @@ package io.jinfer.python;
 
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -12,8 +13,7 @@ import java.nio.ByteOrder;
  * follow the same rule ({@code jinfer.tensor._align8}).
  */
 final class Layout {
-    private Layout() {
-    }
+    private Layout() {}
 
     /** {@code n} rounded up to a multiple of 8. */
     static long align8(long n) {
@@ -29,7 +29,10 @@ final class Layout {
         return n;
     }
 
-    /** The tensor of {@code dtype} and {@code shape} lying at byte {@code at} of {@code buffer}: a view, no copy. */
+    /**
+     * The tensor of {@code dtype} and {@code shape} lying at byte {@code at} of {@code buffer}: a
+     * view, no copy.
+     */
     static Tensor view(ByteBuffer buffer, long at, DType dtype, long[] shape) {
         ByteBuffer slice = buffer.slice((int) at, Math.toIntExact(bytes(dtype, shape)));
         return Tensor.wrap(slice.order(ByteOrder.nativeOrder()), dtype, shape);

@@ -4,8 +4,8 @@ import io.jinfer.BackendException;
 import io.jinfer.ErrorCode;
 
 /**
- * A Python exception raised inside a Python model, carried into Java with its Python type,
- * message and traceback. The model and both runtimes stay usable.
+ * A Python exception raised inside a Python model, carried into Java with its Python type, message
+ * and traceback. The model and both runtimes stay usable.
  */
 public class PythonException extends BackendException {
     private static final long serialVersionUID = 1L;
@@ -14,7 +14,9 @@ public class PythonException extends BackendException {
     private final String pythonTraceback;
 
     public PythonException(String pythonType, String pythonMessage, String pythonTraceback) {
-        super(ErrorCode.BACKEND_FAILURE, "Python model raised " + pythonType + ": " + pythonMessage);
+        super(
+                ErrorCode.BACKEND_FAILURE,
+                "Python model raised " + pythonType + ": " + pythonMessage);
         this.pythonType = pythonType;
         this.pythonMessage = pythonMessage;
         this.pythonTraceback = pythonTraceback;

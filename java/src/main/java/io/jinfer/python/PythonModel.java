@@ -10,16 +10,18 @@ package io.jinfer.python;
 public interface PythonModel {
     /**
      * Runs one batch.
+     *
      * @param inputs the manifest's inputs, in its order: a read-only direct buffer in native order
      *     (viewed by numpy, not copied) or a {@code String[]} for a string tensor
      * @param shapes the inputs' shapes, one after another
      * @param small null, or one writable direct buffer for all outputs, each starting at the next
-     *     multiple of 8 bytes in manifest order, for Python to copy its results into (Java passes it
-     *     when every output is numeric with fixed inner dimensions, and all are small)
+     *     multiple of 8 bytes in manifest order, for Python to copy its results into (Java passes
+     *     it when every output is numeric with fixed inner dimensions, and all are small)
      * @return null when {@code small} was given; else the manifest's outputs in its order, each a
-     *     direct buffer over the numpy result's own memory (no copy), a {@code String[]}, or null when
-     *     it has no elements; followed, unless every output has fixed inner dimensions (so that the
-     *     batch fixes its shape), by one {@code long[]} holding their shapes one after another
+     *     direct buffer over the numpy result's own memory (no copy), a {@code String[]}, or null
+     *     when it has no elements; followed, unless every output has fixed inner dimensions (so
+     *     that the batch fixes its shape), by one {@code long[]} holding their shapes one after
+     *     another
      * @throws PythonException when the Python code raises
      */
     Object[] predict(Object[] inputs, long[] shapes, java.nio.ByteBuffer small);

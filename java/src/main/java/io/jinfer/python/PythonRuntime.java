@@ -2,12 +2,13 @@ package io.jinfer.python;
 
 /**
  * The CPython side of the python backend, implemented in Python ({@code jinfer._pyruntime}) and
- * installed with {@link PythonRuntimes#install} when a Python process hosts the JVM
- * ({@code jinfer run-java}, {@code jinfer.jvm()}).
+ * installed with {@link PythonRuntimes#install} when a Python process hosts the JVM ({@code jinfer
+ * run-java}, {@code jinfer.jvm()}).
  */
 public interface PythonRuntime {
     /**
      * Unpickles a python artifact whose bytes were already checked against the manifest.
+     *
      * @throws io.jinfer.BundleException when a library the model needs is missing
      */
     PythonModel load(byte[] artifact, String manifestJson, String artifactJson);

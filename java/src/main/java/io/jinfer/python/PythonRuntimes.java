@@ -4,8 +4,7 @@ package io.jinfer.python;
 public final class PythonRuntimes {
     private static volatile PythonRuntime current;
 
-    private PythonRuntimes() {
-    }
+    private PythonRuntimes() {}
 
     /** Installs the runtime; called by jinfer's Python package right after it starts the JVM. */
     public static void install(PythonRuntime runtime) {

@@ -7,6 +7,7 @@ import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.BackendSession;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -21,12 +22,15 @@ import java.util.Map;
  * <p>Each JPype conversion costs a microsecond or more, so a call is shaped to need few: inputs
  * travel as their bare buffers, their dtypes come from the manifest, and all their shapes share one
  * {@code long[]}. Results come back as direct buffers over numpy's memory, without a copy, except
- * small ones: when every output is numeric, has fixed inner dimensions and all of them take at
- * most {@link #SMALL_OUTPUT_BYTES} bytes, this session allocates one buffer for them and Python
- * copies its results into it, which costs less than pinning numpy memory for Java.
+ * small ones: when every output is numeric, has fixed inner dimensions and all of them take at most
+ * {@link #SMALL_OUTPUT_BYTES} bytes, this session allocates one buffer for them and Python copies
+ * its results into it, which costs less than pinning numpy memory for Java.
  */
 final class PythonSession implements BackendSession {
-    /** The largest result copied into a buffer Java allocated: a two-class classifier at batch 1,000. */
+    /**
+     * The largest result copied into a buffer Java allocated: a two-class classifier at batch
+     * 1,000.
+     */
     static final long SMALL_OUTPUT_BYTES = 16 << 10;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -34,8 +38,9 @@ final class PythonSession implements BackendSession {
     private final PythonModel model;
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
-    private final int inputDims;       // the inputs' ranks summed: checked inputs have the specs' ranks
-    private final long[] rowBytes;     // bytes per batch row of each output; null if any has no fixed row size
+    private final int inputDims; // the inputs' ranks summed: checked inputs have the specs' ranks
+    private final long[]
+            rowBytes; // bytes per batch row of each output; null if any has no fixed row size
 
     PythonSession(PythonModel model, Manifest manifest) {
         this.model = model;
@@ -67,7 +72,9 @@ final class PythonSession implements BackendSession {
         // the Python object is freed when Java drops the proxy
     }
 
-    /** One buffer for all outputs, each at a multiple of 8 bytes, or null when they are not small. */
+    /**
+     * One buffer for all outputs, each at a multiple of 8 bytes, or null when they are not small.
+     */
     private ByteBuffer smallOutputs(long batch) {
         if (rowBytes == null) {
             return null;
@@ -76,7 +83,9 @@ final class PythonSession implements BackendSession {
         for (long row : rowBytes) {
             end = Layout.align8(end) + batch * row;
         }
-        return end <= SMALL_OUTPUT_BYTES ? ByteBuffer.allocateDirect((int) end).order(NATIVE) : null;
+        return end <= SMALL_OUTPUT_BYTES
+                ? ByteBuffer.allocateDirect((int) end).order(NATIVE)
+                : null;
     }
 
     private Map<String, Tensor> fromSmall(ByteBuffer small, long batch) {
@@ -91,14 +100,21 @@ final class PythonSession implements BackendSession {
         return out;
     }
 
-    /** Outputs handed over by Python: buffers wrapped where they lie. Their shapes follow from the
-     * batch when every output has fixed inner dimensions, else they come in a trailing long[]. */
+    /**
+     * Outputs handed over by Python: buffers wrapped where they lie. Their shapes follow from the
+     * batch when every output has fixed inner dimensions, else they come in a trailing long[].
+     */
     private Map<String, Tensor> handedOver(Object[] result, long batch) {
         int n = outputs.size();
         boolean withDims = result != null && result.length == n + 1 && result[n] instanceof long[];
         if (result == null || (result.length != n && !withDims)) {
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "the Python runtime returned "
-                + (result == null ? "null" : result.length + " values") + " for " + n + " outputs");
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "the Python runtime returned "
+                            + (result == null ? "null" : result.length + " values")
+                            + " for "
+                            + n
+                            + " outputs");
         }
         long[] dims = withDims ? (long[]) result[n] : null;
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -112,8 +128,12 @@ final class PythonSession implements BackendSession {
             } else if (spec.hasFixedInnerDims()) {
                 shape = spec.concreteShape(batch);
             } else {
-                throw new BackendException(ErrorCode.BACKEND_FAILURE, "the Python runtime returned no shape for "
-                    + "output '" + spec.name() + "', whose inner dimensions are dynamic");
+                throw new BackendException(
+                        ErrorCode.BACKEND_FAILURE,
+                        "the Python runtime returned no shape for "
+                                + "output '"
+                                + spec.name()
+                                + "', whose inner dimensions are dynamic");
             }
             Object v = result[i];
             Tensor t;

@@ -2,6 +2,7 @@ package io.jinfer.spi;
 
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
+
 import java.util.function.Supplier;
 
 /** What a {@link Backend} gets to load one artifact. */
@@ -11,7 +12,11 @@ public final class ArtifactContext {
     private final Supplier<byte[]> bytes;
     private final LoadOptions options;
 
-    public ArtifactContext(Manifest manifest, Manifest.Artifact artifact, Supplier<byte[]> bytes, LoadOptions options) {
+    public ArtifactContext(
+            Manifest manifest,
+            Manifest.Artifact artifact,
+            Supplier<byte[]> bytes,
+            LoadOptions options) {
         this.manifest = manifest;
         this.artifact = artifact;
         this.bytes = bytes;

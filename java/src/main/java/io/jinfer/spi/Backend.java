@@ -2,8 +2,8 @@ package io.jinfer.spi;
 
 /**
  * A way to run one kind of artifact ({@code "onnx"}, {@code "pmml"}, ...). Implementations are
- * found with {@link java.util.ServiceLoader}: add the class name to
- * {@code META-INF/services/io.jinfer.spi.Backend}.
+ * found with {@link java.util.ServiceLoader}: add the class name to {@code
+ * META-INF/services/io.jinfer.spi.Backend}.
  *
  * <p>The implementing class must not refer to its runtime's classes in its own signatures or
  * fields, so that it loads, and reports itself unavailable, when the runtime is absent from the
@@ -21,6 +21,7 @@ public interface Backend {
 
     /**
      * Loads the artifact.
+     *
      * @throws io.jinfer.BundleException if the artifact is malformed for this backend
      * @throws io.jinfer.BackendException if the runtime refuses it
      */
@@ -29,10 +30,18 @@ public interface Backend {
     /**
      * Opens a live object this backend knows by name (for {@code Models.load("python:churn")}),
      * with no bundle file. Backends without live objects keep this default, which refuses.
+     *
      * @throws io.jinfer.BackendException if there is no such object
      */
     default LiveModel openLive(String name, io.jinfer.LoadOptions options) {
-        throw new io.jinfer.BackendException(io.jinfer.ErrorCode.NO_USABLE_BACKEND, "the " + name()
-            + " backend has no live objects; '" + name() + ":" + name + "' cannot be loaded");
+        throw new io.jinfer.BackendException(
+                io.jinfer.ErrorCode.NO_USABLE_BACKEND,
+                "the "
+                        + name()
+                        + " backend has no live objects; '"
+                        + name()
+                        + ":"
+                        + name
+                        + "' cannot be loaded");
     }
 }

@@ -1,6 +1,7 @@
 package io.jinfer.spi;
 
 import io.jinfer.Tensor;
+
 import java.util.Map;
 
 /**

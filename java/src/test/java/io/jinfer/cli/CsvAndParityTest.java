@@ -9,6 +9,11 @@ import static org.junit.Assert.assertTrue;
 import io.jinfer.DType;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,14 +21,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /** The CLI's CSV reader and writer, CSV-to-input mapping, batching and parity rule. */
 public class CsvAndParityTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
     private Csv.Table table(String text) throws IOException {
         Path p = tmp.newFile().toPath();
@@ -33,14 +34,22 @@ public class CsvAndParityTest {
 
     @Test
     public void csvQuotesAndBlankLinesAndByteOrderMark() throws IOException {
-        Csv.Table t = table("\uFEFFname,\"note, with comma\"\n\n\"a \"\"quoted\"\" word\",\"two\nlines\"\nb,\r\n");
+        Csv.Table t =
+                table(
+                        "\uFEFFname,\"note, with comma\"\n\n"
+                                + "\"a \"\"quoted\"\" word\",\"two\n"
+                                + "lines\"\n"
+                                + "b,\r\n");
         assertEquals(List.of("name", "note, with comma"), t.header);
         assertEquals(2, t.rows.size());
         assertArrayEquals(new String[] {"a \"quoted\" word", "two\nlines"}, t.rows.get(0));
         assertArrayEquals(new String[] {"b", ""}, t.rows.get(1));
         assertEquals(List.of(3, 5), t.lines);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> table("a,b\n\"open,1\n"));
-        assertTrue(e.getMessage(), e.getMessage().contains("line 2") && e.getMessage().contains("never closed"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> table("a,b\n\"open,1\n"));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("line 2") && e.getMessage().contains("never closed"));
         e = assertThrows(IllegalArgumentException.class, () -> table("a,a\n1,2\n"));
         assertTrue(e.getMessage(), e.getMessage().contains("'a' twice"));
         e = assertThrows(IllegalArgumentException.class, () -> table("\n\n"));
@@ -53,10 +62,12 @@ public class CsvAndParityTest {
         out.put("label", Tensor.of(new String[] {"setosa", "a,b", "say \"hi\""}));
         out.put("probabilities", Tensor.of(new float[] {0.5f, 0.5f, 1, 0, 0.25f, 0.75f}, 3, 2));
         out.put("flag", Tensor.of(new boolean[] {true, false, true}));
-        assertEquals("label,probabilities_0,probabilities_1,flag\n"
-            + "setosa,0.5,0.5,true\n"
-            + "\"a,b\",1.0,0.0,false\n"
-            + "\"say \"\"hi\"\"\",0.25,0.75,true\n", Csv.format(out));
+        assertEquals(
+                "label,probabilities_0,probabilities_1,flag\n"
+                        + "setosa,0.5,0.5,true\n"
+                        + "\"a,b\",1.0,0.0,false\n"
+                        + "\"say \"\"hi\"\"\",0.25,0.75,true\n",
+                Csv.format(out));
         Map<String, Tensor> empty = Map.of("prediction", Tensor.zeros(DType.FLOAT64, 0, 2));
         assertEquals("prediction_0,prediction_1\n", Csv.format(empty));
         Map<String, Tensor> ragged = new LinkedHashMap<>();
@@ -68,32 +79,42 @@ public class CsvAndParityTest {
     @Test
     public void csvColumnsAreCastToTheInputDtype() throws IOException {
         Csv.Table t = table("b,a\n1,-2\n3,4\n");
-        TensorSpec ints = new TensorSpec("features", DType.INT32, new long[] {-1, 2}, List.of("a", "b"));
+        TensorSpec ints =
+                new TensorSpec("features", DType.INT32, new long[] {-1, 2}, List.of("a", "b"));
         Tensor x = CsvInputs.of(Path.of("t.csv"), t, List.of(ints)).get("features");
         assertEquals(DType.INT32, x.dtype());
-        assertArrayEquals(new int[] {-2, 1, 4, 3}, x.toIntArray());   // reordered to the spec's columns
+        assertArrayEquals(
+                new int[] {-2, 1, 4, 3}, x.toIntArray()); // reordered to the spec's columns
 
         TensorSpec bytes = new TensorSpec("features", DType.UINT8, new long[] {-1, 2}, null);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> CsvInputs.of(Path.of("t.csv"), t, List.of(bytes)));
-        assertTrue(e.getMessage(), e.getMessage().contains("line 2") && e.getMessage().contains("column 'a'")
-            && e.getMessage().contains("[0, 255]"));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> CsvInputs.of(Path.of("t.csv"), t, List.of(bytes)));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("line 2")
+                        && e.getMessage().contains("column 'a'")
+                        && e.getMessage().contains("[0, 255]"));
 
         Csv.Table f = table("x\n1.5\nnan\n-inf\n1e3\n");
         TensorSpec floats = new TensorSpec("x", DType.FLOAT64, new long[] {-1, 1}, null);
         double[] v = CsvInputs.of(Path.of("f.csv"), f, List.of(floats)).get("x").toDoubleArray();
         assertArrayEquals(new double[] {1.5, Double.NaN, Double.NEGATIVE_INFINITY, 1000}, v, 0.0);
         Csv.Table javaisms = table("x\n1d\n");
-        assertThrows(IllegalArgumentException.class, () -> CsvInputs.of(Path.of("f.csv"), javaisms, List.of(floats)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CsvInputs.of(Path.of("f.csv"), javaisms, List.of(floats)));
     }
 
     @Test
     public void oneInputPerColumnForMixedTables() throws IOException {
         Csv.Table t = table("city,age,member\nParis,31,true\n\"New York, NY\",4.0,0\n");
-        List<TensorSpec> specs = List.of(
-            new TensorSpec("age", DType.INT64, new long[] {-1, 1}, null),
-            new TensorSpec("city", DType.STRING, new long[] {-1}, null),
-            new TensorSpec("member", DType.BOOL, new long[] {-1}, null));
+        List<TensorSpec> specs =
+                List.of(
+                        new TensorSpec("age", DType.INT64, new long[] {-1, 1}, null),
+                        new TensorSpec("city", DType.STRING, new long[] {-1}, null),
+                        new TensorSpec("member", DType.BOOL, new long[] {-1}, null));
         Map<String, Tensor> in = CsvInputs.of(Path.of("m.csv"), t, specs);
         assertArrayEquals(new long[] {2, 1}, in.get("age").shape());
         assertArrayEquals(new long[] {31, 4}, in.get("age").toLongArray());
@@ -101,11 +122,20 @@ public class CsvAndParityTest {
         assertArrayEquals(new boolean[] {true, false}, in.get("member").toBooleanArray());
 
         Csv.Table extra = table("city,age,member,shoe\nParis,31,true,42\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CsvInputs.of(Path.of("m.csv"), extra, specs));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> CsvInputs.of(Path.of("m.csv"), extra, specs));
         assertTrue(e.getMessage(), e.getMessage().contains("unexpected [shoe]"));
-        List<TensorSpec> image = List.of(new TensorSpec("pixels", DType.FLOAT32, new long[] {-1, 8, 8}, null));
-        e = assertThrows(IllegalArgumentException.class, () -> CsvInputs.of(Path.of("m.csv"), extra, image));
-        assertTrue(e.getMessage(), e.getMessage().contains("'pixels'") && e.getMessage().contains(".npz"));
+        List<TensorSpec> image =
+                List.of(new TensorSpec("pixels", DType.FLOAT32, new long[] {-1, 8, 8}, null));
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> CsvInputs.of(Path.of("m.csv"), extra, image));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("'pixels'") && e.getMessage().contains(".npz"));
     }
 
     @Test
@@ -131,7 +161,8 @@ public class CsvAndParityTest {
         expected.put("label", Tensor.of(new long[] {1, 2, 3}));
         Parity p = new Parity(expected, 1e-5, 1e-6);
         Map<String, Tensor> actual = new LinkedHashMap<>();
-        // 0.001 -> 0.006 is a 500% relative error, but within 1e-6 + 1e-5 * 1000 of the output's scale
+        // 0.001 -> 0.006 is a 500% relative error, but within 1e-6 + 1e-5 * 1000 of the output's
+        // scale
         actual.put("prediction", Tensor.of(new double[] {1000.005, 0.006, Double.NaN}));
         actual.put("label", Tensor.of(new long[] {1, 2, 3}));
         p.add(actual);
@@ -143,14 +174,22 @@ public class CsvAndParityTest {
         actual.put("label", Tensor.of(new long[] {1, 5, 3}));
         q.add(actual);
         assertFalse(q.passed());
-        assertEquals(List.of("prediction: max_abs_error=0.01999999999998181, max_rel_error=1.999999999998181E-5, mismatches=2",
-            "label: max_abs_error=3.0, max_rel_error=1.5, mismatches=1"), q.lines());
+        assertEquals(
+                List.of(
+                        "prediction: max_abs_error=0.01999999999998181,"
+                                + " max_rel_error=1.999999999998181E-5, mismatches=2",
+                        "label: max_abs_error=3.0, max_rel_error=1.5, mismatches=1"),
+                q.lines());
 
         Parity r = new Parity(expected, 1e-5, 1e-6);
         actual.remove("label");
         actual.put("prediction", Tensor.of(new double[] {1000, 0.001}));
         r.add(actual);
-        assertEquals(List.of("prediction: error=shape [2], expected [3], mismatches=3", "label: error=output missing, mismatches=3"), r.lines());
+        assertEquals(
+                List.of(
+                        "prediction: error=shape [2], expected [3], mismatches=3",
+                        "label: error=output missing, mismatches=3"),
+                r.lines());
     }
 
     @Test
@@ -162,16 +201,21 @@ public class CsvAndParityTest {
         assertEquals(List.of("y: max_abs_error=0.5, max_rel_error=0.1, mismatches=1"), p.lines());
         Parity tooMany = new Parity(expected, 0, 0);
         tooMany.add(Map.of("y", Tensor.of(new float[] {4, 5, 6, 7}, 2, 2)), 2, 2);
-        assertEquals(List.of("y: error=shape [2, 2], expected [2, 2] (rows 2 to 4 of 3), mismatches=6"), tooMany.lines());
+        assertEquals(
+                List.of("y: error=shape [2, 2], expected [2, 2] (rows 2 to 4 of 3), mismatches=6"),
+                tooMany.lines());
         Parity short1 = new Parity(expected, 0, 0);
         short1.add(Map.of("y", Tensor.of(new float[] {0, 1}, 1, 2)), 0, 2);
-        assertEquals(List.of("y: error=shape [1, 2], expected [2, 2] (rows 0 to 2 of 3), mismatches=6"), short1.lines());
+        assertEquals(
+                List.of("y: error=shape [1, 2], expected [2, 2] (rows 0 to 2 of 3), mismatches=6"),
+                short1.lines());
     }
 
     @Test
     public void stringLabelsCompareExactly() {
         Parity p = new Parity(Map.of("label", Tensor.of(new String[] {"cat", "dog"})), 1e-5, 1e-6);
         p.add(Map.of("label", Tensor.of(new String[] {"cat", "Dog"})));
-        assertEquals(List.of("label: max_abs_error=None, max_rel_error=None, mismatches=1"), p.lines());
+        assertEquals(
+                List.of("label: max_abs_error=None, max_rel_error=None, mismatches=1"), p.lines());
     }
 }

@@ -7,10 +7,17 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jinfer.TestBundles;
+
 import io.jinfer.Tensor;
+import io.jinfer.TestBundles;
 import io.jinfer.npy.Npy;
 import io.jinfer.npy.Npz;
+
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,16 +27,13 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.Before;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
-/** The Java CLI run in-process through {@link Main#run(PrintStream, PrintStream, String...)}: exit
- * codes, output, and errors as one line on stderr. Real bundles, real ONNX Runtime. */
+/**
+ * The Java CLI run in-process through {@link Main#run(PrintStream, PrintStream, String...)}: exit
+ * codes, output, and errors as one line on stderr. Real bundles, real ONNX Runtime.
+ */
 public class MainTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
     private Path dir;
     private Path iris;
@@ -46,7 +50,10 @@ public class MainTest {
             this.err = err;
         }
 
-        /** Asserts a failure with exactly one line on stderr, {@code jinfer: error: ...}, holding these words. */
+        /**
+         * Asserts a failure with exactly one line on stderr, {@code jinfer: error: ...}, holding
+         * these words.
+         */
         Run failsWith(int expected, String... words) {
             assertEquals("exit code; stderr: " + err + " stdout: " + out, expected, code);
             assertTrue("stderr: " + err, err.startsWith("jinfer: error: "));
@@ -68,8 +75,13 @@ public class MainTest {
     static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        int code =
+                Main.run(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        args);
+        return new Run(
+                code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Before
@@ -89,7 +101,8 @@ public class MainTest {
     /** An iris bundle whose recorded labels differ from the model's in one row. */
     private Path irisWithOneWrongLabel() throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/iris_lr.onnx");
-        Map<String, Tensor> expected = new LinkedHashMap<>(Npz.read(TestBundles.resource("models/iris_expected.npz")));
+        Map<String, Tensor> expected =
+                new LinkedHashMap<>(Npz.read(TestBundles.resource("models/iris_expected.npz")));
         long[] labels = expected.get("label").toLongArray();
         labels[7] = (labels[7] + 1) % 3;
         expected.put("label", Tensor.of(labels));
@@ -99,7 +112,10 @@ public class MainTest {
         return TestBundles.zip(file("wrong-label.jinfer"), files);
     }
 
-    /** add_mul with a parity sample of {@code rows} rows; {@code w}'s last value off by {@code error}. */
+    /**
+     * add_mul with a parity sample of {@code rows} rows; {@code w}'s last value off by {@code
+     * error}.
+     */
     private Path addMulWithParity(int rows, double error) throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
         float[] x = new float[rows * 3];
@@ -137,7 +153,8 @@ public class MainTest {
     @Test
     public void unknownVerbsAndOptionsAreBadUsage() {
         run("frobnicate").failsWith(Main.USAGE, "frobnicate");
-        run("inspect", iris.toString(), "--colour").failsWith(Main.USAGE, "--colour", "jinfer inspect --help");
+        run("inspect", iris.toString(), "--colour")
+                .failsWith(Main.USAGE, "--colour", "jinfer inspect --help");
         run("predict", iris.toString()).failsWith(Main.USAGE, "--input");
         run("inspect").failsWith(Main.USAGE, "BUNDLE");
     }
@@ -145,7 +162,9 @@ public class MainTest {
     @Test
     public void versionAndHelp() {
         Run v = run("--version").ok();
-        assertTrue(v.out, v.out.startsWith("jinfer " + System.getProperty("jinfer.version") + " (Java "));
+        assertTrue(
+                v.out,
+                v.out.startsWith("jinfer " + System.getProperty("jinfer.version") + " (Java "));
         Run h = run("--help").ok();
         for (String verb : new String[] {"inspect", "verify", "predict", "--debug"}) {
             assertTrue(verb + " in " + h.out, h.out.contains(verb));
@@ -168,29 +187,48 @@ public class MainTest {
     @Test
     public void inspectShowsManifestSpecsArtifactsAndParity() {
         String out = run("inspect", iris.toString()).ok().out;
-        for (String s : new String[] {"iris 1.0.0", "classification", "created 2026-11-22T03:00:00Z", "zip",
-            "features: float32 [-1, 4]", "columns=[sepal_length, sepal_width, petal_length, petal_width]",
-            "label: int64 [-1]", "probabilities: float32 [-1, 3]", "classes: [0, 1, 2]", "jinfer 0.1.0",
-            "model.onnx", "available here", "parity", "passed on 30 rows"}) {
+        for (String s :
+                new String[] {
+                    "iris 1.0.0",
+                    "classification",
+                    "created 2026-11-22T03:00:00Z",
+                    "zip",
+                    "features: float32 [-1, 4]",
+                    "columns=[sepal_length, sepal_width, petal_length, petal_width]",
+                    "label: int64 [-1]",
+                    "probabilities: float32 [-1, 3]",
+                    "classes: [0, 1, 2]",
+                    "jinfer 0.1.0",
+                    "model.onnx",
+                    "available here",
+                    "parity",
+                    "passed on 30 rows"
+                }) {
             assertTrue("'" + s + "' not in:\n" + out, out.contains(s));
         }
         String sha = io.jinfer.Bundle.sha256(TestBundles.resourceBytes("models/iris_lr.onnx"));
         assertTrue(out, out.contains("sha256 " + sha.substring(0, 12)));
-        assertTrue(out, out.contains(TestBundles.resourceBytes("models/iris_lr.onnx").length + " bytes"));
+        assertTrue(
+                out,
+                out.contains(TestBundles.resourceBytes("models/iris_lr.onnx").length + " bytes"));
     }
 
     @Test
     public void inspectJsonPrintsTheManifest() throws IOException {
-        JsonNode printed = TestBundles.JSON.readTree(run("inspect", iris.toString(), "--json").ok().out);
-        ObjectNode original = TestBundles.irisManifest(TestBundles.resourceBytes("models/iris_lr.onnx"));
+        JsonNode printed =
+                TestBundles.JSON.readTree(run("inspect", iris.toString(), "--json").ok().out);
+        ObjectNode original =
+                TestBundles.irisManifest(TestBundles.resourceBytes("models/iris_lr.onnx"));
         assertEquals(TestBundles.JSON.readTree(TestBundles.json(original)), printed);
     }
 
     @Test
     public void inspectOfAMissingOrCorruptBundleIsOneLine() throws IOException {
-        run("inspect", file("absent.jinfer").toString()).failsWith(Main.USAGE, "no bundle at", "absent.jinfer");
+        run("inspect", file("absent.jinfer").toString())
+                .failsWith(Main.USAGE, "no bundle at", "absent.jinfer");
         byte[] bytes = Files.readAllBytes(iris);
-        Path cut = Files.write(file("cut.jinfer"), java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        Path cut =
+                Files.write(file("cut.jinfer"), java.util.Arrays.copyOf(bytes, bytes.length / 3));
         run("inspect", cut.toString()).failsWith(Main.USAGE, "cut.jinfer");
     }
 
@@ -207,10 +245,15 @@ public class MainTest {
 
     @Test
     public void theBundlePythonExportedInspectsAndVerifies() {
-        Path exported = io.jinfer.Conformance.dir().resolve("bundles").resolve("iris-logreg.jinfer");
+        Path exported =
+                io.jinfer.Conformance.dir().resolve("bundles").resolve("iris-logreg.jinfer");
         String info = run("inspect", exported.toString()).ok().out;
-        assertTrue(info, info.contains("iris-logreg 1.0.0") && info.contains("scikit-learn 1.7.2")
-            && info.contains("onnx: passed on 150 rows") && info.contains("probabilities: max abs 2.2055704451684477E-7"));
+        assertTrue(
+                info,
+                info.contains("iris-logreg 1.0.0")
+                        && info.contains("scikit-learn 1.7.2")
+                        && info.contains("onnx: passed on 150 rows")
+                        && info.contains("probabilities: max abs 2.2055704451684477E-7"));
         String out = run("verify", exported.toString()).ok().out;
         assertTrue(out, out.contains("onnx: PASS on 150 rows (rtol 1.0E-5, atol 1.0E-6)"));
         assertTrue(out, out.contains("label: max_abs_error=0.0, max_rel_error=0.0, mismatches=0"));
@@ -221,9 +264,14 @@ public class MainTest {
         Run r = run("verify", irisWithOneWrongLabel().toString());
         assertEquals(r.err, Main.FAILED, r.code);
         assertTrue(r.out, r.out.contains("onnx: FAIL on 30 rows"));
-        assertTrue(r.out, r.out.contains("label: max_abs_error=1.0") && r.out.contains("mismatches=1"));
-        assertTrue(r.out, r.out.contains("probabilities: max_abs_error=") && r.out.contains("probabilities: max_abs_error=")
-            && r.out.split("mismatches=0").length == 2);
+        assertTrue(
+                r.out,
+                r.out.contains("label: max_abs_error=1.0") && r.out.contains("mismatches=1"));
+        assertTrue(
+                r.out,
+                r.out.contains("probabilities: max_abs_error=")
+                        && r.out.contains("probabilities: max_abs_error=")
+                        && r.out.split("mismatches=0").length == 2);
         assertEquals("", r.err);
     }
 
@@ -240,7 +288,8 @@ public class MainTest {
 
     @Test
     public void verifyToleranceComesFromTheArtifact() throws IOException {
-        // w's last value is off by 0.01: within 1e-6 + 1e-5 * 1332.7 (the defaults, w's largest value), not within 1e-9
+        // w's last value is off by 0.01: within 1e-6 + 1e-5 * 1332.7 (the defaults, w's largest
+        // value), not within 1e-9
         Path lenient = addMulWithParity(1000, 0.01);
         assertEquals(Main.OK, run("verify", lenient.toString()).code);
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -259,7 +308,8 @@ public class MainTest {
 
     @Test
     public void verifyOfAnAbsentBackendOrSampleIsBadUsage() throws IOException {
-        run("verify", iris.toString(), "--backend", "pmml").failsWith(Main.USAGE, "--backend pmml", "[onnx]");
+        run("verify", iris.toString(), "--backend", "pmml")
+                .failsWith(Main.USAGE, "--backend pmml", "[onnx]");
         Path noSample = TestBundles.addMulZip(file("no-sample.jinfer"));
         run("verify", noSample.toString()).failsWith(Main.USAGE, "no parity sample");
     }
@@ -274,8 +324,14 @@ public class MainTest {
         Path input = file("in.npz");
         Npz.write(in, input);
         Path output = file("out.npz");
-        run("predict", TestBundles.addMulZip(file("am.jinfer")).toString(), "--input", input.toString(),
-            "--output", output.toString()).ok();
+        run(
+                        "predict",
+                        TestBundles.addMulZip(file("am.jinfer")).toString(),
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        output.toString())
+                .ok();
         Map<String, Tensor> out = Npz.read(output);
         assertEquals(List.of("y", "w"), List.copyOf(out.keySet()));
         assertArrayEquals(new float[][] {{2, 3, 4}, {1, 2, 3}}, out.get("y").toFloatMatrix());
@@ -284,7 +340,12 @@ public class MainTest {
 
     @Test
     public void predictCsvToStdout() throws IOException {
-        Path csv = write("rows.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n");
+        Path csv =
+                write(
+                        "rows.csv",
+                        "sepal_length,sepal_width,petal_length,petal_width\n"
+                                + "5.1,3.5,1.4,0.2\n"
+                                + "6.7,3.0,5.2,2.3\n");
         Run r = run("predict", iris.toString(), "--input", csv.toString()).ok();
         String[] lines = r.out.split("\n");
         assertEquals(3, lines.length);
@@ -293,22 +354,46 @@ public class MainTest {
         assertTrue(lines[2], lines[2].startsWith("2,"));
 
         // columns in another order, quoted header cells, CRLF line ends: the same answer
-        Path shuffled = write("shuffled.csv", "petal_width,\"sepal_length\",petal_length,sepal_width\r\n0.2,5.1,1.4,3.5\r\n2.3,6.7,5.2,3.0\r\n");
-        assertEquals(r.out, run("predict", iris.toString(), "--input", shuffled.toString()).ok().out);
+        Path shuffled =
+                write(
+                        "shuffled.csv",
+                        "petal_width,\"sepal_length\",petal_length,sepal_width\r\n"
+                                + "0.2,5.1,1.4,3.5\r\n"
+                                + "2.3,6.7,5.2,3.0\r\n");
+        assertEquals(
+                r.out, run("predict", iris.toString(), "--input", shuffled.toString()).ok().out);
     }
 
     @Test
     public void predictCsvToFilesOfEachKind() throws IOException {
-        Path csv = write("rows.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
+        Path csv =
+                write(
+                        "rows.csv",
+                        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
         Path outCsv = file("out.csv");
-        assertEquals("", run("predict", iris.toString(), "--input", csv.toString(), "--output", outCsv.toString()).ok().out);
+        assertEquals(
+                "",
+                run(
+                                "predict",
+                                iris.toString(),
+                                "--input",
+                                csv.toString(),
+                                "--output",
+                                outCsv.toString())
+                        .ok()
+                        .out);
         assertTrue(Files.readString(outCsv).startsWith("label,probabilities_0"));
         Path outNpz = file("out.npz");
-        run("predict", iris.toString(), "--input", csv.toString(), "--output", outNpz.toString()).ok();
+        run("predict", iris.toString(), "--input", csv.toString(), "--output", outNpz.toString())
+                .ok();
         Map<String, Tensor> out = Npz.read(outNpz);
         assertArrayEquals(new long[] {0}, out.get("label").toLongArray());
-        assertEquals(1.0, out.get("probabilities").toDoubleArray()[0] + out.get("probabilities").toDoubleArray()[1]
-            + out.get("probabilities").toDoubleArray()[2], 1e-5);
+        assertEquals(
+                1.0,
+                out.get("probabilities").toDoubleArray()[0]
+                        + out.get("probabilities").toDoubleArray()[1]
+                        + out.get("probabilities").toDoubleArray()[2],
+                1e-5);
     }
 
     @Test
@@ -317,8 +402,14 @@ public class MainTest {
         Npy.write(Npz.read(TestBundles.resource("models/iris_inputs.npz")).get("features"), npy);
         Run r = run("predict", iris.toString(), "--input", npy.toString()).ok();
         assertEquals(31, r.out.split("\n").length);
-        run("predict", iris.toString(), "--input", npy.toString(), "--output", file("out.npy").toString())
-            .failsWith(Main.USAGE, ".npy", "[label, probabilities]", ".npz");
+        run(
+                        "predict",
+                        iris.toString(),
+                        "--input",
+                        npy.toString(),
+                        "--output",
+                        file("out.npy").toString())
+                .failsWith(Main.USAGE, ".npy", "[label, probabilities]", ".npz");
         assertFalse(Files.exists(file("out.npy")));
     }
 
@@ -326,38 +417,66 @@ public class MainTest {
     public void predictRefusesInputsTheModelCannotTake() throws IOException {
         Path f64 = file("f64.npy");
         Npy.write(Tensor.of(new double[][] {{5.1, 3.5, 1.4, 0.2}}), f64);
-        run("predict", iris.toString(), "--input", f64.toString()).failsWith(Main.USAGE, "'features'", "float32", "float64");
+        run("predict", iris.toString(), "--input", f64.toString())
+                .failsWith(Main.USAGE, "'features'", "float32", "float64");
 
         Path wide = file("wide.npy");
         Npy.write(Tensor.of(new float[][] {{1, 2, 3}}), wide);
-        run("predict", iris.toString(), "--input", wide.toString()).failsWith(Main.USAGE, "expected 4, got 3");
+        run("predict", iris.toString(), "--input", wide.toString())
+                .failsWith(Main.USAGE, "expected 4, got 3");
 
-        Path badCell = write("bad.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,wide\n");
+        Path badCell =
+                write(
+                        "bad.csv",
+                        "sepal_length,sepal_width,petal_length,petal_width\n"
+                                + "5.1,3.5,1.4,0.2\n"
+                                + "6.7,3.0,5.2,wide\n");
         run("predict", iris.toString(), "--input", badCell.toString())
-            .failsWith(Main.USAGE, "bad.csv line 3", "column 'petal_width'", "expected a number", "\"wide\"");
+                .failsWith(
+                        Main.USAGE,
+                        "bad.csv line 3",
+                        "column 'petal_width'",
+                        "expected a number",
+                        "\"wide\"");
 
         Path missing = write("missing.csv", "sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n");
-        run("predict", iris.toString(), "--input", missing.toString()).failsWith(Main.USAGE, "missing [petal_width]");
+        run("predict", iris.toString(), "--input", missing.toString())
+                .failsWith(Main.USAGE, "missing [petal_width]");
 
-        Path ragged = write("ragged.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5\n");
-        run("predict", iris.toString(), "--input", ragged.toString()).failsWith(Main.USAGE, "line 2", "expected 4 cells");
+        Path ragged =
+                write("ragged.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5\n");
+        run("predict", iris.toString(), "--input", ragged.toString())
+                .failsWith(Main.USAGE, "line 2", "expected 4 cells");
 
         Path npz = file("other.npz");
         Npz.write(Map.of("X", Tensor.of(new float[][] {{1, 2, 3, 4}})), npz);
-        run("predict", iris.toString(), "--input", npz.toString()).failsWith(Main.USAGE, "unknown input 'X'");
+        run("predict", iris.toString(), "--input", npz.toString())
+                .failsWith(Main.USAGE, "unknown input 'X'");
     }
 
     @Test
     public void predictRefusesBadFilesBeforeLoadingTheModel() throws IOException {
         run("predict", iris.toString(), "--input", file("absent.csv").toString())
-            .failsWith(Main.USAGE, "no such file", "absent.csv");
+                .failsWith(Main.USAGE, "no such file", "absent.csv");
         Path txt = write("rows.txt", "a,b\n");
-        run("predict", iris.toString(), "--input", txt.toString()).failsWith(Main.USAGE, "--input", ".npy, .npz or .csv");
-        Path csv = write("rows.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
-        run("predict", iris.toString(), "--input", csv.toString(), "--output", file("out.parquet").toString())
-            .failsWith(Main.USAGE, "--output", "out.parquet");
+        run("predict", iris.toString(), "--input", txt.toString())
+                .failsWith(Main.USAGE, "--input", ".npy, .npz or .csv");
+        Path csv =
+                write(
+                        "rows.csv",
+                        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
+        run(
+                        "predict",
+                        iris.toString(),
+                        "--input",
+                        csv.toString(),
+                        "--output",
+                        file("out.parquet").toString())
+                .failsWith(Main.USAGE, "--output", "out.parquet");
         Path notNpy = write("junk.npy", "junk");
-        run("predict", iris.toString(), "--input", notNpy.toString()).failsWith(Main.USAGE, "junk.npy", "magic");
-        run("predict", file("absent.jinfer").toString(), "--input", csv.toString()).failsWith(Main.USAGE, "no bundle at");
+        run("predict", iris.toString(), "--input", notNpy.toString())
+                .failsWith(Main.USAGE, "junk.npy", "magic");
+        run("predict", file("absent.jinfer").toString(), "--input", csv.toString())
+                .failsWith(Main.USAGE, "no bundle at");
     }
 }

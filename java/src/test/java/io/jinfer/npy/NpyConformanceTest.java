@@ -6,17 +6,22 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
 import io.jinfer.Conformance;
 import io.jinfer.DType;
 import io.jinfer.Tensor;
+
+import org.junit.Test;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.Test;
 
-/** Java reads every {@code .npy}/{@code .npz} that numpy wrote to the listed values, refuses the
- * invalid ones, and what Java writes reads back the same. */
+/**
+ * Java reads every {@code .npy}/{@code .npz} that numpy wrote to the listed values, refuses the
+ * invalid ones, and what Java writes reads back the same.
+ */
 public class NpyConformanceTest {
     private static Path file(String name) {
         return Conformance.dir().resolve("npy").resolve(name);
@@ -43,7 +48,10 @@ public class NpyConformanceTest {
             }
         } else {
             for (int i = 0; i < values.size(); i++) {
-                long v = values.get(i).isBoolean() ? (values.get(i).asBoolean() ? 1 : 0) : values.get(i).asLong();
+                long v =
+                        values.get(i).isBoolean()
+                                ? (values.get(i).asBoolean() ? 1 : 0)
+                                : values.get(i).asLong();
                 assertEquals(what + "[" + i + "]", v, t.getLong(i));
             }
         }
@@ -77,7 +85,9 @@ public class NpyConformanceTest {
                 Npy.read(file(name));
                 fail(name + " was accepted");
             } catch (IllegalArgumentException | IOException e) {
-                assertTrue(name + ": " + e.getMessage(), e.getMessage().contains(c.get("error_contains").asText()));
+                assertTrue(
+                        name + ": " + e.getMessage(),
+                        e.getMessage().contains(c.get("error_contains").asText()));
             }
         }
     }
@@ -88,7 +98,10 @@ public class NpyConformanceTest {
             Map<String, Tensor> arrays = Npz.read(file(c.get("file").asText()));
             int n = 0;
             for (Map.Entry<String, JsonNode> e : c.get("arrays").properties()) {
-                assertMatches(c.get("file").asText() + ":" + e.getKey(), e.getValue(), arrays.get(e.getKey()));
+                assertMatches(
+                        c.get("file").asText() + ":" + e.getKey(),
+                        e.getValue(),
+                        arrays.get(e.getKey()));
                 n++;
             }
             assertEquals(n, arrays.size());

@@ -6,18 +6,20 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.jinfer.AddMulModel;
 import io.jinfer.DType;
 import io.jinfer.ErrorCode;
-import io.jinfer.AddMulModel;
 import io.jinfer.InputException;
 import io.jinfer.Model;
 import io.jinfer.Tensor;
+
+import org.junit.Rule;
+import org.junit.Test;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.Rule;
-import org.junit.Test;
 
 /**
  * {@link FromPython#predict}, the one-crossing call of jinfer's Python package, from Java: buffers
@@ -26,7 +28,8 @@ import org.junit.Test;
  */
 public class FromPythonTest {
     @Rule
-    public AddMulModel addMul = new AddMulModel();   // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
+    public AddMulModel addMul =
+            new AddMulModel(); // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
 
     /** A direct buffer holding {@code t}'s native bytes, in the big-endian order JPype gives it. */
     private static ByteBuffer asJPypeGives(Tensor t) {
@@ -41,17 +44,23 @@ public class FromPythonTest {
         Tensor x = Tensor.of(new float[][] {{0, 0, 0}, {1, 10, 100}});
         Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
         long[] meta = {DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
-        Object[] out = FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta);
+        Object[] out =
+                FromPython.predict(
+                        addMul.get(), new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta);
 
         Map<String, Tensor> in = new LinkedHashMap<>();
         in.put("x", x);
         in.put("z", z);
         Map<String, Tensor> expected = addMul.get().predict(in);
         assertEquals("two outputs with fixed inner dims: no shapes after them", 2, out.length);
-        assertEquals(expected.get("y").buffer(), ((ByteBuffer) out[0]).order(ByteOrder.nativeOrder()));
-        assertEquals(expected.get("w").buffer(), ((ByteBuffer) out[1]).order(ByteOrder.nativeOrder()));
-        assertArrayEquals(new float[] {2, 12, 103}, Tensor.wrap((ByteBuffer) out[0], DType.FLOAT32, 2, 3)
-            .toFloatMatrix()[1], 0f);
+        assertEquals(
+                expected.get("y").buffer(), ((ByteBuffer) out[0]).order(ByteOrder.nativeOrder()));
+        assertEquals(
+                expected.get("w").buffer(), ((ByteBuffer) out[1]).order(ByteOrder.nativeOrder()));
+        assertArrayEquals(
+                new float[] {2, 12, 103},
+                Tensor.wrap((ByteBuffer) out[0], DType.FLOAT32, 2, 3).toFloatMatrix()[1],
+                0f);
     }
 
     @Test
@@ -67,14 +76,15 @@ public class FromPythonTest {
             stage.putDouble(24 + 8 * i, z[i]);
         }
         long[] meta = {64, DType.FLOAT32.id(), 2, 2, 3, DType.FLOAT64.id(), 2, 2, 2};
-        FromPython.predictStaged(addMul.get(), stage.order(ByteOrder.BIG_ENDIAN), meta);   // as JPype hands it over
+        FromPython.predictStaged(
+                addMul.get(), stage.order(ByteOrder.BIG_ENDIAN), meta); // as JPype hands it over
         stage.order(ByteOrder.nativeOrder());
         float[] y = new float[6];
         for (int i = 0; i < y.length; i++) {
-            y[i] = stage.getFloat(64 + 4 * i);   // y = x + [1, 2, 3]: 24 bytes, so w starts at 88
+            y[i] = stage.getFloat(64 + 4 * i); // y = x + [1, 2, 3]: 24 bytes, so w starts at 88
         }
         assertArrayEquals(new float[] {1, 2, 3, 2, 12, 103}, y, 0f);
-        assertEquals(3.0, stage.getDouble(88 + 16), 0.0);   // w = 2z, row 1
+        assertEquals(3.0, stage.getDouble(88 + 16), 0.0); // w = 2z, row 1
         assertEquals(-2.0, stage.getDouble(88 + 24), 0.0);
         assertEquals("the inputs are left as they were", 100f, stage.getFloat(20), 0f);
     }
@@ -92,11 +102,25 @@ public class FromPythonTest {
         Tensor x = Tensor.of(new float[][] {{0, 0, 0}});
         Tensor z = Tensor.of(new double[][] {{0.5, 0}, {1.5, -1}});
         long[] meta = {DType.FLOAT32.id(), 2, 1, 3, DType.FLOAT64.id(), 2, 2, 2};
-        InputException e = assertThrows(InputException.class,
-            () -> FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x), asJPypeGives(z)}, meta));
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                FromPython.predict(
+                                        addMul.get(),
+                                        new Object[] {asJPypeGives(x), asJPypeGives(z)},
+                                        meta));
         assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
-        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
-            () -> FromPython.predict(addMul.get(), new Object[] {asJPypeGives(x)}, new long[] {DType.FLOAT32.id(), 2, 1, 3}));
-        assertTrue(wrong.getMessage(), wrong.getMessage().contains("1 inputs for a model that takes 2"));
+        IllegalArgumentException wrong =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                FromPython.predict(
+                                        addMul.get(),
+                                        new Object[] {asJPypeGives(x)},
+                                        new long[] {DType.FLOAT32.id(), 2, 1, 3}));
+        assertTrue(
+                wrong.getMessage(),
+                wrong.getMessage().contains("1 inputs for a model that takes 2"));
     }
 }
