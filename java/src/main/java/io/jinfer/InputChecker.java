@@ -14,16 +14,13 @@ final class InputChecker {
         this.specs = specs;
     }
 
-    /** The checked inputs, in spec order, cast to the spec dtypes; and the batch size. */
-    static final class Checked {
-        final Map<String, Tensor> inputs;
-        final long batch;
-
-        Checked(Map<String, Tensor> inputs, long batch) {
-            this.inputs = inputs;
-            this.batch = batch;
-        }
-    }
+    /**
+     * The checked inputs, in spec order, cast to the spec dtypes; and the batch size.
+     *
+     * @param inputs the inputs by name, in spec order
+     * @param batch the length of their first dimension (1 when every input is 0-d)
+     */
+    record Checked(Map<String, Tensor> inputs, long batch) {}
 
     Checked check(Map<String, Tensor> given) {
         if (given == null) {

@@ -167,55 +167,23 @@ public final class Manifest {
         return null;
     }
 
-    /** One artifact entry: the file, its checksum, its backend's details and its parity figures. */
-    public static final class Artifact {
-        private final String backend;
-        private final String path;
-        private final String sha256;
-        private final long bytes;
-        private final JsonNode details;
-        private final JsonNode parity;
-
-        Artifact(
-                String backend,
-                String path,
-                String sha256,
-                long bytes,
-                JsonNode details,
-                JsonNode parity) {
-            this.backend = backend;
-            this.path = path;
-            this.sha256 = sha256;
-            this.bytes = bytes;
-            this.details = details;
-            this.parity = parity;
-        }
-
-        public String backend() {
-            return backend;
-        }
-
-        public String path() {
-            return path;
-        }
-
-        public String sha256() {
-            return sha256;
-        }
-
-        public long bytes() {
-            return bytes;
-        }
-
-        /** Backend-specific facts (ONNX opset, name maps...); an empty object when absent. */
-        public JsonNode details() {
-            return details;
-        }
-
-        /** The parity figures recorded at export; a missing node when absent. */
-        public JsonNode parity() {
-            return parity;
-        }
+    /**
+     * One artifact entry: the file, its checksum, its backend's details and its parity figures.
+     *
+     * @param backend the backend that runs it, lowercase, e.g. {@code "onnx"}
+     * @param path its path inside the bundle, '/'-separated
+     * @param sha256 the lowercase hex sha256 of its bytes
+     * @param bytes its size
+     * @param details backend-specific facts (ONNX opset, name maps...); an empty object when absent
+     * @param parity the parity figures recorded at export; a missing node when absent
+     */
+    public record Artifact(
+            String backend,
+            String path,
+            String sha256,
+            long bytes,
+            JsonNode details,
+            JsonNode parity) {
 
         /**
          * A string-to-string map from {@code details}, e.g. {@code output_names}; empty when

@@ -82,21 +82,21 @@ public final class Model implements AutoCloseable {
         try {
             checkClosed();
             InputChecker.Checked checked = checker.check(inputs);
-            if (checked.batch == 0) {
+            if (checked.batch() == 0) {
                 return emptyOutputs();
             }
             Map<String, Tensor> out;
             try {
-                out = session.run(checked.inputs, checked.batch);
+                out = session.run(checked.inputs(), checked.batch());
             } catch (JinferException e) {
                 throw e;
             } catch (RuntimeException e) {
                 throw new BackendException(
                         ErrorCode.BACKEND_FAILURE,
-                        backend() + " backend failed on a batch of " + checked.batch + ": " + e,
+                        backend() + " backend failed on a batch of " + checked.batch() + ": " + e,
                         e);
             }
-            return checkOutputs(out, checked.batch);
+            return checkOutputs(out, checked.batch());
         } finally {
             lock.readLock().unlock();
         }

@@ -119,7 +119,11 @@ final class BenchCommand implements Callable<Integer> {
                         Math.max(
                                 1,
                                 Math.round(
-                                        ROUND_MS * 1e6 * warm.calls() / threads / warm.wallNanos));
+                                        ROUND_MS
+                                                * 1e6
+                                                * warm.calls()
+                                                / threads
+                                                / warm.wallNanos()));
                 Progress bar =
                         (main == null ? Progress.Sink.NONE : main.progress)
                                 .start("bench batch " + batch, ROUNDS * each * threads * batch);
@@ -127,12 +131,12 @@ final class BenchCommand implements Callable<Integer> {
                 double[] rates = new double[ROUNDS];
                 for (int r = 0; r < ROUNDS; r++) {
                     Round round = round(pool, model, feeds, each, 0);
-                    for (long[] perThread : round.nanos) {
+                    for (long[] perThread : round.nanos()) {
                         for (long n : perThread) {
                             latencies.add(n);
                         }
                     }
-                    rates[r] = round.calls() * (double) batch / (round.wallNanos / 1e9);
+                    rates[r] = round.calls() * (double) batch / (round.wallNanos() / 1e9);
                     bar.advance(each * threads * batch);
                 }
                 bar.done();
@@ -168,41 +172,34 @@ final class BenchCommand implements Callable<Integer> {
                     String.format(
                             Locale.ROOT,
                             "%8d  %14s  %23s  %,12.0f  %7d",
-                            r.batch,
-                            duration(median(r.nanos)),
-                            duration(r.nanos[0]) + " - " + duration(r.nanos[r.nanos.length - 1]),
-                            r.rowsPerSecond,
-                            r.nanos.length));
+                            r.batch(),
+                            duration(median(r.nanos())),
+                            duration(r.nanos()[0])
+                                    + " - "
+                                    + duration(r.nanos()[r.nanos().length - 1]),
+                            r.rowsPerSecond(),
+                            r.nanos().length));
         }
         out.flush();
         return Main.OK;
     }
 
-    /** One batch size's figures. */
-    private static final class Row {
-        final int batch;
-        final long[] nanos; // sorted
-        final double rowsPerSecond;
-
-        Row(int batch, long[] nanos, double rowsPerSecond) {
-            this.batch = batch;
-            this.nanos = nanos;
-            this.rowsPerSecond = rowsPerSecond;
-        }
-    }
+    /**
+     * One batch size's figures.
+     *
+     * @param batch the batch size
+     * @param nanos each call's nanoseconds, sorted
+     * @param rowsPerSecond rows per second over all threads
+     */
+    private record Row(int batch, long[] nanos, double rowsPerSecond) {}
 
     /**
      * What the threads of one round did: each call's nanoseconds, per thread, and the wall time.
+     *
+     * @param nanos each call's nanoseconds, one array per thread
+     * @param wallNanos the round's wall time
      */
-    private static final class Round {
-        final long[][] nanos;
-        final long wallNanos;
-
-        Round(long[][] nanos, long wallNanos) {
-            this.nanos = nanos;
-            this.wallNanos = wallNanos;
-        }
-
+    private record Round(long[][] nanos, long wallNanos) {
         long calls() {
             long n = 0;
             for (long[] t : nanos) {

@@ -19,18 +19,14 @@ import java.util.Map;
 final class Csv {
     private Csv() {}
 
-    /** A parsed CSV file: the header and the data rows, all of the header's width. */
-    static final class Table {
-        final List<String> header;
-        final List<String[]> rows;
-        final List<Integer> lines; // the file line each row starts on
-
-        Table(List<String> header, List<String[]> rows, List<Integer> lines) {
-            this.header = header;
-            this.rows = rows;
-            this.lines = lines;
-        }
-    }
+    /**
+     * A parsed CSV file: the header and the data rows, all of the header's width.
+     *
+     * @param header the column names
+     * @param rows the data rows
+     * @param lines the file line each row starts on
+     */
+    record Table(List<String> header, List<String[]> rows, List<Integer> lines) {}
 
     /**
      * Reads a UTF-8 CSV file with a header row. @throws IllegalArgumentException naming the line at

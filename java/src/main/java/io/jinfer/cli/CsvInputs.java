@@ -34,9 +34,11 @@ final class CsvInputs {
         Map<String, Tensor> out = new LinkedHashMap<>();
         if (specs.size() == 1 && specs.get(0).rank() == 2 && !isColumn(specs.get(0))) {
             TensorSpec spec = specs.get(0);
-            List<String> names = spec.columns() != null ? spec.columns() : table.header;
+            List<String> names = spec.columns() != null ? spec.columns() : table.header();
             checkNames(names, "the model's input '" + spec.name() + "' has columns " + names);
-            out.put(spec.name(), tensor(spec, names, new long[] {table.rows.size(), names.size()}));
+            out.put(
+                    spec.name(),
+                    tensor(spec, names, new long[] {table.rows().size(), names.size()}));
             return out;
         }
         List<String> names = new ArrayList<>();
@@ -57,7 +59,7 @@ final class CsvInputs {
         }
         checkNames(names, "the model takes one column per input " + names);
         for (TensorSpec spec : specs) {
-            long n = table.rows.size();
+            long n = table.rows().size();
             long[] shape = spec.rank() == 1 ? new long[] {n} : new long[] {n, 1};
             out.put(spec.name(), tensor(spec, List.of(spec.name()), shape));
         }
@@ -73,12 +75,12 @@ final class CsvInputs {
     private void checkNames(List<String> names, String what) {
         List<String> missing = new ArrayList<>();
         for (String n : names) {
-            if (!table.header.contains(n)) {
+            if (!table.header().contains(n)) {
                 missing.add(n);
             }
         }
         List<String> extra = new ArrayList<>();
-        for (String h : table.header) {
+        for (String h : table.header()) {
             if (!names.contains(h)) {
                 extra.add(h);
             }
@@ -87,7 +89,7 @@ final class CsvInputs {
             throw new IllegalArgumentException(
                     path
                             + ": columns "
-                            + table.header
+                            + table.header()
                             + " do not match: "
                             + what
                             + (missing.isEmpty() ? "" : "; missing " + missing)
@@ -96,11 +98,11 @@ final class CsvInputs {
     }
 
     private Tensor tensor(TensorSpec spec, List<String> columns, long[] shape) {
-        int rows = table.rows.size();
+        int rows = table.rows().size();
         int cols = columns.size();
         int[] index = new int[cols];
         for (int c = 0; c < cols; c++) {
-            index[c] = table.header.indexOf(columns.get(c));
+            index[c] = table.header().indexOf(columns.get(c));
         }
         int n = rows * cols;
         DType dtype = spec.dtype();
@@ -144,11 +146,11 @@ final class CsvInputs {
 
     private void fill(Cell cell, int[] index) {
         int cols = index.length;
-        for (int r = 0; r < table.rows.size(); r++) {
+        for (int r = 0; r < table.rows().size(); r++) {
             currentRow = r;
-            String[] row = table.rows.get(r);
+            String[] row = table.rows().get(r);
             for (int c = 0; c < cols; c++) {
-                cell.set(r * cols + c, row[index[c]], table.header.get(index[c]));
+                cell.set(r * cols + c, row[index[c]], table.header().get(index[c]));
             }
         }
     }
@@ -245,7 +247,7 @@ final class CsvInputs {
         return new IllegalArgumentException(
                 path
                         + " line "
-                        + table.lines.get(currentRow)
+                        + table.lines().get(currentRow)
                         + ", column '"
                         + column
                         + "': expected "

@@ -23,14 +23,13 @@ final class Progress {
         this.total = Math.max(1, total);
     }
 
-    /** Where bars are drawn, or {@link #NONE}. */
-    static final class Sink {
+    /**
+     * Where bars are drawn, or {@link #NONE}.
+     *
+     * @param err the console's error stream; null draws nothing
+     */
+    record Sink(PrintStream err) {
         static final Sink NONE = new Sink(null);
-        private final PrintStream err;
-
-        Sink(PrintStream err) {
-            this.err = err;
-        }
 
         Progress start(String label, long total) {
             return new Progress(err, label, total);

@@ -55,33 +55,24 @@ final class OnnxSession implements BackendSession {
     /**
      * The categories an encoder of the model knows for one column of a string input, refusing
      * others (the artifact's {@code refused_categories}, written by the exporter).
+     *
+     * @param input the string input
+     * @param column the column of that input the encoder reads
+     * @param known the categories it was built with
      */
-    private static final class Categories {
-        final String input;
-        final int column;
-        final Set<String> known;
+    private record Categories(String input, int column, Set<String> known) {}
 
-        Categories(String input, int column, Set<String> known) {
-            this.input = input;
-            this.column = column;
-            this.known = known;
-        }
-    }
-
-    /** How one canonical output is produced from one native output. */
-    private static final class Output {
-        final TensorSpec spec;
-        final String nativeName;
-        final long[] nativeShape; // -1 for dynamic
-        final boolean pinnable;
-
-        Output(TensorSpec spec, String nativeName, long[] nativeShape, boolean pinnable) {
-            this.spec = spec;
-            this.nativeName = nativeName;
-            this.nativeShape = nativeShape;
-            this.pinnable = pinnable;
-        }
-    }
+    /**
+     * How one canonical output is produced from one native output.
+     *
+     * @param spec the canonical output
+     * @param nativeName the ONNX output it comes from
+     * @param nativeShape that output's declared shape, -1 for a dynamic dimension; null when it is
+     *     not a tensor
+     * @param pinnable whether the runtime can write it straight into a buffer of ours
+     */
+    private record Output(
+            TensorSpec spec, String nativeName, long[] nativeShape, boolean pinnable) {}
 
     private OnnxSession(
             OrtEnvironment env,
@@ -234,31 +225,31 @@ final class OnnxSession implements BackendSession {
             }
             Set<String> requested = new HashSet<>();
             for (Output o : outputs) {
-                if (o.pinnable) {
-                    long[] shape = concrete(o.nativeShape, batch);
+                if (o.pinnable()) {
+                    long[] shape = concrete(o.nativeShape(), batch);
                     ByteBuffer buf =
                             ByteBuffer.allocateDirect(
                                             Math.toIntExact(
-                                                    count(shape) * o.spec.dtype().byteSize()))
+                                                    count(shape) * o.spec().dtype().byteSize()))
                                     .order(ByteOrder.nativeOrder());
                     pinned.put(
-                            o.nativeName,
-                            OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec.dtype())));
-                    pinnedBuffers.put(o.spec.name(), buf);
+                            o.nativeName(),
+                            OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec().dtype())));
+                    pinnedBuffers.put(o.spec().name(), buf);
                 } else {
-                    requested.add(o.nativeName);
+                    requested.add(o.nativeName());
                 }
             }
             try (OrtSession.Result result = session.run(feeds, requested, pinned)) {
                 Map<String, Tensor> out = new LinkedHashMap<>();
                 for (Output o : outputs) {
-                    long[] shape = o.spec.concreteShape(batch);
-                    ByteBuffer buf = pinnedBuffers.get(o.spec.name());
+                    long[] shape = o.spec().concreteShape(batch);
+                    ByteBuffer buf = pinnedBuffers.get(o.spec().name());
                     Tensor t =
                             buf != null
-                                    ? Tensor.wrap(buf, o.spec.dtype(), shape)
-                                    : fromOrt(result.get(o.nativeName).orElseThrow(), o, batch);
-                    out.put(o.spec.name(), t);
+                                    ? Tensor.wrap(buf, o.spec().dtype(), shape)
+                                    : fromOrt(result.get(o.nativeName()).orElseThrow(), o, batch);
+                    out.put(o.spec().name(), t);
                 }
                 return out;
             }
@@ -282,29 +273,29 @@ final class OnnxSession implements BackendSession {
      */
     private InputException unknownCategory(Map<String, Tensor> inputs, OrtException e) {
         for (Categories c : refused) {
-            Tensor t = inputs.get(c.input);
+            Tensor t = inputs.get(c.input());
             if (t == null || !t.isString()) {
                 continue;
             }
             String[] values = t.toStringArray();
             int width = t.rank() == 2 ? (int) t.dim(1) : 1;
-            for (int row = 0; row * width + c.column < values.length; row++) {
-                String v = values[row * width + c.column];
-                if (!c.known.contains(v)) {
+            for (int row = 0; row * width + c.column() < values.length; row++) {
+                String v = values[row * width + c.column()];
+                if (!c.known().contains(v)) {
                     return new InputException(
                             ErrorCode.INVALID_VALUE,
                             "row "
                                     + row
                                     + ", input '"
-                                    + c.input
+                                    + c.input()
                                     + "'"
-                                    + (t.rank() == 2 ? " column " + c.column : "")
+                                    + (t.rank() == 2 ? " column " + c.column() : "")
                                     + ": category \""
                                     + v
                                     + "\" was not seen in training, and the model's encoder refuses"
                                     + " unknown categories (scikit-learn:"
                                     + " handle_unknown=\"error\"); known: "
-                                    + new TreeSet<>(c.known));
+                                    + new TreeSet<>(c.known()));
                 }
             }
         }
@@ -381,7 +372,7 @@ final class OnnxSession implements BackendSession {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
                     "ONNX output '"
-                            + o.nativeName
+                            + o.nativeName()
                             + "' is a "
                             + value.getType()
                             + ", not a tensor; export classifiers with zipmap=False");
@@ -389,19 +380,19 @@ final class OnnxSession implements BackendSession {
         OnnxTensor t = (OnnxTensor) value;
         TensorInfo info = t.getInfo();
         long[] nativeShape = info.getShape();
-        long[] shape = o.spec.concreteShape(batch);
-        if (!o.spec.hasFixedInnerDims()) {
+        long[] shape = o.spec().concreteShape(batch);
+        if (!o.spec().hasFixedInnerDims()) {
             shape = nativeShape; // e.g. a transform's free dimensions: trust the runtime
         }
         if (count(nativeShape) != count(shape)) {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
                     "ONNX output '"
-                            + o.nativeName
+                            + o.nativeName()
                             + "' has shape "
                             + java.util.Arrays.toString(nativeShape)
                             + ", which does not fit "
-                            + o.spec);
+                            + o.spec());
         }
         DType dtype = toDType(info.type);
         Tensor out;
@@ -410,7 +401,7 @@ final class OnnxSession implements BackendSession {
         } else {
             out = Tensor.wrap(t.getByteBuffer(), dtype, shape);
         }
-        return out.dtype() == o.spec.dtype() ? out : out.castTo(o.spec.dtype());
+        return out.dtype() == o.spec().dtype() ? out : out.castTo(o.spec().dtype());
     }
 
     private static String[] flattenStrings(Object value, int n) {

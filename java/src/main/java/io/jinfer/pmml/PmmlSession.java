@@ -54,20 +54,16 @@ final class PmmlSession implements BackendSession {
     private final int threads;
     private volatile boolean closed;
 
-    /** One PMML input field and where its values come from. */
-    private static final class Binding {
-        final InputField field;
-        final String input;
-        final int column; // -1: the whole (1-D or [n,1]) tensor is this field
-        final int width;
-
-        Binding(InputField field, String input, int column, int width) {
-            this.field = field;
-            this.input = input;
-            this.column = column;
-            this.width = width;
-        }
-    }
+    /**
+     * One PMML input field and where its values come from.
+     *
+     * @param field the PMML field
+     * @param input the manifest input that holds its values
+     * @param column its column in that input, or -1 when the whole (1-D or [n,1]) tensor is this
+     *     field
+     * @param width the input's number of columns
+     */
+    private record Binding(InputField field, String input, int column, int width) {}
 
     private PmmlSession(
             Evaluator evaluator, List<Binding> bindings, Manifest manifest, int threads) {
@@ -246,8 +242,8 @@ final class PmmlSession implements BackendSession {
             String field = null;
             try {
                 for (Binding b : bindings) {
-                    field = b.field.getName();
-                    arguments.put(field, b.field.prepare(columns.value(b, row)));
+                    field = b.field().getName();
+                    arguments.put(field, b.field().prepare(columns.value(b, row)));
                 }
                 field = null;
                 results = evaluator.evaluate(arguments);
@@ -303,12 +299,12 @@ final class PmmlSession implements BackendSession {
         }
 
         Object value(Binding b, int row) {
-            long at = b.column < 0 ? row : (long) row * b.width + b.column;
-            String[] s = strings.get(b.input);
+            long at = b.column() < 0 ? row : (long) row * b.width() + b.column();
+            String[] s = strings.get(b.input());
             if (s != null) {
                 return s[(int) at];
             }
-            Tensor t = tensors.get(b.input);
+            Tensor t = tensors.get(b.input());
             DType d = t.dtype();
             if (d == DType.FLOAT32 || d == DType.FLOAT64) {
                 double v = t.getDouble(at);

@@ -40,11 +40,11 @@ public class CsvAndParityTest {
                                 + "\"a \"\"quoted\"\" word\",\"two\n"
                                 + "lines\"\n"
                                 + "b,\r\n");
-        assertEquals(List.of("name", "note, with comma"), t.header);
-        assertEquals(2, t.rows.size());
-        assertArrayEquals(new String[] {"a \"quoted\" word", "two\nlines"}, t.rows.get(0));
-        assertArrayEquals(new String[] {"b", ""}, t.rows.get(1));
-        assertEquals(List.of(3, 5), t.lines);
+        assertEquals(List.of("name", "note, with comma"), t.header());
+        assertEquals(2, t.rows().size());
+        assertArrayEquals(new String[] {"a \"quoted\" word", "two\nlines"}, t.rows().get(0));
+        assertArrayEquals(new String[] {"b", ""}, t.rows().get(1));
+        assertEquals(List.of(3, 5), t.lines());
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> table("a,b\n\"open,1\n"));
         assertTrue(
