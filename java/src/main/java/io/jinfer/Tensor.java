@@ -404,6 +404,20 @@ public final class Tensor {
         return "Tensor(" + dtype + ", " + Arrays.toString(shape) + ")";
     }
 
+    /**
+     * The number of elements of a tensor of this shape: the product of its dimensions, 1 for a 0-d
+     * shape. Every count of elements in jinfer is this one.
+     *
+     * @throws ArithmeticException if the product overflows a {@code long}
+     */
+    public static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n = Math.multiplyExact(n, d);
+        }
+        return n;
+    }
+
     /** Human form of a shape, {@code [-1, 4]}. */
     public static String shapeString(long[] shape) {
         return Arrays.toString(shape);
@@ -471,14 +485,6 @@ public final class Tensor {
                     dtype + " tensor of " + elements + " elements exceeds 2 GiB");
         }
         return ByteBuffer.allocateDirect((int) bytes).order(NATIVE);
-    }
-
-    static long elementCount(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
     }
 
     private static long byteCount(DType dtype, long[] shape) {

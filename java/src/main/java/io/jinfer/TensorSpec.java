@@ -49,6 +49,14 @@ public final class TensorSpec {
 
     /** The shape with every dynamic dimension replaced by {@code batch}. */
     public long[] concreteShape(long batch) {
+        return concreteShape(shape, batch);
+    }
+
+    /**
+     * A copy of {@code shape} with every dynamic dimension ({@code -1}) replaced by {@code batch}:
+     * the shape a declared shape takes for one batch (a manifest's, or a runtime's own).
+     */
+    public static long[] concreteShape(long[] shape, long batch) {
         long[] s = shape.clone();
         for (int i = 0; i < s.length; i++) {
             if (s[i] < 0) {

@@ -260,4 +260,23 @@ public class TensorTest {
         assertEquals(60f, t.toFloatMatrix()[1][2], 0f);
         assertThrows(IllegalArgumentException.class, () -> t.reshape(4, 2));
     }
+
+    @Test
+    public void elementCountIsTheProductOfTheDimensions() {
+        assertEquals(1, Tensor.elementCount(new long[] {}));
+        assertEquals(24, Tensor.elementCount(new long[] {2, 3, 4}));
+        assertEquals(0, Tensor.elementCount(new long[] {0, 5}));
+        assertThrows(
+                ArithmeticException.class,
+                () -> Tensor.elementCount(new long[] {1L << 32, 1L << 32}));
+    }
+
+    @Test
+    public void concreteShapeFillsEveryDynamicDimensionWithTheBatch() {
+        long[] declared = {-1, 3, -1};
+        assertArrayEquals(new long[] {7, 3, 7}, TensorSpec.concreteShape(declared, 7));
+        assertArrayEquals(new long[] {-1, 3, -1}, declared);
+        TensorSpec spec = new TensorSpec("x", DType.FLOAT32, new long[] {-1, 4}, null);
+        assertArrayEquals(new long[] {2, 4}, spec.concreteShape(2));
+    }
 }

@@ -299,11 +299,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 1; i < shape.length; i++) {
             shape[i] = Math.max(shape[i], 1);
         }
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        int count = Math.toIntExact(n);
+        int count = Math.toIntExact(Tensor.elementCount(shape));
         DType dtype = spec.dtype();
         if (dtype == DType.STRING) {
             String[] vals = new String[count];

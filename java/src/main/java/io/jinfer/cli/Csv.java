@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -183,12 +184,9 @@ final class Csv {
         return b.toString();
     }
 
+    /** The elements per row of a tensor of rank 1 or more. */
     private static long widthOf(Tensor t) {
-        long w = 1;
-        for (int i = 1; i < t.rank(); i++) {
-            w *= t.dim(i);
-        }
-        return w;
+        return Tensor.elementCount(Arrays.copyOfRange(t.shape(), 1, t.rank()));
     }
 
     private static void appendRow(StringBuilder b, String[] cells) {

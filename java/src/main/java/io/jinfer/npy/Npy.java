@@ -86,7 +86,7 @@ public final class Npy {
                 order == '>'
                         ? ByteOrder.BIG_ENDIAN
                         : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
-        long n = count(h.shape);
+        long n = Tensor.elementCount(h.shape);
         // Fortran order is the C order of the reversed shape; read that, then transpose.
         long[] stored = h.fortranOrder ? reversed(h.shape) : h.shape;
         Tensor t;
@@ -348,14 +348,6 @@ public final class Npy {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n = Math.multiplyExact(n, d);
-        }
-        return n;
-    }
 
     static long[] reversed(long[] shape) {
         long[] r = new long[shape.length];

@@ -16,7 +16,7 @@ final class Transpose {
      */
     static Tensor reverseAxes(Tensor reversed, long[] shape) {
         int rank = shape.length;
-        long n = Npy.count(shape);
+        long n = Tensor.elementCount(shape);
         long[] srcStride = new long[rank]; // element stride of each destination axis in the source
         long s = 1;
         for (int d = 0; d < rank; d++) {

@@ -226,11 +226,12 @@ final class OnnxSession implements BackendSession {
             Set<String> requested = new HashSet<>();
             for (Output o : outputs) {
                 if (o.pinnable()) {
-                    long[] shape = concrete(o.nativeShape(), batch);
+                    long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
                     ByteBuffer buf =
                             ByteBuffer.allocateDirect(
                                             Math.toIntExact(
-                                                    count(shape) * o.spec().dtype().byteSize()))
+                                                    Tensor.elementCount(shape)
+                                                            * o.spec().dtype().byteSize()))
                                     .order(ByteOrder.nativeOrder());
                     pinned.put(
                             o.nativeName(),
@@ -364,7 +365,7 @@ final class OnnxSession implements BackendSession {
         if (dynamic >= 0 && fixed > 0) {
             s[dynamic] = t.size() / fixed;
         }
-        return count(s) == t.size() ? s : t.shape();
+        return Tensor.elementCount(s) == t.size() ? s : t.shape();
     }
 
     private static Tensor fromOrt(OnnxValue value, Output o, long batch) throws OrtException {
@@ -384,7 +385,7 @@ final class OnnxSession implements BackendSession {
         if (!o.spec().hasFixedInnerDims()) {
             shape = nativeShape; // e.g. a transform's free dimensions: trust the runtime
         }
-        if (count(nativeShape) != count(shape)) {
+        if (Tensor.elementCount(nativeShape) != Tensor.elementCount(shape)) {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
                     "ONNX output '"
@@ -397,7 +398,10 @@ final class OnnxSession implements BackendSession {
         DType dtype = toDType(info.type);
         Tensor out;
         if (dtype == DType.STRING) {
-            out = Tensor.ofStrings(flattenStrings(t.getValue(), (int) count(nativeShape)), shape);
+            out =
+                    Tensor.ofStrings(
+                            flattenStrings(t.getValue(), (int) Tensor.elementCount(nativeShape)),
+                            shape);
         } else {
             out = Tensor.wrap(t.getByteBuffer(), dtype, shape);
         }
@@ -477,24 +481,6 @@ final class OnnxSession implements BackendSession {
             }
         }
         return true;
-    }
-
-    private static long[] concrete(long[] shape, long batch) {
-        long[] s = shape.clone();
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] < 0) {
-                s[i] = batch;
-            }
-        }
-        return s;
-    }
-
-    private static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
     }
 
     @Override

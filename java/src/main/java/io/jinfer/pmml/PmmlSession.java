@@ -327,10 +327,7 @@ final class PmmlSession implements BackendSession {
             this.n = n;
             for (TensorSpec s : manifest.outputs()) {
                 specs.put(s.name(), s);
-                long count = 1;
-                for (long d : s.concreteShape(n)) {
-                    count *= d;
-                }
+                long count = Tensor.elementCount(s.concreteShape(n));
                 if (s.dtype() == DType.STRING) {
                     labels.put(s.name(), new String[(int) count]);
                 } else {

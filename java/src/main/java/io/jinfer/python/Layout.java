@@ -22,11 +22,7 @@ final class Layout {
 
     /** The bytes of a tensor of {@code dtype} and {@code shape}. */
     static long bytes(DType dtype, long[] shape) {
-        long n = dtype.byteSize();
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
+        return Math.multiplyExact(Tensor.elementCount(shape), dtype.byteSize());
     }
 
     /**
