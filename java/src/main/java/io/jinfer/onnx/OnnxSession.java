@@ -1,7 +1,6 @@
 package io.jinfer.onnx;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -10,13 +9,10 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.jinfer.BackendException;
 import io.jinfer.BundleException;
 import io.jinfer.DType;
 import io.jinfer.ErrorCode;
-import io.jinfer.InputException;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Tensor;
@@ -27,13 +23,13 @@ import io.jinfer.spi.BackendSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * One ONNX Runtime session behind the canonical names of a manifest. Inputs go to the runtime as
@@ -41,26 +37,13 @@ import java.util.TreeSet;
  * are pinned: the runtime writes straight into buffers that become the result tensors.
  */
 final class OnnxSession implements BackendSession {
-    /** What ONNX Runtime's OneHotEncoder says of a category it was not built with (zeros = 0). */
-    private static final String UNKNOWN_CATEGORY = "Unknown Category";
-
     private final OrtEnvironment env;
     private final OrtSession session;
     private final List<Output> outputs;
     private final Map<String, String> inputNames; // canonical -> native
     private final Map<String, long[]> inputShapes; // native name -> declared shape (-1 dynamic)
-    private final List<Categories> refused; // encoders that refuse unknown categories
+    private final UnknownCategories unknownCategories;
     private volatile boolean closed;
-
-    /**
-     * The categories an encoder of the model knows for one column of a string input, refusing
-     * others (the artifact's {@code refused_categories}, written by the exporter).
-     *
-     * @param input the string input
-     * @param column the column of that input the encoder reads
-     * @param known the categories it was built with
-     */
-    private record Categories(String input, int column, Set<String> known) {}
 
     /**
      * How one canonical output is produced from one native output.
@@ -80,19 +63,19 @@ final class OnnxSession implements BackendSession {
             List<Output> outputs,
             Map<String, String> inputNames,
             Map<String, long[]> inputShapes,
-            List<Categories> refused) {
+            UnknownCategories unknownCategories) {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
         this.inputNames = inputNames;
         this.inputShapes = inputShapes;
-        this.refused = refused;
+        this.unknownCategories = unknownCategories;
     }
 
     static OnnxSession open(ArtifactContext ctx) {
         Manifest.Artifact artifact = ctx.artifact();
         byte[] model = ctx.bytes();
-        // jinfer reports the runtime's errors in its exceptions; the runtime's own log would repeat
+        // jinfer reports the runtime's errors in its exceptions: the runtime's log would repeat
         // them
         OrtEnvironment env =
                 OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
@@ -131,7 +114,7 @@ final class OnnxSession implements BackendSession {
                     shape = ti.getShape();
                     pinnable =
                             spec.dtype().isNumeric()
-                                    && toDType(ti.type) == spec.dtype()
+                                    && OrtTypes.toDType(ti.type) == spec.dtype()
                                     && onlyFirstDynamic(shape)
                                     && spec.hasFixedInnerDims();
                 }
@@ -144,7 +127,7 @@ final class OnnxSession implements BackendSession {
                 }
             }
             return new OnnxSession(
-                    env, session, outs, inputNames, inputShapes, refusedCategories(artifact));
+                    env, session, outs, inputNames, inputShapes, UnknownCategories.of(artifact));
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
@@ -235,7 +218,8 @@ final class OnnxSession implements BackendSession {
                                     .order(ByteOrder.nativeOrder());
                     pinned.put(
                             o.nativeName(),
-                            OnnxTensor.createTensor(env, buf, shape, toOrtType(o.spec().dtype())));
+                            OnnxTensor.createTensor(
+                                    env, buf, shape, OrtTypes.toOrtType(o.spec().dtype())));
                     pinnedBuffers.put(o.spec().name(), buf);
                 } else {
                     requested.add(o.nativeName());
@@ -255,8 +239,8 @@ final class OnnxSession implements BackendSession {
                 return out;
             }
         } catch (OrtException e) {
-            if (String.valueOf(e.getMessage()).contains(UNKNOWN_CATEGORY)) {
-                throw unknownCategory(inputs, e);
+            if (UnknownCategories.isRaisedBy(e)) {
+                throw unknownCategories.diagnose(inputs, e);
             }
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
@@ -268,76 +252,12 @@ final class OnnxSession implements BackendSession {
         }
     }
 
-    /**
-     * The first value an encoder refuses, by row, input and value; or, for a bundle that does not
-     * list its encoders' categories, the string inputs that may hold it.
-     */
-    private InputException unknownCategory(Map<String, Tensor> inputs, OrtException e) {
-        for (Categories c : refused) {
-            Tensor t = inputs.get(c.input());
-            if (t == null || !t.isString()) {
-                continue;
-            }
-            String[] values = t.toStringArray();
-            int width = t.rank() == 2 ? (int) t.dim(1) : 1;
-            for (int row = 0; row * width + c.column() < values.length; row++) {
-                String v = values[row * width + c.column()];
-                if (!c.known().contains(v)) {
-                    return new InputException(
-                            ErrorCode.INVALID_VALUE,
-                            "row "
-                                    + row
-                                    + ", input '"
-                                    + c.input()
-                                    + "'"
-                                    + (t.rank() == 2 ? " column " + c.column() : "")
-                                    + ": category \""
-                                    + v
-                                    + "\" was not seen in training, and the model's encoder refuses"
-                                    + " unknown categories (scikit-learn:"
-                                    + " handle_unknown=\"error\"); known: "
-                                    + new TreeSet<>(c.known()));
-                }
-            }
-        }
-        return new InputException(
-                ErrorCode.INVALID_VALUE,
-                "a string input "
-                        + stringInputs(inputs)
-                        + " holds a category the model was not trained on, and its encoder refuses"
-                        + " unknown categories (scikit-learn: handle_unknown=\"error\"); ONNX"
-                        + " Runtime: "
-                        + e.getMessage());
-    }
-
-    private static List<Categories> refusedCategories(Manifest.Artifact artifact) {
-        List<Categories> found = new ArrayList<>();
-        for (JsonNode c : artifact.details().path("refused_categories")) {
-            Set<String> known = new HashSet<>();
-            c.path("categories").forEach(v -> known.add(v.asText()));
-            found.add(new Categories(c.path("input").asText(), c.path("column").asInt(0), known));
-        }
-        return found;
-    }
-
-    /** The names of the string inputs, for an error about categories. */
-    private static List<String> stringInputs(Map<String, Tensor> inputs) {
-        List<String> names = new ArrayList<>();
-        inputs.forEach(
-                (name, t) -> {
-                    if (t.isString()) {
-                        names.add(name);
-                    }
-                });
-        return names;
-    }
-
     private OnnxTensor toOrt(Tensor t, long[] nativeShape) throws OrtException {
         long[] shape = nativeShapeFor(t, nativeShape);
         if (t.isString()) {
             return OnnxTensor.createTensor(env, t.toStringArray(), shape);
         }
-        return OnnxTensor.createTensor(env, t.buffer(), shape, toOrtType(t.dtype()));
+        return OnnxTensor.createTensor(env, t.buffer(), shape, OrtTypes.toOrtType(t.dtype()));
     }
 
     /**
@@ -354,8 +274,8 @@ final class OnnxSession implements BackendSession {
         for (int i = 0; i < s.length; i++) {
             if (s[i] < 0) {
                 if (dynamic >= 0) {
-                    return t.shape(); // two free dimensions: nothing to infer, let the runtime
-                    // judge
+                    // two free dimensions: nothing to infer, let the runtime judge
+                    return t.shape();
                 }
                 dynamic = i;
             } else {
@@ -391,87 +311,21 @@ final class OnnxSession implements BackendSession {
                     "ONNX output '"
                             + o.nativeName()
                             + "' has shape "
-                            + java.util.Arrays.toString(nativeShape)
+                            + Arrays.toString(nativeShape)
                             + ", which does not fit "
                             + o.spec());
         }
-        DType dtype = toDType(info.type);
+        DType dtype = OrtTypes.toDType(info.type);
         Tensor out;
         if (dtype == DType.STRING) {
             out =
                     Tensor.ofStrings(
-                            flattenStrings(t.getValue(), (int) Tensor.elementCount(nativeShape)),
+                            OrtTypes.strings(t.getValue(), (int) Tensor.elementCount(nativeShape)),
                             shape);
         } else {
             out = Tensor.wrap(t.getByteBuffer(), dtype, shape);
         }
         return out.dtype() == o.spec().dtype() ? out : out.castTo(o.spec().dtype());
-    }
-
-    private static String[] flattenStrings(Object value, int n) {
-        String[] out = new String[n];
-        int[] at = {0};
-        flatten(value, out, at);
-        return out;
-    }
-
-    private static void flatten(Object v, String[] out, int[] at) {
-        if (v instanceof String) {
-            out[at[0]++] = (String) v;
-        } else if (v instanceof Object[]) {
-            for (Object o : (Object[]) v) {
-                flatten(o, out, at);
-            }
-        }
-    }
-
-    static DType toDType(OnnxJavaType t) {
-        switch (t) {
-            case FLOAT:
-                return DType.FLOAT32;
-            case DOUBLE:
-                return DType.FLOAT64;
-            case INT8:
-                return DType.INT8;
-            case UINT8:
-                return DType.UINT8;
-            case INT16:
-                return DType.INT16;
-            case INT32:
-                return DType.INT32;
-            case INT64:
-                return DType.INT64;
-            case BOOL:
-                return DType.BOOL;
-            case STRING:
-                return DType.STRING;
-            default:
-                throw new BackendException(
-                        ErrorCode.BACKEND_FAILURE, "ONNX type " + t + " has no jinfer dtype");
-        }
-    }
-
-    static OnnxJavaType toOrtType(DType d) {
-        switch (d) {
-            case FLOAT32:
-                return OnnxJavaType.FLOAT;
-            case FLOAT64:
-                return OnnxJavaType.DOUBLE;
-            case INT8:
-                return OnnxJavaType.INT8;
-            case UINT8:
-                return OnnxJavaType.UINT8;
-            case INT16:
-                return OnnxJavaType.INT16;
-            case INT32:
-                return OnnxJavaType.INT32;
-            case INT64:
-                return OnnxJavaType.INT64;
-            case BOOL:
-                return OnnxJavaType.BOOL;
-            default:
-                return OnnxJavaType.STRING;
-        }
     }
 
     private static boolean onlyFirstDynamic(long[] shape) {
