@@ -89,7 +89,7 @@ def _python(r: Results, batch: int) -> str:
     python_side = max(whole.median - crossing.median, 0.0)
     budget = 1.5 * ort_run.median - crossing.median
     return ("Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-            f"{_med(whole)}: the one call into Java (`io.jinfer.python.FromPython.predictStaged`, with its "
+            f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.predictStaged`, with its "
             f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
             f"loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
             f"{_d(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "

@@ -250,7 +250,7 @@ def python_breakdown(ctx: Context) -> None:
     x = m.rows(1)
     jm.predict(x)                           # makes this thread's staging buffer and the plan for x
     jmodel = jm._jmodel                     # the io.jinfer.Model behind the Python one
-    from_python = jpype.JClass("io.jinfer.python.FromPython")
+    from_python = jpype.JClass("io.jinfer.bridge.FromPython")
     meta = jm._local.views[((x.dtype, x.shape),)][0]
     stage = jm._local.jstage
     sess = ort_session(m.onnx)

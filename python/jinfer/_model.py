@@ -65,7 +65,7 @@ class Model:
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
-        self._FromPython = jclass("io.jinfer.python.FromPython")
+        self._FromPython = jclass("io.jinfer.bridge.FromPython")
         self._objects = jpype.JArray(jpype.JObject)
         self._longs = jpype.JArray(jpype.JLong)
         self._closed = False

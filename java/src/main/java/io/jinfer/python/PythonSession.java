@@ -7,6 +7,7 @@ import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.wire.Layout;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

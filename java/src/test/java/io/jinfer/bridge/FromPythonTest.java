@@ -1,4 +1,4 @@
-package io.jinfer.python;
+package io.jinfer.bridge;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
@@ -27,9 +27,8 @@ import java.util.Map;
  * those of {@link Model#predict(Map)} on the same tensors. ONNX Runtime runs every call.
  */
 public class FromPythonTest {
-    @Rule
-    public AddMulModel addMul =
-            new AddMulModel(); // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
+    /** x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z. */
+    @Rule public AddMulModel addMul = new AddMulModel();
 
     /** A direct buffer holding {@code t}'s native bytes, in the big-endian order JPype gives it. */
     private static ByteBuffer asJPypeGives(Tensor t) {

@@ -1,4 +1,4 @@
-package io.jinfer.python;
+package io.jinfer.bridge;
 
 import io.jinfer.BackendException;
 import io.jinfer.DType;
@@ -6,6 +6,7 @@ import io.jinfer.ErrorCode;
 import io.jinfer.Model;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+import io.jinfer.wire.Layout;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -120,16 +121,14 @@ public final class FromPython {
                                 + " "
                                 + Tensor.shapeString(spec.concreteShape(batch)));
             }
-            ByteBuffer data = t.buffer();
-            if (put + data.remaining() > stage.capacity()) {
+            if (put + Layout.bytes(t.dtype(), t.shape()) > stage.capacity()) {
                 throw new BackendException(
                         ErrorCode.BACKEND_FAILURE,
                         "the outputs need more than the "
                                 + (stage.capacity() - meta[0])
                                 + " bytes of the staging buffer");
             }
-            stage.duplicate().position((int) put).put(data);
-            put = Layout.align8(put + Layout.bytes(t.dtype(), t.shape()));
+            put = Layout.put(stage, put, t);
         }
     }
 
