@@ -5,6 +5,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import io.jinfer.npy.ParitySample;
+
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -68,8 +70,8 @@ public class ExportedBundlesIT {
         Map<String, Tensor> inputs;
         Map<String, Tensor> expected;
         try (Bundle b = Bundle.open(bundle)) {
-            inputs = b.parityInputs();
-            expected = b.parityExpected();
+            inputs = ParitySample.inputs(b);
+            expected = ParitySample.expected(b);
             assertTrue(
                     "manifest records passed parity",
                     b.manifest().artifacts().get(0).parity().path("passed").asBoolean());

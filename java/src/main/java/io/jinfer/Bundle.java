@@ -1,7 +1,5 @@
 package io.jinfer;
 
-import io.jinfer.npy.Npz;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +13,6 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -188,33 +185,6 @@ public final class Bundle implements AutoCloseable {
                             + "; the bundle was modified or damaged");
         }
         return data;
-    }
-
-    /** The parity sample inputs recorded at export ({@code parity/inputs.npz}); empty if absent. */
-    public Map<String, Tensor> parityInputs() {
-        return readNpz("parity/inputs.npz");
-    }
-
-    /**
-     * The original model's outputs on the parity sample ({@code parity/expected.npz}); empty if
-     * absent.
-     */
-    public Map<String, Tensor> parityExpected() {
-        return readNpz("parity/expected.npz");
-    }
-
-    private Map<String, Tensor> readNpz(String name) {
-        if (!contains(name)) {
-            return Collections.emptyMap();
-        }
-        try {
-            return Npz.read(read(name));
-        } catch (IOException | IllegalArgumentException e) {
-            throw new BundleException(
-                    ErrorCode.BUNDLE_CORRUPT,
-                    name + " in " + path + " is not a valid .npz: " + e.getMessage(),
-                    e);
-        }
     }
 
     /** Lowercase hex sha256 of {@code data}. */

@@ -8,6 +8,8 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.jinfer.npy.ParitySample;
+
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.function.ThrowingRunnable;
@@ -60,10 +62,10 @@ public class BundleTest {
                 assertTrue(b.contains("model.onnx"));
                 assertFalse(b.contains("model.pmml"));
                 assertArrayEquals(onnx, b.readArtifact(b.manifest().artifacts().get(0)));
-                Map<String, Tensor> in = b.parityInputs();
+                Map<String, Tensor> in = ParitySample.inputs(b);
                 assertEquals(List.of("x", "z"), List.copyOf(in.keySet()));
                 assertArrayEquals(new double[] {4, 5}, in.get("z").toDoubleArray(), 0.0);
-                assertTrue(b.parityExpected().isEmpty());
+                assertTrue(ParitySample.expected(b).isEmpty());
             }
         }
     }
@@ -76,7 +78,7 @@ public class BundleTest {
         Files.delete(dir.resolve("parity/inputs.npz"));
         Files.createSymbolicLink(dir.resolve("parity/inputs.npz"), outside);
         try (Bundle b = Bundle.open(dir)) {
-            BundleException e = refused(ErrorCode.UNSAFE_PATH, b::parityInputs);
+            BundleException e = refused(ErrorCode.UNSAFE_PATH, () -> ParitySample.inputs(b));
             assertTrue(e.getMessage(), e.getMessage().contains("outside the bundle"));
         }
     }
@@ -245,7 +247,7 @@ public class BundleTest {
         Map<String, byte[]> files = goodFiles();
         files.put("parity/expected.npz", "garbage".getBytes(StandardCharsets.UTF_8));
         try (Bundle b = Bundle.open(zip("bad-parity.jinfer", files))) {
-            BundleException e = refused(ErrorCode.BUNDLE_CORRUPT, b::parityExpected);
+            BundleException e = refused(ErrorCode.BUNDLE_CORRUPT, () -> ParitySample.expected(b));
             assertTrue(e.getMessage(), e.getMessage().contains("parity/expected.npz"));
         }
     }

@@ -7,6 +7,7 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+import io.jinfer.npy.ParitySample;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Tensor> sample;
         try (Bundle b = Bundle.open(bundle)) {
-            sample = b.parityInputs();
+            sample = ParitySample.inputs(b);
         }
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows = new ArrayList<>();

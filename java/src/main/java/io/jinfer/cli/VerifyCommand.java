@@ -9,6 +9,7 @@ import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
+import io.jinfer.npy.ParitySample;
 import io.jinfer.spi.Backend;
 
 import picocli.CommandLine.Command;
@@ -62,8 +63,8 @@ final class VerifyCommand implements Callable<Integer> {
         List<String> skipped = new ArrayList<>();
         try (Bundle b = Bundle.open(bundle)) {
             List<Manifest.Artifact> artifacts = artifacts(b.manifest());
-            Map<String, Tensor> inputs = b.parityInputs();
-            Map<String, Tensor> expected = b.parityExpected();
+            Map<String, Tensor> inputs = ParitySample.inputs(b);
+            Map<String, Tensor> expected = ParitySample.expected(b);
             if (inputs.isEmpty() || expected.isEmpty()) {
                 throw new IllegalArgumentException(
                         bundle
