@@ -133,6 +133,20 @@ public final class Models {
                         + String.join("; ", reasons));
     }
 
+    /**
+     * Whether this JVM can run artifacts of the backend called {@code name}: whether it is on the
+     * classpath, and if it is, why its runtime cannot run here (null when it can). Nothing is
+     * loaded; use it to say, before a load, which of a bundle's artifacts would be skipped.
+     */
+    public static BackendStatus backendStatus(String name) {
+        Backend backend = backends().get(name);
+        if (backend == null) {
+            return new BackendStatus(name, false, null);
+        }
+        return new BackendStatus(
+                name, true, backend.isAvailable() ? null : backend.unavailableReason());
+    }
+
     /** The backends found on the classpath, by name. */
     public static Map<String, Backend> backends() {
         Map<String, Backend> out = new LinkedHashMap<>();

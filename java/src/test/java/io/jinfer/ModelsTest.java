@@ -2,6 +2,7 @@ package io.jinfer;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -281,6 +282,24 @@ public class ModelsTest {
             found |= b.name().equals("onnx");
         }
         assertTrue(found);
+    }
+
+    @Test
+    public void backendStatusSaysWhatThisJvmCanRun() {
+        BackendStatus onnx = Models.backendStatus("onnx");
+        assertTrue(onnx.installed());
+        assertTrue(onnx.available());
+        assertEquals(null, onnx.unavailableReason());
+
+        BackendStatus python = Models.backendStatus("python"); // no CPython hosts this JVM
+        assertTrue(python.installed());
+        assertFalse(python.available());
+        assertTrue(python.unavailableReason(), python.unavailableReason().contains("run-java"));
+
+        BackendStatus none = Models.backendStatus("tensorflow");
+        assertEquals("tensorflow", none.name());
+        assertFalse(none.installed());
+        assertFalse(none.available());
     }
 
     @Test

@@ -164,9 +164,7 @@ public final class JavaBench {
         if (pmmlBatches.length == 0) {
             return;
         }
-        if (pmml == null
-                || !Models.backends().containsKey("pmml")
-                || !Models.backends().get("pmml").isAvailable()) {
+        if (pmml == null || !Models.backendStatus("pmml").available()) {
             skipped.add(
                     name
                             + ": pmml (no pmml artifact in the bundle, or JPMML not on the"

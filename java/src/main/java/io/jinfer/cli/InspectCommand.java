@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.jinfer.BackendStatus;
 import io.jinfer.Bundle;
 import io.jinfer.Manifest;
 import io.jinfer.Models;
 import io.jinfer.TensorSpec;
-import io.jinfer.spi.Backend;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,14 +77,13 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("  classes: " + m.classes());
             }
             out.println("  producer: " + producer(m.raw().path("producer")));
-            Map<String, Backend> backends = Models.backends();
             out.println("  artifacts (preference order):");
             for (Manifest.Artifact a : m.artifacts()) {
-                Backend be = backends.get(a.backend());
+                BackendStatus be = Models.backendStatus(a.backend());
                 String here =
-                        be == null
+                        !be.installed()
                                 ? "no '" + a.backend() + "' backend in this JVM"
-                                : be.isAvailable()
+                                : be.available()
                                         ? "available here"
                                         : "unavailable here: " + be.unavailableReason();
                 out.printf(

@@ -3,6 +3,7 @@ package io.jinfer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.jinfer.BackendException;
+import io.jinfer.BackendStatus;
 import io.jinfer.Bundle;
 import io.jinfer.ErrorCode;
 import io.jinfer.Manifest;
@@ -10,7 +11,6 @@ import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
 import io.jinfer.npy.ParitySample;
-import io.jinfer.spi.Backend;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,13 +72,12 @@ final class VerifyCommand implements Callable<Integer> {
                                 + " parity/expected.npz); re-export it with jinfer.export to record"
                                 + " one");
             }
-            Map<String, Backend> backends = Models.backends();
             for (Manifest.Artifact a : artifacts) {
-                Backend be = backends.get(a.backend());
+                BackendStatus be = Models.backendStatus(a.backend());
                 String unavailable =
-                        be == null
+                        !be.installed()
                                 ? "no '" + a.backend() + "' backend on the classpath"
-                                : be.isAvailable() ? null : be.unavailableReason();
+                                : be.unavailableReason();
                 if (unavailable != null) {
                     if (backendOptions.backend != null) {
                         throw new BackendException(
