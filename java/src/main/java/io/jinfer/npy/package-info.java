@@ -1,0 +1,11 @@
+/**
+ * numpy's {@code .npy} and {@code .npz} files ({@link io.jinfer.npy.Npy}, {@link
+ * io.jinfer.npy.Npz}), jinfer's on-disk form of tensors, and the parity sample a bundle keeps in
+ * them ({@link io.jinfer.npy.ParitySample}).
+ *
+ * <p><b>Layer:</b> format, above the core. The CLI and users read and write files with it; no
+ * backend needs it.
+ *
+ * <p><b>May import:</b> {@code io.jinfer}.
+ */
+package io.jinfer.npy;
