@@ -41,7 +41,11 @@ public final class Bundle implements AutoCloseable {
         this.manifest = Manifest.parse(readRequired(MANIFEST, ErrorCode.INVALID_MANIFEST));
     }
 
-    /** Opens a bundle with the default size bound. @see #open(Path, long) */
+    /**
+     * Opens a bundle with the default size bound.
+     *
+     * @see #open(Path, long)
+     */
     public static Bundle open(Path path) {
         return open(path, DEFAULT_MAX_BYTES);
     }
@@ -148,7 +152,9 @@ public final class Bundle implements AutoCloseable {
     }
 
     /**
-     * The bytes of file {@code name}. @throws BundleException if absent, unsafe or over the bound
+     * The bytes of file {@code name}.
+     *
+     * @throws BundleException if absent, unsafe or over the bound
      */
     public byte[] read(String name) {
         return readRequired(name, ErrorCode.ARTIFACT_MISSING);

@@ -69,7 +69,11 @@ public enum DType {
         return this != STRING;
     }
 
-    /** The dtype with this id. @throws IllegalArgumentException for an unknown id */
+    /**
+     * The dtype with this id.
+     *
+     * @throws IllegalArgumentException for an unknown id
+     */
     public static DType fromId(int id) {
         DType d = BY_ID.get(id);
         if (d == null) {
@@ -79,7 +83,11 @@ public enum DType {
         return d;
     }
 
-    /** The dtype with this manifest name. @throws IllegalArgumentException for an unknown name */
+    /**
+     * The dtype with this manifest name.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static DType fromName(String name) {
         DType d = name == null ? null : BY_NAME.get(name.toLowerCase(Locale.ROOT));
         if (d == null) {

@@ -81,8 +81,10 @@ public final class Manifest {
     }
 
     /**
-     * Parses and checks a manifest. @throws BundleException ({@code INVALID_MANIFEST}, {@code
-     * UNSUPPORTED_VERSION}, {@code UNSAFE_PATH}) naming the field at fault
+     * Parses and checks a manifest.
+     *
+     * @throws BundleException ({@code INVALID_MANIFEST}, {@code UNSUPPORTED_VERSION}, {@code
+     *     UNSAFE_PATH}) naming the field at fault
      */
     public static Manifest parse(byte[] json) {
         JsonNode node;

@@ -30,7 +30,11 @@ import java.util.ServiceLoader;
 public final class Models {
     private Models() {}
 
-    /** Loads a bundle with the default options. @see #load(Path, LoadOptions) */
+    /**
+     * Loads a bundle with the default options.
+     *
+     * @see #load(Path, LoadOptions)
+     */
     public static Model load(Path path) {
         return load(path, LoadOptions.defaults());
     }
@@ -73,7 +77,11 @@ public final class Models {
         return load(Path.of(location), options);
     }
 
-    /** Loads a bundle or live object with the default options. @see #load(String, LoadOptions) */
+    /**
+     * Loads a bundle or live object with the default options.
+     *
+     * @see #load(String, LoadOptions)
+     */
     public static Model load(String location) {
         return load(location, LoadOptions.defaults());
     }

@@ -224,7 +224,9 @@ public final class Tensor {
 
     /**
      * This tensor converted to {@code target}: itself when the dtype already matches, otherwise a
-     * copy. @throws IllegalArgumentException when either side is a string
+     * copy.
+     *
+     * @throws IllegalArgumentException when either side is a string
      */
     public Tensor castTo(DType target) {
         if (target == dtype) {

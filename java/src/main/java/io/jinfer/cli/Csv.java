@@ -30,8 +30,9 @@ final class Csv {
     record Table(List<String> header, List<String[]> rows, List<Integer> lines) {}
 
     /**
-     * Reads a UTF-8 CSV file with a header row. @throws IllegalArgumentException naming the line at
-     * fault
+     * Reads a UTF-8 CSV file with a header row.
+     *
+     * @throws IllegalArgumentException naming the line at fault
      */
     static Table read(Path path) throws IOException {
         String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
