@@ -51,11 +51,13 @@ test-python: setup
 	@echo "== pytest"
 	$(VPY) -m pytest -p no:faulthandler -q tests
 
-# Java lint: google-java-format (AOSP style) over every Java file. `make format-java` rewrites the
-# files it lists.
+# Java lint: google-java-format (AOSP style) over every Java file, then checkstyle
+# (config/checkstyle/checkstyle.xml) on the main, test, integrationTest and bench source sets.
+# `make format-java` rewrites the files the first one lists.
 lint-java: gradle
-	@echo "== Java lint: google-java-format"
+	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
+	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench
 
 format-java: gradle
 	$(GRADLE) $(GRADLE_FLAGS) formatJava

@@ -113,14 +113,17 @@ public final class Bundle implements AutoCloseable {
                         + " trust it");
     }
 
+    /** The path the bundle was opened from. */
     public Path path() {
         return path;
     }
 
+    /** The bundle's parsed and checked {@code manifest.json}. */
     public Manifest manifest() {
         return manifest;
     }
 
+    /** Whether the bundle is a zip file (else a directory). */
     public boolean isZip() {
         return zip != null;
     }

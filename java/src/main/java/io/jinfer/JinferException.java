@@ -11,10 +11,12 @@ public class JinferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final ErrorCode code;
 
+    /** An error with its code and a message that names what is at fault. */
     public JinferException(ErrorCode code, String message) {
         this(code, message, null);
     }
 
+    /** An error caused by {@code cause}; {@code code} may not be null. */
     public JinferException(ErrorCode code, String message, Throwable cause) {
         super(message, cause);
         this.code = Objects.requireNonNull(code, "code");

@@ -37,6 +37,7 @@ public final class LoadOptions {
         return DEFAULTS;
     }
 
+    /** A builder that starts from the defaults. */
     public static Builder builder() {
         return new Builder();
     }
@@ -91,16 +92,24 @@ public final class LoadOptions {
             return this;
         }
 
+        /** Threads inside one operator (ONNX Runtime, JPMML's row pool); 0 lets it choose. */
         public Builder intraOpThreads(int n) {
             this.intraOpThreads = requireNonNegative(n, "intraOpThreads");
             return this;
         }
 
+        /** Threads across operators (ONNX Runtime); 0 lets the runtime choose. */
         public Builder interOpThreads(int n) {
             this.interOpThreads = requireNonNegative(n, "interOpThreads");
             return this;
         }
 
+        /**
+         * The bound on a bundle's total uncompressed size; default {@link
+         * Bundle#DEFAULT_MAX_BYTES}.
+         *
+         * @throws IllegalArgumentException unless {@code bytes} is positive
+         */
         public Builder maxBundleBytes(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("maxBundleBytes must be positive, got " + bytes);
@@ -125,6 +134,7 @@ public final class LoadOptions {
             return this;
         }
 
+        /** The immutable options. */
         public LoadOptions build() {
             return new LoadOptions(this);
         }

@@ -103,10 +103,12 @@ public final class Manifest {
         return new Manifest(node);
     }
 
+    /** The model's name. */
     public String name() {
         return name;
     }
 
+    /** The model's version, as its author gave it. */
     public String version() {
         return version;
     }
@@ -116,18 +118,22 @@ public final class Manifest {
         return task;
     }
 
+    /** When the bundle was exported, an RFC 3339 timestamp. */
     public String createdAt() {
         return createdAt;
     }
 
+    /** The author's description; empty when none was given. */
     public String description() {
         return description;
     }
 
+    /** The input specs, in order. */
     public List<TensorSpec> inputs() {
         return inputs;
     }
 
+    /** The canonical output specs, in order. */
     public List<TensorSpec> outputs() {
         return outputs;
     }

@@ -54,6 +54,7 @@ public final class Model implements AutoCloseable {
         return manifest.outputs();
     }
 
+    /** The manifest of the bundle (or live object) this model was loaded from. */
     public Manifest manifest() {
         return manifest;
     }

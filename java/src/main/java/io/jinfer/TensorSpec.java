@@ -17,6 +17,11 @@ public final class TensorSpec {
     private final long[] shape;
     private final List<String> columns;
 
+    /**
+     * A spec; {@code shape} and {@code columns} are copied.
+     *
+     * @param columns the column names of the last dimension, or null when unknown
+     */
     public TensorSpec(String name, DType dtype, long[] shape, List<String> columns) {
         this.name = Objects.requireNonNull(name, "name");
         this.dtype = Objects.requireNonNull(dtype, "dtype");
@@ -25,10 +30,12 @@ public final class TensorSpec {
                 columns == null ? null : Collections.unmodifiableList(new ArrayList<>(columns));
     }
 
+    /** The tensor's name, e.g. {@code features}. */
     public String name() {
         return name;
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
@@ -38,6 +45,7 @@ public final class TensorSpec {
         return shape.clone();
     }
 
+    /** The number of dimensions. */
     public int rank() {
         return shape.length;
     }

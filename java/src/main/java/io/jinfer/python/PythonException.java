@@ -13,6 +13,13 @@ public class PythonException extends BackendException {
     private final String pythonMessage;
     private final String pythonTraceback;
 
+    /**
+     * A Python exception as jinfer's Python package reports it ({@code BACKEND_FAILURE}).
+     *
+     * @param pythonType its qualified type, e.g. {@code builtins.ValueError}
+     * @param pythonMessage its message, {@code str(e)}
+     * @param pythonTraceback its traceback, formatted as Python prints it
+     */
     public PythonException(String pythonType, String pythonMessage, String pythonTraceback) {
         super(
                 ErrorCode.BACKEND_FAILURE,
@@ -27,6 +34,7 @@ public class PythonException extends BackendException {
         return pythonType;
     }
 
+    /** The Python exception's message, {@code str(e)}. */
     public String pythonMessage() {
         return pythonMessage;
     }
