@@ -2,7 +2,7 @@
 
     python tests/conformance/make_vectors.py [OUT_DIR]     (default: this folder)
 
-Writes ``dtypes.json``, ``manifests/`` and ``npy/`` (their ``manifests`` and ``npy`` folders are
+Writes ``dtypes.json``, ``manifests/``, ``npy/`` and ``layout/`` (those three folders are
 replaced). The formats are described in ``README.md``. Running it twice gives identical bytes.
 """
 
@@ -253,14 +253,84 @@ def make_npy(out: Path) -> None:
     write_json(out / "cases.json", {"valid": valid, "invalid": invalid, "npz": npz_cases})
 
 
+# ---------------------------------------------------------------------------------------------
+# layout: the wire format of several tensors in one buffer (io.jinfer.wire.Layout)
+
+ALIGNMENT = 8
+
+# Values for every numeric dtype of the table and bool; counts are odd where the size allows, so
+# that most tensors need padding after them. Floats are exact in their dtype.
+LAYOUT_VALUES: dict[str, list[Any]] = {
+    "float32": [0.5, -1.25, 1024.0, -0.125, 2.0**127],
+    "float64": [0.001, -1e300, 123456789.125],
+    "int8": [-128, -1, 0, 1, 127],
+    "uint8": [0, 1, 128, 255, 7],
+    "int16": [-32768, -2, 32767],
+    "int32": [-2147483648, 7, 2147483647],
+    "int64": [-9223372036854775808, 42, 9223372036854775807],
+    "bool": [True, False, True],
+}
+
+# file: the tensors laid out in it, one after another, as (dtype name, shape, C-order values)
+LAYOUT: dict[str, list[tuple[str, tuple[int, ...], list[Any]]]] = {
+    "mixed.bin": [("int64", (3,), [1, -2, 3]),
+                  ("float32", (2, 2), [0.5, -1.5, 2.25, 8.0]),
+                  ("uint8", (3,), [1, 2, 255]),
+                  ("float64", (), [-0.375]),
+                  ("int16", (3,), [-300, 0, 300])],
+    "zero_d_and_empty.bin": [("int8", (), [-7]),
+                             ("float32", (0, 4), []),
+                             ("bool", (0,), []),
+                             ("int64", (1,), [5]),
+                             ("int32", (2, 0, 3), [])],
+    "odd_sizes.bin": [("bool", (1, 3), [True, True, False]),
+                      ("int8", (7,), [1, -2, 3, -4, 5, -6, 7]),
+                      ("int16", (1, 1, 3), [1, 2, 3]),
+                      ("uint8", (1,), [9]),
+                      ("float32", (1,), [-2.5])],
+    "single.bin": [("float64", (2, 2), [1.0, -2.0, 0.5, 1e-300])],
+}
+
+
+def layout_cases(table: list[dict[str, Any]]) -> dict[str, list[tuple[str, tuple[int, ...], list[Any]]]]:
+    """LAYOUT, plus ``every_dtype.bin``: one tensor of each numeric dtype of the table, in id order."""
+    numeric = [d["name"] for d in table if d["itemsize"] > 0]
+    missing = sorted(set(numeric) - set(LAYOUT_VALUES))
+    if missing:
+        raise SystemExit(f"make_vectors.py: add LAYOUT_VALUES for the new dtypes {missing}")
+    every = [(name, (len(LAYOUT_VALUES[name]),), LAYOUT_VALUES[name]) for name in numeric]
+    return {"every_dtype.bin": every, **LAYOUT}
+
+
+def make_layout(out: Path, table: list[dict[str, Any]]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    numpy_code = {d["name"]: d["numpy"] for d in table}
+    cases = []
+    for name, tensors in layout_cases(table).items():
+        data = bytearray()
+        specs = []
+        for dtype_name, shape, values in tensors:
+            array = np.array(values, dtype=numpy_code[dtype_name]).reshape(shape)
+            data += bytes(-len(data) % ALIGNMENT)  # zero padding up to the next multiple of 8
+            specs.append({"dtype": dtype_name, "shape": list(shape), "offset": len(data),
+                          "values": array.ravel(order="C").tolist()})
+            data += array.tobytes(order="C")
+        data += bytes(-len(data) % ALIGNMENT)
+        (out / name).write_bytes(bytes(data))
+        cases.append({"file": name, "bytes": len(data), "tensors": specs})
+    write_json(out / "cases.json", {"cases": cases})
+
+
 def main(argv: list[str]) -> None:
     out = Path(argv[1]) if len(argv) > 1 else HERE
     out.mkdir(parents=True, exist_ok=True)
-    for generated in ("manifests", "npy"):
+    for generated in ("manifests", "npy", "layout"):
         shutil.rmtree(out / generated, ignore_errors=True)
-    write_json(out / "dtypes.json", load_dtype_table())
+    table = load_dtype_table()
+    write_json(out / "dtypes.json", table)
     make_manifests(out / "manifests")
     make_npy(out / "npy")
+    make_layout(out / "layout", table)
 
 
 if __name__ == "__main__":
