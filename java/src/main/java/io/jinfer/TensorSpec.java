@@ -76,6 +76,14 @@ public final class TensorSpec {
 
     /** Whether every dimension after the batch is fixed. */
     public boolean hasFixedInnerDims() {
+        return hasFixedInnerDims(shape);
+    }
+
+    /**
+     * Whether every dimension of {@code shape} after the first (the batch) is fixed, not {@code
+     * -1}: then the batch alone fixes the shape.
+     */
+    public static boolean hasFixedInnerDims(long[] shape) {
         for (int i = 1; i < shape.length; i++) {
             if (shape[i] < 0) {
                 return false;

@@ -90,19 +90,9 @@ final class OnnxSession implements BackendSession {
         }
         try {
             Map<String, String> inputNames =
-                    nameMap(
-                            ctx.manifest().inputs(),
-                            artifact.detailMap("input_names"),
-                            session.getInputNames(),
-                            "input",
-                            artifact);
+                    nameMap(artifact, "input", ctx.manifest().inputs(), session.getInputNames());
             Map<String, String> outputMap =
-                    nameMap(
-                            ctx.manifest().outputs(),
-                            artifact.detailMap("output_names"),
-                            session.getOutputNames(),
-                            "output",
-                            artifact);
+                    nameMap(artifact, "output", ctx.manifest().outputs(), session.getOutputNames());
             Map<String, NodeInfo> info = session.getOutputInfo();
             List<Output> outs = new ArrayList<>();
             for (TensorSpec spec : ctx.manifest().outputs()) {
@@ -115,7 +105,7 @@ final class OnnxSession implements BackendSession {
                     pinnable =
                             spec.dtype().isNumeric()
                                     && OrtTypes.toDType(ti.type) == spec.dtype()
-                                    && onlyFirstDynamic(shape)
+                                    && TensorSpec.hasFixedInnerDims(shape)
                                     && spec.hasFixedInnerDims();
                 }
                 outs.add(new Output(spec, nat, shape, pinnable));
@@ -162,13 +152,16 @@ final class OnnxSession implements BackendSession {
         return opts;
     }
 
-    /** canonical -> native names; every spec must map to a name the model has. */
+    /**
+     * canonical -> native names, from the artifact's {@code input_names} or {@code output_names} (a
+     * name maps to itself when absent); every spec must map to a name the model has.
+     */
     private static Map<String, String> nameMap(
-            List<TensorSpec> specs,
-            Map<String, String> declared,
-            Set<String> nativeNames,
+            Manifest.Artifact artifact,
             String what,
-            Manifest.Artifact artifact) {
+            List<TensorSpec> specs,
+            Set<String> nativeNames) {
+        Map<String, String> declared = artifact.detailMap(what + "_names");
         Map<String, String> out = new LinkedHashMap<>();
         for (TensorSpec spec : specs) {
             String nat = declared.getOrDefault(spec.name(), spec.name());
@@ -326,15 +319,6 @@ final class OnnxSession implements BackendSession {
             out = Tensor.wrap(t.getByteBuffer(), dtype, shape);
         }
         return out.dtype() == o.spec().dtype() ? out : out.castTo(o.spec().dtype());
-    }
-
-    private static boolean onlyFirstDynamic(long[] shape) {
-        for (int i = 1; i < shape.length; i++) {
-            if (shape[i] < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override
