@@ -13,14 +13,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -55,11 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     static final long ROUND_MS = 100;
     static final long WARMUP_MS = 300;
 
-    @Parameters(
-            index = "0",
-            paramLabel = "BUNDLE",
-            description = "A .jinfer zip or a bundle directory.")
-    Path bundle;
+    @Mixin BundleArgument bundle;
 
     @Option(
             names = "--batch",
@@ -95,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         Map<String, Tensor> sample;
-        try (Bundle b = Bundle.open(bundle)) {
+        try (Bundle b = Bundle.open(bundle.path)) {
             sample = ParitySample.inputs(b);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -109,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                             return t;
                         });
         LoadOptions options = backendOptions.load();
-        try (Model model = Models.load(bundle, options)) {
+        try (Model model = Models.load(bundle.path, options)) {
             for (int batch : batches) {
                 List<Map<String, Tensor>> feeds = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
@@ -146,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
                 rows.add(new Row(batch, lat, median(rates)));
             }
             out.println(
-                    bundle.getFileName()
+                    bundle.path.getFileName()
                             + ": "
                             + model.backend()
                             + " backend, "

@@ -11,14 +11,13 @@ import io.jinfer.Models;
 import io.jinfer.TensorSpec;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,11 +34,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Show a bundle's manifest, artifacts, parity figures and input/output specs.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(
-            index = "0",
-            paramLabel = "BUNDLE",
-            description = "A .jinfer zip or a bundle directory.")
-    Path bundle;
+    @Mixin BundleArgument bundle;
 
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
@@ -49,7 +44,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        try (Bundle b = Bundle.open(bundle)) {
+        try (Bundle b = Bundle.open(bundle.path)) {
             Manifest m = b.manifest();
             if (json) {
                 out.println(

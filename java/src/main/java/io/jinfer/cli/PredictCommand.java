@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -42,11 +41,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = "Run a bundle on .npy, .npz or .csv inputs.")
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(
-            index = "0",
-            paramLabel = "BUNDLE",
-            description = "A .jinfer zip or a bundle directory.")
-    Path bundle;
+    @Mixin BundleArgument bundle;
 
     @Option(
             names = "--input",
@@ -75,7 +70,7 @@ final class PredictCommand implements Callable<Integer> {
             throw new NoSuchFileException(input.toString(), null, "no input file");
         }
         LoadOptions opts = backendOptions.load();
-        try (Model model = Models.load(bundle, opts)) {
+        try (Model model = Models.load(bundle.path, opts)) {
             if (outKind.equals(".npy") && model.outputs().size() != 1) {
                 throw new IllegalArgumentException(
                         output

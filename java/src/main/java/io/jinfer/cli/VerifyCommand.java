@@ -15,12 +15,10 @@ import io.jinfer.npy.ParitySample;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,11 +41,7 @@ import java.util.concurrent.Callable;
 final class VerifyCommand implements Callable<Integer> {
     static final int BATCH_ROWS = 1024;
 
-    @Parameters(
-            index = "0",
-            paramLabel = "BUNDLE",
-            description = "A .jinfer zip or a bundle directory.")
-    Path bundle;
+    @Mixin BundleArgument bundle;
 
     @ParentCommand Main main;
 
@@ -61,13 +55,13 @@ final class VerifyCommand implements Callable<Integer> {
         boolean ok = true;
         int verified = 0;
         List<String> skipped = new ArrayList<>();
-        try (Bundle b = Bundle.open(bundle)) {
+        try (Bundle b = Bundle.open(bundle.path)) {
             List<Manifest.Artifact> artifacts = artifacts(b.manifest());
             Map<String, Tensor> inputs = ParitySample.inputs(b);
             Map<String, Tensor> expected = ParitySample.expected(b);
             if (inputs.isEmpty() || expected.isEmpty()) {
                 throw new IllegalArgumentException(
-                        bundle
+                        bundle.path
                                 + " has no parity sample (parity/inputs.npz and"
                                 + " parity/expected.npz); re-export it with jinfer.export to record"
                                 + " one");
