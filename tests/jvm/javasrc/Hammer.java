@@ -6,6 +6,7 @@ import io.jinfer.npy.Npz;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +32,8 @@ public final class Hammer {
     private Hammer() {}
 
     interface Call {
-        boolean run(int thread, int i); // true when the answer is right
+        /** What was wrong with the answer of call {@code i} of {@code thread}; null if right. */
+        String run(int thread, int i);
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,19 +54,9 @@ public final class Hammer {
                             for (int j = 0; right && j < row.length; j++) {
                                 right = y[j] == 2 * row[j] + 1;
                             }
-                            if (!right) {
-                                FIRST.compareAndSet(
-                                        null,
-                                        "thread "
-                                                + t
-                                                + " call "
-                                                + i
-                                                + " sent "
-                                                + java.util.Arrays.toString(row)
-                                                + " got "
-                                                + java.util.Arrays.toString(y));
-                            }
-                            return right;
+                            return right
+                                    ? null
+                                    : "sent " + Arrays.toString(row) + " got " + Arrays.toString(y);
                         });
             }
         } else {
@@ -90,21 +82,14 @@ public final class Hammer {
                             for (int k = 0; right && k < p.length; k++) {
                                 right = Math.abs(p[k] - proba[r][k]) <= 1e-6;
                             }
-                            if (!right) {
-                                FIRST.compareAndSet(
-                                        null,
-                                        "thread "
-                                                + t
-                                                + " call "
-                                                + i
-                                                + " row "
-                                                + r
-                                                + " got label "
-                                                + out.get("label").toLongArray()[0]
-                                                + " p="
-                                                + java.util.Arrays.toString(p));
-                            }
-                            return right;
+                            return right
+                                    ? null
+                                    : "row "
+                                            + r
+                                            + " got label "
+                                            + out.get("label").toLongArray()[0]
+                                            + " p="
+                                            + Arrays.toString(p);
                         });
             }
         }
@@ -125,7 +110,13 @@ public final class Hammer {
                                 }
                                 for (int i = 0; i < calls; i++) {
                                     try {
-                                        (call.run(id, i) ? OK : MISMATCHES).incrementAndGet();
+                                        String wrong = call.run(id, i);
+                                        (wrong == null ? OK : MISMATCHES).incrementAndGet();
+                                        if (wrong != null) {
+                                            FIRST.compareAndSet(
+                                                    null,
+                                                    "thread " + id + " call " + i + " " + wrong);
+                                        }
                                     } catch (RuntimeException e) {
                                         ERRORS.incrementAndGet();
                                         FIRST.compareAndSet(
