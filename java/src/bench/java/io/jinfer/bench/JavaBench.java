@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * The Java side of jinfer's benchmark ({@code bench/run.py} runs it and reads its JSON).
@@ -123,20 +124,17 @@ public final class JavaBench {
         int features = (int) in.shape()[1];
         try (Model model = Models.load(path, LoadOptions.builder().backend("onnx").build());
                 RawOrt raw = new RawOrt(onnx, 0)) {
-            for (int batch : batches) {
-                log("latency " + name + " batch " + batch + ": onnx");
-                long[] shape = {batch, features};
-                ByteBuffer data = floats(batch * features, 42);
-                Tensor tensor = Tensor.wrap(data, DType.FLOAT32, shape);
-                FloatBuffer fb = data.asFloatBuffer();
-                Map<String, Interleaved.Call> calls = new LinkedHashMap<>();
-                calls.put("jinfer-java", () -> model.predict(tensor).size());
-                calls.put("ort-java", () -> raw.predict(fb, shape));
-                if (batch == batches[0]) {
-                    timer.prewarm(calls, prewarmNanos);
-                }
-                addLatency(name, batch, calls);
-            }
+            latencies(
+                    name,
+                    "onnx",
+                    batches,
+                    features,
+                    x ->
+                            calls(
+                                    "jinfer-java",
+                                    () -> model.predict(x.tensors[0]).size(),
+                                    "ort-java",
+                                    () -> raw.predict(x.buffers[0], x.shape)));
         }
         LoadOptions one =
                 LoadOptions.builder().backend("onnx").intraOpThreads(1).interOpThreads(1).build();
@@ -145,13 +143,7 @@ public final class JavaBench {
             for (int batch : threadBatches) {
                 Inputs inputs = new Inputs(batch, features, max(threads));
                 log("threads " + name + " batch " + batch + ": onnx");
-                addRates(
-                        name,
-                        "jinfer-java",
-                        batch,
-                        throughput.run(
-                                t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0,
-                                threads));
+                modelRates(name, "jinfer-java", batch, model, inputs);
                 addRates(
                         name,
                         "ort-java",
@@ -173,33 +165,24 @@ public final class JavaBench {
         }
         RawJpmml jpmml = new RawJpmml(pmml, in.columns());
         try (Model model = Models.load(path, LoadOptions.builder().backend("pmml").build())) {
-            for (int batch : pmmlBatches) {
-                log("latency " + name + " batch " + batch + ": pmml");
-                long[] shape = {batch, features};
-                ByteBuffer data = floats(batch * features, 42);
-                Tensor tensor = Tensor.wrap(data, DType.FLOAT32, shape);
-                FloatBuffer fb = data.asFloatBuffer();
-                Map<String, Interleaved.Call> calls = new LinkedHashMap<>();
-                calls.put("jinfer-pmml-java", () -> model.predict(tensor).size());
-                calls.put("jpmml-java", () -> jpmml.predict(fb, batch, features));
-                if (batch == pmmlBatches[0]) {
-                    timer.prewarm(calls, prewarmNanos);
-                }
-                addLatency(name, batch, calls);
-            }
+            latencies(
+                    name,
+                    "pmml",
+                    pmmlBatches,
+                    features,
+                    x ->
+                            calls(
+                                    "jinfer-pmml-java",
+                                    () -> model.predict(x.tensors[0]).size(),
+                                    "jpmml-java",
+                                    () -> jpmml.predict(x.buffers[0], (int) x.shape[0], features)));
         }
         LoadOptions pmmlOne = LoadOptions.builder().backend("pmml").intraOpThreads(1).build();
         try (Model model = Models.load(path, pmmlOne)) {
             for (int batch : threadBatches) {
                 Inputs inputs = new Inputs(batch, features, max(threads));
                 log("threads " + name + " batch " + batch + ": pmml");
-                addRates(
-                        name,
-                        "jinfer-pmml-java",
-                        batch,
-                        throughput.run(
-                                t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0,
-                                threads));
+                modelRates(name, "jinfer-pmml-java", batch, model, inputs);
             }
         }
     }
@@ -220,6 +203,36 @@ public final class JavaBench {
                 buffers[t] = data.asFloatBuffer();
             }
         }
+    }
+
+    /**
+     * The latency series of one backend at each batch size: the calls {@code calls} makes for a
+     * batch's inputs, timed interleaved (the first batch size prewarms them).
+     */
+    private void latencies(
+            String name,
+            String backend,
+            int[] sizes,
+            int features,
+            Function<Inputs, Map<String, Interleaved.Call>> calls)
+            throws Exception {
+        for (int batch : sizes) {
+            log("latency " + name + " batch " + batch + ": " + backend);
+            Map<String, Interleaved.Call> c = calls.apply(new Inputs(batch, features, 1));
+            if (batch == sizes[0]) {
+                timer.prewarm(c, prewarmNanos);
+            }
+            addLatency(name, batch, c);
+        }
+    }
+
+    /** Two named calls, timed in this order. */
+    private static Map<String, Interleaved.Call> calls(
+            String first, Interleaved.Call a, String second, Interleaved.Call b) {
+        Map<String, Interleaved.Call> calls = new LinkedHashMap<>();
+        calls.put(first, a);
+        calls.put(second, b);
+        return calls;
     }
 
     private void addLatency(String model, int batch, Map<String, Interleaved.Call> calls)
@@ -249,6 +262,17 @@ public final class JavaBench {
                 java.util.regex.Pattern.compile("pmml-evaluator-(\\d[\\w.]*)\\.jar")
                         .matcher(System.getProperty("java.class.path", ""));
         return m.find() ? m.group(1) : "not on the classpath";
+    }
+
+    /** The rows/s of {@code model} at each thread count, each thread on its own inputs. */
+    private void modelRates(String name, String series, int batch, Model model, Inputs inputs)
+            throws Exception {
+        addRates(
+                name,
+                series,
+                batch,
+                throughput.run(
+                        t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0, threads));
     }
 
     private void addRates(

@@ -98,6 +98,18 @@ public class MainTest {
         return Files.write(file(name), text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** {@code rows.csv}: one iris row under the column names the bundle records. */
+    private Path oneIrisRow() throws IOException {
+        return write(
+                "rows.csv", "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
+    }
+
+    /** {@code jinfer predict IRIS --input IN --output OUT}. */
+    private Run predict(Path in, Path out) {
+        return run(
+                "predict", iris.toString(), "--input", in.toString(), "--output", out.toString());
+    }
+
     /** An iris bundle whose recorded labels differ from the model's in one row. */
     private Path irisWithOneWrongLabel() throws IOException {
         byte[] onnx = TestBundles.resourceBytes("models/iris_lr.onnx");
@@ -366,26 +378,12 @@ public class MainTest {
 
     @Test
     public void predictCsvToFilesOfEachKind() throws IOException {
-        Path csv =
-                write(
-                        "rows.csv",
-                        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
+        Path csv = oneIrisRow();
         Path outCsv = file("out.csv");
-        assertEquals(
-                "",
-                run(
-                                "predict",
-                                iris.toString(),
-                                "--input",
-                                csv.toString(),
-                                "--output",
-                                outCsv.toString())
-                        .ok()
-                        .out);
+        assertEquals("", predict(csv, outCsv).ok().out);
         assertTrue(Files.readString(outCsv).startsWith("label,probabilities_0"));
         Path outNpz = file("out.npz");
-        run("predict", iris.toString(), "--input", csv.toString(), "--output", outNpz.toString())
-                .ok();
+        predict(csv, outNpz).ok();
         Map<String, Tensor> out = Npz.read(outNpz);
         assertArrayEquals(new long[] {0}, out.get("label").toLongArray());
         assertEquals(
@@ -402,13 +400,7 @@ public class MainTest {
         Npy.write(Npz.read(TestBundles.resource("models/iris_inputs.npz")).get("features"), npy);
         Run r = run("predict", iris.toString(), "--input", npy.toString()).ok();
         assertEquals(31, r.out.split("\n").length);
-        run(
-                        "predict",
-                        iris.toString(),
-                        "--input",
-                        npy.toString(),
-                        "--output",
-                        file("out.npy").toString())
+        predict(npy, file("out.npy"))
                 .failsWith(Main.USAGE, ".npy", "[label, probabilities]", ".npz");
         assertFalse(Files.exists(file("out.npy")));
     }
@@ -461,18 +453,8 @@ public class MainTest {
         Path txt = write("rows.txt", "a,b\n");
         run("predict", iris.toString(), "--input", txt.toString())
                 .failsWith(Main.USAGE, "--input", ".npy, .npz or .csv");
-        Path csv =
-                write(
-                        "rows.csv",
-                        "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n");
-        run(
-                        "predict",
-                        iris.toString(),
-                        "--input",
-                        csv.toString(),
-                        "--output",
-                        file("out.parquet").toString())
-                .failsWith(Main.USAGE, "--output", "out.parquet");
+        Path csv = oneIrisRow();
+        predict(csv, file("out.parquet")).failsWith(Main.USAGE, "--output", "out.parquet");
         Path notNpy = write("junk.npy", "junk");
         run("predict", iris.toString(), "--input", notNpy.toString())
                 .failsWith(Main.USAGE, "junk.npy", "magic");
