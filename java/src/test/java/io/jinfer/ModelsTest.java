@@ -39,9 +39,8 @@ import java.util.concurrent.Future;
 public class ModelsTest {
     @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-    @Rule
-    public AddMulModel addMul =
-            new AddMulModel(); // x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z
+    /** x float32 [-1, 3], z float64 [-1, 2] -> y = x + [1, 2, 3], w = 2z. */
+    @Rule public AddMulModel addMul = new AddMulModel();
 
     private static Map<String, Tensor> inputs(Tensor x, Tensor z) {
         Map<String, Tensor> m = new LinkedHashMap<>();

@@ -59,15 +59,15 @@ public final class PythonModelService {
             System.out.printf(
                     "%d calls of one row: %.0f µs per call, Java -> CPython -> Java%n",
                     calls, (System.nanoTime() - t0) / 1e3 / calls);
-        } catch (PythonException e) { // the Python code raised: type, message, traceback
+        } catch (PythonException e) {
+            // the Python code raised: its type, message and traceback
             System.err.println(
                     e.pythonType() + ": " + e.pythonMessage() + "\n" + e.pythonTraceback());
             System.exit(1);
-        } catch (BundleException
-                | BackendException e) { // e.g. a module the model needs is missing,
-            System.err.println(
-                    "error: " + e.getMessage()); // or no Python hosts this JVM (use `jinfer
-            // run-java`)
+        } catch (BundleException | BackendException e) {
+            // e.g. a module the model needs is missing, or no Python hosts this JVM (use
+            // `jinfer run-java`)
+            System.err.println("error: " + e.getMessage());
             System.exit(2);
         }
     }
