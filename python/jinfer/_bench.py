@@ -27,8 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from tqdm import tqdm
+
 from ._bundle import Bundle
 from ._manifest import TensorSpec
+from ._runtime.model import load
 
 __all__ = ["BenchRow", "Timing", "bench_bundle", "format_rows", "make_inputs", "parse_batches", "time_interleaved"]
 
@@ -196,10 +199,6 @@ def bench_bundle(
     ``trust_python`` allows a python artifact to be unpickled, as in :func:`jinfer.load`.
     Raises :class:`ValueError` for a batch size or thread count below 1.
     """
-    from tqdm import tqdm
-
-    from ._model import load
-
     if threads < 1:
         raise ValueError(f"threads: expected 1 or more, got {threads}")
     if not batches or any(b < 1 for b in batches):

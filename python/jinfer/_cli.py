@@ -18,8 +18,16 @@ from typing import Any
 
 import numpy as np
 
+import joblib
+from tqdm import tqdm
+
+from ._bench import bench_bundle, format_rows, parse_batches
 from ._bundle import Bundle, npz_bytes
 from ._exceptions import BundleError, InputError, JinferError, ParityError
+from ._export import export, from_mlflow
+from ._parity import compare
+from ._runtime.model import load
+from ._runtime.runjava import run_java
 from ._version import __version__
 
 __all__ = ["main"]
@@ -103,16 +111,10 @@ def _fail(args: argparse.Namespace, e: BaseException, code: int) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    import joblib
-
-    from ._export import export
-
     if (args.model_file is None) == (args.from_mlflow is None):
         raise UsageError("export: give either MODEL_FILE or --from-mlflow DIR")
     formats = args.format.split(",") if args.format else None
     if args.from_mlflow is not None:
-        from ._mlflow import from_mlflow
-
         X = _one_sample(args.sample) if args.sample is not None else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -177,11 +179,6 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from ._model import load
-    from ._parity import compare
-
     with Bundle.open(args.bundle) as b:
         inputs, expected = b.parity_inputs(), b.parity_expected()
         artifacts = [a for a in b.manifest.artifacts if args.backend in (None, a.backend)]
@@ -204,8 +201,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from ._bench import bench_bundle, format_rows, parse_batches
-
     rows = bench_bundle(args.bundle, parse_batches(args.batch), args.threads, args.backend,
                         trust_python=args.trust_python)
     print(format_rows(rows, title=Path(args.bundle).name))
@@ -213,14 +208,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_run_java(args: argparse.Namespace) -> int:
-    from ._runjava import run_java
-
     return run_java(args.main_class, args.args, args.classpath)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from ._model import load
-
     with load(args.bundle, backend=args.backend, trust_python=args.trust_python) as m:
         feeds = read_inputs(Path(args.input), m)
         out = m.predict(feeds)

@@ -289,16 +289,16 @@ def test_an_unsupported_objective_is_named(lib: str, train: Callable[[], Any], t
 
 def test_a_missing_converter_names_the_extra_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without onnxmltools, the ONNX artifact is dropped with the pip command; PMML still works."""
-    from jinfer import _families
+    from jinfer._convert import skl2onnx_setup
 
     monkeypatch.setitem(sys.modules, "onnxmltools", None)  # import onnxmltools now raises ImportError
-    monkeypatch.setattr(_families, "_registered", set())
+    monkeypatch.setattr(skl2onnx_setup, "_registered", set())
     model = xgb.XGBRegressor(n_estimators=5, max_depth=2).fit(X_REG, Y_REG)
     with pytest.warns(jinfer.ExportWarning, match=r"no onnx artifact: .*pip install 'jinfer\[xgboost\]'"):
         b = jinfer.export(model, X_REG, tmp_path / "no-onnxmltools.jinfer")
     assert [a.backend for a in b.manifest.artifacts] == ["pmml"]
     with pytest.raises(ImportError, match=r"pip install 'jinfer\[xgboost\]'"):
-        _families.prepare_skl2onnx(model)
+        skl2onnx_setup.prepare_skl2onnx(model)
 
 
 def test_task_must_agree_with_the_model(tmp_path: Path) -> None:

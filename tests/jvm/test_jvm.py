@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jinfer
-from jinfer import _jvm
+from jinfer._runtime import jvm as _jvm
 
 
 def test_asking_again_with_the_same_settings_is_fine() -> None:

@@ -28,7 +28,7 @@ from sklearn.datasets import load_iris
 
 import jinfer
 from jinfer import Bundle, write_bundle
-from jinfer._jvm import classpath
+from jinfer._runtime.jvm import classpath
 from models import fitted
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""``jinfer._onnx.refused_categories``: the categories of each ONNX OneHotEncoder that refuses
+"""``jinfer._convert.onnx.refused_categories``: the categories of each ONNX OneHotEncoder that refuses
 others, traced back to the input and column it encodes, on graphs skl2onnx really makes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import skl2onnx
 from skl2onnx.common.data_types import StringTensorType
 from sklearn.preprocessing import OneHotEncoder
 
-from jinfer._onnx import refused_categories
+from jinfer._convert.onnx import refused_categories
 
 TABLE = np.array([["red", "s"], ["blue", "m"], ["green", "l"], ["red", "m"]])
 

@@ -1,4 +1,4 @@
-"""The function the python backend calls for a fitted classifier (``jinfer._pyruntime.model_callable``):
+"""The function the python backend calls for a fitted classifier (``jinfer._runtime.pyhost.model_callable``):
 where scikit-learn defines ``predict`` as the class of the highest ``predict_proba``, the model runs
 once per call and the label comes from the probabilities; elsewhere both methods run. Either way
 the answers are the model's own. No JVM is needed."""
@@ -20,7 +20,7 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from jinfer._manifest import Artifact, Manifest, TensorSpec, utc_now
-from jinfer._pyruntime import model_callable
+from jinfer._runtime.pyhost import model_callable
 
 X, Y = make_classification(n_samples=400, n_features=8, n_informative=5, n_classes=3, random_state=1)
 LABELS = np.array(["ant", "bee", "cat"])[Y]  # string classes: the label must be a class, not an index

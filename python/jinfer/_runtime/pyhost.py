@@ -1,6 +1,7 @@
 """The CPython side of the ``python`` backend: Java calls real Python models through JPype.
 
-When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here.
+When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here
+(this module registers :func:`install` as a start hook of :mod:`.jvm`).
 Java hands tensors over as numpy views of its buffers (no copy) and takes the results back the
 same way. A Python exception inside a model reaches Java as ``io.jinfer.python.PythonException``
 with the Python type, message and traceback.
@@ -16,14 +17,18 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jpype
 import numpy as np
 
-from ._manifest import Manifest, TensorSpec, utc_now
-from ._dtypes import dtype_by_name
-from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array
+from .._dtypes import dtype_by_name
+from .._estimators import final_estimator
+from .._exceptions import JinferError
+from .._manifest import Artifact, Manifest, TensorSpec, utc_now
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
+from . import wire
+from .jvm import on_start
 
 __all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
 
@@ -31,6 +36,14 @@ _registry: dict[str, Any] = {}
 _lock = threading.Lock()
 _installed = False
 _proxy_classes: dict[str, Any] = {}
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _override(method: _Method) -> _Method:
+    """``jpype.JOverride`` (untyped), typed: the method as it was, marked as Java's interface method."""
+    return cast(_Method, jpype.JOverride(method))
 
 
 class DependencyWarning(UserWarning):
@@ -73,7 +86,7 @@ def _define_proxies() -> None:
             # Java knows these outputs' shapes from the batch, so they travel without a long[]
             self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
 
-        @jpype.JOverride
+        @_override
         def predict(self, inputs: Any, shapes: Any, small: Any) -> Any:
             try:
                 dims = np.asarray(shapes).tolist()
@@ -87,7 +100,7 @@ def _define_proxies() -> None:
                 out = self._fn(arrays)
                 results = self._results(out, dims[0])
                 if small is not None:
-                    _copy_into(np.frombuffer(small, dtype=np.uint8), results)
+                    wire.pack_into(np.frombuffer(small, dtype=np.uint8), results)
                     return None
                 return self._hand_over(results)
             except jpype.JException:
@@ -114,13 +127,13 @@ def _define_proxies() -> None:
                 handed.append(longs([d for a in results for d in a.shape]))
             return objects(handed)
 
-        @jpype.JOverride
+        @_override
         def manifestJson(self) -> str:  # noqa: N802 - Java's name
             return self._json
 
     @jpype.JImplements("io.jinfer.python.PythonRuntime")
     class _Runtime:
-        @jpype.JOverride
+        @_override
         def load(self, data: Any, manifest_json: Any, artifact_json: Any) -> Any:
             try:
                 manifest = Manifest.from_json(str(manifest_json))
@@ -136,13 +149,13 @@ def _define_proxies() -> None:
             except BaseException as e:  # noqa: BLE001
                 raise _java_exception(e) from None
 
-        @jpype.JOverride
+        @_override
         def lookup(self, name: Any) -> Any:
             with _lock:
                 entry = _registry.get(str(name))
             return None if entry is None else _ModelProxy(*entry)
 
-        @jpype.JOverride
+        @_override
         def names(self) -> Any:
             with _lock:
                 return jpype.JArray(jpype.JString)(sorted(_registry))
@@ -151,8 +164,6 @@ def _define_proxies() -> None:
 
 
 def _java_exception(e: BaseException) -> Any:
-    from ._exceptions import JinferError
-
     if isinstance(e, JinferError) and e.code in ("MISSING_DEPENDENCY", "UNTRUSTED_ARTIFACT"):
         code = jpype.JClass("io.jinfer.ErrorCode").valueOf(e.code)
         return jpype.JClass("io.jinfer.BundleException")(code, str(e))
@@ -186,15 +197,6 @@ def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray
         raise ValueError(f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
                          f"{batch}, but the manifest declares {want} (-1: any size)")
     return arr
-
-
-def _copy_into(small: np.ndarray, results: list[np.ndarray]) -> None:
-    """Copies ``results`` into Java's bytes ``small``, each at the next multiple of 8 bytes."""
-    at = 0
-    for arr in results:
-        at = _align8(at)
-        small[at:at + arr.nbytes].view(arr.dtype).reshape(arr.shape)[...] = arr
-        at += arr.nbytes
 
 
 def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable[[dict[str, np.ndarray]], Any]:
@@ -248,18 +250,14 @@ def _label_is_argmax(model: Any) -> bool:
     from sklearn.neural_network import MLPClassifier
     from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
-    from ._onnx import _final_estimator
-
     known = (RandomForestClassifier, ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
              DecisionTreeClassifier, ExtraTreeClassifier, LogisticRegression, KNeighborsClassifier, MLPClassifier)
     classes = getattr(model, "classes_", None)
-    return type(_final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
+    return type(final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
 
 
 def check_requirements(details: Mapping[str, Any]) -> None:
     """Refuse missing libraries (naming them) and warn on other versions than at export."""
-    from ._exceptions import JinferError
-
     missing, other = [], []
     for dist, wanted in details.get("requirements", {}).items():
         try:
@@ -301,8 +299,6 @@ def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str
         found = getattr(model, "classes_", None)
         classes = tuple(c.item() if hasattr(c, "item") else c for c in found) if found is not None else tuple(
             range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
-    from ._manifest import Artifact
-
     manifest = Manifest(name=name, version="live", task=task, inputs=ins, outputs=outs,
                         artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
                         classes=classes, created_at=utc_now(), description=f"live Python object {name!r}")
@@ -318,3 +314,6 @@ def unregister(name: str) -> None:
     """Remove a live object; Java can no longer load ``python:NAME``."""
     with _lock:
         _registry.pop(name, None)
+
+
+on_start(install)  # once the JVM is up, Java can call Python models (at the end: install needs all above)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,17 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from ._exceptions import InputError, JinferError
-from ._jvm import jclass, start, translate_java_error
-from ._dtypes import dtype_by_name, dtype_of
-from ._manifest import Manifest, TensorSpec
-from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from .._dtypes import dtype_by_name, dtype_of
+from .._exceptions import InputError, JinferError
+from .._manifest import Manifest, TensorSpec
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from . import wire
+from .jvm import java_errors, jclass, start, translated
 
 __all__ = ["Model", "load"]
 
 _STAGE_BYTES = 64 << 10  # one staging buffer per thread and model: inputs in the first half,
 _STAGE_INPUTS = 32 << 10  # outputs in the second
-
-
-@contextmanager
-def java_errors() -> Iterator[None]:
-    """Re-raise Java exceptions as jinfer's Python exceptions, keeping class name and message."""
-    try:
-        yield
-    except jpype.JException as e:
-        raise _translated(e) from None
-
-
-def _translated(e: BaseException) -> BaseException:
-    """jinfer's Python exception for a Java one (keeping class name and message), or ``e`` itself."""
-    return translate_java_error(e) or e
 
 
 def _batch(arrays: list[np.ndarray]) -> int:
@@ -120,50 +106,38 @@ class Model:
         try:
             self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
         except jpype.JException as e:
-            raise _translated(e) from None
+            raise translated(e) from None
         finally:
             local.busy = False
         return {name: view.copy() for name, view in outputs}
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each input and output (``io.jinfer.python.Layout``); or False when that layout cannot be staged."""
+        for each input and output (laid out as :mod:`.wire` says); or False when that layout cannot be staged."""
         if any(a.dtype.kind not in "biuf" or a.size == 0 for a in arrays):
             return False
-        meta = [_STAGE_INPUTS]
-        inputs = []
-        at = 0
-        for arr in arrays:
-            if at + arr.nbytes > _STAGE_INPUTS:
-                return False
-            dt = dtype_of(arr)
-            meta += (dt.id, arr.ndim, *arr.shape)
-            inputs.append(stage[at:at + arr.nbytes].view(dt.numpy).reshape(arr.shape))
-            at = _align8(at + arr.nbytes)
+        if wire.size([a.nbytes for a in arrays]) > _STAGE_INPUTS:
+            return False
+        inputs = wire.views(stage, [(dtype_of(a).numpy, a.shape) for a in arrays])
         batch = _batch(arrays)
-        outputs = []
-        end = _STAGE_INPUTS
-        for (name, _, dtype, _, inner), row in zip(self._outs, self._row_bytes or ()):
-            if end + batch * row > _STAGE_BYTES:
-                return False
-            outputs.append((name, stage[end:end + batch * row].view(dtype).reshape((batch, *inner))))
-            end = _align8(end + batch * row)
-        return self._longs(meta), inputs, outputs
+        sizes = [batch * row for row in self._row_bytes or ()]
+        if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:
+            return False
+        views = wire.views(stage, [(dtype, (batch, *inner)) for _, _, dtype, _, inner in self._outs], _STAGE_INPUTS)
+        outputs = [(name, view) for (name, *_), view in zip(self._outs, views)]
+        return self._longs([_STAGE_INPUTS, *wire.shape_header(arrays)]), inputs, outputs
 
     def _predict_buffers(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
         """``Model.predict`` in one JPype crossing (``io.jinfer.python.FromPython``): the inputs in
         manifest order as bare buffers, and the outputs back the same way, with their dtypes and
         shapes known here. Each JPype conversion costs a microsecond or more."""
-        data: list[Any] = []
-        meta: list[int] = []
-        for arr in arrays:
-            dt = dtype_of(arr)
-            meta += (dt.id, arr.ndim, *arr.shape)
-            data.append(_java_strings(arr) if dt.name == "string" else _direct_buffer(arr) if arr.size else None)
+        meta = wire.shape_header(arrays)  # also refuses arrays of no jinfer dtype, before anything crosses
+        data = [_java_strings(arr) if arr.dtype.kind in "USO" else _direct_buffer(arr) if arr.size else None
+                for arr in arrays]
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
-            raise _translated(e) from None
+            raise translated(e) from None
         batch = _batch(arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}

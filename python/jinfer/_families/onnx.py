@@ -9,22 +9,30 @@ expected outputs come from ONNX Runtime's Python package running the same graph.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._families import (
-    Family,
-    Prepared,
-    classifier_outputs,
-    numeric_sample,
-    refuse_classes,
-    regressor_outputs,
-    version_of,
-)
-from ._manifest import TensorSpec
+from .._convert.formats import Converted
+from .._convert.onnx import jinfer_dtype, onnx_output_dtype
+from .._dtypes import Array
+from .._exceptions import InputError
+from .._manifest import TensorSpec
+from .._optional import version_of
+from .base import Family, Prepared, classifier_outputs, refuse_classes, regressor_outputs
+from .sample import Sample, numeric_sample
 
-__all__ = ["OnnxFamily"]
+__all__ = ["GivenOnnx", "OnnxFamily"]
+
+
+@dataclass(frozen=True)
+class GivenOnnx:
+    """The graph as it goes into the bundle, with the names of its inputs and outputs behind the canonical ones."""
+
+    data: bytes
+    input_names: dict[str, str]
+    output_names: dict[str, str]
 
 
 class OnnxFamily(Family):
@@ -40,10 +48,6 @@ class OnnxFamily(Family):
                 task: str | None, classes: Sequence[Any] | None) -> Prepared:
         import onnx
         import onnxruntime as ort
-
-        from ._exceptions import InputError
-        from ._export import _Sample
-        from ._onnx import onnx_output_dtype
 
         onx = onnx.ModelProto()
         onx.CopyFrom(model)
@@ -62,14 +66,15 @@ class OnnxFamily(Family):
                 raise InputError(f"X_sample: this ONNX model takes {len(graph_inputs)} inputs "
                                  f"({[i.name for i in graph_inputs]}); pass a dict of arrays by input name",
                                  code="MISSING_INPUT")
-            feeds, specs = {}, []
+            feeds: dict[str, Array] = {}
+            specs = []
             for gi in graph_inputs:
                 if gi.name not in X_sample:
                     raise InputError(f"X_sample: missing input {gi.name!r}", code="MISSING_INPUT")
                 arr = np.ascontiguousarray(np.asarray(X_sample[gi.name])[:max_rows]).astype(_elem_dtype(gi))
                 feeds[gi.name] = arr
                 specs.append(TensorSpec(gi.name, _elem_dtype(gi), (-1, *arr.shape[1:])))
-            sample = _Sample(feeds, tuple(specs), feeds, [s.name for s in specs])
+            sample = Sample(feeds, tuple(specs), feeds, [s.name for s in specs])
             input_names = {n: n for n in feeds}
             feeds_native = feeds
         session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
@@ -102,22 +107,21 @@ class OnnxFamily(Family):
             output_names = {"prediction": names[0]}
         else:
             raise ValueError(f"task: expected 'classification' or 'regression' for an ONNX model, got {task!r}")
-        return Prepared(data, sample, found, expected, outputs, cls_t, onx.graph.name or "onnx-model",
-                        version_of("onnx", "onnxruntime"),
-                        notes={"input_names": input_names, "output_names": output_names})
+        return Prepared(GivenOnnx(data, input_names, output_names), sample, found, expected, outputs, cls_t,
+                        onx.graph.name or "onnx-model", version_of("onnx", "onnxruntime"))
 
-    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None
-                ) -> tuple[bytes, str, dict[str, Any]]:
+    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
         import onnx
 
         if fmt != "onnx":
             raise TypeError(f"an ONNX model is exported as ONNX only, not {fmt}")
-        onx = onnx.load_from_string(prepared.model)
+        given: GivenOnnx = prepared.model
+        onx = onnx.load_from_string(given.data)
         opsets = {d.domain or "": int(d.version) for d in onx.opset_import}
-        return prepared.model, "model.onnx", {
+        return given.data, {
             "opset": opsets.get("", 0), "ml_opset": opsets.get("ai.onnx.ml", 0),
             "converter": f"onnx {onnx.__version__} (the model as given)",
-            "input_names": prepared.notes["input_names"], "output_names": prepared.notes["output_names"],
+            "input_names": given.input_names, "output_names": given.output_names,
         }
 
 
@@ -126,14 +130,11 @@ def _dims(value_info: Any) -> list[int]:
 
 
 def _elem_dtype(value_info: Any) -> str:
-    from onnx import TensorProto
-
     elem = value_info.type.tensor_type.elem_type
-    table = {TensorProto.FLOAT: "float32", TensorProto.DOUBLE: "float64", TensorProto.INT64: "int64",
-             TensorProto.INT32: "int32", TensorProto.STRING: "string", TensorProto.BOOL: "bool"}
-    if elem not in table:
+    found = jinfer_dtype(elem)
+    if found is None:
         raise TypeError(f"ONNX input {value_info.name!r}: element type {elem} has no jinfer dtype")
-    return table[elem]
+    return found
 
 
 def _strip_zipmap(onx: Any) -> list[Any] | None:

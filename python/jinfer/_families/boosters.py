@@ -1,4 +1,4 @@
-"""Native XGBoost and LightGBM ``Booster`` objects.
+"""XGBoost and LightGBM: their scikit-learn wrappers, and native ``Booster`` objects.
 
 A Booster is converted through the scikit-learn wrapper that holds the same trees
 (``XGBClassifier.load_model``; an ``LGBMClassifier`` around the Booster), so ONNX (onnxmltools,
@@ -14,18 +14,32 @@ from typing import Any
 
 import numpy as np
 
-from ._families import (
-    Prepared,
-    WrapperFamily,
-    check_task,
-    classifier_outputs,
-    numeric_sample,
-    refuse_classes,
-    regressor_outputs,
-    require,
-)
+from .._convert.formats import Converted
+from .._optional import require, version_of
+from .base import Prepared, check_task, classifier_outputs, refuse_classes, regressor_outputs
+from .sample import numeric_sample
+from .sklearn import SklearnFamily
 
-__all__ = ["LightGBMFamily", "XGBoostFamily"]
+__all__ = ["LightGBMFamily", "WrapperFamily", "XGBoostFamily"]
+
+XGBOOST_DISTS = ("xgboost-cpu", "xgboost", "onnxmltools")
+LIGHTGBM_DISTS = ("lightgbm", "onnxmltools")
+
+
+class WrapperFamily(SklearnFamily):
+    """XGBoost's and LightGBM's scikit-learn wrappers: scikit-learn's path, their own libraries."""
+
+    def __init__(self, key: str, extra: str, dists: tuple[str, ...]) -> None:
+        self.key, self.extra, self._dists = key, extra, dists
+
+    def libraries(self, model: Any) -> dict[str, str]:
+        return version_of(*self._dists)
+
+    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
+        data, details = super().convert(fmt, prepared, dtype, callable_spec)
+        if fmt == "onnx":
+            details["converter"] += f" + onnxmltools {version_of('onnxmltools').get('onnxmltools', '?')}"
+        return data, details
 
 
 def _default_names(names: Sequence[str] | None, pattern: str) -> bool:
@@ -65,7 +79,7 @@ class XGBoostFamily(WrapperFamily):
                 proba = model.predict(dm)
                 label = proba.argmax(axis=1)
             else:  # multi:softmax: labels from the Booster, probabilities as XGBClassifier gives them
-                from scipy.special import softmax
+                from scipy.special import softmax  # scikit-learn's own dependency
 
                 label = model.predict(dm).astype(np.int64)
                 proba = softmax(model.predict(dm, output_margin=True), axis=1)

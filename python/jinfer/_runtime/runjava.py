@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import jpype
 
-from ._jvm import start
+from . import pyhost  # noqa: F401 - registers the host's start hook: the program can call Python models
+from .jvm import start
 
 __all__ = ["run_java"]
 
