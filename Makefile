@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint-python bench bench-quick clean
 
 setup: venv jars
 
@@ -50,6 +50,15 @@ test-java: venv gradle
 test-python: setup
 	@echo "== pytest"
 	$(VPY) -m pytest -p no:faulthandler -q tests
+
+# Python lint: ruff (check and format), mypy strict, and the import-layer contract (pyproject.toml).
+PY_LINT_PATHS := python tests scripts
+lint-python: venv
+	@echo "== ruff, mypy (strict), import contract"
+	$(VENV)/bin/ruff check $(PY_LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(PY_LINT_PATHS)
+	$(VPY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # PyTorch: PyPI has only the CUDA build of torch (~6 GB with its nvidia-* wheels), so it lives in its
 # own venv, out of `make test` (which reports tests/jvm/test_torch.py as skipped, saying why).

@@ -45,8 +45,10 @@ class TorchPredictor:
         with torch.no_grad():
             out = self.module(torch.from_numpy(np.ascontiguousarray(X)))
         if not isinstance(out, torch.Tensor):
-            raise TypeError(f"{type(self.module).__name__}.forward returned {type(out).__name__}; jinfer exports "
-                            "modules that return one tensor")
+            raise TypeError(
+                f"{type(self.module).__name__}.forward returned {type(out).__name__}; jinfer exports "
+                "modules that return one tensor"
+            )
         return np.asarray(out.detach().cpu().numpy())
 
     def outputs(self, X: Array) -> dict[str, Array]:

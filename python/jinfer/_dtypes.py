@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Array", "DType", "DTYPES", "dtype_by_name", "dtype_of"]
+__all__ = ["DTYPES", "Array", "DType", "dtype_by_name", "dtype_of"]
 
 Array: TypeAlias = npt.NDArray[Any]
 """An ndarray of any dtype: what crosses between numpy and the JVM, whose dtype is known at run time."""

@@ -126,8 +126,15 @@ def export(
         filename = FORMATS[fmt].filename
         artifact = Artifact.of(fmt, filename, data, details=details)
         try:
-            parity = _java_parity(base.with_artifacts([artifact]), {**parity_files, filename: data}, fmt,
-                                  sample.feeds, expected, rtol, atol)
+            parity = _java_parity(
+                base.with_artifacts([artifact]),
+                {**parity_files, filename: data},
+                fmt,
+                sample.feeds,
+                expected,
+                rtol,
+                atol,
+            )
         except JinferError as e:  # the Java backend refused the artifact: drop it, say why
             reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
             failures.append(f"{fmt}: {reason}")
@@ -139,11 +146,15 @@ def export(
             files[filename] = data
         else:
             failures.append(f"{fmt}: parity failed: {_summary(parity)}")
-            warnings.warn(f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
-                          ExportWarning, stacklevel=2)
+            warnings.warn(
+                f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
+                ExportWarning,
+                stacklevel=2,
+            )
     if not passed:
-        raise ParityError(f"no artifact of {prep.name} matched the model within rtol={rtol}, "
-                          f"atol={atol}: " + "; ".join(failures))
+        raise ParityError(
+            f"no artifact of {prep.name} matched the model within rtol={rtol}, atol={atol}: " + "; ".join(failures)
+        )
     write_bundle(path, base.with_artifacts(passed), files, as_directory=as_directory)
     return Bundle.open(path)
 
@@ -153,8 +164,15 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
-def _java_parity(manifest: Manifest, files: dict[str, bytes], fmt: str, feeds: dict[str, Array],
-                 expected: dict[str, Array], rtol: float, atol: float) -> dict[str, Any]:
+def _java_parity(
+    manifest: Manifest,
+    files: dict[str, bytes],
+    fmt: str,
+    feeds: dict[str, Array],
+    expected: dict[str, Array],
+    rtol: float,
+    atol: float,
+) -> dict[str, Any]:
     """Load a staging bundle through the Java backend and compare its outputs with ``expected``."""
     with tempfile.TemporaryDirectory(prefix="jinfer-export-") as tmp:
         staged = write_bundle(Path(tmp) / "staged", manifest, files, as_directory=True)
@@ -173,14 +191,19 @@ def _summary(parity: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _producer(formats: Sequence[str], extra: Mapping[str, str] | None = None,
-              source: dict[str, Any] | None = None) -> dict[str, Any]:
+def _producer(
+    formats: Sequence[str], extra: Mapping[str, str] | None = None, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
     libs = dict(extra or {})
     names = ["scikit-learn", "numpy", "pandas", "JPype1", "joblib"]
     names += [lib for fmt in formats for lib in FORMATS[fmt].libraries]
     libs.update(version_of(*names))
-    producer = {"jinfer": __version__, "python": platform.python_version(), "platform": platform.platform(),
-                "libraries": libs}
+    producer = {
+        "jinfer": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "libraries": libs,
+    }
     if source:
         producer["source"] = source
     return producer
@@ -208,15 +231,18 @@ def from_mlflow(
     flavor, model = load_flavor(info)
     sample = X_sample if X_sample is not None else load_example(info)
     if info.inputs is None:
-        warnings.warn(f"jinfer: {info.file} has no signature; the input specs are inferred from the "
-                      f"{'given sample' if X_sample is not None else 'input example'}", ExportWarning, stacklevel=2)
+        warnings.warn(
+            f"jinfer: {info.file} has no signature; the input specs are inferred from the "
+            f"{'given sample' if X_sample is not None else 'input example'}",
+            ExportWarning,
+            stacklevel=2,
+        )
     else:
         sample = conform(info, sample)
     if dtype is None:
         dtype = signature_dtype(info) or "float32"
     source = MLflowSource(model, flavor, info)
     kwargs.setdefault("description", f"MLflow {flavor} model from {info.directory.name}")
-    return export(source, sample, path, name=name or info.directory.name, dtype=dtype, task=task,
-                  classes=classes, **kwargs)
-
-
+    return export(
+        source, sample, path, name=name or info.directory.name, dtype=dtype, task=task, classes=classes, **kwargs
+    )

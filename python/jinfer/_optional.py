@@ -5,6 +5,7 @@ Layer L0 (contracts): no JVM and no ML library is imported here at import time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import sys
@@ -31,10 +32,8 @@ def version_of(*dists: str) -> dict[str, str]:
     """The installed version of each distribution of ``dists`` that is installed, in that order."""
     out = {}
     for dist in dists:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return out
 
 

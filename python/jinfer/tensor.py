@@ -33,7 +33,7 @@ import numpy as np
 from ._dtypes import DTYPES, dtype_of
 from ._runtime.jvm import jclass
 
-__all__ = ["from_java", "to_java", "is_zero_copy"]
+__all__ = ["from_java", "is_zero_copy", "to_java"]
 
 _GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
 _TRACKED_BYTES = 1 << 20  # arrays at least this big are tracked while Java holds them
@@ -174,4 +174,3 @@ def _strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
 def _java_strings(arr: np.ndarray) -> Any:
     """A Java ``String[]`` of ``arr``'s elements, flattened in C order."""
     return _java()["String[]"]([str(v) for v in arr.reshape(-1)])
-

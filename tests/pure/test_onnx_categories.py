@@ -20,8 +20,10 @@ def converted(handle_unknown: str) -> object:
 
 def test_each_column_of_a_refusing_encoder_is_traced_to_its_input() -> None:
     found = refused_categories(converted("error"), {"features": "native"})
-    assert found == [{"input": "features", "column": 0, "categories": ["blue", "green", "red"]},
-                     {"input": "features", "column": 1, "categories": ["l", "m", "s"]}]
+    assert found == [
+        {"input": "features", "column": 0, "categories": ["blue", "green", "red"]},
+        {"input": "features", "column": 1, "categories": ["l", "m", "s"]},
+    ]
 
 
 def test_an_encoder_that_ignores_unknown_categories_refuses_none() -> None:

@@ -27,12 +27,16 @@ LABELS = np.array(["ant", "bee", "cat"])[Y]  # string classes: the label must be
 
 
 def manifest(n_classes: int) -> Manifest:
-    return Manifest(name="m", version="1", task="classification",
-                    inputs=(TensorSpec("features", "float64", (-1, X.shape[1])),),
-                    outputs=(TensorSpec("label", "string", (-1,)),
-                             TensorSpec("probabilities", "float64", (-1, n_classes))),
-                    artifacts=(Artifact("python", "model.joblib", "0" * 64, 0, {}),),
-                    classes=tuple(range(n_classes)), created_at=utc_now())
+    return Manifest(
+        name="m",
+        version="1",
+        task="classification",
+        inputs=(TensorSpec("features", "float64", (-1, X.shape[1])),),
+        outputs=(TensorSpec("label", "string", (-1,)), TensorSpec("probabilities", "float64", (-1, n_classes))),
+        artifacts=(Artifact("python", "model.joblib", "0" * 64, 0, {}),),
+        classes=tuple(range(n_classes)),
+        created_at=utc_now(),
+    )
 
 
 class Counting:
@@ -47,13 +51,20 @@ class Counting:
         def call(*args: Any) -> Any:
             self.calls[name] += 1
             return method(*args)
+
         return call
 
 
-ONCE = [RandomForestClassifier(n_estimators=20, random_state=0), GradientBoostingClassifier(random_state=0),
-        HistGradientBoostingClassifier(random_state=0), DecisionTreeClassifier(random_state=0),
-        LogisticRegression(max_iter=2000), KNeighborsClassifier(), MLPClassifier(max_iter=2000, random_state=0),
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))]
+ONCE = [
+    RandomForestClassifier(n_estimators=20, random_state=0),
+    GradientBoostingClassifier(random_state=0),
+    HistGradientBoostingClassifier(random_state=0),
+    DecisionTreeClassifier(random_state=0),
+    LogisticRegression(max_iter=2000),
+    KNeighborsClassifier(),
+    MLPClassifier(max_iter=2000, random_state=0),
+    make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+]
 
 
 @pytest.mark.parametrize("model", ONCE, ids=lambda m: type(m).__name__)

@@ -55,12 +55,23 @@ def _installed(module: str) -> Callable[[], bool]:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("onnx", "model.onnx", ("skl2onnx", "onnx", "onnxruntime"), _always,
-               lambda job: onnx.convert_sklearn(job.model, job.inputs, job.dtype, job.task)),
-        Format("pmml", "model.pmml", ("sklearn2pmml", "jpmml-evaluator"), _installed("sklearn2pmml"),
-               lambda job: pmml.convert_pmml(job.model, list(job.columns), job.task)),
-        Format("python", "model.joblib", ("joblib",), _always,
-               lambda job: python.pickle_model(job.model, job.callable)),
+        Format(
+            "onnx",
+            "model.onnx",
+            ("skl2onnx", "onnx", "onnxruntime"),
+            _always,
+            lambda job: onnx.convert_sklearn(job.model, job.inputs, job.dtype, job.task),
+        ),
+        Format(
+            "pmml",
+            "model.pmml",
+            ("sklearn2pmml", "jpmml-evaluator"),
+            _installed("sklearn2pmml"),
+            lambda job: pmml.convert_pmml(job.model, list(job.columns), job.task),
+        ),
+        Format(
+            "python", "model.joblib", ("joblib",), _always, lambda job: python.pickle_model(job.model, job.callable)
+        ),
     )
 }
 

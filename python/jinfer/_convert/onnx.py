@@ -15,9 +15,7 @@ __all__ = ["TARGET_OPSET", "convert_sklearn", "jinfer_dtype", "onnx_output_dtype
 TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
 
 
-def convert_sklearn(
-    model: Any, inputs: Sequence[TensorSpec], dtype: str, task: str
-) -> tuple[bytes, dict[str, Any]]:
+def convert_sklearn(model: Any, inputs: Sequence[TensorSpec], dtype: str, task: str) -> tuple[bytes, dict[str, Any]]:
     """The ONNX bytes of a fitted scikit-learn model, and the artifact details.
 
     ``inputs`` is one 2-D ``features`` spec, or one 1-D spec per column of a mixed-type table
@@ -34,8 +32,12 @@ def convert_sklearn(
     # but runs the trees in float32: skl2onnx's own double trees are refused by the runtime, or
     # compare double X against float32 thresholds and pick other leaves than scikit-learn.
     wrap_double = dtype == "float64" and has_trees(model) and len(inputs) == 1
-    types = {"float32": FloatTensorType, "float64": FloatTensorType if wrap_double else DoubleTensorType,
-             "int64": Int64TensorType, "string": StringTensorType}
+    types = {
+        "float32": FloatTensorType,
+        "float64": FloatTensorType if wrap_double else DoubleTensorType,
+        "int64": Int64TensorType,
+        "string": StringTensorType,
+    }
     initial_types = []
     for spec in inputs:
         if spec.dtype not in types:
@@ -45,8 +47,9 @@ def convert_sklearn(
     options: dict[Any, Any] = {}
     if task == "classification":
         options = {id(final_estimator(model)): {"zipmap": False}}
-    onx = dedupe_opsets(skl2onnx.to_onnx(model, initial_types=initial_types, options=options,
-                                         target_opset=TARGET_OPSET))
+    onx = dedupe_opsets(
+        skl2onnx.to_onnx(model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
+    )
     if wrap_double:
         onx = _as_double_io(onx)
     outs = [o.name for o in onx.graph.output]
@@ -103,8 +106,13 @@ def refused_categories(onx: Any, input_names: dict[str, str]) -> list[dict[str, 
                 break
             name = step.input[0]
         if name in canonical:
-            found.append({"input": canonical[name], "column": column,
-                          "categories": sorted(c.decode("utf-8") for c in attrs["cats_strings"].strings)})
+            found.append(
+                {
+                    "input": canonical[name],
+                    "column": column,
+                    "categories": sorted(c.decode("utf-8") for c in attrs["cats_strings"].strings),
+                }
+            )
     return found
 
 
@@ -125,7 +133,9 @@ def _as_double_io(onx: Any) -> Any:
         inner_out = out.name + "_f32"
         for node in g.node:
             node.output[:] = [inner_out if n == out.name else n for n in node.output]
-        casts.append(helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE, name=f"jinfer_{out.name}_cast"))
+        casts.append(
+            helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE, name=f"jinfer_{out.name}_cast")
+        )
         out.type.tensor_type.elem_type = TensorProto.DOUBLE
     g.node.extend(casts)
     return onx

@@ -43,7 +43,8 @@ def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict
     artifact details."""
     try:
         import sklearn2pmml
-        from sklearn2pmml import make_pmml_pipeline, sklearn2pmml as to_pmml
+        from sklearn2pmml import make_pmml_pipeline
+        from sklearn2pmml import sklearn2pmml as to_pmml
     except ImportError as e:
         raise ImportError("the PMML format needs sklearn2pmml: pip install 'jinfer[pmml]'") from e
     if task not in ("classification", "regression"):

@@ -13,8 +13,7 @@ from .._dtypes import Array
 from .._manifest import TensorSpec
 from .sample import Sample
 
-__all__ = ["Expected", "Family", "Prepared", "check_task", "classifier_outputs", "refuse_classes",
-           "regressor_outputs"]
+__all__ = ["Expected", "Family", "Prepared", "check_task", "classifier_outputs", "refuse_classes", "regressor_outputs"]
 
 Expected = tuple[dict[str, Array], tuple[TensorSpec, ...], tuple[int | str, ...] | None]
 """The model's own outputs on the sample (canonical names), their specs, and the classes."""
@@ -47,8 +46,9 @@ class Family:
         """The formats to try by default, best first."""
         return available_formats()
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         raise NotImplementedError(f"{type(self).__name__}.prepare")
 
     def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
@@ -69,13 +69,17 @@ def check_task(found: str, wanted: str | None, what: str) -> None:
 
 def refuse_classes(classes: Sequence[Any] | None, what: str) -> None:
     if classes is not None:
-        raise ValueError(f"classes: {what} carries its own classes; pass classes only for PyTorch modules and "
-                         "ONNX models")
+        raise ValueError(
+            f"classes: {what} carries its own classes; pass classes only for PyTorch modules and ONNX models"
+        )
 
 
 def classifier_outputs(proba: Array, label: Array, classes: Sequence[Any], dtype: str) -> Expected:
-    cls = tuple(int(c) for c in classes) if all(isinstance(c, (int, np.integer)) for c in classes) \
+    cls = (
+        tuple(int(c) for c in classes)
+        if all(isinstance(c, (int, np.integer)) for c in classes)
         else tuple(str(c) for c in classes)
+    )
     label_dtype = "int64" if all(isinstance(c, int) for c in cls) else "string"
     label = np.asarray(label).astype(np.int64 if label_dtype == "int64" else str)
     outputs = (TensorSpec("label", label_dtype, (-1,)), TensorSpec("probabilities", dtype, (-1, len(cls))))

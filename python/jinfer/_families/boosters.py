@@ -52,15 +52,18 @@ class XGBoostFamily(WrapperFamily):
     CLASSIFIERS = ("binary:logistic", "multi:softprob", "multi:softmax")
     UNSUPPORTED = ("binary:logitraw", "binary:hinge", "rank:", "survival:", "reg:quantileerror", "multi:")
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         xgb = require("xgboost", "exporting an XGBoost Booster", "xgboost")
         config = json.loads(model.save_config())
         objective = config["learner"]["objective"]["name"]
         found = "classification" if objective in self.CLASSIFIERS else "regression"
         if found == "regression" and objective.startswith(self.UNSUPPORTED):
-            raise TypeError(f"XGBoost objective {objective!r}: jinfer exports {', '.join(self.CLASSIFIERS)} "
-                            "and regression objectives (reg:*, count:poisson)")
+            raise TypeError(
+                f"XGBoost objective {objective!r}: jinfer exports {', '.join(self.CLASSIFIERS)} "
+                "and regression objectives (reg:*, count:poisson)"
+            )
         check_task(found, task, f"this XGBoost Booster ({objective})")
         refuse_classes(classes, "an XGBoost Booster")
         names = model.feature_names
@@ -84,20 +87,22 @@ class XGBoostFamily(WrapperFamily):
                 label = model.predict(dm).astype(np.int64)
                 proba = softmax(model.predict(dm, output_margin=True), axis=1)
             expected, outputs, cls = classifier_outputs(proba, label, range(k), dtype)
-        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster",
-                        self.libraries(model))
+        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster", self.libraries(model))
 
 
 class LightGBMFamily(WrapperFamily):
     """``lightgbm.Booster``: binary, multiclass and regression objectives."""
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         require("lightgbm", "exporting a LightGBM Booster", "lightgbm")
         objective = str(model.dump_model(num_iteration=0).get("objective", "")).split(" ")[0]
         if objective in ("lambdarank", "rank_xendcg", "multiclassova", "custom", ""):
-            raise TypeError(f"LightGBM objective {objective or 'custom'!r}: jinfer exports binary, multiclass "
-                            "and regression objectives")
+            raise TypeError(
+                f"LightGBM objective {objective or 'custom'!r}: jinfer exports binary, multiclass "
+                "and regression objectives"
+            )
         found = "classification" if objective in ("binary", "multiclass") else "regression"
         check_task(found, task, f"this LightGBM Booster ({objective})")
         refuse_classes(classes, "a LightGBM Booster")
@@ -110,8 +115,7 @@ class LightGBMFamily(WrapperFamily):
         else:
             proba = np.column_stack([1 - raw, raw]) if raw.ndim == 1 else raw
             expected, outputs, cls = classifier_outputs(proba, proba.argmax(axis=1), range(proba.shape[1]), dtype)
-        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster",
-                        self.libraries(model))
+        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster", self.libraries(model))
 
 
 def _lgbm_wrapper(booster: Any, objective: str, task: str) -> Any:

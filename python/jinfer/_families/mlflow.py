@@ -41,8 +41,9 @@ class MLflowFamily(Family):
     def formats(self, model: Any) -> tuple[str, ...]:
         return self.inner.formats(model.model)
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         prep = self.inner.prepare(model.model, X_sample, dtype, max_rows, task=task, classes=classes)
         prep.source = {"mlflow": model.info.source(model.flavor)}
         prep.libraries.update(_mlflow_version())
@@ -69,21 +70,28 @@ class PyfuncFamily(Family):
     def formats(self, model: Any) -> tuple[str, ...]:
         return ("python",)
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         if task not in (None, "regression") or classes is not None:
-            raise ValueError("task/classes: an MLflow pyfunc model is exported as a regression (its predict output "
-                             "becomes 'prediction')")
+            raise ValueError(
+                "task/classes: an MLflow pyfunc model is exported as a regression (its predict output "
+                "becomes 'prediction')"
+            )
         sample = sample_of(model, X_sample, dtype, max_rows)
         out = model.predict(sample.for_model)
         if out.dtype.kind not in "fiub":
-            raise TypeError(f"the pyfunc model's predict gives {out.dtype} values; jinfer maps a pyfunc's numeric "
-                            "output to 'prediction'")
+            raise TypeError(
+                f"the pyfunc model's predict gives {out.dtype} values; jinfer maps a pyfunc's numeric "
+                "output to 'prediction'"
+            )
         expected, outputs, cls = regressor_outputs(out, dtype)
         return Prepared(model, sample, "regression", expected, outputs, cls, "pyfunc")
 
     def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
         if fmt != "python":
-            raise TypeError(f"an MLflow pyfunc model with no convertible flavor has no {fmt} form; it is exported "
-                            "as a python artifact")
+            raise TypeError(
+                f"an MLflow pyfunc model with no convertible flavor has no {fmt} form; it is exported "
+                "as a python artifact"
+            )
         return pickle_model(prepared.model, callable_spec)

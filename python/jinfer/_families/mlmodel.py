@@ -28,8 +28,14 @@ __all__ = ["FLAVORS", "MLmodel", "conform", "load_example", "load_flavor", "read
 
 # The flavors jinfer converts, best first, with the extra that brings each library.
 FLAVORS = {"sklearn": "mlflow", "xgboost": "xgboost", "lightgbm": "lightgbm", "pytorch": "torch", "onnx": "mlflow"}
-_COLUMN_DTYPES = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32",
-                  "boolean": "bool", "string": "string"}
+_COLUMN_DTYPES = {
+    "double": "float64",
+    "float": "float32",
+    "long": "int64",
+    "integer": "int32",
+    "boolean": "bool",
+    "string": "string",
+}
 
 
 @dataclass
@@ -39,7 +45,7 @@ class MLmodel:
     directory: Path
     data: dict[str, Any]
     flavors: dict[str, Any]
-    inputs: list[dict[str, Any]] | None      # the signature's input schema, parsed
+    inputs: list[dict[str, Any]] | None  # the signature's input schema, parsed
     outputs: list[dict[str, Any]] | None
 
     @property
@@ -62,8 +68,10 @@ def read_mlmodel(directory: str | os.PathLike[str]) -> MLmodel:
     d = Path(directory)
     f = d / "MLmodel"
     if not d.is_dir():
-        raise MLflowModelError(f"{d}: no such directory; expected an MLflow model directory (with an MLmodel file)",
-                               code="BUNDLE_NOT_FOUND")
+        raise MLflowModelError(
+            f"{d}: no such directory; expected an MLflow model directory (with an MLmodel file)",
+            code="BUNDLE_NOT_FOUND",
+        )
     if not f.is_file():
         raise MLflowModelError(f"{f}: no MLmodel file; {d} is not an MLflow model directory", code="BUNDLE_NOT_FOUND")
     try:
@@ -75,8 +83,9 @@ def read_mlmodel(directory: str | os.PathLike[str]) -> MLmodel:
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise MLflowModelError(f"{f}: corrupt MLmodel, not valid YAML: {' '.join(str(e).split())}") from None
     if not isinstance(data, dict):
-        raise MLflowModelError(f"{f}: corrupt MLmodel: expected a YAML mapping with 'flavors', got "
-                               f"{type(data).__name__}")
+        raise MLflowModelError(
+            f"{f}: corrupt MLmodel: expected a YAML mapping with 'flavors', got {type(data).__name__}"
+        )
     flavors = data.get("flavors")
     if not isinstance(flavors, dict) or not flavors:
         raise MLflowModelError(f"{f}: corrupt MLmodel: no 'flavors' mapping")
@@ -106,24 +115,28 @@ def load_flavor(info: MLmodel) -> tuple[str, Any]:
             return flavor, module.load_model(str(info.directory))
         except ImportError as e:
             raise missing_extra(f"loading the MLflow {flavor} model in {info.directory}", extra, e) from e
-        except Exception as e:  # noqa: BLE001 - MLflow's loader failed: say which flavor, which directory
+        except Exception as e:
             raise MLflowModelError(f"{info.file}: cannot load its {flavor} flavor: {type(e).__name__}: {e}") from e
     if "python_function" in info.flavors:
         require("mlflow", f"loading the MLflow pyfunc model in {info.directory}", "mlflow")
         return "python_function", PyfuncModel(info.directory, _column_names(info))
-    raise MLflowModelError(f"{info.file}: no flavor jinfer can export (it has {sorted(info.flavors)}; jinfer takes "
-                           f"{', '.join(FLAVORS)} or python_function)")
+    raise MLflowModelError(
+        f"{info.file}: no flavor jinfer can export (it has {sorted(info.flavors)}; jinfer takes "
+        f"{', '.join(FLAVORS)} or python_function)"
+    )
 
 
 def load_example(info: MLmodel) -> Any:
     if not info.data.get("saved_input_example_info"):
-        raise MLflowModelError(f"{info.file}: the model has no input example to check parity on; pass X_sample=... "
-                               "(or --sample FILE)", code="MISSING_INPUT")
+        raise MLflowModelError(
+            f"{info.file}: the model has no input example to check parity on; pass X_sample=... (or --sample FILE)",
+            code="MISSING_INPUT",
+        )
     from mlflow.models import Model
 
     try:
         example = Model.load(str(info.directory)).load_input_example(str(info.directory))
-    except Exception as e:  # noqa: BLE001 - a damaged example file
+    except Exception as e:
         raise MLflowModelError(f"{info.file}: cannot read its input example: {type(e).__name__}: {e}") from e
     if isinstance(example, (list, tuple)) and example and not isinstance(example[0], (dict, str)):
         example = np.asarray(example)
@@ -154,14 +167,17 @@ def conform(info: MLmodel, sample: Any) -> Any:
         if len(specs) != 1:
             if isinstance(sample, dict):
                 return sample
-            raise MLflowModelError(f"{info.file}: the signature has {len(specs)} tensor inputs; give X_sample as a "
-                                   "dict of arrays by input name")
+            raise MLflowModelError(
+                f"{info.file}: the signature has {len(specs)} tensor inputs; give X_sample as a "
+                "dict of arrays by input name"
+            )
         spec = specs[0].get("tensor-spec", {})
         arr = np.asarray(sample.to_numpy() if hasattr(sample, "to_numpy") else sample)
         shape = spec.get("shape") or []
         if len(shape) != arr.ndim or any(s not in (-1, a) for s, a in zip(shape[1:], arr.shape[1:])):
-            raise MLflowModelError(f"{info.file}: the input example has shape {list(arr.shape)}, the signature "
-                                   f"says {shape}")
+            raise MLflowModelError(
+                f"{info.file}: the input example has shape {list(arr.shape)}, the signature says {shape}"
+            )
         return arr
     import pandas as pd
 
@@ -173,13 +189,15 @@ def conform(info: MLmodel, sample: Any) -> Any:
     if not hasattr(sample, "columns"):
         arr = np.asarray(sample)
         if arr.ndim != 2 or arr.shape[1] != len(names):
-            raise MLflowModelError(f"{info.file}: the sample has shape {list(arr.shape)}, the signature has "
-                                   f"{len(names)} columns {names}")
+            raise MLflowModelError(
+                f"{info.file}: the sample has shape {list(arr.shape)}, the signature has {len(names)} columns {names}"
+            )
         sample = pd.DataFrame(arr, columns=names)
     missing = [n for n in names if n not in sample.columns]
     if missing:
-        raise MLflowModelError(f"{info.file}: the sample lacks the signature's column(s) {missing}",
-                               code="MISSING_INPUT")
+        raise MLflowModelError(
+            f"{info.file}: the sample lacks the signature's column(s) {missing}", code="MISSING_INPUT"
+        )
     out = {}
     for c in specs:
         kind = _COLUMN_DTYPES.get(str(c.get("type")))

@@ -68,8 +68,9 @@ def sample_of(model: Any, X_sample: Any, dtype: str, max_rows: int) -> Sample:
         if len(df) == 0 or len(df.columns) == 0:
             raise bad_shape("a non-empty table", df.shape)
         columns = [str(c) for c in df.columns]
-        if all(np.dtype(t).kind in "fiub" for t in df.dtypes if not _is_categorical(t)) and \
-                not any(_is_categorical(t) for t in df.dtypes):
+        if all(np.dtype(t).kind in "fiub" for t in df.dtypes if not _is_categorical(t)) and not any(
+            _is_categorical(t) for t in df.dtypes
+        ):
             X = np.ascontiguousarray(df.to_numpy(dtype=dtype))
             return _tabular(model, X, columns, dtype)
         return _columnar(df, columns, dtype)
@@ -90,8 +91,9 @@ def numeric_sample(X_sample: Any, dtype: str, max_rows: int, columns: Sequence[s
     X = np.ascontiguousarray(X)
     cols = list(columns) if columns else [f"x{i + 1}" for i in range(X.shape[1])]
     if len(cols) != X.shape[1]:
-        raise InputError(f"X_sample: expected {len(cols)} columns ({cols[:5]}...), got {X.shape[1]}",
-                         code="SHAPE_MISMATCH")
+        raise InputError(
+            f"X_sample: expected {len(cols)} columns ({cols[:5]}...), got {X.shape[1]}", code="SHAPE_MISMATCH"
+        )
     spec = TensorSpec("features", dtype, (-1, X.shape[1]), tuple(cols))
     return Sample({"features": X}, (spec,), X, cols)
 
@@ -124,8 +126,10 @@ def _columnar(df: Any, columns: list[str], dtype: str) -> Sample:
             arr = values.to_numpy(dtype=np.int64)
             specs.append(TensorSpec(col, "int64", (-1,)))
         else:
-            raise InputError(f"X_sample column {col!r}: dtype {values.dtype} is not supported; expected numbers "
-                             "or strings", code="DTYPE_MISMATCH")
+            raise InputError(
+                f"X_sample column {col!r}: dtype {values.dtype} is not supported; expected numbers or strings",
+                code="DTYPE_MISMATCH",
+            )
         feeds[col] = np.ascontiguousarray(arr)
     for_model = pd.DataFrame({src: feeds[col] for col, src in zip(columns, df.columns)})
     return Sample(feeds, tuple(specs), for_model, columns)

@@ -21,8 +21,9 @@ class SklearnFamily(Family):
 
     key = "scikit-learn"
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         sample = sample_of(model, X_sample, dtype, max_rows)
         found = task_of(model)
         check_task(found, task, type(model).__name__)

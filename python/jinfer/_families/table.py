@@ -39,8 +39,10 @@ def _holds(module: str, name: str) -> Callable[[Any], bool]:
 
 
 def _refuse_pyfunc(model: Any) -> Family:
-    raise TypeError("a loaded mlflow.pyfunc model cannot be exported as such; export its directory with "
-                    "jinfer.from_mlflow(DIR, ...), which loads the flavor inside it")
+    raise TypeError(
+        "a loaded mlflow.pyfunc model cannot be exported as such; export its directory with "
+        "jinfer.from_mlflow(DIR, ...), which loads the flavor inside it"
+    )
 
 
 _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (

@@ -45,12 +45,15 @@ class TorchFamily(Family):
     def formats(self, model: Any) -> tuple[str, ...]:
         return ("onnx", "python")
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         torch = require("torch", "exporting a PyTorch module", "torch")
         if isinstance(X_sample, (tuple, list, dict)):
-            raise TypeError("X_sample: jinfer exports PyTorch modules that take one tensor; got a "
-                            f"{type(X_sample).__name__} of inputs")
+            raise TypeError(
+                "X_sample: jinfer exports PyTorch modules that take one tensor; got a "
+                f"{type(X_sample).__name__} of inputs"
+            )
         X = X_sample.detach().cpu().numpy() if isinstance(X_sample, torch.Tensor) else np.asarray(X_sample)
         if X.ndim < 2 or X.shape[0] == 0:
             raise bad_shape("a batch of examples, at least 2-D [rows, ...]", X.shape)
@@ -63,33 +66,47 @@ class TorchFamily(Family):
         X = np.ascontiguousarray(X[:max_rows].astype(in_dtype))
         task = task or "regression"
         if task not in ("regression", "classification"):
-            raise ValueError(f"task: expected 'regression' or 'classification' (logits) for a PyTorch module, "
-                             f"got {task!r}")
+            raise ValueError(
+                f"task: expected 'regression' or 'classification' (logits) for a PyTorch module, got {task!r}"
+            )
         module = copy.deepcopy(model).eval().to(torch.float64 if dtype == "float64" else torch.float32)
         name = "features" if X.ndim == 2 else "input"
         predictor = TorchPredictor(module, task, classes, name)
         out = predictor.raw(X)
         if out.shape[:1] != X.shape[:1]:
-            raise ValueError(f"{type(model).__name__}: output shape {list(out.shape)} has no batch dimension of "
-                             f"{X.shape[0]} (the input's first dimension)")
+            raise ValueError(
+                f"{type(model).__name__}: output shape {list(out.shape)} has no batch dimension of "
+                f"{X.shape[0]} (the input's first dimension)"
+            )
         if task == "classification":
             if out.ndim != 2:
-                raise ValueError(f"task='classification': the module's output must be logits [n, k], got shape "
-                                 f"{list(out.shape)}")
+                raise ValueError(
+                    f"task='classification': the module's output must be logits [n, k], got shape {list(out.shape)}"
+                )
             if classes is not None and len(classes) != out.shape[1]:
                 raise ValueError(f"classes: {len(classes)} given, but the module gives {out.shape[1]} logits")
             got = predictor.outputs(X)
-            expected, outputs, cls = classifier_outputs(got["probabilities"], got["label"],
-                                                        predictor.classes or list(range(out.shape[1])), dtype)
+            expected, outputs, cls = classifier_outputs(
+                got["probabilities"], got["label"], predictor.classes or list(range(out.shape[1])), dtype
+            )
         else:
             if classes is not None:
                 raise ValueError("classes: only with task='classification'")
             expected, outputs, cls = regressor_outputs(out, dtype)
-        spec = TensorSpec(name, in_dtype, (-1, *X.shape[1:]),
-                          tuple(f"x{i + 1}" for i in range(X.shape[1])) if X.ndim == 2 else None)
+        spec = TensorSpec(
+            name, in_dtype, (-1, *X.shape[1:]), tuple(f"x{i + 1}" for i in range(X.shape[1])) if X.ndim == 2 else None
+        )
         sample = Sample({name: X}, (spec,), X, list(spec.columns or ()))
-        return Prepared(predictor, sample, task, expected, outputs, cls, type(model).__name__,
-                        version_of("torch", "onnxscript", "onnx"))
+        return Prepared(
+            predictor,
+            sample,
+            task,
+            expected,
+            outputs,
+            cls,
+            type(model).__name__,
+            version_of("torch", "onnxscript", "onnx"),
+        )
 
     def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
         predictor: TorchPredictor = prepared.model
@@ -113,12 +130,21 @@ def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) 
         log = Path(tmp) / "torch.onnx.log"
         try:
             with captured(log):
-                program = torch.onnx.export(predictor.module, (x,), None, input_names=[name],
-                                            output_names=["output"], dynamic_shapes=({0: Dim("batch")},),
-                                            dynamo=True, opset_version=OPSET, verbose=False)
-        except Exception as e:  # noqa: BLE001 - every exporter failure is reported with torch's reason
-            raise RuntimeError(f"torch.onnx.export cannot export {type(predictor.module).__name__}: "
-                               f"{untraceable_reason(e)}") from e
+                program = torch.onnx.export(
+                    predictor.module,
+                    (x,),
+                    None,
+                    input_names=[name],
+                    output_names=["output"],
+                    dynamic_shapes=({0: Dim("batch")},),
+                    dynamo=True,
+                    opset_version=OPSET,
+                    verbose=False,
+                )
+        except Exception as e:
+            raise RuntimeError(
+                f"torch.onnx.export cannot export {type(predictor.module).__name__}: {untraceable_reason(e)}"
+            ) from e
     onx = program.model_proto
     if predictor.task == "classification":
         output_names = _classification_head(onx, list(classes or []))
@@ -153,14 +179,19 @@ def _classification_head(onx: Any, classes: list[Any]) -> dict[str, str]:
         strings = not all(isinstance(c, (int, np.integer)) for c in classes)
         values = np.array([str(c) for c in classes], dtype=object) if strings else np.array(classes, dtype=np.int64)
         g.initializer.append(numpy_helper.from_array(values, "jinfer_classes"))
-        nodes.append(helper.make_node("Gather", ["jinfer_classes", "label_index"], ["label"], axis=0,
-                                      name="jinfer_label"))
+        nodes.append(
+            helper.make_node("Gather", ["jinfer_classes", "label_index"], ["label"], axis=0, name="jinfer_label")
+        )
         label_type = TensorProto.STRING if strings else TensorProto.INT64
     else:
         nodes.append(helper.make_node("Identity", ["label_index"], ["label"], name="jinfer_label"))
     g.node.extend(nodes)
-    g.output.extend([helper.make_tensor_value_info("label", label_type, ["batch"]),
-                     helper.make_tensor_value_info("probabilities", elem, ["batch", k or None])])
+    g.output.extend(
+        [
+            helper.make_tensor_value_info("label", label_type, ["batch"]),
+            helper.make_tensor_value_info("probabilities", elem, ["batch", k or None]),
+        ]
+    )
     return {"label": "label", "probabilities": "probabilities"}
 
 
@@ -171,7 +202,7 @@ def untraceable_reason(e: BaseException) -> str:
     lines = [ln.strip() for ln in text.splitlines()]
     reason = ""
     if "## Exception summary" in text:
-        after = lines[lines.index("## Exception summary") + 1:]
+        after = lines[lines.index("## Exception summary") + 1 :]
         first = next((ln for ln in after if ln), "")
         m = re.match(r"<class '([\w.]+)'>: (.*)", first)
         reason = f"{m.group(1).rsplit('.', 1)[-1]}: {m.group(2)}" if m else first
@@ -179,7 +210,7 @@ def untraceable_reason(e: BaseException) -> str:
         reason = f"{type(e).__name__}: {next((ln for ln in lines if ln), '')}"
     if "The following call raised this error:" in lines:
         at = lines.index("The following call raised this error:")
-        where = [ln for ln in lines[at + 1:at + 3] if ln]
+        where = [ln for ln in lines[at + 1 : at + 3] if ln]
         loc = re.match(r'File "([^"]+)", line (\d+), in (\w+)', where[0]) if where else None
         if loc:
             code = f": {where[1]}" if len(where) > 1 else ""

@@ -127,7 +127,7 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
 def _require_jinfer_classes() -> None:
     try:
         jpype.JClass("io.jinfer.Models")
-    except Exception as e:  # noqa: BLE001 - JPype raises several types here
+    except Exception as e:
         raise JVMError(
             "the JVM was started before jinfer, without jinfer's jars on its classpath; "
             "call jinfer.jvm() (or jinfer.load) before starting the JVM yourself"

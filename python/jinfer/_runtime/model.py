@@ -42,12 +42,18 @@ class Model:
         self._input_names = [s.name for s in self.manifest.inputs]
         self._input_set = frozenset(self._input_names)
         # per output: name, whether strings, numpy dtype, rank, and the shape after the batch
-        self._outs = [(o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
-                      for o in self.manifest.outputs]
+        self._outs = [
+            (o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
+            for o in self.manifest.outputs
+        ]
         self._shapes_back = any(-1 in o.shape[1:] for o in self.manifest.outputs)
         # per output, bytes per batch row: the staged path needs them all (numeric, fixed inner dims)
-        rows = [None if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
-                else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:])) for o in self.manifest.outputs]
+        rows = [
+            None
+            if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
+            else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:]))
+            for o in self.manifest.outputs
+        ]
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
@@ -132,8 +138,10 @@ class Model:
         manifest order as bare buffers, and the outputs back the same way, with their dtypes and
         shapes known here. Each JPype conversion costs a microsecond or more."""
         meta = wire.shape_header(arrays)  # also refuses arrays of no jinfer dtype, before anything crosses
-        data = [_java_strings(arr) if arr.dtype.kind in "USO" else _direct_buffer(arr) if arr.size else None
-                for arr in arrays]
+        data = [
+            _java_strings(arr) if arr.dtype.kind in "USO" else _direct_buffer(arr) if arr.size else None
+            for arr in arrays
+        ]
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
@@ -144,7 +152,7 @@ class Model:
         at = 0
         for i, (name, is_string, dtype, rank, inner) in enumerate(self._outs):
             if self._shapes_back:
-                shape = tuple(dims[at:at + rank])
+                shape = tuple(dims[at : at + rank])
                 at += rank
             else:
                 shape = (batch, *inner) if rank else ()
@@ -182,14 +190,20 @@ class Model:
             spec = self.inputs[0]
             missing = [c for c in spec.columns or () if c not in have]
             if missing:
-                raise InputError(f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
-                                 f"{list(spec.columns or ())}, got {have}", code="MISSING_INPUT")
+                raise InputError(
+                    f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
+                    f"{list(spec.columns or ())}, got {have}",
+                    code="MISSING_INPUT",
+                )
             return {spec.name: df[list(spec.columns or ())].to_numpy(dtype=spec.dtype)}
         feeds = {}
         for spec in self.inputs:
             if spec.name not in have:
-                raise InputError(f"missing input {spec.name!r}: the DataFrame has no such column; expected columns "
-                                 f"{[s.name for s in self.inputs]}, got {have}", code="MISSING_INPUT")
+                raise InputError(
+                    f"missing input {spec.name!r}: the DataFrame has no such column; expected columns "
+                    f"{[s.name for s in self.inputs]}, got {have}",
+                    code="MISSING_INPUT",
+                )
             col = df[spec.name]
             if spec.dtype == "string":
                 feeds[spec.name] = col.astype(str).to_numpy().astype(str)
@@ -197,8 +211,10 @@ class Model:
                 try:
                     feeds[spec.name] = col.to_numpy(dtype=spec.dtype)
                 except (TypeError, ValueError) as e:
-                    raise InputError(f"input {spec.name!r}: expected {spec.dtype} values, got column of "
-                                     f"{col.dtype}: {e}", code="DTYPE_MISMATCH") from None
+                    raise InputError(
+                        f"input {spec.name!r}: expected {spec.dtype} values, got column of {col.dtype}: {e}",
+                        code="DTYPE_MISMATCH",
+                    ) from None
         return feeds
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
 from . import wire
 from .jvm import on_start
 
-__all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
+__all__ = ["DependencyWarning", "check_requirements", "install", "model_callable", "register", "unregister"]
 
 _registry: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -76,13 +76,17 @@ def _define_proxies() -> None:
         def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
             self._fn = fn
             self._json = manifest.to_json().decode("utf-8")
-            self._inputs = [(s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy)
-                            for s in manifest.inputs]
+            self._inputs = [
+                (s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy) for s in manifest.inputs
+            ]
             self._outputs = manifest.outputs
             # a result of this dtype and inner shape needs no conforming (None: always conform)
-            self._ready = [(dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
-                           if s.dtype != "string" and s.shape and -1 not in s.shape[1:] else None
-                           for s in manifest.outputs]
+            self._ready = [
+                (dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
+                if s.dtype != "string" and s.shape and -1 not in s.shape[1:]
+                else None
+                for s in manifest.outputs
+            ]
             # Java knows these outputs' shapes from the batch, so they travel without a long[]
             self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
 
@@ -93,10 +97,11 @@ def _define_proxies() -> None:
                 arrays: dict[str, np.ndarray] = {}
                 at = 0
                 for i, (name, rank, is_string, dtype) in enumerate(self._inputs):
-                    shape = tuple(dims[at:at + rank])
+                    shape = tuple(dims[at : at + rank])
                     at += rank
-                    arrays[name] = _strings_array(inputs[i], shape) if is_string else _buffer_view(
-                        inputs[i], dtype, shape)
+                    arrays[name] = (
+                        _strings_array(inputs[i], shape) if is_string else _buffer_view(inputs[i], dtype, shape)
+                    )
                 out = self._fn(arrays)
                 results = self._results(out, dims[0])
                 if small is not None:
@@ -111,8 +116,10 @@ def _define_proxies() -> None:
         def _results(self, out: Any, batch: int) -> list[np.ndarray]:
             """The model's outputs in manifest order, each in its spec's dtype and shape."""
             if type(out) is not dict and not isinstance(out, Mapping):
-                raise TypeError(f"the Python model returned {type(out).__name__}; expected a dict of output name "
-                                f"to array, with {[s.name for s in self._outputs]}")
+                raise TypeError(
+                    f"the Python model returned {type(out).__name__}; expected a dict of output name "
+                    f"to array, with {[s.name for s in self._outputs]}"
+                )
             results = []
             for spec, ready in zip(self._outputs, self._ready):
                 arr = _ready(out.get(spec.name), ready, batch) if ready else None
@@ -121,8 +128,10 @@ def _define_proxies() -> None:
 
         def _hand_over(self, results: list[np.ndarray]) -> Any:
             """The results as Java takes them: numpy's memory as direct buffers, strings as String[]."""
-            handed: list[Any] = [_java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
-                                 for spec, a in zip(self._outputs, results)]
+            handed: list[Any] = [
+                _java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
+                for spec, a in zip(self._outputs, results)
+            ]
             if not self._fixed:
                 handed.append(longs([d for a in results for d in a.shape]))
             return objects(handed)
@@ -174,8 +183,13 @@ def _java_exception(e: BaseException) -> Any:
 
 def _ready(value: Any, ready: tuple[np.dtype, tuple[int, ...]], batch: int) -> np.ndarray | None:
     """``value`` when it is already an ndarray of the spec's dtype and shape (the common case), else None."""
-    if type(value) is np.ndarray and value.dtype == ready[0] and value.shape[1:] == ready[1] \
-            and value.ndim and value.shape[0] == batch:
+    if (
+        type(value) is np.ndarray
+        and value.dtype == ready[0]
+        and value.shape[1:] == ready[1]
+        and value.ndim
+        and value.shape[0] == batch
+    ):
         return value
     return None
 
@@ -191,11 +205,16 @@ def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray
         arr = arr.astype(spec.dtype)
     if len(spec.shape) == 1 and arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
-    if arr.ndim != len(spec.shape) or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:])) \
-            or (arr.ndim and arr.shape[0] != batch):
+    if (
+        arr.ndim != len(spec.shape)
+        or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:]))
+        or (arr.ndim and arr.shape[0] != batch)
+    ):
         want = [batch, *spec.shape[1:]] if spec.shape else []
-        raise ValueError(f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
-                         f"{batch}, but the manifest declares {want} (-1: any size)")
+        raise ValueError(
+            f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
+            f"{batch}, but the manifest declares {want} (-1: any size)"
+        )
     return arr
 
 
@@ -232,7 +251,8 @@ def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable
         return classify
     if manifest.task == "classification":
         return lambda inputs: (lambda X: {"label": model.predict(X), "probabilities": model.predict_proba(X)})(
-            frame(inputs))
+            frame(inputs)
+        )
     if manifest.task == "regression":
         return lambda inputs: {"prediction": model.predict(frame(inputs))}
     return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
@@ -243,15 +263,28 @@ def _label_is_argmax(model: Any) -> bool:
     ``predict_proba`` (ties aside): then the label is taken from the probabilities and the model
     runs once per call. Not so for SVC, whose probabilities come from Platt scaling, nor for
     estimators jinfer does not know, which keep calling both methods."""
-    from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier,
-                                  HistGradientBoostingClassifier, RandomForestClassifier)
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.neural_network import MLPClassifier
     from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
-    known = (RandomForestClassifier, ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
-             DecisionTreeClassifier, ExtraTreeClassifier, LogisticRegression, KNeighborsClassifier, MLPClassifier)
+    known = (
+        RandomForestClassifier,
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        DecisionTreeClassifier,
+        ExtraTreeClassifier,
+        LogisticRegression,
+        KNeighborsClassifier,
+        MLPClassifier,
+    )
     classes = getattr(model, "classes_", None)
     return type(final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
 
@@ -273,16 +306,29 @@ def check_requirements(details: Mapping[str, Any]) -> None:
         except ImportError:
             missing.append(f"module {module}")
     if missing:
-        raise JinferError(f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
-                          f"install them (pip install ...) or put the modules on sys.path", code="MISSING_DEPENDENCY")
+        raise JinferError(
+            f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
+            f"install them (pip install ...) or put the modules on sys.path",
+            code="MISSING_DEPENDENCY",
+        )
     if other:
-        warnings.warn(f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
-                      "results may differ", DependencyWarning, stacklevel=2)
+        warnings.warn(
+            f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
+            "results may differ",
+            DependencyWarning,
+            stacklevel=2,
+        )
 
 
-def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str, Any]],
-             outputs: Sequence[TensorSpec | Mapping[str, Any]], task: str | None = None,
-             callable_spec: str | None = None) -> None:
+def register(
+    name: str,
+    model: Any,
+    *,
+    inputs: Sequence[TensorSpec | Mapping[str, Any]],
+    outputs: Sequence[TensorSpec | Mapping[str, Any]],
+    task: str | None = None,
+    callable_spec: str | None = None,
+) -> None:
     """Make a live Python object available to Java as ``Models.load("python:NAME")``, with no file.
 
     ``model`` is a fitted estimator (its ``predict_proba``/``predict`` are mapped to the canonical
@@ -297,11 +343,22 @@ def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str
     classes = None
     if task == "classification":
         found = getattr(model, "classes_", None)
-        classes = tuple(c.item() if hasattr(c, "item") else c for c in found) if found is not None else tuple(
-            range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
-    manifest = Manifest(name=name, version="live", task=task, inputs=ins, outputs=outs,
-                        artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
-                        classes=classes, created_at=utc_now(), description=f"live Python object {name!r}")
+        classes = (
+            tuple(c.item() if hasattr(c, "item") else c for c in found)
+            if found is not None
+            else tuple(range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
+        )
+    manifest = Manifest(
+        name=name,
+        version="live",
+        task=task,
+        inputs=ins,
+        outputs=outs,
+        artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
+        classes=classes,
+        created_at=utc_now(),
+        description=f"live Python object {name!r}",
+    )
     manifest.validate()
     # No JVM is started here: the runtime, installed whenever jinfer starts the JVM, looks the
     # name up at load time. Starting it here would fix its classpath before run_java(classpath=...).

@@ -62,8 +62,10 @@ def views(buffer: Array, specs: Sequence[Spec], start: int = 0) -> list[Array]:
     """Views of the tensors of ``specs`` inside ``buffer`` (a 1-D ``uint8`` array), laid out from
     ``start``: no copy; writing into a view writes into the buffer."""
     sizes = [_nbytes(s) for s in specs]
-    return [buffer[at:at + n].view(dtype).reshape(shape)
-            for at, n, (dtype, shape) in zip(offsets(sizes, start), sizes, specs)]
+    return [
+        buffer[at : at + n].view(dtype).reshape(shape)
+        for at, n, (dtype, shape) in zip(offsets(sizes, start), sizes, specs)
+    ]
 
 
 def pack_into(buffer: Array, arrays: Sequence[Array], start: int = 0) -> None:
