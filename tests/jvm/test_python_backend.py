@@ -665,17 +665,14 @@ def test_a_result_that_is_not_a_dict_is_named(java_classes: Path, tmp_path: Path
 # ---------------------------------------------------------------- the example
 
 
+def _run_example(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+
+
 def test_example_runs(tmp_path: Path) -> None:
     bundle = tmp_path / "custom.jinfer"
     env = child_env(pyfixtures=False)
-    r = subprocess.run(
-        [sys.executable, str(EXAMPLES / "python_model.py"), str(bundle)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env=env,
-    )
+    r = _run_example([sys.executable, str(EXAMPLES / "python_model.py"), str(bundle)], env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "python: parity through Java passed on 150 rows" in r.stdout
     assert "no onnx artifact" in r.stdout
@@ -693,7 +690,7 @@ def test_example_runs(tmp_path: Path) -> None:
         )
         assert c.returncode == 0, c.stderr
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), env["PYTHONPATH"]]).rstrip(os.pathsep)
-    r = subprocess.run(
+    r = _run_example(
         [
             sys.executable,
             "-m",
@@ -704,11 +701,7 @@ def test_example_runs(tmp_path: Path) -> None:
             "com.example.PythonModelService",
             str(bundle),
         ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env=env,
+        env,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "backend=python" in r.stdout
