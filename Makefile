@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch bench bench-quick clean lint-java format-java
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -41,7 +41,16 @@ demo: setup
 	  com.example.PythonModelService build/examples/custom.jinfer
 
 test: setup
-	$(MAKE) test-java test-python
+	$(MAKE) lint test-java test-python
+
+# Lint runs first in `make test`: Python (ruff, mypy strict, the import-layer contract) and Java
+# (google-java-format, checkstyle). `make format` rewrites what the formatters would change.
+lint: lint-python lint-java
+
+format: venv gradle
+	$(VENV)/bin/ruff format $(PY_LINT_PATHS)
+	$(VENV)/bin/ruff check --fix $(PY_LINT_PATHS)
+	$(GRADLE) $(GRADLE_FLAGS) formatJava
 
 test-java: venv gradle
 	@echo "== Java unit and integration tests"
@@ -50,6 +59,15 @@ test-java: venv gradle
 test-python: setup
 	@echo "== pytest"
 	$(VPY) -m pytest -p no:faulthandler -q tests
+
+# Python lint: ruff (check and format), mypy strict, and the import-layer contract (pyproject.toml).
+PY_LINT_PATHS := python tests scripts
+lint-python: venv
+	@echo "== ruff, mypy (strict), import contract"
+	$(VENV)/bin/ruff check $(PY_LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(PY_LINT_PATHS)
+	$(VPY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # Java lint: google-java-format (AOSP style) over every Java file, then checkstyle
 # (config/checkstyle/checkstyle.xml) on the main, test, integrationTest and bench source sets.

@@ -30,8 +30,22 @@ OUT = ROOT / "docs" / "models.md"
 TORCH_PYTHON = ROOT / "build" / "venv-torch" / "bin" / "python"
 BACKENDS = ("onnx", "pmml", "python")
 FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "ONNX", "MLflow")
-LIBRARIES = ("scikit-learn", "xgboost-cpu", "xgboost", "lightgbm", "onnxmltools", "skl2onnx", "onnx", "onnxruntime",
-             "sklearn2pmml", "jpmml-evaluator", "torch", "onnxscript", "mlflow-skinny", "mlflow")
+LIBRARIES = (
+    "scikit-learn",
+    "xgboost-cpu",
+    "xgboost",
+    "lightgbm",
+    "onnxmltools",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
+    "sklearn2pmml",
+    "jpmml-evaluator",
+    "torch",
+    "onnxscript",
+    "mlflow-skinny",
+    "mlflow",
+)
 
 
 def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
@@ -47,8 +61,12 @@ def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--no-run", action="store_true", help="use the records of the last run")
-    p.add_argument("--torch-python", type=Path, default=TORCH_PYTHON,
-                   help="the Python with jinfer[torch] (default: build/venv-torch, from `make test-torch`)")
+    p.add_argument(
+        "--torch-python",
+        type=Path,
+        default=TORCH_PYTHON,
+        help="the Python with jinfer[torch] (default: build/venv-torch, from `make test-torch`)",
+    )
     args = p.parse_args(argv)
     runs: dict[str, str] = {}
     failed = False
@@ -95,7 +113,7 @@ def shorten(reason: str, limit: int = 240) -> str:
     # the staging bundle's temporary path says nothing to a reader
     reason = re.sub(r"NO_USABLE_BACKEND: no artifact of bundle \S+ could be loaded: \w+: ", "", reason)
     reason = re.sub(r"Error code - ORT_FAIL - message: ", "", reason)
-    return reason if len(reason) <= limit else reason[:limit - 1] + "…"
+    return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
 def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
@@ -133,8 +151,14 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
             cells = " | ".join(figure(rec, b) for b in BACKENDS)
             lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
         lines.append("")
-    lines += ["## Versions", "", "The libraries the bundles above were made with (from their manifests):", "",
-              "| library | version |", "|---|---|"]
+    lines += [
+        "## Versions",
+        "",
+        "The libraries the bundles above were made with (from their manifests):",
+        "",
+        "| library | version |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {libs[k]} |" for k in LIBRARIES if k in libs]
     lines += [
         "",
@@ -145,7 +169,7 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "  jpmml-lightgbm. A native `Booster` is converted through the scikit-learn wrapper holding the same",
         "  trees; parity is measured against the Booster's own predictions.",
         "- PyTorch modules go through `torch.onnx.export` (torch.export) with a dynamic batch dimension;",
-        "  `task=\"classification\"` adds Softmax and ArgMax to the graph. PyPI's only Linux torch is the CUDA",
+        '  `task="classification"` adds Softmax and ArgMax to the graph. PyPI\'s only Linux torch is the CUDA',
         "  build (about 6 GB), so its tests run under `make test-torch`, and `make test` reports them skipped.",
         "- MLflow directories: the flavor inside is exported as its family is; the signature gives the input",
         "  specs (a `double` column makes a float64 bundle), the input example is the parity sample.",

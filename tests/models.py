@@ -34,8 +34,13 @@ MODELS: dict[str, tuple[Callable[[], Any], np.ndarray]] = {
     "forest": (_fit(RandomForestClassifier(n_estimators=100, random_state=0), X_BIN, Y_BIN), X_BIN),
     "gbr": (_fit(GradientBoostingRegressor(random_state=0), X_REG, Y_REG), X_REG),
     "pipeline": (
-        _fit(Pipeline([("scale", StandardScaler()), ("pca", PCA(n_components=3)),
-                       ("clf", LogisticRegression(max_iter=1000))]), X_IRIS, Y_IRIS),
+        _fit(
+            Pipeline(
+                [("scale", StandardScaler()), ("pca", PCA(n_components=3)), ("clf", LogisticRegression(max_iter=1000))]
+            ),
+            X_IRIS,
+            Y_IRIS,
+        ),
         X_IRIS,
     ),
 }

@@ -4,17 +4,20 @@
     with jinfer.jvm():
         m = jinfer.load("churn.jinfer")
         out = m.predict(X)          # dict[str, np.ndarray], computed by io.jinfer.Models
+
+The package is in layers, each importing only from itself or below (CONTRIBUTING.md draws them;
+``make lint-python`` checks them): L4 this face, the CLI and bench; L3 export; L2 the model
+families; L1a the runtime (JVM, tensors, Model) beside L1b the converters; L0 the contracts.
 """
 
 from ._bundle import Bundle, write_bundle
-from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, ParityError
-from ._export import ExportWarning, export
-from ._jvm import jvm
-from ._mlflow import MLflowModelError, from_mlflow
+from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, MLflowModelError, ParityError
+from ._export import ExportWarning, export, from_mlflow
 from ._manifest import Artifact, Manifest, TensorSpec
-from ._model import Model, load
-from ._pyruntime import DependencyWarning, register, unregister
-from ._runjava import run_java
+from ._runtime.jvm import jvm
+from ._runtime.model import Model, load
+from ._runtime.pyhost import DependencyWarning, register, unregister  # also: the host installs when the JVM starts
+from ._runtime.runjava import run_java
 from ._version import __version__
 
 __all__ = [

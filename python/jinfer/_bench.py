@@ -26,9 +26,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from ._bundle import Bundle
 from ._manifest import TensorSpec
+from ._runtime.model import load
 
 __all__ = ["BenchRow", "Timing", "bench_bundle", "format_rows", "make_inputs", "parse_batches", "time_interleaved"]
 
@@ -126,15 +128,17 @@ def _warm_up(fn: Callable[[], object], warmup_s: float, block_s: float) -> float
 # ---------------------------------------------------------------- inputs
 
 
-def make_inputs(specs: Sequence[TensorSpec], sample: Mapping[str, np.ndarray], batch: int,
-                seed: int = 0) -> dict[str, np.ndarray]:
+def make_inputs(
+    specs: Sequence[TensorSpec], sample: Mapping[str, np.ndarray], batch: int, seed: int = 0
+) -> dict[str, np.ndarray]:
     """One C-contiguous array per input spec with ``batch`` rows.
 
     The rows of ``sample`` (the parity sample) are repeated when it has every input with a
     matching rank; otherwise values are drawn for each spec's dtype and shape.
     """
     usable = bool(sample) and all(
-        s.name in sample and sample[s.name].ndim == len(s.shape) and len(sample[s.name]) > 0 for s in specs)
+        s.name in sample and sample[s.name].ndim == len(s.shape) and len(sample[s.name]) > 0 for s in specs
+    )
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
     for spec in specs:
@@ -196,10 +200,6 @@ def bench_bundle(
     ``trust_python`` allows a python artifact to be unpickled, as in :func:`jinfer.load`.
     Raises :class:`ValueError` for a batch size or thread count below 1.
     """
-    from tqdm import tqdm
-
-    from ._model import load
-
     if threads < 1:
         raise ValueError(f"threads: expected 1 or more, got {threads}")
     if not batches or any(b < 1 for b in batches):
@@ -222,13 +222,28 @@ def bench_bundle(
                 latencies.extend(times)
                 rates.append(done * batch / wall)
                 bar.update(1)
-            rows.append(BenchRow(model.backend, batch, threads, len(latencies), float(statistics.median(latencies)),
-                                 min(latencies), max(latencies), float(statistics.median(rates))))
+            rows.append(
+                BenchRow(
+                    model.backend,
+                    batch,
+                    threads,
+                    len(latencies),
+                    float(statistics.median(latencies)),
+                    min(latencies),
+                    max(latencies),
+                    float(statistics.median(rates)),
+                )
+            )
     return rows
 
 
-def _run_threads(predict: Callable[[Any], object], feeds: Sequence[Mapping[str, np.ndarray]], *,
-                 duration_s: float = 0.0, calls_each: int = 0) -> tuple[int, float, list[float]]:
+def _run_threads(
+    predict: Callable[[Any], object],
+    feeds: Sequence[Mapping[str, np.ndarray]],
+    *,
+    duration_s: float = 0.0,
+    calls_each: int = 0,
+) -> tuple[int, float, list[float]]:
     """One thread per feed calls ``predict`` on it, ``calls_each`` times or until ``duration_s``
     has passed (at least once). Returns the calls made, the wall time and each call's seconds."""
     clock = time.perf_counter
@@ -288,12 +303,16 @@ def format_rows(rows: Sequence[BenchRow], title: str = "") -> str:
     lines = []
     if rows:
         r0 = rows[0]
-        lines.append(f"{title + ': ' if title else ''}{r0.backend} backend, {r0.threads} thread"
-                     f"{'s' if r0.threads > 1 else ''}, {os.cpu_count()} cores")
+        lines.append(
+            f"{title + ': ' if title else ''}{r0.backend} backend, {r0.threads} thread"
+            f"{'s' if r0.threads > 1 else ''}, {os.cpu_count()} cores"
+        )
     lines.append(f"{'batch':>8}  {'latency median':>14}  {'min - max':>23}  {'rows/s':>12}  {'calls':>7}")
     for r in rows:
-        lines.append(f"{r.batch:>8}  {_duration(r.median_s):>14}  "
-                     f"{_duration(r.min_s) + ' - ' + _duration(r.max_s):>23}  {r.rows_per_s:>12,.0f}  {r.calls:>7}")
+        lines.append(
+            f"{r.batch:>8}  {_duration(r.median_s):>14}  "
+            f"{_duration(r.min_s) + ' - ' + _duration(r.max_s):>23}  {r.rows_per_s:>12,.0f}  {r.calls:>7}"
+        )
     return "\n".join(lines)
 
 

@@ -82,20 +82,25 @@ class Bundle:
     def _load(self) -> None:
         total = sum(self._sizes.values())
         if total > self._max_bytes:
-            raise BundleError(f"{self._path}: bundle is {total} bytes uncompressed, over the bound of "
-                              f"{self._max_bytes} bytes; pass a larger max_bytes if you trust this file",
-                              code="BUNDLE_TOO_LARGE")
+            raise BundleError(
+                f"{self._path}: bundle is {total} bytes uncompressed, over the bound of "
+                f"{self._max_bytes} bytes; pass a larger max_bytes if you trust this file",
+                code="BUNDLE_TOO_LARGE",
+            )
         if MANIFEST not in self._sizes:
-            raise BundleError(f"{self._path} has no {MANIFEST} at its root; is it a jinfer bundle?",
-                              code="INVALID_MANIFEST")
+            raise BundleError(
+                f"{self._path} has no {MANIFEST} at its root; is it a jinfer bundle?", code="INVALID_MANIFEST"
+            )
         try:
             manifest = Manifest.from_json(self.read(MANIFEST))
         except BundleError as e:
             raise BundleError(f"{self._path}: {e.message}", code=e.code) from None
         for a in manifest.artifacts:
             if a.path not in self._sizes:
-                raise BundleError(f"{self._path}: artifact {a.path} ({a.backend}) is listed in {MANIFEST} "
-                                  f"but not in the bundle", code="ARTIFACT_MISSING")
+                raise BundleError(
+                    f"{self._path}: artifact {a.path} ({a.backend}) is listed in {MANIFEST} but not in the bundle",
+                    code="ARTIFACT_MISSING",
+                )
             if self._sizes[a.path] != a.bytes:
                 raise _mismatch(self._path, a, f"is {self._sizes[a.path]} bytes, {MANIFEST} says {a.bytes}")
         self._manifest = manifest
@@ -133,15 +138,18 @@ class Bundle:
         except _READ_ERRORS as e:
             raise BundleError(f"{self._path}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
         if len(data) > size:
-            raise BundleError(f"{self._path}: {name} holds more than the {size} bytes it declared",
-                              code="BUNDLE_TOO_LARGE")
+            raise BundleError(
+                f"{self._path}: {name} holds more than the {size} bytes it declared", code="BUNDLE_TOO_LARGE"
+            )
         return data
 
     def read_artifact(self, artifact: Artifact) -> bytes:
         """The artifact's bytes, after checking its size and sha256 against the manifest."""
         if artifact.path not in self._sizes:
-            raise BundleError(f"{self._path}: artifact {artifact.path} ({artifact.backend}) is not in the bundle",
-                              code="ARTIFACT_MISSING")
+            raise BundleError(
+                f"{self._path}: artifact {artifact.path} ({artifact.backend}) is not in the bundle",
+                code="ARTIFACT_MISSING",
+            )
         data = self.read(artifact.path)
         if len(data) != artifact.bytes:
             raise _mismatch(self._path, artifact, f"is {len(data)} bytes, {MANIFEST} says {artifact.bytes}")
@@ -171,8 +179,10 @@ class Bundle:
             with zipfile.ZipFile(io.BytesIO(data)) as inner:
                 inflated = sum(info.file_size for info in inner.infolist())
             if inflated > self._max_bytes:
-                raise BundleError(f"{self._path}: {name} inflates to {inflated} bytes, over the bound of "
-                                  f"{self._max_bytes} bytes", code="BUNDLE_TOO_LARGE")
+                raise BundleError(
+                    f"{self._path}: {name} inflates to {inflated} bytes, over the bound of {self._max_bytes} bytes",
+                    code="BUNDLE_TOO_LARGE",
+                )
             loaded = np.load(io.BytesIO(data), allow_pickle=False)
             if not isinstance(loaded, np.lib.npyio.NpzFile):
                 raise ValueError("it is not an .npz archive")
@@ -181,8 +191,7 @@ class Bundle:
         except BundleError:
             raise
         except (ValueError, *_READ_ERRORS) as e:
-            raise BundleError(f"{self._path}: {name} is not a readable .npz file: {e}",
-                              code="BUNDLE_CORRUPT") from e
+            raise BundleError(f"{self._path}: {name} is not a readable .npz file: {e}", code="BUNDLE_CORRUPT") from e
 
     def close(self) -> None:
         """Release the open zip file. Idempotent."""
@@ -197,8 +206,9 @@ class Bundle:
     def __enter__(self) -> Bundle:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -208,23 +218,26 @@ class Bundle:
 
 
 def _mismatch(path: Path, artifact: Artifact, problem: str) -> BundleError:
-    return BundleError(f"{path}: artifact {artifact.path} ({artifact.backend}) {problem}; the bundle was "
-                       f"modified or damaged after export", code="CHECKSUM_MISMATCH")
+    return BundleError(
+        f"{path}: artifact {artifact.path} ({artifact.backend}) {problem}; the bundle was "
+        f"modified or damaged after export",
+        code="CHECKSUM_MISMATCH",
+    )
 
 
 def _open_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, int]]:
     try:
         zf = zipfile.ZipFile(path)
     except _READ_ERRORS as e:
-        raise BundleError(f"{path} is not a readable jinfer bundle (not a zip file, or a truncated one): {e}",
-                          code="BUNDLE_CORRUPT") from e
+        raise BundleError(
+            f"{path} is not a readable jinfer bundle (not a zip file, or a truncated one): {e}", code="BUNDLE_CORRUPT"
+        ) from e
     try:
         infos = zf.infolist()
         for info in infos:  # every name is checked before anything is read
             reason = unsafe_path_reason(info.filename)
             if reason:
-                raise BundleError(f'{path}: zip entry "{info.filename}" is refused: {reason}',
-                                  code="UNSAFE_PATH")
+                raise BundleError(f'{path}: zip entry "{info.filename}" is refused: {reason}', code="UNSAFE_PATH")
         sizes: dict[str, int] = {}
         for info in infos:
             if info.filename in sizes:
@@ -253,8 +266,9 @@ def _scan_directory(root: Path) -> dict[str, int]:
     return sizes
 
 
-def write_bundle(out: str | os.PathLike[str], manifest: Manifest, files: Mapping[str, bytes], *,
-                 as_directory: bool = False) -> Path:
+def write_bundle(
+    out: str | os.PathLike[str], manifest: Manifest, files: Mapping[str, bytes], *, as_directory: bool = False
+) -> Path:
     """Write a bundle atomically: a complete new bundle at ``out``, or (on failure) none and the old one.
 
     ``files`` maps ``/``-separated relative names to contents; it must hold every artifact of
@@ -277,16 +291,22 @@ def _check_files(manifest: Manifest, files: Mapping[str, bytes]) -> None:
         if reason:
             raise BundleError(f"cannot write bundle file {name!r}: {reason}", code="UNSAFE_PATH")
         if name == MANIFEST or any(part in ("", ".") for part in name.split("/")):
-            raise ValueError(f"bundle file name {name!r} is not allowed: use a normalised relative "
-                             f"name other than {MANIFEST} (which is written from the manifest)")
+            raise ValueError(
+                f"bundle file name {name!r} is not allowed: use a normalised relative "
+                f"name other than {MANIFEST} (which is written from the manifest)"
+            )
     for a in manifest.artifacts:
         data = files.get(a.path)
         if data is None:
-            raise BundleError(f"artifact {a.path} ({a.backend}) is in the manifest but not in files",
-                              code="ARTIFACT_MISSING")
+            raise BundleError(
+                f"artifact {a.path} ({a.backend}) is in the manifest but not in files", code="ARTIFACT_MISSING"
+            )
         if len(data) != a.bytes or sha256_bytes(data) != a.sha256:
-            raise BundleError(f"artifact {a.path}: its bytes do not match the size and sha256 in the manifest; "
-                              f"build it with Artifact.of(...)", code="CHECKSUM_MISMATCH")
+            raise BundleError(
+                f"artifact {a.path}: its bytes do not match the size and sha256 in the manifest; "
+                f"build it with Artifact.of(...)",
+                code="CHECKSUM_MISMATCH",
+            )
 
 
 def _zip_time(created_at: str) -> tuple[int, int, int, int, int, int]:
@@ -375,8 +395,10 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
 def _plain_array(name: str, array: np.ndarray) -> np.ndarray:
     if array.dtype.kind == "O":
         if not all(isinstance(v, str) for v in array.flat):
-            raise TypeError(f"array {name!r} is an object array with non-str elements; bundles never hold "
-                            f"pickled objects: convert it to a numeric or str dtype")
+            raise TypeError(
+                f"array {name!r} is an object array with non-str elements; bundles never hold "
+                f"pickled objects: convert it to a numeric or str dtype"
+            )
         array = array.astype(str)
     elif array.dtype.kind == "S":
         array = np.char.decode(array, "utf-8")

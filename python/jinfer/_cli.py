@@ -16,10 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
+from tqdm import tqdm
 
+from ._bench import bench_bundle, format_rows, parse_batches
 from ._bundle import Bundle, npz_bytes
 from ._exceptions import BundleError, InputError, JinferError, ParityError
+from ._export import export, from_mlflow
+from ._parity import compare
+from ._runtime.model import load
+from ._runtime.runjava import run_java
 from ._version import __version__
 
 __all__ = ["main"]
@@ -40,14 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a pickled/joblib model, or an MLflow model directory, to a bundle")
     e.add_argument("model_file", nargs="?", help="a joblib/pickle file of a fitted model")
     e.add_argument("--from-mlflow", metavar="DIR", help="an MLflow model directory (with its MLmodel file)")
-    e.add_argument("--sample", help="sample inputs: .npy, .npz or .csv (header row); required with MODEL_FILE, "
-                                    "optional with --from-mlflow (default: the model's input example)")
+    e.add_argument(
+        "--sample",
+        help="sample inputs: .npy, .npz or .csv (header row); required with MODEL_FILE, "
+        "optional with --from-mlflow (default: the model's input example)",
+    )
     e.add_argument("-o", "--output", required=True, help="the bundle to write (.jinfer)")
     e.add_argument("--format", default=None, help="comma-separated formats, best first (default: all)")
     e.add_argument("--name")
     e.add_argument("--version", dest="model_version", default="0.0.0")
-    e.add_argument("--dtype", choices=["float32", "float64"], default=None,
-                   help="float type of inputs and outputs (default: float32; with --from-mlflow, the signature's)")
+    e.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        default=None,
+        help="float type of inputs and outputs (default: float32; with --from-mlflow, the signature's)",
+    )
 
     i = sub.add_parser("inspect", help="manifest, artifacts, parity figures, input/output specs")
     i.add_argument("bundle")
@@ -103,21 +117,22 @@ def _fail(args: argparse.Namespace, e: BaseException, code: int) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    import joblib
-
-    from ._export import export
-
     if (args.model_file is None) == (args.from_mlflow is None):
         raise UsageError("export: give either MODEL_FILE or --from-mlflow DIR")
     formats = args.format.split(",") if args.format else None
     if args.from_mlflow is not None:
-        from ._mlflow import from_mlflow
-
         X = _one_sample(args.sample) if args.sample is not None else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            bundle = from_mlflow(args.from_mlflow, args.output, X_sample=X, name=args.name,
-                                 version=args.model_version, formats=formats, dtype=args.dtype)
+            bundle = from_mlflow(
+                args.from_mlflow,
+                args.output,
+                X_sample=X,
+                name=args.name,
+                version=args.model_version,
+                formats=formats,
+                dtype=args.dtype,
+            )
         return _exported(bundle, caught)
     model_file = Path(args.model_file)
     if not model_file.is_file():
@@ -128,8 +143,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     X = _one_sample(args.sample)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        bundle = export(model, X, args.output, name=args.name or model_file.stem, version=args.model_version,
-                        formats=formats, dtype=args.dtype or "float32")
+        bundle = export(
+            model,
+            X,
+            args.output,
+            name=args.name or model_file.stem,
+            version=args.model_version,
+            formats=formats,
+            dtype=args.dtype or "float32",
+        )
     return _exported(bundle, caught)
 
 
@@ -167,8 +189,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         if m.classes is not None:
             print(f"  classes: {list(m.classes)}")
         libs = m.producer.get("libraries", {})
-        print(f"  producer: jinfer {m.producer.get('jinfer', '?')}, python {m.producer.get('python', '?')}, "
-              + ", ".join(f"{k} {v}" for k, v in libs.items()))
+        print(
+            f"  producer: jinfer {m.producer.get('jinfer', '?')}, python {m.producer.get('python', '?')}, "
+            + ", ".join(f"{k} {v}" for k, v in libs.items())
+        )
         print("  artifacts (preference order):")
         for a in m.artifacts:
             print(f"    {a.backend:<6} {a.path}  {a.bytes} bytes  sha256 {a.sha256[:12]}…")
@@ -177,17 +201,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from ._model import load
-    from ._parity import compare
-
     with Bundle.open(args.bundle) as b:
         inputs, expected = b.parity_inputs(), b.parity_expected()
         artifacts = [a for a in b.manifest.artifacts if args.backend in (None, a.backend)]
         if not artifacts:
-            raise UsageError(f"--backend {args.backend}: the bundle has only "
-                             f"{[a.backend for a in b.manifest.artifacts]}")
+            raise UsageError(
+                f"--backend {args.backend}: the bundle has only {[a.backend for a in b.manifest.artifacts]}"
+            )
         if not inputs:
             raise UsageError(f"{b.path} has no parity sample (parity/inputs.npz)")
     ok = True
@@ -204,23 +224,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from ._bench import bench_bundle, format_rows, parse_batches
-
-    rows = bench_bundle(args.bundle, parse_batches(args.batch), args.threads, args.backend,
-                        trust_python=args.trust_python)
+    rows = bench_bundle(
+        args.bundle, parse_batches(args.batch), args.threads, args.backend, trust_python=args.trust_python
+    )
     print(format_rows(rows, title=Path(args.bundle).name))
     return OK
 
 
 def _cmd_run_java(args: argparse.Namespace) -> int:
-    from ._runjava import run_java
-
     return run_java(args.main_class, args.args, args.classpath)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from ._model import load
-
     with load(args.bundle, backend=args.backend, trust_python=args.trust_python) as m:
         feeds = read_inputs(Path(args.input), m)
         out = m.predict(feeds)
@@ -299,10 +314,12 @@ def _print_parity(b: Bundle) -> None:
     print("  parity (through Java, recorded at export):")
     for a in b.manifest.artifacts:
         p = a.parity or {}
-        print(f"    {a.backend}: {'passed' if p.get('passed') else 'FAILED'} on {p.get('rows', '?')} rows "
-              f"(rtol {p.get('rtol')}, atol {p.get('atol')})")
+        print(
+            f"    {a.backend}: {'passed' if p.get('passed') else 'FAILED'} on {p.get('rows', '?')} rows "
+            f"(rtol {p.get('rtol')}, atol {p.get('atol')})"
+        )
         for name, f in p.get("outputs", {}).items():
-            print(f"      {name}: max abs {f.get('max_abs_error')}, max rel {f.get('max_rel_error')}, "
-                  f"mismatches {f.get('mismatches')}")
-
-
+            print(
+                f"      {name}: max abs {f.get('max_abs_error')}, max rel {f.get('max_rel_error')}, "
+                f"mismatches {f.get('mismatches')}"
+            )

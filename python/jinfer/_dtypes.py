@@ -7,10 +7,15 @@ Each dtype has an explicit, stable id (never an enum ordinal), its numpy code an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["DType", "DTYPES", "dtype_by_name", "dtype_of"]
+__all__ = ["DTYPES", "Array", "DType", "dtype_by_name", "dtype_of"]
+
+Array: TypeAlias = npt.NDArray[Any]
+"""An ndarray of any dtype: what crosses between numpy and the JVM, whose dtype is known at run time."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class DType:
     itemsize: int  # 0 for string: variable width
 
     @property
-    def numpy(self) -> np.dtype:
+    def numpy(self) -> np.dtype[Any]:
         """The numpy dtype in native byte order (``object`` stands in for ``string``)."""
         if self.name == "string":
             return np.dtype(object)
@@ -52,7 +57,7 @@ def dtype_by_name(name: str) -> DType:
         raise KeyError(f"unknown dtype {name!r}; expected one of {sorted(_BY_NAME)}") from None
 
 
-def dtype_of(array: np.ndarray) -> DType:
+def dtype_of(array: Array) -> DType:
     """The jinfer dtype of a numpy array, whatever its byte order. Strings are ``<U`` or ``O``."""
     dt = array.dtype
     if dt.kind in ("U", "S"):

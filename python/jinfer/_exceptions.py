@@ -6,6 +6,7 @@ leaf also subclasses the built-in that fits, so ``except ValueError`` keeps work
     JinferError                      base; ``.code`` is the shared ErrorCode name
     ├── BundleError(ValueError)      the file: missing, corrupt, checksum, version
     ├── InputError(ValueError)       this call: missing/unknown input, dtype, rank, shape
+    │   └── MLflowModelError         an MLflow model directory jinfer cannot read or export
     ├── BackendError(RuntimeError)   the runtime failed or is unavailable
     ├── ParityError(ValueError)      no artifact matched the original model at export
     └── JVMError(RuntimeError)       the JVM cannot be started, or not with these settings
@@ -21,6 +22,7 @@ __all__ = [
     "InputError",
     "JVMError",
     "JinferError",
+    "MLflowModelError",
     "ParityError",
 ]
 
@@ -47,6 +49,13 @@ class InputError(JinferError, ValueError):
     """The inputs of this call do not match the model's input specs."""
 
     default_code = "INVALID_INPUT"
+
+
+class MLflowModelError(InputError):
+    """An MLflow model directory jinfer cannot read: no ``MLmodel``, a corrupt one, no flavor it can
+    export, no sample. The message names the file."""
+
+    default_code = "INVALID_VALUE"
 
 
 class BackendError(JinferError, RuntimeError):

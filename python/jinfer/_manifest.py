@@ -141,8 +141,10 @@ class TensorSpec:
             names = _list(d["columns"], f"{where}.columns", non_empty=False)
             columns = tuple(_string(v, f"{where}.columns[{i}]", non_empty=False) for i, v in enumerate(names))
             if len(shape) >= 2 and shape[-1] != -1 and len(columns) != shape[-1]:
-                _fail(f"{where}.columns", f"has {len(columns)} names but the last dimension of shape "
-                                          f"{list(shape)} is {shape[-1]}")
+                _fail(
+                    f"{where}.columns",
+                    f"has {len(columns)} names but the last dimension of shape {list(shape)} is {shape[-1]}",
+                )
         return cls(name, dtype, shape, columns)
 
 
@@ -158,14 +160,27 @@ class Artifact:
     parity: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, backend: str, path: str, data: builtins.bytes, *, details: dict[str, Any] | None = None,
-           parity: dict[str, Any] | None = None) -> Artifact:
+    def of(
+        cls,
+        backend: str,
+        path: str,
+        data: builtins.bytes,
+        *,
+        details: dict[str, Any] | None = None,
+        parity: dict[str, Any] | None = None,
+    ) -> Artifact:
         """The artifact for the file contents ``data``: its sha256 and size are computed here."""
         return cls(backend, path, hashlib.sha256(data).hexdigest(), len(data), dict(details or {}), parity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"backend": self.backend, "path": self.path, "sha256": self.sha256, "bytes": self.bytes,
-                "details": copy.deepcopy(self.details), "parity": copy.deepcopy(self.parity)}
+        return {
+            "backend": self.backend,
+            "path": self.path,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "details": copy.deepcopy(self.details),
+            "parity": copy.deepcopy(self.parity),
+        }
 
     @classmethod
     def from_dict(cls, d: Any, where: str = "artifact") -> Artifact:
@@ -245,8 +260,9 @@ class Manifest:
         try:
             text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         except ValueError as e:
-            raise BundleError(f"manifest.json cannot hold NaN or infinity (JSON has no such numbers): {e}",
-                              code="INVALID_MANIFEST") from None
+            raise BundleError(
+                f"manifest.json cannot hold NaN or infinity (JSON has no such numbers): {e}", code="INVALID_MANIFEST"
+            ) from None
         return (text + "\n").encode("utf-8")
 
     @classmethod
@@ -268,15 +284,19 @@ class Manifest:
     def from_dict(cls, d: Any) -> Manifest:
         """Validate a parsed ``manifest.json``. Fields this reader does not know are ignored."""
         if not isinstance(d, dict):
-            raise BundleError(f"manifest.json: expected a JSON object at the top level, got {_show(d)}",
-                              code="INVALID_MANIFEST")
+            raise BundleError(
+                f"manifest.json: expected a JSON object at the top level, got {_show(d)}", code="INVALID_MANIFEST"
+            )
         fmt = _get(d, "format", "")
         if fmt != FORMAT:
             _bad("format", _show(FORMAT), fmt)
         version = _integer(_get(d, "format_version", ""), "format_version", minimum=1)
         if version > FORMAT_VERSION:
-            raise BundleError(f"bundle format_version {version} is newer than this reader (supports "
-                              f"{FORMAT_VERSION}); upgrade jinfer", code="UNSUPPORTED_VERSION")
+            raise BundleError(
+                f"bundle format_version {version} is newer than this reader (supports "
+                f"{FORMAT_VERSION}); upgrade jinfer",
+                code="UNSUPPORTED_VERSION",
+            )
         created_at = _string(_get(d, "created_at", ""), "created_at")
         if not _RFC3339.fullmatch(created_at) or not _is_date(created_at[:19]):
             _bad("created_at", "an RFC 3339 timestamp like 2026-11-22T03:00:00Z", created_at)
@@ -290,8 +310,10 @@ class Manifest:
             task=task,
             inputs=_specs(d, "inputs"),
             outputs=outputs,
-            artifacts=tuple(Artifact.from_dict(v, f"artifacts[{i}]")
-                            for i, v in enumerate(_list(_get(d, "artifacts", ""), "artifacts", non_empty=True))),
+            artifacts=tuple(
+                Artifact.from_dict(v, f"artifacts[{i}]")
+                for i, v in enumerate(_list(_get(d, "artifacts", ""), "artifacts", non_empty=True))
+            ),
             classes=_classes(d.get("classes"), task, outputs),
             created_at=created_at,
             description=_string(d.get("description", ""), "description", non_empty=False),
@@ -315,8 +337,10 @@ def _is_date(text: str) -> bool:
 def _classes(value: Any, task: str, outputs: tuple[TensorSpec, ...]) -> tuple[int | str, ...] | None:
     if value is None:
         if task == "classification":
-            raise BundleError("manifest.json: missing required field classes (a classification manifest "
-                              "lists its classes)", code="INVALID_MANIFEST")
+            raise BundleError(
+                "manifest.json: missing required field classes (a classification manifest lists its classes)",
+                code="INVALID_MANIFEST",
+            )
         return None
     items = _list(value, "classes", non_empty=True)
     ints = all(isinstance(c, int) and not isinstance(c, bool) for c in items)
@@ -325,8 +349,15 @@ def _classes(value: Any, task: str, outputs: tuple[TensorSpec, ...]) -> tuple[in
     if len(set(items)) != len(items):
         _bad("classes", "distinct classes", items)
     for spec in outputs:
-        if spec.name == "probabilities" and len(spec.shape) >= 2 and spec.shape[-1] != -1 \
-                and spec.shape[-1] != len(items):
-            _fail("classes", f"has {len(items)} classes but output probabilities has {spec.shape[-1]} "
-                             f"columns (shape {list(spec.shape)})")
+        if (
+            spec.name == "probabilities"
+            and len(spec.shape) >= 2
+            and spec.shape[-1] != -1
+            and spec.shape[-1] != len(items)
+        ):
+            _fail(
+                "classes",
+                f"has {len(items)} classes but output probabilities has {spec.shape[-1]} "
+                f"columns (shape {list(spec.shape)})",
+            )
     return tuple(items)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compare", "DEFAULT_RTOL", "DEFAULT_ATOL"]
+__all__ = ["DEFAULT_ATOL", "DEFAULT_RTOL", "compare"]
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-6
@@ -40,7 +40,10 @@ def compare(
             continue
         got = np.asarray(got)
         if got.shape != exp.shape:
-            outputs[name] = {"error": f"shape {list(got.shape)}, expected {list(exp.shape)}", "mismatches": int(exp.size)}
+            outputs[name] = {
+                "error": f"shape {list(got.shape)}, expected {list(exp.shape)}",
+                "mismatches": int(exp.size),
+            }
             passed = False
             continue
         outputs[name] = _figures(exp, got, rtol, atol)

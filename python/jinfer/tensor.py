@@ -14,6 +14,9 @@ direct buffers. For arrays of 1 MiB and more the count follows what Java holds: 
 handover of an array (its base) gives Java a view of it whose finalizer says when Java let go,
 and until then handing the same array, or slices of it, over again adds nothing to the count,
 so it never prompts a collection. Smaller arrays are simply counted as they are handed over.
+
+Layer L1a (runtime): this public module is the tensor layer of ``jinfer._runtime``, between
+its ``jvm`` below and its ``model`` and ``pyhost`` above, which hand buffers over through it.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import jpype.nio
 import numpy as np
 
 from ._dtypes import DTYPES, dtype_of
-from ._jvm import jclass
+from ._runtime.jvm import jclass
 
-__all__ = ["from_java", "to_java", "is_zero_copy"]
+__all__ = ["from_java", "is_zero_copy", "to_java"]
 
 _GC_BYTES = int(os.environ.get("JINFER_PIN_GC_BYTES", 256 << 20))
 _TRACKED_BYTES = 1 << 20  # arrays at least this big are tracked while Java holds them
@@ -171,9 +174,3 @@ def _strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
 def _java_strings(arr: np.ndarray) -> Any:
     """A Java ``String[]`` of ``arr``'s elements, flattened in C order."""
     return _java()["String[]"]([str(v) for v in arr.reshape(-1)])
-
-
-def _align8(n: int) -> int:
-    """``n`` rounded up to a multiple of 8: where the next of several tensors laid out in one
-    buffer starts (as ``io.jinfer.python.Layout`` lays them out)."""
-    return (n + 7) & ~7

@@ -44,61 +44,110 @@ def write_json(path: Path, value: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # manifests
 
+
 def artifact(backend: str, path: str, **extra: Any) -> dict[str, Any]:
     return {"backend": backend, "path": path, "sha256": SHA, "bytes": 1234, **extra}
 
 
-PARITY = {"rows": 150, "passed": True, "checked_with": "java", "rtol": 1e-5, "atol": 1e-6,
-          "outputs": {"label": {"max_abs_error": 0.0, "max_rel_error": 0.0, "mismatches": 0},
-                      "probabilities": {"max_abs_error": 5.9e-08, "max_rel_error": 3.1e-07, "mismatches": 0}}}
+PARITY = {
+    "rows": 150,
+    "passed": True,
+    "checked_with": "java",
+    "rtol": 1e-5,
+    "atol": 1e-6,
+    "outputs": {
+        "label": {"max_abs_error": 0.0, "max_rel_error": 0.0, "mismatches": 0},
+        "probabilities": {"max_abs_error": 5.9e-08, "max_rel_error": 3.1e-07, "mismatches": 0},
+    },
+}
 
 CLASSIFIER: dict[str, Any] = {
-    "format": "jinfer-bundle", "format_version": 1, "name": "iris", "version": "1.0.0",
-    "created_at": "2026-11-22T03:00:00Z", "task": "classification",
+    "format": "jinfer-bundle",
+    "format_version": 1,
+    "name": "iris",
+    "version": "1.0.0",
+    "created_at": "2026-11-22T03:00:00Z",
+    "task": "classification",
     "inputs": [{"name": "features", "dtype": "float32", "shape": [-1, 4]}],
-    "outputs": [{"name": "label", "dtype": "int64", "shape": [-1]},
-                {"name": "probabilities", "dtype": "float32", "shape": [-1, 3]}],
+    "outputs": [
+        {"name": "label", "dtype": "int64", "shape": [-1]},
+        {"name": "probabilities", "dtype": "float32", "shape": [-1, 3]},
+    ],
     "classes": [0, 1, 2],
     "artifacts": [artifact("onnx", "model.onnx")],
 }
 
 REGRESSOR: dict[str, Any] = {
-    "format": "jinfer-bundle", "format_version": 1, "name": "house-prices", "version": "2.3.1",
-    "created_at": "2026-11-22T03:00:00.123+01:00", "description": "Ridge, two targets",
-    "producer": {"jinfer": "0.1.0", "python": "3.11.7", "platform": "Linux-6.1-x86_64",
-                 "libraries": {"scikit-learn": "1.7.2"}},
+    "format": "jinfer-bundle",
+    "format_version": 1,
+    "name": "house-prices",
+    "version": "2.3.1",
+    "created_at": "2026-11-22T03:00:00.123+01:00",
+    "description": "Ridge, two targets",
+    "producer": {
+        "jinfer": "0.1.0",
+        "python": "3.11.7",
+        "platform": "Linux-6.1-x86_64",
+        "libraries": {"scikit-learn": "1.7.2"},
+    },
     "task": "regression",
     "inputs": [{"name": "features", "dtype": "float64", "shape": [-1, 3], "columns": ["rooms", "area", "age"]}],
     "outputs": [{"name": "prediction", "dtype": "float64", "shape": [-1, 2]}],
-    "artifacts": [artifact("onnx", "model.onnx", details={"opset": 17}, parity=None),
-                  artifact("pmml", "model.pmml", details={"pmml_version": "4.4"},
-                           parity={"rows": 10, "passed": True, "outputs": {}})],
+    "artifacts": [
+        artifact("onnx", "model.onnx", details={"opset": 17}, parity=None),
+        artifact(
+            "pmml", "model.pmml", details={"pmml_version": "4.4"}, parity={"rows": 10, "passed": True, "outputs": {}}
+        ),
+    ],
 }
 
 MIXED: dict[str, Any] = {
-    "format": "jinfer-bundle", "format_version": 1, "name": "churn", "version": "0.9.0",
-    "created_at": "2026-01-02T10:20:30-05:00", "description": "Pipeline über gemischte Spalten — 顧客",
+    "format": "jinfer-bundle",
+    "format_version": 1,
+    "name": "churn",
+    "version": "0.9.0",
+    "created_at": "2026-01-02T10:20:30-05:00",
+    "description": "Pipeline über gemischte Spalten — 顧客",
     "task": "classification",
-    "inputs": [{"name": "age", "dtype": "float64", "shape": [-1, 1], "columns": ["age"]},
-               {"name": "city", "dtype": "string", "shape": [-1, 1], "columns": ["city"]},
-               {"name": "children", "dtype": "int64", "shape": [-1, 1], "columns": ["children"]}],
-    "outputs": [{"name": "label", "dtype": "string", "shape": [-1]},
-                {"name": "probabilities", "dtype": "float32", "shape": [-1, 2]}],
+    "inputs": [
+        {"name": "age", "dtype": "float64", "shape": [-1, 1], "columns": ["age"]},
+        {"name": "city", "dtype": "string", "shape": [-1, 1], "columns": ["city"]},
+        {"name": "children", "dtype": "int64", "shape": [-1, 1], "columns": ["children"]},
+    ],
+    "outputs": [
+        {"name": "label", "dtype": "string", "shape": [-1]},
+        {"name": "probabilities", "dtype": "float32", "shape": [-1, 2]},
+    ],
     "classes": ["stays", "leaves"],
     "artifacts": [artifact("python", "model.joblib", details={"callable": "predict_proba"})],
 }
 
 FULL = copy.deepcopy(CLASSIFIER)
-FULL.update({
-    "description": "LogisticRegression on iris",
-    "producer": {"jinfer": "0.1.0", "python": "3.11.7", "platform": "Linux-6.1-x86_64",
-                 "libraries": {"scikit-learn": "1.7.2", "skl2onnx": "1.20.0", "onnx": "1.23.2", "numpy": "2.4.6"}},
-    "artifacts": [artifact("onnx", "model.onnx",
-                           details={"opset": 17, "ml_opset": 3, "converter": "skl2onnx 1.20.0",
-                                    "input_names": {"features": "features"},
-                                    "output_names": {"label": "label", "probabilities": "probabilities"}},
-                           parity=PARITY)],
-})
+FULL.update(
+    {
+        "description": "LogisticRegression on iris",
+        "producer": {
+            "jinfer": "0.1.0",
+            "python": "3.11.7",
+            "platform": "Linux-6.1-x86_64",
+            "libraries": {"scikit-learn": "1.7.2", "skl2onnx": "1.20.0", "onnx": "1.23.2", "numpy": "2.4.6"},
+        },
+        "artifacts": [
+            artifact(
+                "onnx",
+                "model.onnx",
+                details={
+                    "opset": 17,
+                    "ml_opset": 3,
+                    "converter": "skl2onnx 1.20.0",
+                    "input_names": {"features": "features"},
+                    "output_names": {"label": "label", "probabilities": "probabilities"},
+                },
+                parity=PARITY,
+            )
+        ],
+    }
+)
 FULL["inputs"][0]["columns"] = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 FULL["future_field"] = {"anything": [1, 2, 3]}
 FULL["inputs"][0]["layout"] = "row-major"
@@ -110,8 +159,12 @@ VALID = {
     "regressor_multi_target.json": REGRESSOR,
     "mixed_inputs_string_column.json": MIXED,
     "unknown_fields.json": FULL,
-    "transform.json": {**copy.deepcopy(REGRESSOR), "task": "transform", "classes": None,
-                       "outputs": [{"name": "transformed", "dtype": "float32", "shape": [-1, 5]}]},
+    "transform.json": {
+        **copy.deepcopy(REGRESSOR),
+        "task": "transform",
+        "classes": None,
+        "outputs": [{"name": "transformed", "dtype": "float32", "shape": [-1, 5]}],
+    },
 }
 
 
@@ -123,40 +176,78 @@ def broken(change: Any) -> dict[str, Any]:
 
 
 INVALID: dict[str, tuple[Any, str, list[str]]] = {  # file: (content, code, message_contains)
-    "format_version_2.json": (broken(lambda d: d.update(format_version=2, new_field=True)),
-                              "UNSUPPORTED_VERSION", ["format_version", "2", "1"]),
-    "format_version_string.json": (broken(lambda d: d.update(format_version="1")),
-                                   "INVALID_MANIFEST", ["format_version"]),
+    "format_version_2.json": (
+        broken(lambda d: d.update(format_version=2, new_field=True)),
+        "UNSUPPORTED_VERSION",
+        ["format_version", "2", "1"],
+    ),
+    "format_version_string.json": (
+        broken(lambda d: d.update(format_version="1")),
+        "INVALID_MANIFEST",
+        ["format_version"],
+    ),
     "not_json.json": ("this is not JSON {\n", "INVALID_MANIFEST", ["JSON"]),
     "top_level_list.json": ([CLASSIFIER], "INVALID_MANIFEST", ["object"]),
-    "wrong_format.json": (broken(lambda d: d.update(format="onnx-bundle")),
-                          "INVALID_MANIFEST", ["format", "jinfer-bundle", "onnx-bundle"]),
+    "wrong_format.json": (
+        broken(lambda d: d.update(format="onnx-bundle")),
+        "INVALID_MANIFEST",
+        ["format", "jinfer-bundle", "onnx-bundle"],
+    ),
     "missing_name.json": (broken(lambda d: d.pop("name")), "INVALID_MANIFEST", ["name", "required"]),
-    "bad_created_at.json": (broken(lambda d: d.update(created_at="yesterday")),
-                            "INVALID_MANIFEST", ["created_at", "yesterday"]),
-    "bad_dtype.json": (broken(lambda d: d["inputs"][0].update(dtype="float128")),
-                       "INVALID_MANIFEST", ["inputs[0].dtype", "float128"]),
-    "shape_not_integer.json": (broken(lambda d: d["inputs"][0].update(shape=[-1, 4.5])),
-                               "INVALID_MANIFEST", ["inputs[0].shape[1]", "4.5"]),
-    "shape_bad_dimension.json": (broken(lambda d: d["outputs"][1].update(shape=[-2, 3])),
-                                 "INVALID_MANIFEST", ["outputs[1].shape[0]", "-2"]),
+    "bad_created_at.json": (
+        broken(lambda d: d.update(created_at="yesterday")),
+        "INVALID_MANIFEST",
+        ["created_at", "yesterday"],
+    ),
+    "bad_dtype.json": (
+        broken(lambda d: d["inputs"][0].update(dtype="float128")),
+        "INVALID_MANIFEST",
+        ["inputs[0].dtype", "float128"],
+    ),
+    "shape_not_integer.json": (
+        broken(lambda d: d["inputs"][0].update(shape=[-1, 4.5])),
+        "INVALID_MANIFEST",
+        ["inputs[0].shape[1]", "4.5"],
+    ),
+    "shape_bad_dimension.json": (
+        broken(lambda d: d["outputs"][1].update(shape=[-2, 3])),
+        "INVALID_MANIFEST",
+        ["outputs[1].shape[0]", "-2"],
+    ),
     "empty_inputs.json": (broken(lambda d: d.update(inputs=[])), "INVALID_MANIFEST", ["inputs", "empty"]),
-    "duplicate_input_names.json": (broken(lambda d: d["inputs"].append(dict(d["inputs"][0]))),
-                                   "INVALID_MANIFEST", ["inputs[1].name", "duplicate"]),
-    "classes_length_mismatch.json": (broken(lambda d: d.update(classes=[0, 1])),
-                                     "INVALID_MANIFEST", ["classes", "probabilities"]),
+    "duplicate_input_names.json": (
+        broken(lambda d: d["inputs"].append(dict(d["inputs"][0]))),
+        "INVALID_MANIFEST",
+        ["inputs[1].name", "duplicate"],
+    ),
+    "classes_length_mismatch.json": (
+        broken(lambda d: d.update(classes=[0, 1])),
+        "INVALID_MANIFEST",
+        ["classes", "probabilities"],
+    ),
     "classes_missing.json": (broken(lambda d: d.pop("classes")), "INVALID_MANIFEST", ["classes", "required"]),
-    "unknown_task.json": (broken(lambda d: d.update(task="clustering")),
-                          "INVALID_MANIFEST", ["task", "clustering"]),
+    "unknown_task.json": (broken(lambda d: d.update(task="clustering")), "INVALID_MANIFEST", ["task", "clustering"]),
     "empty_artifacts.json": (broken(lambda d: d.update(artifacts=[])), "INVALID_MANIFEST", ["artifacts", "empty"]),
-    "artifact_path_dotdot.json": (broken(lambda d: d["artifacts"][0].update(path="../model.onnx")),
-                                  "UNSAFE_PATH", ["artifacts[0].path", "../model.onnx"]),
-    "artifact_path_absolute.json": (broken(lambda d: d["artifacts"][0].update(path="/etc/model.onnx")),
-                                    "UNSAFE_PATH", ["artifacts[0].path", "/etc/model.onnx"]),
-    "bad_sha256.json": (broken(lambda d: d["artifacts"][0].update(sha256=SHA.upper())),
-                        "INVALID_MANIFEST", ["artifacts[0].sha256"]),
-    "negative_bytes.json": (broken(lambda d: d["artifacts"][0].update(bytes=-1)),
-                            "INVALID_MANIFEST", ["artifacts[0].bytes", "-1"]),
+    "artifact_path_dotdot.json": (
+        broken(lambda d: d["artifacts"][0].update(path="../model.onnx")),
+        "UNSAFE_PATH",
+        ["artifacts[0].path", "../model.onnx"],
+    ),
+    "artifact_path_absolute.json": (
+        broken(lambda d: d["artifacts"][0].update(path="/etc/model.onnx")),
+        "UNSAFE_PATH",
+        ["artifacts[0].path", "/etc/model.onnx"],
+    ),
+    "bad_sha256.json": (
+        broken(lambda d: d["artifacts"][0].update(sha256=SHA.upper())),
+        "INVALID_MANIFEST",
+        ["artifacts[0].sha256"],
+    ),
+    "negative_bytes.json": (
+        broken(lambda d: d["artifacts"][0].update(bytes=-1)),
+        "INVALID_MANIFEST",
+        ["artifacts[0].bytes", "-1"],
+    ),
 }
 
 
@@ -176,6 +267,7 @@ def make_manifests(out: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # npy / npz
+
 
 def c(values: list[Any], descr: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     return np.array(values, dtype=descr).reshape(shape if shape is not None else (len(values),))
@@ -202,8 +294,12 @@ NPY_V2 = {"float32_header_v2.npy": ("float32", c([0.5, -1.5], "<f4"))}  # header
 
 
 def spec_of(dtype_name: str, array: np.ndarray) -> dict[str, Any]:
-    return {"dtype": dtype_name, "descr": array.dtype.str, "shape": list(array.shape),
-            "values": array.ravel(order="C").tolist()}
+    return {
+        "dtype": dtype_name,
+        "descr": array.dtype.str,
+        "shape": list(array.shape),
+        "values": array.ravel(order="C").tolist(),
+    }
 
 
 def npz(arrays: dict[str, np.ndarray], compression: int) -> bytes:
@@ -219,10 +315,17 @@ def npz(arrays: dict[str, np.ndarray], compression: int) -> bytes:
 
 
 NPZ = {
-    "pair.npz": (zipfile.ZIP_STORED, {"features": ("float32", c([0.5, 1.5, -2.25, 0.0, 1.0, 2.0], "<f4", (2, 3))),
-                                      "label": ("int64", c([0, 2], "<i8"))}),
-    "pair_deflated.npz": (zipfile.ZIP_DEFLATED, {"names": ("string", c(["a", "ü"], "<U")),
-                                                 "x": ("float64", c([0.001, -1.25], "<f8"))}),
+    "pair.npz": (
+        zipfile.ZIP_STORED,
+        {
+            "features": ("float32", c([0.5, 1.5, -2.25, 0.0, 1.0, 2.0], "<f4", (2, 3))),
+            "label": ("int64", c([0, 2], "<i8")),
+        },
+    ),
+    "pair_deflated.npz": (
+        zipfile.ZIP_DEFLATED,
+        {"names": ("string", c(["a", "ü"], "<U")), "x": ("float64", c([0.001, -1.25], "<f8"))},
+    ),
 }
 
 
@@ -232,8 +335,13 @@ def make_npy(out: Path) -> None:
     for name, (dtype_name, array) in {**NPY, **NPY_V2}.items():
         with open(out / name, "wb") as f:
             np.lib.format.write_array(f, array, version=(2, 0) if name in NPY_V2 else None, allow_pickle=False)
-        valid.append({"file": name, **spec_of(dtype_name, array), "fortran_order": bool(
-            array.flags.f_contiguous and not array.flags.c_contiguous)})
+        valid.append(
+            {
+                "file": name,
+                **spec_of(dtype_name, array),
+                "fortran_order": bool(array.flags.f_contiguous and not array.flags.c_contiguous),
+            }
+        )
     good = (out / "float64.npy").read_bytes()
     (out / "truncated.npy").write_bytes(good[:-5])
     (out / "bad_magic.npy").write_bytes(b"\x93NUMPX" + good[6:])
@@ -243,8 +351,7 @@ def make_npy(out: Path) -> None:
         {"file": "object_dtype.npy", "reason": "object (pickled) array", "error_contains": "object"},
         {"file": "truncated.npy", "reason": "data cut short by 5 bytes", "error_contains": "truncated"},
         {"file": "bad_magic.npy", "reason": "magic string is not \\x93NUMPY", "error_contains": "magic"},
-        {"file": "unsupported_dtype.npy", "reason": "complex128 is not in the dtype table",
-         "error_contains": "<c16"},
+        {"file": "unsupported_dtype.npy", "reason": "complex128 is not in the dtype table", "error_contains": "<c16"},
     ]
     npz_cases = []
     for name, (compression, arrays) in NPZ.items():

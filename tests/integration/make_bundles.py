@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import jinfer  # noqa: E402
-from models import MODELS, fitted  # noqa: E402
-from tables import mixed, table  # noqa: E402
+import jinfer
+from models import MODELS, fitted
+from tables import mixed, table
 
 
 def main(root: Path) -> None:
@@ -27,7 +27,9 @@ def main(root: Path) -> None:
             jinfer.export(model, X, path, name=name, version="1.0.0", dtype=dtype)
             print(f"exported {path.name}")
     # one directory bundle, to prove both forms load in Java
-    jinfer.export(fitted("logreg"), MODELS["logreg"][1], out / "logreg-dir", name="logreg", version="1.0.0", as_directory=True)
+    jinfer.export(
+        fitted("logreg"), MODELS["logreg"][1], out / "logreg-dir", name="logreg", version="1.0.0", as_directory=True
+    )
     print("exported logreg-dir/")
     # mixed-type tables: one input per column, a string column among them
     tables = root / "mixed"

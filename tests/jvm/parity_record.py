@@ -25,8 +25,9 @@ def scale_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.abs(a - e).max() / max(1e-12, float(np.abs(e).max()))) if e.size else 0.0
 
 
-def check(bundle: jinfer.Bundle, X_new: Any, truth: Mapping[str, np.ndarray], *,
-          trust_python: bool = False) -> dict[str, dict[str, Any]]:
+def check(
+    bundle: jinfer.Bundle, X_new: Any, truth: Mapping[str, np.ndarray], *, trust_python: bool = False
+) -> dict[str, dict[str, Any]]:
     """Load each artifact with its backend forced, predict ``X_new`` through Java, and compare with
     ``truth`` (the original model's outputs on ``X_new``): labels exact, floats within REL of the
     output's scale. Returns the figures per backend."""
@@ -43,15 +44,19 @@ def check(bundle: jinfer.Bundle, X_new: Any, truth: Mapping[str, np.ndarray], *,
             spec = bundle.manifest.output(name)
             assert got.dtype == (np.dtype(spec.dtype) if spec.dtype != "string" else got.dtype), (name, got.dtype)
             if np.asarray(want).dtype.kind in "iuUSOb" or spec.dtype in ("int64", "string"):
-                np.testing.assert_array_equal(got.astype(str), np.asarray(want).astype(str),
-                                              err_msg=f"{artifact.backend} {name}")
+                np.testing.assert_array_equal(
+                    got.astype(str), np.asarray(want).astype(str), err_msg=f"{artifact.backend} {name}"
+                )
                 fresh[name] = 0.0
             else:
                 err = scale_error(got, want)
                 assert err <= REL, f"{artifact.backend} {name}: error {err:.3g} of the output's scale > {REL}"
                 fresh[name] = err
-        figures[artifact.backend] = {"parity": _scale_parity(bundle, artifact), "fresh": fresh,
-                                     "fresh_rows": int(len(next(iter(truth.values()))))}
+        figures[artifact.backend] = {
+            "parity": _scale_parity(bundle, artifact),
+            "fresh": fresh,
+            "fresh_rows": len(next(iter(truth.values()))),
+        }
     return figures
 
 
@@ -78,9 +83,19 @@ def dropped(caught: list[warnings.WarningMessage]) -> dict[str, str]:
     return out
 
 
-def export_and_check(case: str, family: str, model_name: str, export: Callable[[], jinfer.Bundle], X_new: Any,
-                     truth: Mapping[str, np.ndarray], *, backends: list[str], trust_python: bool = False,
-                     dropped_reasons: Mapping[str, str] | None = None, note: str = "") -> jinfer.Bundle:
+def export_and_check(
+    case: str,
+    family: str,
+    model_name: str,
+    export: Callable[[], jinfer.Bundle],
+    X_new: Any,
+    truth: Mapping[str, np.ndarray],
+    *,
+    backends: list[str],
+    trust_python: bool = False,
+    dropped_reasons: Mapping[str, str] | None = None,
+    note: str = "",
+) -> jinfer.Bundle:
     """Export (capturing the warnings), assert the bundle ends with exactly ``backends`` and that
     each dropped backend says why (regex per backend), check each backend on fresh rows, record."""
     with warnings.catch_warnings(record=True) as caught:
@@ -91,10 +106,19 @@ def export_and_check(case: str, family: str, model_name: str, export: Callable[[
     for backend, pattern in (dropped_reasons or {}).items():
         assert backend in why and re.search(pattern, why[backend]), (backend, why)
     figures = check(bundle, X_new, truth, trust_python=trust_python)
-    record(case, {"family": family, "model": model_name, "task": bundle.manifest.task,
-                  "dtype": next((s.dtype for s in bundle.manifest.outputs if s.dtype.startswith("float")), ""),
-                  "backends": figures, "dropped": why, "note": note,
-                  "libraries": bundle.manifest.producer.get("libraries", {})})
+    record(
+        case,
+        {
+            "family": family,
+            "model": model_name,
+            "task": bundle.manifest.task,
+            "dtype": next((s.dtype for s in bundle.manifest.outputs if s.dtype.startswith("float")), ""),
+            "backends": figures,
+            "dropped": why,
+            "note": note,
+            "libraries": bundle.manifest.producer.get("libraries", {}),
+        },
+    )
     return bundle
 
 

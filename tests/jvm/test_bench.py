@@ -18,16 +18,16 @@ JAVA_CLI = ROOT / "build" / "install" / "jinfer" / "bin" / "jinfer"
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_bench_bundle_rows(bundles: dict[str, Path], threads: int) -> None:
-    rows = bench_bundle(bundles["logreg-float32"], [1, 2], threads=threads, rounds=2, round_s=0.01, warmup_s=0.01,
-                        progress=False)
+    rows = bench_bundle(
+        bundles["logreg-float32"], [1, 2], threads=threads, rounds=2, round_s=0.01, warmup_s=0.01, progress=False
+    )
     assert [r.batch for r in rows] == [1, 2]
     for r in rows:
         assert r.backend == "onnx" and r.threads == threads
         assert r.calls >= 2 * threads
         assert 0 < r.min_s <= r.median_s <= r.max_s
         assert r.rows_per_s > 0
-        assert set(r.to_dict()) == {"backend", "batch", "threads", "calls", "median_s", "min_s", "max_s",
-                                    "rows_per_s"}
+        assert set(r.to_dict()) == {"backend", "batch", "threads", "calls", "median_s", "min_s", "max_s", "rows_per_s"}
     table = format_rows(rows, title="logreg")
     assert table.splitlines()[0].startswith("logreg: onnx backend")
     assert len(table.splitlines()) == 4

@@ -34,8 +34,19 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("cli")
     joblib.dump(fitted("logreg"), d / "iris.joblib")
     np.save(d / "sample.npy", MODELS["logreg"][1])
-    r = py_cli("export", "iris.joblib", "--sample", "sample.npy", "-o", "iris.jinfer", "--name", "iris",
-               "--version", "2.0.0", cwd=d)
+    r = py_cli(
+        "export",
+        "iris.joblib",
+        "--sample",
+        "sample.npy",
+        "-o",
+        "iris.jinfer",
+        "--name",
+        "iris",
+        "--version",
+        "2.0.0",
+        cwd=d,
+    )
     assert r.returncode == 0, r.stderr
     assert "wrote" in r.stdout and (d / "iris.jinfer").is_file()
     return d
@@ -104,8 +115,15 @@ def test_verify_fails_with_exit_1_when_parity_is_broken(cli: str, exported: Path
 
 
 @pytest.mark.parametrize("cli", CLIS)
-@pytest.mark.parametrize("args", [["inspect", "nope.jinfer"], ["verify", "corrupt.jinfer"],
-                                  ["predict", "iris.jinfer", "--input", "bad.npy"], ["frobnicate"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["inspect", "nope.jinfer"],
+        ["verify", "corrupt.jinfer"],
+        ["predict", "iris.jinfer", "--input", "bad.npy"],
+        ["frobnicate"],
+    ],
+)
 def test_errors_exit_2_with_one_line(cli: str, args: list[str], exported: Path) -> None:
     (exported / "corrupt.jinfer").write_bytes(b"PK\x03\x04 this is not a zip")
     np.save(exported / "bad.npy", np.zeros((2, 7), dtype=np.float32))
@@ -120,5 +138,3 @@ def test_errors_exit_2_with_one_line(cli: str, args: list[str], exported: Path) 
 def test_debug_shows_the_trace(exported: Path) -> None:
     r = py_cli("--debug", "inspect", "nope.jinfer", cwd=exported)
     assert r.returncode == 2 and "Traceback" in r.stderr
-
-

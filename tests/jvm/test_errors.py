@@ -102,23 +102,31 @@ def _bad_bundles(src: Path, tmp: Path) -> dict[str, tuple[Path, str, str]]:
     truncated.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
     return {
         "truncated": (truncated, "BUNDLE_CORRUPT", "truncated"),
-        "checksum": (_zip(tmp / "tampered.jinfer", {**good, "model.onnx": onnx[:-1] + bytes([onnx[-1] ^ 1])}),
-                     "CHECKSUM_MISMATCH", "sha256"),
-        "version2": (_zip(tmp / "v2.jinfer", _manifest_edit(good, lambda m: m.update(format_version=2))),
-                     "UNSUPPORTED_VERSION", "format_version 2"),
+        "checksum": (
+            _zip(tmp / "tampered.jinfer", {**good, "model.onnx": onnx[:-1] + bytes([onnx[-1] ^ 1])}),
+            "CHECKSUM_MISMATCH",
+            "sha256",
+        ),
+        "version2": (
+            _zip(tmp / "v2.jinfer", _manifest_edit(good, lambda m: m.update(format_version=2))),
+            "UNSUPPORTED_VERSION",
+            "format_version 2",
+        ),
         "dotdot": (_zip(tmp / "dotdot.jinfer", {**good, "../evil.txt": b"x"}), "UNSAFE_PATH", ".."),
         "absolute": (_zip(tmp / "abs.jinfer", {**good, "/etc/evil.txt": b"x"}), "UNSAFE_PATH", "absolute"),
-        "missing-artifact": (_zip(tmp / "missing.jinfer", {k: v for k, v in good.items() if k != "model.onnx"}),
-                             "ARTIFACT_MISSING", "model.onnx"),
-        "not-json": (_zip(tmp / "notjson.jinfer", {**good, "manifest.json": b"{not json"}),
-                     "INVALID_MANIFEST", "JSON"),
+        "missing-artifact": (
+            _zip(tmp / "missing.jinfer", {k: v for k, v in good.items() if k != "model.onnx"}),
+            "ARTIFACT_MISSING",
+            "model.onnx",
+        ),
+        "not-json": (_zip(tmp / "notjson.jinfer", {**good, "manifest.json": b"{not json"}), "INVALID_MANIFEST", "JSON"),
     }
 
 
-@pytest.mark.parametrize("case", ["truncated", "checksum", "version2", "dotdot", "absolute",
-                                  "missing-artifact", "not-json"])
-def test_bad_bundles_are_refused_by_java_and_python_alike(case: str, bundles: dict[str, Path],
-                                                          tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "case", ["truncated", "checksum", "version2", "dotdot", "absolute", "missing-artifact", "not-json"]
+)
+def test_bad_bundles_are_refused_by_java_and_python_alike(case: str, bundles: dict[str, Path], tmp_path: Path) -> None:
     path, code, words = _bad_bundles(bundles["logreg-float32"], tmp_path)[case]
     with pytest.raises(BundleError) as java_side:
         jinfer.load(path)

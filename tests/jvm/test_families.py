@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from parity_record import export_and_check
 from sklearn.datasets import load_iris, make_classification, make_regression
 
 import jinfer
-from parity_record import export_and_check
 
 pytest.importorskip("xgboost", reason="XGBoost is not installed: pip install 'jinfer[xgboost]'")
 pytest.importorskip("lightgbm", reason="LightGBM is not installed: pip install 'jinfer[lightgbm]'")
 pytest.importorskip("onnxmltools", reason="onnxmltools is not installed: pip install 'jinfer[xgboost]'")
 
-import lightgbm as lgb  # noqa: E402
-import xgboost as xgb  # noqa: E402
+import lightgbm as lgb
+import xgboost as xgb
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_BIN, Y_BIN = make_classification(n_samples=300, n_features=12, n_informative=6, random_state=7)
@@ -56,8 +56,10 @@ def xgb_truth(booster: Any, X: np.ndarray) -> dict[str, np.ndarray]:
     if objective == "multi:softmax":
         from scipy.special import softmax
 
-        return {"label": booster.predict(dm).astype(np.int64),
-                "probabilities": softmax(booster.predict(dm, output_margin=True), axis=1)}
+        return {
+            "label": booster.predict(dm).astype(np.int64),
+            "probabilities": softmax(booster.predict(dm, output_margin=True), axis=1),
+        }
     return {"prediction": booster.predict(dm)}
 
 
@@ -158,64 +160,156 @@ def _xgb_scaled_pipeline() -> Any:
 
 
 CASES: dict[str, Case] = {
-    "xgb-classifier-binary": Case("XGBoost", "XGBClassifier (binary)",
-                                  lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_BIN, Y_BIN),
-                                  X_BIN, sk_truth, ["onnx", "pmml"], dtypes=("float32", "float64")),
-    "xgb-classifier-multiclass": Case("XGBoost", "XGBClassifier (multiclass)",
-                                      lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_IRIS, Y_IRIS),
-                                      X_IRIS, sk_truth, ["onnx", "pmml"]),
-    "xgb-regressor": Case("XGBoost", "XGBRegressor",
-                          lambda: xgb.XGBRegressor(n_estimators=15, max_depth=3).fit(X_REG, Y_REG),
-                          X_REG, sk_truth, ["onnx", "pmml"], dtypes=("float32", "float64")),
-    "xgb-booster-binary": Case("XGBoost", "Booster binary:logistic",
-                               _xgb_train({"objective": "binary:logistic"}, X_BIN, Y_BIN), X_BIN, xgb_truth,
-                               ["onnx", "pmml"]),
-    "xgb-booster-multiclass": Case("XGBoost", "Booster multi:softprob",
-                                   _xgb_train({"objective": "multi:softprob", "num_class": 3}, X_IRIS, Y_IRIS),
-                                   X_IRIS, xgb_truth, ["onnx", "pmml"]),
-    "xgb-booster-softmax": Case("XGBoost", "Booster multi:softmax",
-                                _xgb_train({"objective": "multi:softmax", "num_class": 3}, X_IRIS, Y_IRIS),
-                                X_IRIS, xgb_truth, ["pmml"], {"onnx": "parity through Java failed: .*probabilities"}),
-    "xgb-booster-regression": Case("XGBoost", "Booster reg:squarederror",
-                                   _xgb_train({"objective": "reg:squarederror"}, X_REG, Y_REG), X_REG, xgb_truth,
-                                   ["onnx", "pmml"]),
-    "xgb-pipeline": Case("XGBoost", "Pipeline(SimpleImputer, XGBClassifier), 10% missing", _xgb_pipeline,
-                         X_HOLES, sk_truth, ["onnx", "pmml"]),
+    "xgb-classifier-binary": Case(
+        "XGBoost",
+        "XGBClassifier (binary)",
+        lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_BIN, Y_BIN),
+        X_BIN,
+        sk_truth,
+        ["onnx", "pmml"],
+        dtypes=("float32", "float64"),
+    ),
+    "xgb-classifier-multiclass": Case(
+        "XGBoost",
+        "XGBClassifier (multiclass)",
+        lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_IRIS, Y_IRIS),
+        X_IRIS,
+        sk_truth,
+        ["onnx", "pmml"],
+    ),
+    "xgb-regressor": Case(
+        "XGBoost",
+        "XGBRegressor",
+        lambda: xgb.XGBRegressor(n_estimators=15, max_depth=3).fit(X_REG, Y_REG),
+        X_REG,
+        sk_truth,
+        ["onnx", "pmml"],
+        dtypes=("float32", "float64"),
+    ),
+    "xgb-booster-binary": Case(
+        "XGBoost",
+        "Booster binary:logistic",
+        _xgb_train({"objective": "binary:logistic"}, X_BIN, Y_BIN),
+        X_BIN,
+        xgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "xgb-booster-multiclass": Case(
+        "XGBoost",
+        "Booster multi:softprob",
+        _xgb_train({"objective": "multi:softprob", "num_class": 3}, X_IRIS, Y_IRIS),
+        X_IRIS,
+        xgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "xgb-booster-softmax": Case(
+        "XGBoost",
+        "Booster multi:softmax",
+        _xgb_train({"objective": "multi:softmax", "num_class": 3}, X_IRIS, Y_IRIS),
+        X_IRIS,
+        xgb_truth,
+        ["pmml"],
+        {"onnx": "parity through Java failed: .*probabilities"},
+    ),
+    "xgb-booster-regression": Case(
+        "XGBoost",
+        "Booster reg:squarederror",
+        _xgb_train({"objective": "reg:squarederror"}, X_REG, Y_REG),
+        X_REG,
+        xgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "xgb-pipeline": Case(
+        "XGBoost",
+        "Pipeline(SimpleImputer, XGBClassifier), 10% missing",
+        _xgb_pipeline,
+        X_HOLES,
+        sk_truth,
+        ["onnx", "pmml"],
+    ),
     # A float transform ahead of trees: ONNX scales in float32 where scikit-learn scales in float64,
     # and the trees then pick other leaves for rows at a threshold. Neither format reaches parity,
     # so the bundle falls back to the python artifact. (Reported as such in docs/models.md.)
-    "xgb-pipeline-scaled": Case("XGBoost", "Pipeline(StandardScaler, XGBClassifier)", _xgb_scaled_pipeline,
-                                X_IRIS, sk_truth, ["python"],
-                                {"onnx": "parity through Java failed", "pmml": "parity through Java failed"}),
-    "lgbm-classifier-binary": Case("LightGBM", "LGBMClassifier (binary)",
-                                   lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8,
-                                                              verbose=-1).fit(X_BIN, Y_BIN),
-                                   X_BIN, sk_truth, ["onnx", "pmml"], dtypes=("float32", "float64")),
-    "lgbm-classifier-multiclass": Case("LightGBM", "LGBMClassifier (multiclass)",
-                                       lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8,
-                                                                  verbose=-1).fit(X_IRIS, Y_IRIS),
-                                       X_IRIS, sk_truth, ["onnx", "pmml"]),
-    "lgbm-regressor": Case("LightGBM", "LGBMRegressor",
-                           lambda: lgb.LGBMRegressor(n_estimators=15, num_leaves=8, verbose=-1).fit(X_REG, Y_REG),
-                           X_REG, sk_truth, ["onnx", "pmml"], dtypes=("float32", "float64")),
-    "lgbm-booster-binary": Case("LightGBM", "Booster binary", _lgb_train({"objective": "binary"}, X_BIN, Y_BIN),
-                                X_BIN, lgb_truth, ["onnx", "pmml"]),
-    "lgbm-booster-multiclass": Case("LightGBM", "Booster multiclass",
-                                    _lgb_train({"objective": "multiclass", "num_class": 3}, X_IRIS, Y_IRIS),
-                                    X_IRIS, lgb_truth, ["onnx", "pmml"]),
-    "lgbm-booster-regression": Case("LightGBM", "Booster regression",
-                                    _lgb_train({"objective": "regression"}, X_REG, Y_REG), X_REG, lgb_truth,
-                                    ["onnx", "pmml"]),
-    "sklearn-hist-gradient-boosting-classifier": Case("scikit-learn", "HistGradientBoostingClassifier", _hgb_clf,
-                                                      X_IRIS, sk_truth, ["onnx", "pmml"]),
-    "sklearn-hist-gradient-boosting-regressor": Case("scikit-learn", "HistGradientBoostingRegressor", _hgb_reg,
-                                                     X_REG, sk_truth, ["onnx", "pmml"]),
-    "sklearn-svc-probability": Case("scikit-learn", "SVC(probability=True)", _svc, X_IRIS, sk_truth, ["onnx"],
-                                    {"pmml": "parity through Java failed: .*probabilities: [1-9]"}),
-    "sklearn-kneighbors-classifier": Case("scikit-learn", "KNeighborsClassifier", _knn_clf, X_IRIS, sk_truth,
-                                          ["onnx"], {"pmml": "gives no probabilities"}),
-    "sklearn-kneighbors-regressor": Case("scikit-learn", "KNeighborsRegressor", _knn_reg, X_REG, sk_truth,
-                                         ["onnx", "pmml"]),
+    "xgb-pipeline-scaled": Case(
+        "XGBoost",
+        "Pipeline(StandardScaler, XGBClassifier)",
+        _xgb_scaled_pipeline,
+        X_IRIS,
+        sk_truth,
+        ["python"],
+        {"onnx": "parity through Java failed", "pmml": "parity through Java failed"},
+    ),
+    "lgbm-classifier-binary": Case(
+        "LightGBM",
+        "LGBMClassifier (binary)",
+        lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8, verbose=-1).fit(X_BIN, Y_BIN),
+        X_BIN,
+        sk_truth,
+        ["onnx", "pmml"],
+        dtypes=("float32", "float64"),
+    ),
+    "lgbm-classifier-multiclass": Case(
+        "LightGBM",
+        "LGBMClassifier (multiclass)",
+        lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8, verbose=-1).fit(X_IRIS, Y_IRIS),
+        X_IRIS,
+        sk_truth,
+        ["onnx", "pmml"],
+    ),
+    "lgbm-regressor": Case(
+        "LightGBM",
+        "LGBMRegressor",
+        lambda: lgb.LGBMRegressor(n_estimators=15, num_leaves=8, verbose=-1).fit(X_REG, Y_REG),
+        X_REG,
+        sk_truth,
+        ["onnx", "pmml"],
+        dtypes=("float32", "float64"),
+    ),
+    "lgbm-booster-binary": Case(
+        "LightGBM",
+        "Booster binary",
+        _lgb_train({"objective": "binary"}, X_BIN, Y_BIN),
+        X_BIN,
+        lgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "lgbm-booster-multiclass": Case(
+        "LightGBM",
+        "Booster multiclass",
+        _lgb_train({"objective": "multiclass", "num_class": 3}, X_IRIS, Y_IRIS),
+        X_IRIS,
+        lgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "lgbm-booster-regression": Case(
+        "LightGBM",
+        "Booster regression",
+        _lgb_train({"objective": "regression"}, X_REG, Y_REG),
+        X_REG,
+        lgb_truth,
+        ["onnx", "pmml"],
+    ),
+    "sklearn-hist-gradient-boosting-classifier": Case(
+        "scikit-learn", "HistGradientBoostingClassifier", _hgb_clf, X_IRIS, sk_truth, ["onnx", "pmml"]
+    ),
+    "sklearn-hist-gradient-boosting-regressor": Case(
+        "scikit-learn", "HistGradientBoostingRegressor", _hgb_reg, X_REG, sk_truth, ["onnx", "pmml"]
+    ),
+    "sklearn-svc-probability": Case(
+        "scikit-learn",
+        "SVC(probability=True)",
+        _svc,
+        X_IRIS,
+        sk_truth,
+        ["onnx"],
+        {"pmml": "parity through Java failed: .*probabilities: [1-9]"},
+    ),
+    "sklearn-kneighbors-classifier": Case(
+        "scikit-learn", "KNeighborsClassifier", _knn_clf, X_IRIS, sk_truth, ["onnx"], {"pmml": "gives no probabilities"}
+    ),
+    "sklearn-kneighbors-regressor": Case(
+        "scikit-learn", "KNeighborsRegressor", _knn_reg, X_REG, sk_truth, ["onnx", "pmml"]
+    ),
     "sklearn-mlp-classifier": Case("scikit-learn", "MLPClassifier", _mlp_clf, X_IRIS, sk_truth, ["onnx", "pmml"]),
     "sklearn-mlp-regressor": Case("scikit-learn", "MLPRegressor", _mlp_reg, X_REG, sk_truth, ["onnx", "pmml"]),
 }
@@ -230,9 +324,16 @@ def test_family_round_trips_through_java(name: str, dtype: str, tmp_path: Path) 
     X_new = fresh(case.X).astype(dtype)
     truth = case.truth(model, X_new)
     bundle = export_and_check(
-        f"{name}-{dtype}", case.family, case.model_name,
+        f"{name}-{dtype}",
+        case.family,
+        case.model_name,
         lambda: jinfer.export(model, case.X, tmp_path / f"{name}.jinfer", name=name, dtype=dtype),
-        X_new, truth, backends=case.backends, dropped_reasons=case.dropped, trust_python=True)
+        X_new,
+        truth,
+        backends=case.backends,
+        dropped_reasons=case.dropped,
+        trust_python=True,
+    )
     m = bundle.manifest
     assert [s.name for s in m.outputs] == (["label", "probabilities"] if "label" in truth else ["prediction"])
     assert m.inputs[0].name == "features" and m.inputs[0].dtype == dtype
@@ -254,8 +355,11 @@ def test_a_booster_trained_on_named_columns_keeps_them(tmp_path: Path) -> None:
 
     names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     df = pd.DataFrame(X_IRIS, columns=names)
-    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "max_depth": 2},
-                        xgb.DMatrix(df, label=Y_IRIS), num_boost_round=5)
+    booster = xgb.train(
+        {"objective": "multi:softprob", "num_class": 3, "max_depth": 2},
+        xgb.DMatrix(df, label=Y_IRIS),
+        num_boost_round=5,
+    )
     b = jinfer.export(booster, df, tmp_path / "named.jinfer")
     assert b.manifest.inputs[0].columns == tuple(names)
     assert [a.backend for a in b.manifest.artifacts] == ["onnx", "pmml"]
@@ -275,11 +379,18 @@ def test_string_classes_of_lightgbm_stay_strings(tmp_path: Path) -> None:
         np.testing.assert_array_equal(out["label"], model.predict(X_IRIS.astype(np.float32)))
 
 
-@pytest.mark.parametrize(("lib", "train"), [
-    ("xgboost", lambda: xgb.train({"objective": "rank:pairwise"}, xgb.DMatrix(X_BIN, label=Y_BIN), 3)),
-    ("lightgbm", lambda: lgb.train({"objective": "lambdarank", "verbose": -1},
-                                   lgb.Dataset(X_BIN, label=Y_BIN, group=[100, 100, 100]), 3)),
-])
+@pytest.mark.parametrize(
+    ("lib", "train"),
+    [
+        ("xgboost", lambda: xgb.train({"objective": "rank:pairwise"}, xgb.DMatrix(X_BIN, label=Y_BIN), 3)),
+        (
+            "lightgbm",
+            lambda: lgb.train(
+                {"objective": "lambdarank", "verbose": -1}, lgb.Dataset(X_BIN, label=Y_BIN, group=[100, 100, 100]), 3
+            ),
+        ),
+    ],
+)
 def test_an_unsupported_objective_is_named(lib: str, train: Callable[[], Any], tmp_path: Path) -> None:
     booster = train()
     with pytest.raises(TypeError, match=r"objective '(rank:pairwise|lambdarank)'"):
@@ -289,16 +400,16 @@ def test_an_unsupported_objective_is_named(lib: str, train: Callable[[], Any], t
 
 def test_a_missing_converter_names_the_extra_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without onnxmltools, the ONNX artifact is dropped with the pip command; PMML still works."""
-    from jinfer import _families
+    from jinfer._convert import skl2onnx_setup
 
     monkeypatch.setitem(sys.modules, "onnxmltools", None)  # import onnxmltools now raises ImportError
-    monkeypatch.setattr(_families, "_registered", set())
+    monkeypatch.setattr(skl2onnx_setup, "_registered", set())
     model = xgb.XGBRegressor(n_estimators=5, max_depth=2).fit(X_REG, Y_REG)
     with pytest.warns(jinfer.ExportWarning, match=r"no onnx artifact: .*pip install 'jinfer\[xgboost\]'"):
         b = jinfer.export(model, X_REG, tmp_path / "no-onnxmltools.jinfer")
     assert [a.backend for a in b.manifest.artifacts] == ["pmml"]
     with pytest.raises(ImportError, match=r"pip install 'jinfer\[xgboost\]'"):
-        _families.prepare_skl2onnx(model)
+        skl2onnx_setup.prepare_skl2onnx(model)
 
 
 def test_task_must_agree_with_the_model(tmp_path: Path) -> None:
@@ -320,9 +431,14 @@ def test_an_onnx_model_is_exported_as_given(tmp_path: Path) -> None:
     onx = skl2onnx.to_onnx(rf, initial_types=[("input", FloatTensorType([None, 4]))])  # with its ZipMap
     assert "ZipMap" in [n.op_type for n in onx.graph.node]
     X_new = fresh(X_IRIS).astype(np.float32)
-    b = export_and_check("onnx-model-as-given", "ONNX",
-                         "onnx.ModelProto (skl2onnx RandomForest, ZipMap, string classes)",
-                         lambda: jinfer.export(onx, X_IRIS, tmp_path / "given.jinfer"),
-                         X_new, sk_truth(rf, X_new), backends=["onnx"])
+    b = export_and_check(
+        "onnx-model-as-given",
+        "ONNX",
+        "onnx.ModelProto (skl2onnx RandomForest, ZipMap, string classes)",
+        lambda: jinfer.export(onx, X_IRIS, tmp_path / "given.jinfer"),
+        X_new,
+        sk_truth(rf, X_new),
+        backends=["onnx"],
+    )
     assert b.manifest.classes == ("setosa", "versicolor", "virginica")
     assert b.manifest.artifacts[0].details["output_names"]["label"] == "output_label"

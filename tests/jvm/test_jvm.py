@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jinfer
-from jinfer import _jvm
+from jinfer._runtime import jvm as _jvm
 
 
 def test_asking_again_with_the_same_settings_is_fine() -> None:
@@ -17,9 +17,8 @@ def test_asking_again_with_the_same_settings_is_fine() -> None:
 
 
 def test_a_second_jvm_with_other_settings_is_refused_with_the_reason() -> None:
-    with pytest.raises(jinfer.JVMError, match="cannot restart") as info:
-        with jinfer.jvm(jvm_args=["-Xmx64m"]):
-            pass
+    with pytest.raises(jinfer.JVMError, match="cannot restart") as info, jinfer.jvm(jvm_args=["-Xmx64m"]):
+        pass
     assert isinstance(info.value, RuntimeError)
     assert "-Xmx64m" in str(info.value)
 

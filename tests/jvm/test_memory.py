@@ -71,7 +71,7 @@ def test_what_java_holds_is_counted_once_per_array(monkeypatch: pytest.MonkeyPat
     quarter = x.size // 4
 
     same = [to_java(x) for _ in range(50)]  # 200 MiB handed over, 4 MiB held
-    slices = [to_java(x[i * quarter:(i + 1) * quarter]) for i in range(4)]  # 1 MiB views of x
+    slices = [to_java(x[i * quarter : (i + 1) * quarter]) for i in range(4)]  # 1 MiB views of x
     assert tensor._held[id(x)] == x.nbytes  # one array's memory, however many views of it Java holds
     assert counter.prompts == 0
 

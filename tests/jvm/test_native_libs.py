@@ -31,7 +31,12 @@ print("both runtimes agree")
 
 
 def test_python_and_java_onnxruntime_in_one_process(bundles: dict[str, Path], tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-c", SCRIPT, str(bundles["forest-float32"])],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(bundles["forest-float32"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "both runtimes agree" in r.stdout

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.pipeline import make_pipeline
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 import jinfer
@@ -52,17 +52,22 @@ def test_mixed_type_table_through_both_backends(classifier: str, backend: str, t
     b = jinfer.export(model, df, tmp_path / "mixed.jinfer", name="mixed")
     assert [a.backend for a in b.manifest.artifacts] == ["onnx", "pmml"]
     assert [(s.name, s.dtype, s.shape) for s in b.manifest.inputs] == [
-        ("color", "string", (-1,)), ("size", "float32", (-1,)), ("weight", "float32", (-1,))]
+        ("color", "string", (-1,)),
+        ("size", "float32", (-1,)),
+        ("weight", "float32", (-1,)),
+    ]
     new, _ = table(50, seed=1)
     with jinfer.load(b.path, backend=backend) as m:
         from_frame = m.predict(new)
-        from_dict = m.predict({c: new[c].to_numpy() if c == "color" else new[c].to_numpy(np.float32)
-                               for c in new.columns})
+        from_dict = m.predict(
+            {c: new[c].to_numpy() if c == "color" else new[c].to_numpy(np.float32) for c in new.columns}
+        )
     expected = model.predict_proba(new.astype({"size": np.float32, "weight": np.float32}))
     close_to(from_frame["probabilities"], expected, 1e-5)
     np.testing.assert_array_equal(from_frame["label"], from_dict["label"])
-    np.testing.assert_array_equal(from_frame["label"], model.predict(new.astype({"size": np.float32,
-                                                                              "weight": np.float32})))
+    np.testing.assert_array_equal(
+        from_frame["label"], model.predict(new.astype({"size": np.float32, "weight": np.float32}))
+    )
 
 
 def test_a_model_onnx_cannot_take_falls_back_to_pmml(tmp_path: Path) -> None:
@@ -134,19 +139,29 @@ def test_a_missing_column_is_named(tmp_path: Path) -> None:
 
 def crafted(path: Path, pmml: str) -> Path:
     data = pmml.encode()
-    m = Manifest(name="crafted", version="1", task="regression",
-                 inputs=(TensorSpec("features", "float64", (-1, 1), ("x1",)),),
-                 outputs=(TensorSpec("prediction", "float64", (-1,)),),
-                 artifacts=(Artifact.of("pmml", "model.pmml", data),), classes=None, created_at=utc_now())
+    m = Manifest(
+        name="crafted",
+        version="1",
+        task="regression",
+        inputs=(TensorSpec("features", "float64", (-1, 1), ("x1",)),),
+        outputs=(TensorSpec("prediction", "float64", (-1,)),),
+        artifacts=(Artifact.of("pmml", "model.pmml", data),),
+        classes=None,
+        created_at=utc_now(),
+    )
     return write_bundle(path, m, {"model.pmml": data})
 
 
-HEAD = ('<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/><DataDictionary>'
-        '<DataField name="x1" optype="continuous" dataType="double"/>'
-        '<DataField name="y" optype="continuous" dataType="double"/></DataDictionary>')
-REGRESSION = ('<RegressionModel functionName="regression"><MiningSchema><MiningField name="x1"/>'
-              '<MiningField name="y" usageType="target"/></MiningSchema><RegressionTable intercept="1.5">'
-              '<NumericPredictor name="x1" coefficient="2"/></RegressionTable></RegressionModel></PMML>')
+HEAD = (
+    '<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/><DataDictionary>'
+    '<DataField name="x1" optype="continuous" dataType="double"/>'
+    '<DataField name="y" optype="continuous" dataType="double"/></DataDictionary>'
+)
+REGRESSION = (
+    '<RegressionModel functionName="regression"><MiningSchema><MiningField name="x1"/>'
+    '<MiningField name="y" usageType="target"/></MiningSchema><RegressionTable intercept="1.5">'
+    '<NumericPredictor name="x1" coefficient="2"/></RegressionTable></RegressionModel></PMML>'
+)
 
 
 def test_a_hand_written_pmml_runs(tmp_path: Path) -> None:
@@ -155,9 +170,11 @@ def test_a_hand_written_pmml_runs(tmp_path: Path) -> None:
 
 
 def test_an_unsupported_element_is_named_at_load(tmp_path: Path) -> None:
-    seq = HEAD + ('<SequenceModel functionName="associationRules" numberOfTransactions="1" numberOfTransactionFields="1"'
-                  ' numberOfItems="1" numberOfSets="1" numberOfSequences="1" numberOfRules="0"><MiningSchema>'
-                  '<MiningField name="x1"/></MiningSchema></SequenceModel></PMML>')
+    seq = HEAD + (
+        '<SequenceModel functionName="associationRules" numberOfTransactions="1" numberOfTransactionFields="1"'
+        ' numberOfItems="1" numberOfSets="1" numberOfSequences="1" numberOfRules="0"><MiningSchema>'
+        '<MiningField name="x1"/></MiningSchema></SequenceModel></PMML>'
+    )
     with pytest.raises(jinfer.BundleError) as info:
         jinfer.load(crafted(tmp_path / "seq.jinfer", seq))
     assert info.value.code == "UNSUPPORTED_ARTIFACT"
@@ -169,8 +186,11 @@ def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
     The load must fail at once with UNSAFE_CONTENT, and never open the FIFO."""
     fifo = tmp_path / "secret.fifo"
     os.mkfifo(fifo)
-    doc = (f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY xxe SYSTEM "file://{fifo}">]>'
-           + HEAD.replace("<Header/>", "<Header description=\"&xxe;\"/>") + REGRESSION)
+    doc = (
+        f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY xxe SYSTEM "file://{fifo}">]>'
+        + HEAD.replace("<Header/>", '<Header description="&xxe;"/>')
+        + REGRESSION
+    )
     path = crafted(tmp_path / "xxe.jinfer", doc)
     result: dict[str, BaseException] = {}
 
@@ -206,13 +226,14 @@ def test_an_external_entity_is_never_read(tmp_path: Path) -> None:
 
 def test_a_pmml_only_bundle_without_jpmml_names_the_maven_coordinates(tmp_path: Path) -> None:
     path = crafted(tmp_path / "only.jinfer", HEAD + REGRESSION)
-    code = ("import jinfer, sys\ntry:\n    jinfer.load(sys.argv[1])\nexcept jinfer.BackendError as e:\n"
-            "    print(e.code, e)\n")
+    code = (
+        "import jinfer, sys\ntry:\n    jinfer.load(sys.argv[1])\nexcept jinfer.BackendError as e:\n"
+        "    print(e.code, e)\n"
+    )
     env = {**os.environ, "JINFER_NO_PMML": "1"}
-    r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env,
-                       cwd=tmp_path, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("NO_USABLE_BACKEND")
     assert "org.jpmml:pmml-evaluator-metro:1.7.7" in r.stdout
-
-

@@ -28,7 +28,7 @@ from sklearn.datasets import load_iris
 
 import jinfer
 from jinfer import Bundle, write_bundle
-from jinfer._jvm import classpath
+from jinfer._runtime.jvm import classpath
 from models import fitted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,12 +55,14 @@ def child_env(pyfixtures: bool = True, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_java(classes: Path, main: str, *args: object, cwd: Path, timeout: float = 120,
-             pyfixtures: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+def run_java(
+    classes: Path, main: str, *args: object, cwd: Path, timeout: float = 120, pyfixtures: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
     """``python -m jinfer run-java -cp CLASSES MAIN ARGS...``."""
     cmd = [sys.executable, "-m", "jinfer", "run-java", "-cp", str(classes), main, *map(str, args)]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                          env=child_env(pyfixtures, **env))
+    return subprocess.run(
+        cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=child_env(pyfixtures, **env)
+    )
 
 
 def run_script(script: str, *args: object, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -75,8 +77,9 @@ def plain_java(classes: Path, main: str, *args: object, cwd: Path) -> subprocess
     java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
     assert java, "no `java` on PATH and no JAVA_HOME"
     cp = os.pathsep.join([*classpath(), str(classes)])
-    return subprocess.run([java, "-cp", cp, main, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, env=child_env())
+    return subprocess.run(
+        [java, "-cp", cp, main, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120, env=child_env()
+    )
 
 
 def outputs(stdout: str) -> dict[str, np.ndarray]:
@@ -116,8 +119,12 @@ def java_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/jvm/javasrc/*.java, compiled against jinfer's jars."""
     out = tmp_path_factory.mktemp("java-classes")
     sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
-    r = subprocess.run(["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sources],
-                       capture_output=True, text=True, timeout=180)
+    r = subprocess.run(
+        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sources],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert r.returncode == 0, r.stderr
     return out
 
@@ -192,23 +199,37 @@ def test_run_java_exit_status(case: str, java_classes: Path, tmp_path: Path) -> 
         r = run_java(java_classes, "java.lang.Object", cwd=tmp_path)
         assert r.returncode == 2, r.stdout + r.stderr
         assert r.stderr.strip().splitlines() == [
-            "jinfer: error: class java.lang.Object has no main method; expected public static void main(String[] args)"]
+            "jinfer: error: class java.lang.Object has no main method; expected public static void main(String[] args)"
+        ]
 
 
 def test_the_jinfer_script_runs_java(java_classes: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "jinfer"
     assert script.is_file(), "the `jinfer` console script is not installed in this environment"
-    r = subprocess.run([str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "ok", "x"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=120, env=child_env())
+    r = subprocess.run(
+        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "ok", "x"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=child_env(),
+    )
     assert (r.returncode, r.stdout) == (0, "ran with ok x\n"), r.stderr
-    r = subprocess.run([str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "exit", "5"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=120, env=child_env())
+    r = subprocess.run(
+        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "exit", "5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env=child_env(),
+    )
     assert r.returncode == 5, r.stderr
 
 
 def test_run_java_from_python(java_classes: Path, tmp_path: Path) -> None:
     """``jinfer.run_java`` returns the status, and may be called again; System.exit ends the process."""
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer
         cp = [sys.argv[1]]
         print("returned", jinfer.run_java("ExitStatus", ["ok", "1"], classpath=cp), flush=True)
@@ -217,10 +238,20 @@ def test_run_java_from_python(java_classes: Path, tmp_path: Path) -> None:
         print("returned", jinfer.run_java("ExitStatus", ["ok", "2"], classpath=cp), flush=True)
         jinfer.run_java("ExitStatus", ["exit", "9"], classpath=cp)
         print("not reached", flush=True)
-    """, java_classes, cwd=tmp_path)
+    """,
+        java_classes,
+        cwd=tmp_path,
+    )
     assert r.returncode == 9, r.stderr
-    assert r.stdout.splitlines() == ["ran with ok 1", "returned 0", "returned 1", "returned 2", "ran with ok 2",
-                                     "returned 0", "exiting with 9"]
+    assert r.stdout.splitlines() == [
+        "ran with ok 1",
+        "returned 0",
+        "returned 1",
+        "returned 2",
+        "ran with ok 2",
+        "returned 0",
+        "exiting with 9",
+    ]
     assert "java.lang.IllegalStateException: boom from Java" in r.stderr
     assert "cannot load main class NoSuchMain" in r.stderr
 
@@ -229,7 +260,8 @@ def test_run_java_from_python(java_classes: Path, tmp_path: Path) -> None:
 
 
 def test_custom_pipeline_falls_back_to_python_and_java_predicts(
-        custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path) -> None:
+    custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path
+) -> None:
     path, dropped = custom_export
     assert any(re.search(r"no onnx artifact: conversion failed.*FunctionTransformer", m) for m in dropped), dropped
     if importlib.util.find_spec("sklearn2pmml") is not None:
@@ -254,17 +286,20 @@ def test_custom_pipeline_falls_back_to_python_and_java_predicts(
 
 
 def test_untrusted_python_artifact_is_refused_and_never_unpickled(
-        tripwire_bundle: Path, java_classes: Path, work: Path, tmp_path: Path) -> None:
+    tripwire_bundle: Path, java_classes: Path, work: Path, tmp_path: Path
+) -> None:
     marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", tripwire_bundle, "iris32.npz", "default", cwd=work,
-                 **marker_env(marker))
+    r = run_java(
+        java_classes, "PyPredict", "predict", tripwire_bundle, "iris32.npz", "default", cwd=work, **marker_env(marker)
+    )
     assert r.returncode == 3, r.stdout + r.stderr
     assert r.stdout.startswith("error io.jinfer.BundleException UNTRUSTED_ARTIFACT model.joblib is a pickled Python")
     assert "trustPython(true)" in r.stdout and "JINFER_TRUST_PYTHON=1" in r.stdout
     assert not marker.exists(), marker.read_text()
 
-    r = run_java(java_classes, "PyPredict", "predict", tripwire_bundle, "iris32.npz", "trust", cwd=work,
-                 **marker_env(marker))
+    r = run_java(
+        java_classes, "PyPredict", "predict", tripwire_bundle, "iris32.npz", "trust", cwd=work, **marker_env(marker)
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Tripwire unpickled" in marker.read_text()
     assert_matches_sklearn(outputs(r.stdout), cm.custom_pipeline(X_IRIS, Y_IRIS, tripwire=True), X32)
@@ -272,8 +307,17 @@ def test_untrusted_python_artifact_is_refused_and_never_unpickled(
 
 def test_trust_from_the_environment(tripwire_bundle: Path, java_classes: Path, work: Path, tmp_path: Path) -> None:
     marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", tripwire_bundle, "iris32.npz", "default", cwd=work,
-                 JINFER_TRUST_PYTHON="1", **marker_env(marker))
+    r = run_java(
+        java_classes,
+        "PyPredict",
+        "predict",
+        tripwire_bundle,
+        "iris32.npz",
+        "default",
+        cwd=work,
+        JINFER_TRUST_PYTHON="1",
+        **marker_env(marker),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "backend python" in r.stdout.splitlines()
     assert marker.is_file()
@@ -281,7 +325,8 @@ def test_trust_from_the_environment(tripwire_bundle: Path, java_classes: Path, w
 
 
 def test_tampered_joblib_is_refused_before_unpickling(
-        tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
+    tripwire_bundle: Path, java_classes: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "tampered.jinfer"
     with zipfile.ZipFile(tripwire_bundle) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -306,8 +351,9 @@ def test_tampered_joblib_is_refused_before_unpickling(
 def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
     with Bundle.open(tripwire_bundle) as b:
         requirements = dict(b.manifest.artifacts[0].details["requirements"])
-    bundle = patched(tripwire_bundle, tmp_path / "needs-more.jinfer",
-                     requirements={**requirements, "no-such-dist-xyz": "1.0"})
+    bundle = patched(
+        tripwire_bundle, tmp_path / "needs-more.jinfer", requirements={**requirements, "no-such-dist-xyz": "1.0"}
+    )
     np.savez(tmp_path / "in.npz", features=X32[:3])
     marker = tmp_path / "unpickled.txt"
     r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
@@ -319,19 +365,22 @@ def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classe
 
 def test_a_missing_module_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
     np.savez(tmp_path / "in.npz", features=X32[:3])
-    r = run_java(java_classes, "PyPredict", "predict", tripwire_bundle, "in.npz", "trust", cwd=tmp_path,
-                 pyfixtures=False)
+    r = run_java(
+        java_classes, "PyPredict", "predict", tripwire_bundle, "in.npz", "trust", cwd=tmp_path, pyfixtures=False
+    )
     assert r.returncode == 3, r.stdout + r.stderr
     assert r.stdout.startswith("error io.jinfer.BundleException MISSING_DEPENDENCY"), r.stdout
     assert "module custom_models" in r.stdout and "sys.path" in r.stdout
 
 
 def test_another_library_version_loads_with_a_warning(
-        tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
+    tripwire_bundle: Path, java_classes: Path, tmp_path: Path
+) -> None:
     with Bundle.open(tripwire_bundle) as b:
         requirements = dict(b.manifest.artifacts[0].details["requirements"])
-    bundle = patched(tripwire_bundle, tmp_path / "old-sklearn.jinfer",
-                     requirements={**requirements, "scikit-learn": "0.0.1"})
+    bundle = patched(
+        tripwire_bundle, tmp_path / "old-sklearn.jinfer", requirements={**requirements, "scikit-learn": "0.0.1"}
+    )
     np.savez(tmp_path / "in.npz", features=X32[:5])
     r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -345,9 +394,11 @@ def test_another_library_version_loads_with_a_warning(
 
 
 def test_python_exception_reaches_java_and_both_runtimes_go_on(
-        custom_model: Any, java_classes: Path, work: Path) -> None:
-    bundle = jinfer.export(custom_model, X_IRIS, work / "strict.jinfer", formats=("python",),
-                           callable="custom_models:strict_predict").path
+    custom_model: Any, java_classes: Path, work: Path
+) -> None:
+    bundle = jinfer.export(
+        custom_model, X_IRIS, work / "strict.jinfer", formats=("python",), callable="custom_models:strict_predict"
+    ).path
     with Bundle.open(bundle) as b:
         assert b.manifest.artifacts[0].details["callable"] == "custom_models:strict_predict"
     r = run_java(java_classes, "PyPredict", "recover", bundle, "iris32.npz", cwd=work)
@@ -374,7 +425,8 @@ def test_live_objects_registered_from_python(custom_model: Any, java_classes: Pa
     b = np.array([10, -3, 7], dtype=np.int64)
     np.savez(tmp_path / "mixed.npz", a=a, b=b)
     np.savez(tmp_path / "iris64.npz", features=X_IRIS)
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer, custom_models as cm
         from sklearn.datasets import load_iris
         X, y = load_iris(return_X_y=True)
@@ -393,7 +445,10 @@ def test_live_objects_registered_from_python(custom_model: Any, java_classes: Pa
             print("== python:" + name, flush=True)
             rc = jinfer.run_java("PyPredict", ["predict", "python:" + name, inputs, "default"], classpath=cp)
             print("status", rc, flush=True)
-    """, java_classes, cwd=tmp_path)
+    """,
+        java_classes,
+        cwd=tmp_path,
+    )
     iris, mixed, nope = r.stdout.split("== python:")[1:]
     assert iris.startswith("iris\nbackend python\n") and "status 0" in iris, r.stdout + r.stderr
     out = outputs(iris)
@@ -416,7 +471,8 @@ def test_live_objects_registered_from_python(custom_model: Any, java_classes: Pa
 
 
 def test_plain_java_refuses_a_python_only_bundle_and_says_what_to_do(
-        custom_export: tuple[Path, list[str]], java_classes: Path, work: Path) -> None:
+    custom_export: tuple[Path, list[str]], java_classes: Path, work: Path
+) -> None:
     r = plain_java(java_classes, "PyPredict", "predict", custom_export[0], "iris32.npz", "trust", cwd=work)
     assert r.returncode == 3, r.stdout + r.stderr
     assert r.stdout.startswith("error io.jinfer.BackendException NO_USABLE_BACKEND"), r.stdout
@@ -450,14 +506,19 @@ def test_plain_java_takes_the_other_artifact(java_classes: Path, work: Path) -> 
 
 
 def test_eight_java_threads_call_one_live_python_model(java_classes: Path, tmp_path: Path) -> None:
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer, custom_models as cm
         spec = {"dtype": "float64", "shape": [-1, 4]}
         jinfer.register("affine", cm.affine, inputs=[{"name": "x", **spec}], outputs=[{"name": "y", **spec}])
         rc = jinfer.run_java("Hammer", ["affine", "8", "1000"], classpath=[sys.argv[1]])
         print("python saw", cm.calls, "calls")
         sys.exit(rc)
-    """, java_classes, cwd=tmp_path, timeout=300)
+    """,
+        java_classes,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"^threads=8 calls=8000 ok=8000 mismatches=0 errors=0 seconds=", r.stdout, re.M), r.stdout
     assert "first problem" not in r.stdout
@@ -465,11 +526,25 @@ def test_eight_java_threads_call_one_live_python_model(java_classes: Path, tmp_p
 
 
 def test_eight_java_threads_call_one_python_bundle(
-        custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path) -> None:
-    np.savez(work / "expected32.npz", label=custom_model.predict(X32).astype(np.int64),
-             probabilities=custom_model.predict_proba(X32).astype(np.float32))
-    r = run_java(java_classes, "Hammer", "bundle", custom_export[0], "iris32.npz", "expected32.npz", 8, 150,
-                 cwd=work, timeout=300)
+    custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path
+) -> None:
+    np.savez(
+        work / "expected32.npz",
+        label=custom_model.predict(X32).astype(np.int64),
+        probabilities=custom_model.predict_proba(X32).astype(np.float32),
+    )
+    r = run_java(
+        java_classes,
+        "Hammer",
+        "bundle",
+        custom_export[0],
+        "iris32.npz",
+        "expected32.npz",
+        8,
+        150,
+        cwd=work,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"^threads=8 calls=1200 ok=1200 mismatches=0 errors=0 seconds=", r.stdout, re.M), r.stdout
 
@@ -479,7 +554,8 @@ def test_eight_java_threads_call_one_python_bundle(
 
 def test_tensors_cross_without_copies(java_classes: Path, tmp_path: Path) -> None:
     n = 1_000_000
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer, custom_models as cm
         matrix = {"dtype": "float64", "shape": [-1, -1]}
         column = {"dtype": "float64", "shape": [-1]}
@@ -491,7 +567,11 @@ def test_tensors_cross_without_copies(java_classes: Path, tmp_path: Path) -> Non
         print("python.same_memory=" + str(f["doubled_output_addresses"] == f["where_input_addresses"]))
         print("python.identity_input_writeable=" + str(f["identity_input_writeable"]))
         sys.exit(rc)
-    """, java_classes, n, cwd=tmp_path)
+    """,
+        java_classes,
+        n,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     got = facts(r.stdout)
     # Python's answer comes back as a direct buffer, with every one of the 1e6 values right
@@ -521,7 +601,8 @@ def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) 
         np.savez(tmp_path / f"x{b}.npz", x=rng.normal(size=(b, 3)).astype(np.float32))
     np.savez(tmp_path / "wide.npz", x=rng.normal(size=(4, 5)))
     np.savez(tmp_path / "empty.npz", x=np.zeros((4, 0)))
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer, custom_models as cm
         jinfer.register("odd", cm.odd_layout, inputs=[{"name": "x", "dtype": "float32", "shape": [-1, 3]}],
                         outputs=[{"name": "sign", "dtype": "int8", "shape": [-1]},
@@ -535,7 +616,11 @@ def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) 
             print("== " + name + " " + inputs, flush=True)
             print("status", jinfer.run_java("PyPredict", ["predict", "python:" + name, inputs, "default"],
                                             classpath=[sys.argv[1]]), flush=True)
-    """, java_classes, *batches, cwd=tmp_path)
+    """,
+        java_classes,
+        *batches,
+        cwd=tmp_path,
+    )
     runs = dict(part.split("\n", 1) for part in r.stdout.split("== ")[1:])
     for b in batches:
         x = np.load(tmp_path / f"x{b}.npz")["x"]
@@ -554,18 +639,24 @@ def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) 
     assert "status 0" in empty and "out y float64 4x0" in empty, r.stdout + r.stderr
 
     long = runs["long wide.npz"]  # PyPredict ends the process with System.exit(3) on an error
-    assert r.returncode == 3 and ("error io.jinfer.python.PythonException BACKEND_FAILURE" in long
-            and "output 'y' with shape [5, 5] for a batch of 4, but the manifest declares [4, -1]" in long), long
+    assert r.returncode == 3 and (
+        "error io.jinfer.python.PythonException BACKEND_FAILURE" in long
+        and "output 'y' with shape [5, 5] for a batch of 4, but the manifest declares [4, -1]" in long
+    ), long
 
 
 def test_a_result_that_is_not_a_dict_is_named(java_classes: Path, tmp_path: Path) -> None:
     np.savez(tmp_path / "x.npz", x=np.ones((2, 3)))
-    r = run_script("""
+    r = run_script(
+        """
         import sys, jinfer
         spec = {"name": "x", "dtype": "float64", "shape": [-1, 3]}
         jinfer.register("listy", lambda inputs: [inputs["x"]], inputs=[spec], outputs=[{**spec, "name": "y"}])
         sys.exit(jinfer.run_java("PyPredict", ["predict", "python:listy", "x.npz", "default"], classpath=[sys.argv[1]]))
-    """, java_classes, cwd=tmp_path)
+    """,
+        java_classes,
+        cwd=tmp_path,
+    )
     assert r.returncode == 3, r.stdout + r.stderr
     assert "error io.jinfer.python.PythonException BACKEND_FAILURE" in r.stdout
     assert "the Python model returned list; expected a dict of output name to array, with ['y']" in r.stdout
@@ -574,11 +665,14 @@ def test_a_result_that_is_not_a_dict_is_named(java_classes: Path, tmp_path: Path
 # ---------------------------------------------------------------- the example
 
 
+def _run_example(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+
+
 def test_example_runs(tmp_path: Path) -> None:
     bundle = tmp_path / "custom.jinfer"
     env = child_env(pyfixtures=False)
-    r = subprocess.run([sys.executable, str(EXAMPLES / "python_model.py"), str(bundle)], capture_output=True,
-                       text=True, cwd=ROOT, timeout=300, env=env)
+    r = _run_example([sys.executable, str(EXAMPLES / "python_model.py"), str(bundle)], env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "python: parity through Java passed on 150 rows" in r.stdout
     assert "no onnx artifact" in r.stdout
@@ -588,18 +682,33 @@ def test_example_runs(tmp_path: Path) -> None:
     if not (classes / "com" / "example" / "PythonModelService.class").is_file():  # no `gradle :java-service:classes`
         classes = tmp_path / "classes"
         source = EXAMPLES / "java-service" / "src" / "main" / "java" / "com" / "example" / "PythonModelService.java"
-        c = subprocess.run(["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()),
-                            str(source)], capture_output=True, text=True, timeout=180)
+        c = subprocess.run(
+            ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()), str(source)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert c.returncode == 0, c.stderr
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), env["PYTHONPATH"]]).rstrip(os.pathsep)
-    r = subprocess.run([sys.executable, "-m", "jinfer", "run-java", "-cp", str(classes),
-                        "com.example.PythonModelService", str(bundle)], capture_output=True, text=True, cwd=ROOT,
-                       timeout=300, env=env)
+    r = _run_example(
+        [
+            sys.executable,
+            "-m",
+            "jinfer",
+            "run-java",
+            "-cp",
+            str(classes),
+            "com.example.PythonModelService",
+            str(bundle),
+        ],
+        env,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "backend=python" in r.stdout
     java_rows = re.findall(r"-> class (\d) p=\[(.*)\]", r.stdout)
     assert [c for c, _ in java_rows] == [c for c, _ in python_rows] == ["0", "2", "1"]
     for (_, pj), (_, pp) in zip(java_rows, python_rows):
-        np.testing.assert_allclose([float(v) for v in pj.split(",")], [float(v) for v in pp.split(",")],
-                                   rtol=0, atol=1e-6)
+        np.testing.assert_allclose(
+            [float(v) for v in pj.split(",")], [float(v) for v in pp.split(",")], rtol=0, atol=1e-6
+        )
     assert re.search(r"1000 calls of one row: \d+ µs per call", r.stdout)

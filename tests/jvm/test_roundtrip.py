@@ -65,8 +65,9 @@ def test_bundle_inspects_without_a_jvm(bundles: dict[str, Path], tmp_path: Path)
         "import jinfer, jpype, sys; b = jinfer.Bundle.open(sys.argv[1]); "
         "print(b.manifest.name, [a.backend for a in b.manifest.artifacts]); assert not jpype.isJVMStarted()"
     )
-    r = subprocess.run([sys.executable, "-c", code, str(bundles["logreg-float32"])],
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(bundles["logreg-float32"])], capture_output=True, text=True, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "logreg ['onnx', 'pmml']"
 
@@ -85,8 +86,10 @@ def test_export_never_leaves_a_half_bundle(tmp_path: Path, monkeypatch: pytest.M
     target = tmp_path / "m.jinfer"
     jinfer.export(fitted("logreg"), X, target, name="ok")
     before = target.read_bytes()
-    with pytest.raises(jinfer.ParityError, match="parity failed"), \
-            pytest.warns(jinfer.ExportWarning, match="dropped the onnx artifact"):
+    with (
+        pytest.raises(jinfer.ParityError, match="parity failed"),
+        pytest.warns(jinfer.ExportWarning, match="dropped the onnx artifact"),
+    ):
         # an impossible tolerance: float32 cannot match float64 probabilities to 0
         jinfer.export(fitted("logreg"), X, target, name="strict", rtol=0.0, atol=0.0)
     assert target.read_bytes() == before
@@ -102,13 +105,15 @@ def test_python_threads_share_one_model(bundles: dict[str, Path]) -> None:
     X = MODELS["forest"][1].astype(np.float32)
     expected = model.predict_proba(X)
     with jinfer.load(bundles["forest-float32"]) as m:
+
         def rows(start: int) -> int:
             wrong = 0
             for i in range(start, start + 2 * len(X), 4):
                 r = i % len(X)
-                out = m.predict(X[r:r + 1])
+                out = m.predict(X[r : r + 1])
                 wrong += int(not np.allclose(out["probabilities"][0], expected[r], rtol=1e-5, atol=1e-5))
                 wrong += int(out["label"][0] != model.classes_[np.argmax(expected[r])])
             return wrong
+
         with ThreadPoolExecutor(4) as pool:
             assert list(pool.map(rows, range(4))) == [0, 0, 0, 0]

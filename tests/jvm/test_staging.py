@@ -13,8 +13,11 @@ import pytest
 
 import jinfer
 
-SPECS_IN = [{"name": "a", "dtype": "float32", "shape": [-1, 3]}, {"name": "b", "dtype": "int64", "shape": [-1]},
-            {"name": "c", "dtype": "bool", "shape": [-1]}]
+SPECS_IN = [
+    {"name": "a", "dtype": "float32", "shape": [-1, 3]},
+    {"name": "b", "dtype": "int64", "shape": [-1]},
+    {"name": "c", "dtype": "bool", "shape": [-1]},
+]
 SPECS_OUT = [{"name": "total", "dtype": "float64", "shape": [-1]}, {"name": "pair", "dtype": "int32", "shape": [-1, 2]}]
 
 
@@ -52,7 +55,7 @@ def test_both_paths_give_the_models_answers(model: Any, batch: int) -> None:
 def test_small_batches_are_staged_and_large_ones_handed_over(model: Any) -> None:
     for batch in (1, 7, 5000):
         model.predict(feeds(batch, 0))
-    plans = {shape: plan for shape, plan in model._local.views.items()}
+    plans = dict(model._local.views)
     staged = {key[0][1][0] for key, plan in plans.items() if plan}
     handed = {key[0][1][0] for key, plan in plans.items() if plan is False}
     assert {1, 7} <= staged and 5000 in handed, plans.keys()

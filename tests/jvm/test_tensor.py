@@ -44,10 +44,10 @@ def test_a_write_into_numpy_shows_in_the_java_tensor_handed_over_without_copy() 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: np.arange(40, dtype=np.float32).reshape(5, 8)[:, ::2],        # non-contiguous
+        lambda: np.arange(40, dtype=np.float32).reshape(5, 8)[:, ::2],  # non-contiguous
         lambda: np.asfortranarray(np.arange(12, dtype=np.float64).reshape(3, 4)),  # Fortran order
-        lambda: np.arange(12, dtype=">f8").reshape(3, 4),                     # big-endian
-        lambda: np.arange(12, dtype=">i4").reshape(4, 3),                     # big-endian ints
+        lambda: np.arange(12, dtype=">f8").reshape(3, 4),  # big-endian
+        lambda: np.arange(12, dtype=">i4").reshape(4, 3),  # big-endian ints
     ],
     ids=["strided", "fortran", "big-endian-f8", "big-endian-i4"],
 )

@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-import jinfer
 from parity_record import export_and_check
 
+import jinfer
+
 torch = pytest.importorskip(
-    "torch", reason="PyTorch is not installed: PyPI offers only its CUDA build (~6 GB with the nvidia-* wheels), "
-                    "kept out of `make test`; run `make test-torch` (installs jinfer[torch] in build/venv-torch)")
+    "torch",
+    reason="PyTorch is not installed: PyPI offers only its CUDA build (~6 GB with the nvidia-* wheels), "
+    "kept out of `make test`; run `make test-torch` (installs jinfer[torch] in build/venv-torch)",
+)
 pytest.importorskip("onnxscript", reason="torch.onnx.export needs onnxscript: pip install 'jinfer[torch]'")
 
 RNG = np.random.default_rng(0)
@@ -81,9 +83,15 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def test_regression_with_one_output(tmp_path: Path) -> None:
     m = module(MLP, 6, 1)
-    b = export_and_check("torch-mlp-regression", "PyTorch", "nn.Module MLP, 1 output (regression)",
-                         lambda: jinfer.export(m, torch.from_numpy(X), tmp_path / "r.jinfer"),
-                         X_NEW, {"prediction": run(m, X_NEW)[:, 0]}, backends=["onnx"])
+    b = export_and_check(
+        "torch-mlp-regression",
+        "PyTorch",
+        "nn.Module MLP, 1 output (regression)",
+        lambda: jinfer.export(m, torch.from_numpy(X), tmp_path / "r.jinfer"),
+        X_NEW,
+        {"prediction": run(m, X_NEW)[:, 0]},
+        backends=["onnx"],
+    )
     (spec,) = b.manifest.outputs
     assert (spec.name, spec.dtype, spec.shape) == ("prediction", "float32", (-1,))
     assert b.manifest.inputs[0].name == "features" and b.manifest.inputs[0].shape == (-1, 6)
@@ -92,42 +100,65 @@ def test_regression_with_one_output(tmp_path: Path) -> None:
 
 def test_regression_with_several_outputs(tmp_path: Path) -> None:
     m = module(MLP, 6, 2)
-    b = export_and_check("torch-mlp-regression-2", "PyTorch", "nn.Module MLP, 2 outputs (regression)",
-                         lambda: jinfer.export(m, X, tmp_path / "r2.jinfer"),
-                         X_NEW, {"prediction": run(m, X_NEW)}, backends=["onnx"])
+    b = export_and_check(
+        "torch-mlp-regression-2",
+        "PyTorch",
+        "nn.Module MLP, 2 outputs (regression)",
+        lambda: jinfer.export(m, X, tmp_path / "r2.jinfer"),
+        X_NEW,
+        {"prediction": run(m, X_NEW)},
+        backends=["onnx"],
+    )
     assert b.manifest.outputs[0].shape == (-1, 2)
 
 
 def test_classifier_logits_give_label_and_probabilities(tmp_path: Path) -> None:
     m = module(MLP, 6, 3)
     logits = run(m, X_NEW)
-    b = export_and_check("torch-mlp-classifier", "PyTorch", "nn.Module MLP, logits (task='classification')",
-                         lambda: jinfer.export(m, X, tmp_path / "c.jinfer", task="classification"),
-                         X_NEW, {"label": logits.argmax(axis=1), "probabilities": softmax(logits)}, backends=["onnx"])
+    b = export_and_check(
+        "torch-mlp-classifier",
+        "PyTorch",
+        "nn.Module MLP, logits (task='classification')",
+        lambda: jinfer.export(m, X, tmp_path / "c.jinfer", task="classification"),
+        X_NEW,
+        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
+        backends=["onnx"],
+    )
     assert b.manifest.task == "classification" and b.manifest.classes == (0, 1, 2)
     assert [(s.name, s.dtype, s.shape) for s in b.manifest.outputs] == [
-        ("label", "int64", (-1,)), ("probabilities", "float32", (-1, 3))]
+        ("label", "int64", (-1,)),
+        ("probabilities", "float32", (-1, 3)),
+    ]
 
 
 def test_named_classes(tmp_path: Path) -> None:
     m = module(MLP, 6, 3)
     logits = run(m, X_NEW)
     names = np.array(["cat", "dog", "fish"])
-    b = export_and_check("torch-mlp-classifier-named", "PyTorch", "nn.Module MLP, logits, classes=['cat','dog','fish']",
-                         lambda: jinfer.export(m, X, tmp_path / "n.jinfer", task="classification",
-                                               classes=list(names)),
-                         X_NEW, {"label": names[logits.argmax(axis=1)], "probabilities": softmax(logits)},
-                         backends=["onnx"])
+    b = export_and_check(
+        "torch-mlp-classifier-named",
+        "PyTorch",
+        "nn.Module MLP, logits, classes=['cat','dog','fish']",
+        lambda: jinfer.export(m, X, tmp_path / "n.jinfer", task="classification", classes=list(names)),
+        X_NEW,
+        {"label": names[logits.argmax(axis=1)], "probabilities": softmax(logits)},
+        backends=["onnx"],
+    )
     assert b.manifest.classes == ("cat", "dog", "fish") and b.manifest.outputs[0].dtype == "string"
 
 
 def test_images_keep_their_shape_and_any_batch_size(tmp_path: Path) -> None:
     m = module(CNN)
     logits = run(m, IMAGES_NEW)
-    b = export_and_check("torch-cnn-classifier", "PyTorch", "nn.Module CNN on [n, 1, 8, 8] images, logits",
-                         lambda: jinfer.export(m, IMAGES, tmp_path / "cnn.jinfer", task="classification"),
-                         IMAGES_NEW, {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
-                         backends=["onnx"])
+    b = export_and_check(
+        "torch-cnn-classifier",
+        "PyTorch",
+        "nn.Module CNN on [n, 1, 8, 8] images, logits",
+        lambda: jinfer.export(m, IMAGES, tmp_path / "cnn.jinfer", task="classification"),
+        IMAGES_NEW,
+        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
+        backends=["onnx"],
+    )
     assert (b.manifest.inputs[0].name, b.manifest.inputs[0].shape) == ("input", (-1, 1, 8, 8))
     with jinfer.load(b.path) as j:
         for n in (1, 257):
@@ -141,23 +172,39 @@ def test_float64(tmp_path: Path) -> None:
     m = module(MLP, 6, 2)
     X64 = X_NEW.astype(np.float64)
     want = run(m.double(), X64)
-    b = export_and_check("torch-mlp-regression-float64", "PyTorch", "nn.Module MLP, float64",
-                         lambda: jinfer.export(module(MLP, 6, 2), X, tmp_path / "d.jinfer", dtype="float64"),
-                         X64, {"prediction": want}, backends=["onnx"])
+    b = export_and_check(
+        "torch-mlp-regression-float64",
+        "PyTorch",
+        "nn.Module MLP, float64",
+        lambda: jinfer.export(module(MLP, 6, 2), X, tmp_path / "d.jinfer", dtype="float64"),
+        X64,
+        {"prediction": want},
+        backends=["onnx"],
+    )
     assert b.manifest.inputs[0].dtype == "float64"
 
 
 @pytest.mark.filterwarnings("ignore::jinfer.ExportWarning")
 def test_an_untraceable_module_names_the_reason(tmp_path: Path) -> None:
     m = DataDependent()
-    with pytest.raises(jinfer.ParityError, match=r"data-dependent expression .*test_torch.py:\d+ in forward: "
-                                                 r"if x.sum\(\) > 0"):
+    with pytest.raises(
+        jinfer.ParityError,
+        match=r"data-dependent expression .*test_torch.py:\d+ in forward: "
+        r"if x.sum\(\) > 0",
+    ):
         jinfer.export(m, X, tmp_path / "dd.jinfer", formats=("onnx",))
     # by default the module itself is kept, as a python artifact, with the reason in the warning
-    b = export_and_check("torch-data-dependent", "PyTorch", "nn.Module with data-dependent control flow",
-                         lambda: jinfer.export(m, X, tmp_path / "dd.jinfer"),
-                         X_NEW, {"prediction": run(m, X_NEW)}, backends=["python"], trust_python=True,
-                         dropped_reasons={"onnx": r"cannot export DataDependent: GuardOnDataDependentSymNode"})
+    b = export_and_check(
+        "torch-data-dependent",
+        "PyTorch",
+        "nn.Module with data-dependent control flow",
+        lambda: jinfer.export(m, X, tmp_path / "dd.jinfer"),
+        X_NEW,
+        {"prediction": run(m, X_NEW)},
+        backends=["python"],
+        trust_python=True,
+        dropped_reasons={"onnx": r"cannot export DataDependent: GuardOnDataDependentSymNode"},
+    )
     assert b.manifest.artifacts[0].details["callable"] == "jinfer._torch:predict_outputs"
 
 
@@ -192,12 +239,22 @@ def test_mlflow_pytorch_flavor(tmp_path: Path) -> None:
     from mlflow.models import infer_signature
 
     m = module(MLP, 6, 3)
-    mlflow.pytorch.save_model(m, str(tmp_path / "torch-model"), signature=infer_signature(X, run(m, X)),
-                              input_example=X[:32], pip_requirements=["torch"])
+    mlflow.pytorch.save_model(
+        m,
+        str(tmp_path / "torch-model"),
+        signature=infer_signature(X, run(m, X)),
+        input_example=X[:32],
+        pip_requirements=["torch"],
+    )
     logits = run(m, X_NEW)
-    b = export_and_check("mlflow-pytorch", "MLflow", "pytorch flavor: nn.Module MLP, logits (task='classification')",
-                         lambda: jinfer.from_mlflow(tmp_path / "torch-model", tmp_path / "t.jinfer",
-                                                    task="classification"),
-                         X_NEW, {"label": logits.argmax(axis=1), "probabilities": softmax(logits)}, backends=["onnx"])
+    b = export_and_check(
+        "mlflow-pytorch",
+        "MLflow",
+        "pytorch flavor: nn.Module MLP, logits (task='classification')",
+        lambda: jinfer.from_mlflow(tmp_path / "torch-model", tmp_path / "t.jinfer", task="classification"),
+        X_NEW,
+        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
+        backends=["onnx"],
+    )
     assert b.manifest.producer["source"]["mlflow"]["flavor"] == "pytorch"
     assert b.manifest.artifacts[0].parity["rows"] == 32

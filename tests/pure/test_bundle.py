@@ -23,11 +23,15 @@ EXPECTED = {"label": np.array([0, 2], dtype=np.int64), "probabilities": np.full(
 
 def make_manifest(*artifacts: Artifact, **changes: Any) -> Manifest:
     return Manifest(
-        name="iris", version="1.0.0", task="classification",
+        name="iris",
+        version="1.0.0",
+        task="classification",
         inputs=(TensorSpec("features", "float32", (-1, 4)),),
         outputs=(TensorSpec("label", "int64", (-1,)), TensorSpec("probabilities", "float32", (-1, 3))),
-        artifacts=artifacts or (Artifact.of("onnx", "model.onnx", MODEL),), classes=(0, 1, 2),
-        created_at="2026-11-22T03:00:00Z", **changes,
+        artifacts=artifacts or (Artifact.of("onnx", "model.onnx", MODEL),),
+        classes=(0, 1, 2),
+        created_at="2026-11-22T03:00:00Z",
+        **changes,
     )
 
 
@@ -112,14 +116,13 @@ def test_crc_error_is_corrupt(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/etc/evil.txt", "C:\\evil.txt"])
-def test_unsafe_zip_entry_is_refused_before_reading(tmp_path: Path, name: str,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    path = raw_zip(tmp_path / "b.jinfer", {"manifest.json": make_manifest().to_json(), "model.onnx": MODEL,
-                                           name: b"x"})
+def test_unsafe_zip_entry_is_refused_before_reading(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = raw_zip(tmp_path / "b.jinfer", {"manifest.json": make_manifest().to_json(), "model.onnx": MODEL, name: b"x"})
     opened: list[str] = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, n, *a, **k: opened.append(str(n))
-                        or real_open(self, n, *a, **k))
+    monkeypatch.setattr(
+        zipfile.ZipFile, "open", lambda self, n, *a, **k: opened.append(str(n)) or real_open(self, n, *a, **k)
+    )
     e = code_of(path)
     assert e.code == "UNSAFE_PATH" and name in e.message
     assert opened == []
@@ -251,8 +254,9 @@ def fail_on_second_call(monkeypatch: pytest.MonkeyPatch, owner: Any, attr: str) 
     monkeypatch.setattr(owner, attr, flaky)
 
 
-def test_failed_zip_write_leaves_the_old_bundle_and_no_temp_file(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_zip_write_leaves_the_old_bundle_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = write_bundle(tmp_path / "b.jinfer", make_manifest(), files())
     before = out.read_bytes()
     new = make_manifest(description="new")
@@ -312,8 +316,11 @@ def test_directory_write_will_not_replace_a_foreign_directory(tmp_path: Path) ->
 
 
 def test_npz_bytes_normalises_and_refuses_pickles() -> None:
-    arrays = {"s": np.array(["a", "ü"], dtype=object), "be": np.array([1.5, 2.5], dtype=">f8"),
-              "f": np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3))}
+    arrays = {
+        "s": np.array(["a", "ü"], dtype=object),
+        "be": np.array([1.5, 2.5], dtype=">f8"),
+        "f": np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)),
+    }
     data = npz_bytes(arrays)
     assert data == npz_bytes(arrays)
     with np.load(io.BytesIO(data), allow_pickle=False) as z:

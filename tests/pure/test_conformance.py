@@ -55,7 +55,10 @@ def test_valid_manifest(name: str) -> None:
 def test_valid_manifest_details() -> None:
     mixed = Manifest.from_json((MANIFESTS / "valid" / "mixed_inputs_string_column.json").read_bytes())
     assert [(s.name, s.dtype, s.columns) for s in mixed.inputs] == [
-        ("age", "float64", ("age",)), ("city", "string", ("city",)), ("children", "int64", ("children",))]
+        ("age", "float64", ("age",)),
+        ("city", "string", ("city",)),
+        ("children", "int64", ("children",)),
+    ]
     assert mixed.classes == ("stays", "leaves") and mixed.output("label").dtype == "string"
     regressor = Manifest.from_json((MANIFESTS / "valid" / "regressor_multi_target.json").read_bytes())
     assert regressor.output("prediction").shape == (-1, 2) and regressor.classes is None
@@ -158,9 +161,14 @@ def test_make_vectors_regenerates_the_committed_files(tmp_path: Path) -> None:
     generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     sources = ("README.md", "make_vectors.py")
     # bundles/ holds a real exported bundle, made by its own script (it needs the JVM)
-    committed = sorted(p.relative_to(ROOT) for p in ROOT.rglob("*")
-                       if p.is_file() and p.name not in sources and "__pycache__" not in p.parts
-                       and p.relative_to(ROOT).parts[0] != "bundles")
+    committed = sorted(
+        p.relative_to(ROOT)
+        for p in ROOT.rglob("*")
+        if p.is_file()
+        and p.name not in sources
+        and "__pycache__" not in p.parts
+        and p.relative_to(ROOT).parts[0] != "bundles"
+    )
     assert generated == committed
     for rel in generated:
         assert (tmp_path / rel).read_bytes() == (ROOT / rel).read_bytes(), rel

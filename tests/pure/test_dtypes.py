@@ -19,7 +19,16 @@ def test_table_equals_the_conformance_file() -> None:
 
 def test_ids_are_the_documented_stable_ones() -> None:
     assert {d["name"]: d["id"] for d in TABLE} == {
-        "float32": 1, "float64": 2, "int8": 3, "uint8": 4, "int16": 5, "int32": 6, "int64": 7, "bool": 8, "string": 9}
+        "float32": 1,
+        "float64": 2,
+        "int8": 3,
+        "uint8": 4,
+        "int16": 5,
+        "int32": 6,
+        "int64": 7,
+        "bool": 8,
+        "string": 9,
+    }
     assert len({d.name for d in DTYPES}) == len(DTYPES)
 
 

@@ -16,11 +16,15 @@ SHA = "0" * 64
 
 def manifest(**changes: Any) -> Manifest:
     base = Manifest(
-        name="iris", version="1.0.0", task="classification",
+        name="iris",
+        version="1.0.0",
+        task="classification",
         inputs=(TensorSpec("features", "float32", (-1, 4), ("a", "b", "c", "d")),),
         outputs=(TensorSpec("label", "int64", (-1,)), TensorSpec("probabilities", "float32", (-1, 3))),
         artifacts=(Artifact("onnx", "model.onnx", SHA, 10, {"opset": 17}, {"rows": 5, "passed": True}),),
-        classes=(0, 1, 2), created_at="2026-11-22T03:00:00Z", description="Iris – données",
+        classes=(0, 1, 2),
+        created_at="2026-11-22T03:00:00Z",
+        description="Iris – données",
         producer={"jinfer": "0.1.0"},
     )
     return dataclasses.replace(base, **changes)
@@ -49,9 +53,20 @@ def test_to_json_is_utf8_indented_and_in_a_stable_key_order() -> None:
     text = data.decode("utf-8")
     assert "Iris – données" in text  # not \u-escaped
     assert text.startswith('{\n  "format": "jinfer-bundle",\n  "format_version": 1,\n  "name": "iris",')
-    assert list(json.loads(text)) == ["format", "format_version", "name", "version", "created_at",
-                                      "description", "producer", "task", "inputs", "outputs", "classes",
-                                      "artifacts"]
+    assert list(json.loads(text)) == [
+        "format",
+        "format_version",
+        "name",
+        "version",
+        "created_at",
+        "description",
+        "producer",
+        "task",
+        "inputs",
+        "outputs",
+        "classes",
+        "artifacts",
+    ]
     assert list(json.loads(text)["artifacts"][0]) == ["backend", "path", "sha256", "bytes", "details", "parity"]
     assert manifest().to_json() == data
 
@@ -142,27 +157,32 @@ def test_bundle_error_is_a_value_error() -> None:
     assert isinstance(refused("[]"), ValueError)
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    ({"format_version": True}, "format_version"),
-    ({"format_version": 0}, "format_version"),
-    ({"created_at": "2026-13-01T00:00:00Z"}, "created_at"),
-    ({"created_at": "2026-11-22 03:00:00"}, "created_at"),
-    ({"name": ""}, "name"),
-    ({"version": 3}, "version"),
-    ({"description": 5}, "description"),
-    ({"producer": "me"}, "producer"),
-    ({"classes": [0, "one", 2]}, "classes"),
-    ({"classes": [0, 0, 1]}, "classes"),
-    ({"classes": [True, False, True]}, "classes"),
-    ({"outputs": [{"name": "label", "dtype": "int64", "shape": []}]}, "outputs[0].shape"),
-    ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, 2], "columns": ["a"]}]}, "inputs[0].columns"),
-    ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, True]}]}, "inputs[0].shape[1]"),
-    ({"inputs": [{"dtype": "float32", "shape": [-1, 2]}]}, "inputs[0].name"),
-    ({"inputs": {"features": {}}}, "inputs"),
-    ({"artifacts": [{"backend": "onnx", "path": "m.onnx", "sha256": SHA}]}, "artifacts[0].bytes"),
-    ({"artifacts": [{"backend": "onnx", "path": "m.onnx", "sha256": SHA, "bytes": 1, "details": []}]},
-     "artifacts[0].details"),
-])
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"format_version": True}, "format_version"),
+        ({"format_version": 0}, "format_version"),
+        ({"created_at": "2026-13-01T00:00:00Z"}, "created_at"),
+        ({"created_at": "2026-11-22 03:00:00"}, "created_at"),
+        ({"name": ""}, "name"),
+        ({"version": 3}, "version"),
+        ({"description": 5}, "description"),
+        ({"producer": "me"}, "producer"),
+        ({"classes": [0, "one", 2]}, "classes"),
+        ({"classes": [0, 0, 1]}, "classes"),
+        ({"classes": [True, False, True]}, "classes"),
+        ({"outputs": [{"name": "label", "dtype": "int64", "shape": []}]}, "outputs[0].shape"),
+        ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, 2], "columns": ["a"]}]}, "inputs[0].columns"),
+        ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, True]}]}, "inputs[0].shape[1]"),
+        ({"inputs": [{"dtype": "float32", "shape": [-1, 2]}]}, "inputs[0].name"),
+        ({"inputs": {"features": {}}}, "inputs"),
+        ({"artifacts": [{"backend": "onnx", "path": "m.onnx", "sha256": SHA}]}, "artifacts[0].bytes"),
+        (
+            {"artifacts": [{"backend": "onnx", "path": "m.onnx", "sha256": SHA, "bytes": 1, "details": []}]},
+            "artifacts[0].details",
+        ),
+    ],
+)
 def test_each_rule_is_enforced_and_names_the_field(change: dict[str, Any], where: str) -> None:
     e = refused(as_dict(**change))
     assert e.code == "INVALID_MANIFEST"
@@ -188,8 +208,9 @@ def test_version_check_comes_before_other_fields() -> None:
     assert e.message == "bundle format_version 7 is newer than this reader (supports 1); upgrade jinfer"
 
 
-@pytest.mark.parametrize("path", ["/abs/model.onnx", "../x", "a/../../b", "..", "C:/model.onnx", "a\\..\\b",
-                                  "\\server\\share"])
+@pytest.mark.parametrize(
+    "path", ["/abs/model.onnx", "../x", "a/../../b", "..", "C:/model.onnx", "a\\..\\b", "\\server\\share"]
+)
 def test_unsafe_paths(path: str) -> None:
     assert unsafe_path_reason(path) is not None
     d = as_dict()

@@ -1,4 +1,4 @@
-"""``jinfer._onnx.refused_categories``: the categories of each ONNX OneHotEncoder that refuses
+"""``jinfer._convert.onnx.refused_categories``: the categories of each ONNX OneHotEncoder that refuses
 others, traced back to the input and column it encodes, on graphs skl2onnx really makes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import skl2onnx
 from skl2onnx.common.data_types import StringTensorType
 from sklearn.preprocessing import OneHotEncoder
 
-from jinfer._onnx import refused_categories
+from jinfer._convert.onnx import refused_categories
 
 TABLE = np.array([["red", "s"], ["blue", "m"], ["green", "l"], ["red", "m"]])
 
@@ -20,8 +20,10 @@ def converted(handle_unknown: str) -> object:
 
 def test_each_column_of_a_refusing_encoder_is_traced_to_its_input() -> None:
     found = refused_categories(converted("error"), {"features": "native"})
-    assert found == [{"input": "features", "column": 0, "categories": ["blue", "green", "red"]},
-                     {"input": "features", "column": 1, "categories": ["l", "m", "s"]}]
+    assert found == [
+        {"input": "features", "column": 0, "categories": ["blue", "green", "red"]},
+        {"input": "features", "column": 1, "categories": ["l", "m", "s"]},
+    ]
 
 
 def test_an_encoder_that_ignores_unknown_categories_refuses_none() -> None:

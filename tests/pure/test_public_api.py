@@ -31,12 +31,10 @@ def test_exceptions_subclass_the_builtins_that_fit() -> None:
 
 
 def test_importing_jinfer_starts_no_jvm(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-c", "import jinfer, jpype; assert not jpype.isJVMStarted(); print('ok')"],
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-c", "import jinfer, jpype; assert not jpype.isJVMStarted(); print('ok')"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert r.stdout.strip() == "ok", r.stderr
-
-
-def test_mypy_passes() -> None:
-    root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "mypy", "python/jinfer"], capture_output=True, text=True, cwd=root)
-    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,4 +1,4 @@
-"""The function the python backend calls for a fitted classifier (``jinfer._pyruntime.model_callable``):
+"""The function the python backend calls for a fitted classifier (``jinfer._runtime.pyhost.model_callable``):
 where scikit-learn defines ``predict`` as the class of the highest ``predict_proba``, the model runs
 once per call and the label comes from the probabilities; elsewhere both methods run. Either way
 the answers are the model's own. No JVM is needed."""
@@ -20,19 +20,23 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from jinfer._manifest import Artifact, Manifest, TensorSpec, utc_now
-from jinfer._pyruntime import model_callable
+from jinfer._runtime.pyhost import model_callable
 
 X, Y = make_classification(n_samples=400, n_features=8, n_informative=5, n_classes=3, random_state=1)
 LABELS = np.array(["ant", "bee", "cat"])[Y]  # string classes: the label must be a class, not an index
 
 
 def manifest(n_classes: int) -> Manifest:
-    return Manifest(name="m", version="1", task="classification",
-                    inputs=(TensorSpec("features", "float64", (-1, X.shape[1])),),
-                    outputs=(TensorSpec("label", "string", (-1,)),
-                             TensorSpec("probabilities", "float64", (-1, n_classes))),
-                    artifacts=(Artifact("python", "model.joblib", "0" * 64, 0, {}),),
-                    classes=tuple(range(n_classes)), created_at=utc_now())
+    return Manifest(
+        name="m",
+        version="1",
+        task="classification",
+        inputs=(TensorSpec("features", "float64", (-1, X.shape[1])),),
+        outputs=(TensorSpec("label", "string", (-1,)), TensorSpec("probabilities", "float64", (-1, n_classes))),
+        artifacts=(Artifact("python", "model.joblib", "0" * 64, 0, {}),),
+        classes=tuple(range(n_classes)),
+        created_at=utc_now(),
+    )
 
 
 class Counting:
@@ -47,13 +51,20 @@ class Counting:
         def call(*args: Any) -> Any:
             self.calls[name] += 1
             return method(*args)
+
         return call
 
 
-ONCE = [RandomForestClassifier(n_estimators=20, random_state=0), GradientBoostingClassifier(random_state=0),
-        HistGradientBoostingClassifier(random_state=0), DecisionTreeClassifier(random_state=0),
-        LogisticRegression(max_iter=2000), KNeighborsClassifier(), MLPClassifier(max_iter=2000, random_state=0),
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))]
+ONCE = [
+    RandomForestClassifier(n_estimators=20, random_state=0),
+    GradientBoostingClassifier(random_state=0),
+    HistGradientBoostingClassifier(random_state=0),
+    DecisionTreeClassifier(random_state=0),
+    LogisticRegression(max_iter=2000),
+    KNeighborsClassifier(),
+    MLPClassifier(max_iter=2000, random_state=0),
+    make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)),
+]
 
 
 @pytest.mark.parametrize("model", ONCE, ids=lambda m: type(m).__name__)

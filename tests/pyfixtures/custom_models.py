@@ -64,8 +64,10 @@ def strict_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.nd
     X = inputs["features"]
     bad = np.flatnonzero(X[:, 0] <= SENTINEL)
     if bad.size:
-        raise ValueError(f"strict_predict: row {int(bad[0])} has feature x1={float(X[bad[0], 0])}, "
-                         f"at or below the sentinel {SENTINEL}")
+        raise ValueError(
+            f"strict_predict: row {int(bad[0])} has feature x1={float(X[bad[0], 0])}, "
+            f"at or below the sentinel {SENTINEL}"
+        )
     return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
 
 

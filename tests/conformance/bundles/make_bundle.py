@@ -13,5 +13,11 @@ import jinfer
 
 X, y = load_iris(return_X_y=True)
 model = LogisticRegression(max_iter=1000).fit(X, y)
-jinfer.export(model, X, Path(__file__).parent / "iris-logreg.jinfer", name="iris-logreg", version="1.0.0",
-              description="LogisticRegression on iris, for the Java unit tests")
+jinfer.export(
+    model,
+    X,
+    Path(__file__).parent / "iris-logreg.jinfer",
+    name="iris-logreg",
+    version="1.0.0",
+    description="LogisticRegression on iris, for the Java unit tests",
+)

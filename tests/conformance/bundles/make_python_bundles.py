@@ -34,9 +34,15 @@ rng = np.random.default_rng(7)
 X = rng.normal(size=(60, 4))
 y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(np.int64)
 pipeline = make_pipeline(FunctionTransformer(np.square), LogisticRegression()).fit(X, y)
-jinfer.export(pipeline, X, HERE / f"python-pipeline-{jinfer.__version__}.jinfer", name="python-pipeline",
-              version="1.0.0", formats=("python",),
-              description="FunctionTransformer(np.square) + LogisticRegression, python artifact alone")
+jinfer.export(
+    pipeline,
+    X,
+    HERE / f"python-pipeline-{jinfer.__version__}.jinfer",
+    name="python-pipeline",
+    version="1.0.0",
+    formats=("python",),
+    description="FunctionTransformer(np.square) + LogisticRegression, python artifact alone",
+)
 
 
 class Tanh(mlflow.pyfunc.PythonModel):
@@ -52,8 +58,13 @@ class Tanh(mlflow.pyfunc.PythonModel):
 frame = pd.DataFrame(X, columns=list("abcd"))
 model = Tanh(np.linspace(-0.3, 0.3, 4), 0.1)
 with tempfile.TemporaryDirectory() as tmp:
-    mlflow.pyfunc.save_model(f"{tmp}/pyfunc", python_model=model,
-                             signature=infer_signature(frame, model.predict(None, frame)),
-                             input_example=frame.iloc[:30], pip_requirements=["mlflow"])
-    jinfer.from_mlflow(f"{tmp}/pyfunc", HERE / f"python-pyfunc-{jinfer.__version__}.jinfer", name="python-pyfunc",
-                       version="1.0.0")
+    mlflow.pyfunc.save_model(
+        f"{tmp}/pyfunc",
+        python_model=model,
+        signature=infer_signature(frame, model.predict(None, frame)),
+        input_example=frame.iloc[:30],
+        pip_requirements=["mlflow"],
+    )
+    jinfer.from_mlflow(
+        f"{tmp}/pyfunc", HERE / f"python-pyfunc-{jinfer.__version__}.jinfer", name="python-pyfunc", version="1.0.0"
+    )

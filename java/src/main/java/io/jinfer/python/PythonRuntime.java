@@ -1,7 +1,7 @@
 package io.jinfer.python;
 
 /**
- * The CPython side of the python backend, implemented in Python ({@code jinfer._pyruntime}) and
+ * The CPython side of the python backend, implemented in Python ({@code jinfer._runtime.pyhost}) and
  * installed with {@link PythonRuntimes#install} when a Python process hosts the JVM ({@code jinfer
  * run-java}, {@code jinfer.jvm()}).
  */

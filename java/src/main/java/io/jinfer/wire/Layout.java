@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  *   <li>Dtypes and shapes travel beside the buffer, never in it.
  * </ul>
  *
- * <p>Python's side ({@code jinfer}'s runtime, its {@code _align8}) follows the same rule; the
+ * <p>Python's side ({@code jinfer._runtime.wire}) follows the same rule; the
  * shared vector {@code tests/conformance/layout/} pins it down byte for byte for both.
  */
 public final class Layout {

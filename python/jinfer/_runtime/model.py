@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,30 +12,17 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from ._exceptions import InputError, JinferError
-from ._jvm import jclass, start, translate_java_error
-from ._dtypes import dtype_by_name, dtype_of
-from ._manifest import Manifest, TensorSpec
-from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from .._dtypes import dtype_by_name, dtype_of
+from .._exceptions import InputError, JinferError
+from .._manifest import Manifest, TensorSpec
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from . import wire
+from .jvm import java_errors, jclass, start, translated
 
 __all__ = ["Model", "load"]
 
 _STAGE_BYTES = 64 << 10  # one staging buffer per thread and model: inputs in the first half,
 _STAGE_INPUTS = 32 << 10  # outputs in the second
-
-
-@contextmanager
-def java_errors() -> Iterator[None]:
-    """Re-raise Java exceptions as jinfer's Python exceptions, keeping class name and message."""
-    try:
-        yield
-    except jpype.JException as e:
-        raise _translated(e) from None
-
-
-def _translated(e: BaseException) -> BaseException:
-    """jinfer's Python exception for a Java one (keeping class name and message), or ``e`` itself."""
-    return translate_java_error(e) or e
 
 
 def _batch(arrays: list[np.ndarray]) -> int:
@@ -56,12 +42,18 @@ class Model:
         self._input_names = [s.name for s in self.manifest.inputs]
         self._input_set = frozenset(self._input_names)
         # per output: name, whether strings, numpy dtype, rank, and the shape after the batch
-        self._outs = [(o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
-                      for o in self.manifest.outputs]
+        self._outs = [
+            (o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
+            for o in self.manifest.outputs
+        ]
         self._shapes_back = any(-1 in o.shape[1:] for o in self.manifest.outputs)
         # per output, bytes per batch row: the staged path needs them all (numeric, fixed inner dims)
-        rows = [None if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
-                else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:])) for o in self.manifest.outputs]
+        rows = [
+            None
+            if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
+            else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:]))
+            for o in self.manifest.outputs
+        ]
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
@@ -120,57 +112,47 @@ class Model:
         try:
             self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
         except jpype.JException as e:
-            raise _translated(e) from None
+            raise translated(e) from None
         finally:
             local.busy = False
         return {name: view.copy() for name, view in outputs}
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each input and output (``io.jinfer.python.Layout``); or False when that layout cannot be staged."""
+        for each input and output (laid out as :mod:`.wire` says); or False when that layout cannot be staged."""
         if any(a.dtype.kind not in "biuf" or a.size == 0 for a in arrays):
             return False
-        meta = [_STAGE_INPUTS]
-        inputs = []
-        at = 0
-        for arr in arrays:
-            if at + arr.nbytes > _STAGE_INPUTS:
-                return False
-            dt = dtype_of(arr)
-            meta += (dt.id, arr.ndim, *arr.shape)
-            inputs.append(stage[at:at + arr.nbytes].view(dt.numpy).reshape(arr.shape))
-            at = _align8(at + arr.nbytes)
+        if wire.size([a.nbytes for a in arrays]) > _STAGE_INPUTS:
+            return False
+        inputs = wire.views(stage, [(dtype_of(a).numpy, a.shape) for a in arrays])
         batch = _batch(arrays)
-        outputs = []
-        end = _STAGE_INPUTS
-        for (name, _, dtype, _, inner), row in zip(self._outs, self._row_bytes or ()):
-            if end + batch * row > _STAGE_BYTES:
-                return False
-            outputs.append((name, stage[end:end + batch * row].view(dtype).reshape((batch, *inner))))
-            end = _align8(end + batch * row)
-        return self._longs(meta), inputs, outputs
+        sizes = [batch * row for row in self._row_bytes or ()]
+        if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:
+            return False
+        views = wire.views(stage, [(dtype, (batch, *inner)) for _, _, dtype, _, inner in self._outs], _STAGE_INPUTS)
+        outputs = [(name, view) for (name, *_), view in zip(self._outs, views)]
+        return self._longs([_STAGE_INPUTS, *wire.shape_header(arrays)]), inputs, outputs
 
     def _predict_buffers(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
-        """``Model.predict`` in one JPype crossing (``io.jinfer.python.FromPython``): the inputs in
+        """``Model.predict`` in one JPype crossing (``io.jinfer.bridge.FromPython``): the inputs in
         manifest order as bare buffers, and the outputs back the same way, with their dtypes and
         shapes known here. Each JPype conversion costs a microsecond or more."""
-        data: list[Any] = []
-        meta: list[int] = []
-        for arr in arrays:
-            dt = dtype_of(arr)
-            meta += (dt.id, arr.ndim, *arr.shape)
-            data.append(_java_strings(arr) if dt.name == "string" else _direct_buffer(arr) if arr.size else None)
+        meta = wire.shape_header(arrays)  # also refuses arrays of no jinfer dtype, before anything crosses
+        data = [
+            _java_strings(arr) if arr.dtype.kind in "USO" else _direct_buffer(arr) if arr.size else None
+            for arr in arrays
+        ]
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
-            raise _translated(e) from None
+            raise translated(e) from None
         batch = _batch(arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
         at = 0
         for i, (name, is_string, dtype, rank, inner) in enumerate(self._outs):
             if self._shapes_back:
-                shape = tuple(dims[at:at + rank])
+                shape = tuple(dims[at : at + rank])
                 at += rank
             else:
                 shape = (batch, *inner) if rank else ()
@@ -208,14 +190,20 @@ class Model:
             spec = self.inputs[0]
             missing = [c for c in spec.columns or () if c not in have]
             if missing:
-                raise InputError(f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
-                                 f"{list(spec.columns or ())}, got {have}", code="MISSING_INPUT")
+                raise InputError(
+                    f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
+                    f"{list(spec.columns or ())}, got {have}",
+                    code="MISSING_INPUT",
+                )
             return {spec.name: df[list(spec.columns or ())].to_numpy(dtype=spec.dtype)}
         feeds = {}
         for spec in self.inputs:
             if spec.name not in have:
-                raise InputError(f"missing input {spec.name!r}: the DataFrame has no such column; expected columns "
-                                 f"{[s.name for s in self.inputs]}, got {have}", code="MISSING_INPUT")
+                raise InputError(
+                    f"missing input {spec.name!r}: the DataFrame has no such column; expected columns "
+                    f"{[s.name for s in self.inputs]}, got {have}",
+                    code="MISSING_INPUT",
+                )
             col = df[spec.name]
             if spec.dtype == "string":
                 feeds[spec.name] = col.astype(str).to_numpy().astype(str)
@@ -223,8 +211,10 @@ class Model:
                 try:
                     feeds[spec.name] = col.to_numpy(dtype=spec.dtype)
                 except (TypeError, ValueError) as e:
-                    raise InputError(f"input {spec.name!r}: expected {spec.dtype} values, got column of "
-                                     f"{col.dtype}: {e}", code="DTYPE_MISMATCH") from None
+                    raise InputError(
+                        f"input {spec.name!r}: expected {spec.dtype} values, got column of {col.dtype}: {e}",
+                        code="DTYPE_MISMATCH",
+                    ) from None
         return feeds
 
     def close(self) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .capture import captured
 
 __all__ = ["convert_pmml", "java_home"]
 
@@ -30,26 +29,6 @@ def java_home() -> str | None:
     return None
 
 
-@contextmanager
-def _captured(log: Path) -> Iterator[None]:
-    """Send what the converter's Java process prints (banners, logging) to ``log``, not the terminal."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with open(log, "wb") as f:
-        os.dup2(f.fileno(), 1)
-        os.dup2(f.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-
-
 def _last_error(text: str) -> str:
     """The converter's own error line (``SEVERE: ...`` / ``Exception ...``), if it printed one."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -64,7 +43,8 @@ def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict
     artifact details."""
     try:
         import sklearn2pmml
-        from sklearn2pmml import make_pmml_pipeline, sklearn2pmml as to_pmml
+        from sklearn2pmml import make_pmml_pipeline
+        from sklearn2pmml import sklearn2pmml as to_pmml
     except ImportError as e:
         raise ImportError("the PMML format needs sklearn2pmml: pip install 'jinfer[pmml]'") from e
     if task not in ("classification", "regression"):
@@ -74,7 +54,7 @@ def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict
         out = Path(tmp) / "model.pmml"
         log = Path(tmp) / "sklearn2pmml.log"
         try:
-            with _captured(log):
+            with captured(log):
                 to_pmml(pipeline, str(out), java_home=java_home())
         except Exception as e:
             detail = _last_error(log.read_text(errors="replace")) if log.exists() else ""

@@ -1,4 +1,4 @@
-"""Native XGBoost and LightGBM ``Booster`` objects.
+"""XGBoost and LightGBM: their scikit-learn wrappers, and native ``Booster`` objects.
 
 A Booster is converted through the scikit-learn wrapper that holds the same trees
 (``XGBClassifier.load_model``; an ``LGBMClassifier`` around the Booster), so ONNX (onnxmltools,
@@ -14,18 +14,32 @@ from typing import Any
 
 import numpy as np
 
-from ._families import (
-    Prepared,
-    WrapperFamily,
-    check_task,
-    classifier_outputs,
-    numeric_sample,
-    refuse_classes,
-    regressor_outputs,
-    require,
-)
+from .._convert.formats import Converted
+from .._optional import require, version_of
+from .base import Prepared, check_task, classifier_outputs, refuse_classes, regressor_outputs
+from .sample import numeric_sample
+from .sklearn import SklearnFamily
 
-__all__ = ["LightGBMFamily", "XGBoostFamily"]
+__all__ = ["LightGBMFamily", "WrapperFamily", "XGBoostFamily"]
+
+XGBOOST_DISTS = ("xgboost-cpu", "xgboost", "onnxmltools")
+LIGHTGBM_DISTS = ("lightgbm", "onnxmltools")
+
+
+class WrapperFamily(SklearnFamily):
+    """XGBoost's and LightGBM's scikit-learn wrappers: scikit-learn's path, their own libraries."""
+
+    def __init__(self, key: str, extra: str, dists: tuple[str, ...]) -> None:
+        self.key, self.extra, self._dists = key, extra, dists
+
+    def libraries(self, model: Any) -> dict[str, str]:
+        return version_of(*self._dists)
+
+    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
+        data, details = super().convert(fmt, prepared, dtype, callable_spec)
+        if fmt == "onnx":
+            details["converter"] += f" + onnxmltools {version_of('onnxmltools').get('onnxmltools', '?')}"
+        return data, details
 
 
 def _default_names(names: Sequence[str] | None, pattern: str) -> bool:
@@ -38,15 +52,18 @@ class XGBoostFamily(WrapperFamily):
     CLASSIFIERS = ("binary:logistic", "multi:softprob", "multi:softmax")
     UNSUPPORTED = ("binary:logitraw", "binary:hinge", "rank:", "survival:", "reg:quantileerror", "multi:")
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         xgb = require("xgboost", "exporting an XGBoost Booster", "xgboost")
         config = json.loads(model.save_config())
         objective = config["learner"]["objective"]["name"]
         found = "classification" if objective in self.CLASSIFIERS else "regression"
         if found == "regression" and objective.startswith(self.UNSUPPORTED):
-            raise TypeError(f"XGBoost objective {objective!r}: jinfer exports {', '.join(self.CLASSIFIERS)} "
-                            "and regression objectives (reg:*, count:poisson)")
+            raise TypeError(
+                f"XGBoost objective {objective!r}: jinfer exports {', '.join(self.CLASSIFIERS)} "
+                "and regression objectives (reg:*, count:poisson)"
+            )
         check_task(found, task, f"this XGBoost Booster ({objective})")
         refuse_classes(classes, "an XGBoost Booster")
         names = model.feature_names
@@ -65,25 +82,27 @@ class XGBoostFamily(WrapperFamily):
                 proba = model.predict(dm)
                 label = proba.argmax(axis=1)
             else:  # multi:softmax: labels from the Booster, probabilities as XGBClassifier gives them
-                from scipy.special import softmax
+                from scipy.special import softmax  # scikit-learn's own dependency
 
                 label = model.predict(dm).astype(np.int64)
                 proba = softmax(model.predict(dm, output_margin=True), axis=1)
             expected, outputs, cls = classifier_outputs(proba, label, range(k), dtype)
-        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster",
-                        self.libraries(model))
+        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster", self.libraries(model))
 
 
 class LightGBMFamily(WrapperFamily):
     """``lightgbm.Booster``: binary, multiclass and regression objectives."""
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         require("lightgbm", "exporting a LightGBM Booster", "lightgbm")
         objective = str(model.dump_model(num_iteration=0).get("objective", "")).split(" ")[0]
         if objective in ("lambdarank", "rank_xendcg", "multiclassova", "custom", ""):
-            raise TypeError(f"LightGBM objective {objective or 'custom'!r}: jinfer exports binary, multiclass "
-                            "and regression objectives")
+            raise TypeError(
+                f"LightGBM objective {objective or 'custom'!r}: jinfer exports binary, multiclass "
+                "and regression objectives"
+            )
         found = "classification" if objective in ("binary", "multiclass") else "regression"
         check_task(found, task, f"this LightGBM Booster ({objective})")
         refuse_classes(classes, "a LightGBM Booster")
@@ -96,8 +115,7 @@ class LightGBMFamily(WrapperFamily):
         else:
             proba = np.column_stack([1 - raw, raw]) if raw.ndim == 1 else raw
             expected, outputs, cls = classifier_outputs(proba, proba.argmax(axis=1), range(proba.shape[1]), dtype)
-        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster",
-                        self.libraries(model))
+        return Prepared(wrapper, sample, found, expected, outputs, cls, "Booster", self.libraries(model))
 
 
 def _lgbm_wrapper(booster: Any, objective: str, task: str) -> Any:

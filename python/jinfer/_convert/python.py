@@ -57,8 +57,10 @@ def requirements_of(model: Any, extra: list[str] | None = None) -> tuple[dict[st
     scan.dump(model)
     tops = {m.split(".")[0] for m in scan.modules | set(extra or []) if m}
     if "__main__" in tops:
-        raise ValueError("the model refers to code defined in __main__, which another process cannot import; "
-                         "move that code into an importable module")
+        raise ValueError(
+            "the model refers to code defined in __main__, which another process cannot import; "
+            "move that code into an importable module"
+        )
     dists = importlib.metadata.packages_distributions()
     requirements: dict[str, str] = {}
     modules: list[str] = []

@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._manifest import TensorSpec
+from .._estimators import final_estimator, has_trees
+from .._manifest import TensorSpec
+from .skl2onnx_setup import dedupe_opsets, prepare_skl2onnx
 
-__all__ = ["convert_sklearn", "TARGET_OPSET"]
+__all__ = ["TARGET_OPSET", "convert_sklearn", "jinfer_dtype", "onnx_output_dtype", "refused_categories"]
 
 # Opsets that ONNX Runtime 1.29 (Java and Python) runs and skl2onnx 1.20 converts to.
 TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
 
 
-def _final_estimator(model: Any) -> Any:
-    steps = getattr(model, "steps", None)
-    return _final_estimator(steps[-1][1]) if steps else model
-
-
-def convert_sklearn(
-    model: Any, inputs: Sequence[TensorSpec], dtype: str, task: str
-) -> tuple[bytes, dict[str, Any]]:
+def convert_sklearn(model: Any, inputs: Sequence[TensorSpec], dtype: str, task: str) -> tuple[bytes, dict[str, Any]]:
     """The ONNX bytes of a fitted scikit-learn model, and the artifact details.
 
     ``inputs`` is one 2-D ``features`` spec, or one 1-D spec per column of a mixed-type table
@@ -30,17 +25,19 @@ def convert_sklearn(
     import skl2onnx
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
-    from ._families import dedupe_opsets, prepare_skl2onnx
-
     prepare_skl2onnx(model)  # onnxmltools' converters for XGBoost/LightGBM steps; skl2onnx fixes
 
     # ONNX Runtime's tree ensembles compute in float32 only, as scikit-learn's trees do (they cast
     # X to float32 first). A float64 bundle of a tree model therefore takes and returns float64
     # but runs the trees in float32: skl2onnx's own double trees are refused by the runtime, or
     # compare double X against float32 thresholds and pick other leaves than scikit-learn.
-    wrap_double = dtype == "float64" and _has_trees(model) and len(inputs) == 1
-    types = {"float32": FloatTensorType, "float64": FloatTensorType if wrap_double else DoubleTensorType,
-             "int64": Int64TensorType, "string": StringTensorType}
+    wrap_double = dtype == "float64" and has_trees(model) and len(inputs) == 1
+    types = {
+        "float32": FloatTensorType,
+        "float64": FloatTensorType if wrap_double else DoubleTensorType,
+        "int64": Int64TensorType,
+        "string": StringTensorType,
+    }
     initial_types = []
     for spec in inputs:
         if spec.dtype not in types:
@@ -49,9 +46,10 @@ def convert_sklearn(
         initial_types.append((spec.name, types[spec.dtype]([None, width])))
     options: dict[Any, Any] = {}
     if task == "classification":
-        options = {id(_final_estimator(model)): {"zipmap": False}}
-    onx = dedupe_opsets(skl2onnx.to_onnx(model, initial_types=initial_types, options=options,
-                                         target_opset=TARGET_OPSET))
+        options = {id(final_estimator(model)): {"zipmap": False}}
+    onx = dedupe_opsets(
+        skl2onnx.to_onnx(model, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
+    )
     if wrap_double:
         onx = _as_double_io(onx)
     outs = [o.name for o in onx.graph.output]
@@ -108,17 +106,14 @@ def refused_categories(onx: Any, input_names: dict[str, str]) -> list[dict[str, 
                 break
             name = step.input[0]
         if name in canonical:
-            found.append({"input": canonical[name], "column": column,
-                          "categories": sorted(c.decode("utf-8") for c in attrs["cats_strings"].strings)})
+            found.append(
+                {
+                    "input": canonical[name],
+                    "column": column,
+                    "categories": sorted(c.decode("utf-8") for c in attrs["cats_strings"].strings),
+                }
+            )
     return found
-
-
-def _has_trees(model: Any) -> bool:
-    steps = getattr(model, "steps", None)
-    if steps:
-        return any(_has_trees(step) for _, step in steps)
-    mod = type(model).__module__
-    return mod.startswith(("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm"))
 
 
 def _as_double_io(onx: Any) -> Any:
@@ -138,28 +133,38 @@ def _as_double_io(onx: Any) -> Any:
         inner_out = out.name + "_f32"
         for node in g.node:
             node.output[:] = [inner_out if n == out.name else n for n in node.output]
-        casts.append(helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE, name=f"jinfer_{out.name}_cast"))
+        casts.append(
+            helper.make_node("Cast", [inner_out], [out.name], to=TensorProto.DOUBLE, name=f"jinfer_{out.name}_cast")
+        )
         out.type.tensor_type.elem_type = TensorProto.DOUBLE
     g.node.extend(casts)
     return onx
 
 
+def jinfer_dtype(elem_type: int) -> str | None:
+    """The jinfer dtype name of an ONNX tensor element type, or None when jinfer has none."""
+    from onnx import TensorProto
+
+    table: dict[int, str] = {
+        TensorProto.FLOAT: "float32",
+        TensorProto.DOUBLE: "float64",
+        TensorProto.INT64: "int64",
+        TensorProto.INT32: "int32",
+        TensorProto.STRING: "string",
+        TensorProto.BOOL: "bool",
+    }
+    return table.get(elem_type)
+
+
 def onnx_output_dtype(onnx_bytes: bytes, native_name: str) -> str:
     """The jinfer dtype name of an ONNX graph output."""
     import onnx
-    from onnx import TensorProto
 
     m = onnx.load_from_string(onnx_bytes)
     for o in m.graph.output:
         if o.name == native_name:
-            elem = o.type.tensor_type.elem_type
-            return {
-                TensorProto.FLOAT: "float32",
-                TensorProto.DOUBLE: "float64",
-                TensorProto.INT64: "int64",
-                TensorProto.INT32: "int32",
-                TensorProto.STRING: "string",
-                TensorProto.BOOL: "bool",
-            }[elem]
+            found = jinfer_dtype(o.type.tensor_type.elem_type)
+            if found is None:
+                raise KeyError(f"{native_name}: ONNX element type {o.type.tensor_type.elem_type}")
+            return found
     raise KeyError(native_name)
-

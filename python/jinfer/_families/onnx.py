@@ -9,22 +9,30 @@ expected outputs come from ONNX Runtime's Python package running the same graph.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._families import (
-    Family,
-    Prepared,
-    classifier_outputs,
-    numeric_sample,
-    refuse_classes,
-    regressor_outputs,
-    version_of,
-)
-from ._manifest import TensorSpec
+from .._convert.formats import Converted
+from .._convert.onnx import jinfer_dtype, onnx_output_dtype
+from .._dtypes import Array
+from .._exceptions import InputError
+from .._manifest import TensorSpec
+from .._optional import version_of
+from .base import Family, Prepared, classifier_outputs, refuse_classes, regressor_outputs
+from .sample import Sample, numeric_sample
 
-__all__ = ["OnnxFamily"]
+__all__ = ["GivenOnnx", "OnnxFamily"]
+
+
+@dataclass(frozen=True)
+class GivenOnnx:
+    """The graph as it goes into the bundle, with the names of its inputs and outputs behind the canonical ones."""
+
+    data: bytes
+    input_names: dict[str, str]
+    output_names: dict[str, str]
 
 
 class OnnxFamily(Family):
@@ -36,14 +44,11 @@ class OnnxFamily(Family):
     def formats(self, model: Any) -> tuple[str, ...]:
         return ("onnx",)
 
-    def prepare(self, model: Any, X_sample: Any, dtype: str, max_rows: int, *,
-                task: str | None, classes: Sequence[Any] | None) -> Prepared:
+    def prepare(
+        self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
+    ) -> Prepared:
         import onnx
         import onnxruntime as ort
-
-        from ._exceptions import InputError
-        from ._export import _Sample
-        from ._onnx import onnx_output_dtype
 
         onx = onnx.ModelProto()
         onx.CopyFrom(model)
@@ -59,24 +64,32 @@ class OnnxFamily(Family):
             feeds_native = {graph_inputs[0].name: sample.feeds["features"]}
         else:
             if not isinstance(X_sample, dict):
-                raise InputError(f"X_sample: this ONNX model takes {len(graph_inputs)} inputs "
-                                 f"({[i.name for i in graph_inputs]}); pass a dict of arrays by input name",
-                                 code="MISSING_INPUT")
-            feeds, specs = {}, []
+                raise InputError(
+                    f"X_sample: this ONNX model takes {len(graph_inputs)} inputs "
+                    f"({[i.name for i in graph_inputs]}); pass a dict of arrays by input name",
+                    code="MISSING_INPUT",
+                )
+            feeds: dict[str, Array] = {}
+            specs = []
             for gi in graph_inputs:
                 if gi.name not in X_sample:
                     raise InputError(f"X_sample: missing input {gi.name!r}", code="MISSING_INPUT")
                 arr = np.ascontiguousarray(np.asarray(X_sample[gi.name])[:max_rows]).astype(_elem_dtype(gi))
                 feeds[gi.name] = arr
                 specs.append(TensorSpec(gi.name, _elem_dtype(gi), (-1, *arr.shape[1:])))
-            sample = _Sample(feeds, tuple(specs), feeds, [s.name for s in specs])
+            sample = Sample(feeds, tuple(specs), feeds, [s.name for s in specs])
             input_names = {n: n for n in feeds}
             feeds_native = feeds
         session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
         outs = session.run(None, feeds_native)
         names = [o.name for o in onx.graph.output]
-        looks_classifier = (len(outs) == 2 and outs[0].ndim in (1, 2) and outs[1].ndim == 2
-                            and outs[0].dtype.kind in "iuOUS" and outs[1].dtype.kind == "f")
+        looks_classifier = (
+            len(outs) == 2
+            and outs[0].ndim in (1, 2)
+            and outs[1].ndim == 2
+            and outs[0].dtype.kind in "iuOUS"
+            and outs[1].dtype.kind == "f"
+        )
         found = task or ("classification" if looks_classifier else "regression")
         out_dtype = onnx_output_dtype(data, names[-1] if found == "classification" else names[0])
         if out_dtype not in ("float32", "float64"):
@@ -87,37 +100,49 @@ class OnnxFamily(Family):
             proba = outs[1]
             cls = list(classes) if classes is not None else (zip_classes or list(range(proba.shape[1])))
             if len(cls) != proba.shape[1]:
-                raise ValueError(f"classes: {len(cls)} given, but the model's probabilities have "
-                                 f"{proba.shape[1]} columns")
+                raise ValueError(
+                    f"classes: {len(cls)} given, but the model's probabilities have {proba.shape[1]} columns"
+                )
             label = outs[0].reshape(len(proba))
             expected, outputs, cls_t = classifier_outputs(proba, label, cls, out_dtype)
             output_names = {"label": names[0], "probabilities": names[1]}
         elif found == "regression":
             if len(outs) != 1:
-                raise TypeError(f"jinfer maps one ONNX output to 'prediction' or two to 'label' and "
-                                f"'probabilities'; this model has {names}: pass task='classification' or export a "
-                                "model with one output")
+                raise TypeError(
+                    f"jinfer maps one ONNX output to 'prediction' or two to 'label' and "
+                    f"'probabilities'; this model has {names}: pass task='classification' or export a "
+                    "model with one output"
+                )
             refuse_classes(classes, "a regression ONNX model")
             expected, outputs, cls_t = regressor_outputs(outs[0], out_dtype)
             output_names = {"prediction": names[0]}
         else:
             raise ValueError(f"task: expected 'classification' or 'regression' for an ONNX model, got {task!r}")
-        return Prepared(data, sample, found, expected, outputs, cls_t, onx.graph.name or "onnx-model",
-                        version_of("onnx", "onnxruntime"),
-                        notes={"input_names": input_names, "output_names": output_names})
+        return Prepared(
+            GivenOnnx(data, input_names, output_names),
+            sample,
+            found,
+            expected,
+            outputs,
+            cls_t,
+            onx.graph.name or "onnx-model",
+            version_of("onnx", "onnxruntime"),
+        )
 
-    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None
-                ) -> tuple[bytes, str, dict[str, Any]]:
+    def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
         import onnx
 
         if fmt != "onnx":
             raise TypeError(f"an ONNX model is exported as ONNX only, not {fmt}")
-        onx = onnx.load_from_string(prepared.model)
+        given: GivenOnnx = prepared.model
+        onx = onnx.load_from_string(given.data)
         opsets = {d.domain or "": int(d.version) for d in onx.opset_import}
-        return prepared.model, "model.onnx", {
-            "opset": opsets.get("", 0), "ml_opset": opsets.get("ai.onnx.ml", 0),
+        return given.data, {
+            "opset": opsets.get("", 0),
+            "ml_opset": opsets.get("ai.onnx.ml", 0),
             "converter": f"onnx {onnx.__version__} (the model as given)",
-            "input_names": prepared.notes["input_names"], "output_names": prepared.notes["output_names"],
+            "input_names": given.input_names,
+            "output_names": given.output_names,
         }
 
 
@@ -126,14 +151,11 @@ def _dims(value_info: Any) -> list[int]:
 
 
 def _elem_dtype(value_info: Any) -> str:
-    from onnx import TensorProto
-
     elem = value_info.type.tensor_type.elem_type
-    table = {TensorProto.FLOAT: "float32", TensorProto.DOUBLE: "float64", TensorProto.INT64: "int64",
-             TensorProto.INT32: "int32", TensorProto.STRING: "string", TensorProto.BOOL: "bool"}
-    if elem not in table:
+    found = jinfer_dtype(elem)
+    if found is None:
         raise TypeError(f"ONNX input {value_info.name!r}: element type {elem} has no jinfer dtype")
-    return table[elem]
+    return found
 
 
 def _strip_zipmap(onx: Any) -> list[Any] | None:
@@ -145,12 +167,16 @@ def _strip_zipmap(onx: Any) -> list[Any] | None:
         if node.op_type != "ZipMap":
             continue
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        classes: list[Any] = [int(c) for c in attrs.get("classlabels_int64s", [])] or \
-            [c.decode() if isinstance(c, bytes) else str(c) for c in attrs.get("classlabels_strings", [])]
+        classes: list[Any] = [int(c) for c in attrs.get("classlabels_int64s", [])] or [
+            c.decode() if isinstance(c, bytes) else str(c) for c in attrs.get("classlabels_strings", [])
+        ]
         for i, out in enumerate(onx.graph.output):
             if out.name == node.output[0]:
-                onx.graph.output[i].CopyFrom(helper.make_tensor_value_info(
-                    node.input[0], TensorProto.FLOAT, [None, len(classes)] if classes else None))
+                onx.graph.output[i].CopyFrom(
+                    helper.make_tensor_value_info(
+                        node.input[0], TensorProto.FLOAT, [None, len(classes)] if classes else None
+                    )
+                )
         onx.graph.node.remove(node)
         return classes
     return None

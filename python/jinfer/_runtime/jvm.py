@@ -4,30 +4,51 @@ JPype can start the JVM once per process and never restart it. jinfer makes that
 ``start()`` is idempotent for the same settings and raises :class:`JVMError` when asked for
 different ones after the start. Code here never uses ``import java.…``: the repository's top-level
 ``java/`` folder would shadow it (see DESIGN.md); it uses ``jpype.JClass`` instead.
+
+Modules that need the JVM once it is up (the python-backend host installs itself in it) register
+a hook with :func:`on_start`, as JPype's ``onJVMStart`` does; this module imports none of them.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import jpype
 
-from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
+from .._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
 
-__all__ = ["jvm", "start", "is_started", "jclass", "classpath", "translate_java_error"]
+__all__ = ["classpath", "is_started", "java_errors", "jclass", "jvm", "on_start", "start", "translate_java_error"]
 
 _lock = threading.Lock()
 _settings: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+_hooks: list[Callable[[], None]] = []
+
+
+def on_start(hook: Callable[[], None]) -> Callable[[], None]:
+    """Call ``hook()`` once jinfer has the JVM: at once if it has it already, else right after
+    :func:`start` starts it (or adopts one started elsewhere). Returns ``hook`` (a decorator).
+    A hook registered while the JVM is starting may be called twice: make it idempotent."""
+    with _lock:
+        _hooks.append(hook)
+        ready = _settings is not None
+    if ready:
+        hook()
+    return hook
+
+
+def _started() -> None:
+    for hook in list(_hooks):
+        hook()
 
 
 def jars_dir() -> Path:
     """Where ``gradle pythonJars`` puts jinfer's jar and its runtime jars."""
-    return Path(os.environ.get("JINFER_JARS", Path(__file__).parent / "jars"))
+    return Path(os.environ.get("JINFER_JARS", Path(__file__).parent.parent / "jars"))
 
 
 def classpath(extra: Sequence[str] = ()) -> list[str]:
@@ -85,9 +106,7 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
             if _settings is None:
                 _settings = wanted  # started by someone else: accept it if jinfer is on it
                 _require_jinfer_classes()
-                from ._pyruntime import install
-
-                install()
+                _started()
             elif wanted != _settings and (wanted[0] or wanted[1]):
                 raise JVMError(
                     "the JVM of this process is already running with classpath extras "
@@ -102,15 +121,13 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
         except OSError as e:
             raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
         _settings = wanted
-    from ._pyruntime import install
-
-    install()  # this JVM is hosted by Python: Java can call Python models
+    _started()  # this JVM is hosted by Python: the hooks (the python-backend host among them) run now
 
 
 def _require_jinfer_classes() -> None:
     try:
         jpype.JClass("io.jinfer.Models")
-    except Exception as e:  # noqa: BLE001 - JPype raises several types here
+    except Exception as e:
         raise JVMError(
             "the JVM was started before jinfer, without jinfer's jars on its classpath; "
             "call jinfer.jvm() (or jinfer.load) before starting the JVM yourself"
@@ -122,6 +139,20 @@ def jvm(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> It
     """Make sure the JVM is running for the block. It stays up afterwards: JPype cannot restart it."""
     start(extra_classpath, jvm_args)
     yield
+
+
+@contextmanager
+def java_errors() -> Iterator[None]:
+    """Re-raise Java exceptions as jinfer's Python exceptions, keeping class name and message."""
+    try:
+        yield
+    except jpype.JException as e:
+        raise translated(e) from None
+
+
+def translated(e: BaseException) -> BaseException:
+    """jinfer's Python exception for a Java one (keeping class name and message), or ``e`` itself."""
+    return translate_java_error(e) or e
 
 
 def jclass(name: str) -> Any:

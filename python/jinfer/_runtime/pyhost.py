@@ -1,6 +1,7 @@
 """The CPython side of the ``python`` backend: Java calls real Python models through JPype.
 
-When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here.
+When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here
+(this module registers :func:`install` as a start hook of :mod:`.jvm`).
 Java hands tensors over as numpy views of its buffers (no copy) and takes the results back the
 same way. A Python exception inside a model reaches Java as ``io.jinfer.python.PythonException``
 with the Python type, message and traceback.
@@ -16,21 +17,33 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jpype
 import numpy as np
 
-from ._manifest import Manifest, TensorSpec, utc_now
-from ._dtypes import dtype_by_name
-from .tensor import _align8, _buffer_view, _direct_buffer, _java_strings, _strings_array
+from .._dtypes import dtype_by_name
+from .._estimators import final_estimator
+from .._exceptions import JinferError
+from .._manifest import Artifact, Manifest, TensorSpec, utc_now
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
+from . import wire
+from .jvm import on_start
 
-__all__ = ["install", "register", "unregister", "model_callable", "check_requirements", "DependencyWarning"]
+__all__ = ["DependencyWarning", "check_requirements", "install", "model_callable", "register", "unregister"]
 
 _registry: dict[str, Any] = {}
 _lock = threading.Lock()
 _installed = False
 _proxy_classes: dict[str, Any] = {}
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _override(method: _Method) -> _Method:
+    """``jpype.JOverride`` (untyped), typed: the method as it was, marked as Java's interface method."""
+    return cast(_Method, jpype.JOverride(method))
 
 
 class DependencyWarning(UserWarning):
@@ -63,31 +76,36 @@ def _define_proxies() -> None:
         def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
             self._fn = fn
             self._json = manifest.to_json().decode("utf-8")
-            self._inputs = [(s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy)
-                            for s in manifest.inputs]
+            self._inputs = [
+                (s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy) for s in manifest.inputs
+            ]
             self._outputs = manifest.outputs
             # a result of this dtype and inner shape needs no conforming (None: always conform)
-            self._ready = [(dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
-                           if s.dtype != "string" and s.shape and -1 not in s.shape[1:] else None
-                           for s in manifest.outputs]
+            self._ready = [
+                (dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
+                if s.dtype != "string" and s.shape and -1 not in s.shape[1:]
+                else None
+                for s in manifest.outputs
+            ]
             # Java knows these outputs' shapes from the batch, so they travel without a long[]
             self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
 
-        @jpype.JOverride
+        @_override
         def predict(self, inputs: Any, shapes: Any, small: Any) -> Any:
             try:
                 dims = np.asarray(shapes).tolist()
                 arrays: dict[str, np.ndarray] = {}
                 at = 0
                 for i, (name, rank, is_string, dtype) in enumerate(self._inputs):
-                    shape = tuple(dims[at:at + rank])
+                    shape = tuple(dims[at : at + rank])
                     at += rank
-                    arrays[name] = _strings_array(inputs[i], shape) if is_string else _buffer_view(
-                        inputs[i], dtype, shape)
+                    arrays[name] = (
+                        _strings_array(inputs[i], shape) if is_string else _buffer_view(inputs[i], dtype, shape)
+                    )
                 out = self._fn(arrays)
                 results = self._results(out, dims[0])
                 if small is not None:
-                    _copy_into(np.frombuffer(small, dtype=np.uint8), results)
+                    wire.pack_into(np.frombuffer(small, dtype=np.uint8), results)
                     return None
                 return self._hand_over(results)
             except jpype.JException:
@@ -98,8 +116,10 @@ def _define_proxies() -> None:
         def _results(self, out: Any, batch: int) -> list[np.ndarray]:
             """The model's outputs in manifest order, each in its spec's dtype and shape."""
             if type(out) is not dict and not isinstance(out, Mapping):
-                raise TypeError(f"the Python model returned {type(out).__name__}; expected a dict of output name "
-                                f"to array, with {[s.name for s in self._outputs]}")
+                raise TypeError(
+                    f"the Python model returned {type(out).__name__}; expected a dict of output name "
+                    f"to array, with {[s.name for s in self._outputs]}"
+                )
             results = []
             for spec, ready in zip(self._outputs, self._ready):
                 arr = _ready(out.get(spec.name), ready, batch) if ready else None
@@ -108,19 +128,21 @@ def _define_proxies() -> None:
 
         def _hand_over(self, results: list[np.ndarray]) -> Any:
             """The results as Java takes them: numpy's memory as direct buffers, strings as String[]."""
-            handed: list[Any] = [_java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
-                                 for spec, a in zip(self._outputs, results)]
+            handed: list[Any] = [
+                _java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
+                for spec, a in zip(self._outputs, results)
+            ]
             if not self._fixed:
                 handed.append(longs([d for a in results for d in a.shape]))
             return objects(handed)
 
-        @jpype.JOverride
+        @_override
         def manifestJson(self) -> str:  # noqa: N802 - Java's name
             return self._json
 
     @jpype.JImplements("io.jinfer.python.PythonRuntime")
     class _Runtime:
-        @jpype.JOverride
+        @_override
         def load(self, data: Any, manifest_json: Any, artifact_json: Any) -> Any:
             try:
                 manifest = Manifest.from_json(str(manifest_json))
@@ -136,13 +158,13 @@ def _define_proxies() -> None:
             except BaseException as e:  # noqa: BLE001
                 raise _java_exception(e) from None
 
-        @jpype.JOverride
+        @_override
         def lookup(self, name: Any) -> Any:
             with _lock:
                 entry = _registry.get(str(name))
             return None if entry is None else _ModelProxy(*entry)
 
-        @jpype.JOverride
+        @_override
         def names(self) -> Any:
             with _lock:
                 return jpype.JArray(jpype.JString)(sorted(_registry))
@@ -151,8 +173,6 @@ def _define_proxies() -> None:
 
 
 def _java_exception(e: BaseException) -> Any:
-    from ._exceptions import JinferError
-
     if isinstance(e, JinferError) and e.code in ("MISSING_DEPENDENCY", "UNTRUSTED_ARTIFACT"):
         code = jpype.JClass("io.jinfer.ErrorCode").valueOf(e.code)
         return jpype.JClass("io.jinfer.BundleException")(code, str(e))
@@ -163,8 +183,13 @@ def _java_exception(e: BaseException) -> Any:
 
 def _ready(value: Any, ready: tuple[np.dtype, tuple[int, ...]], batch: int) -> np.ndarray | None:
     """``value`` when it is already an ndarray of the spec's dtype and shape (the common case), else None."""
-    if type(value) is np.ndarray and value.dtype == ready[0] and value.shape[1:] == ready[1] \
-            and value.ndim and value.shape[0] == batch:
+    if (
+        type(value) is np.ndarray
+        and value.dtype == ready[0]
+        and value.shape[1:] == ready[1]
+        and value.ndim
+        and value.shape[0] == batch
+    ):
         return value
     return None
 
@@ -180,21 +205,17 @@ def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray
         arr = arr.astype(spec.dtype)
     if len(spec.shape) == 1 and arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
-    if arr.ndim != len(spec.shape) or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:])) \
-            or (arr.ndim and arr.shape[0] != batch):
+    if (
+        arr.ndim != len(spec.shape)
+        or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:]))
+        or (arr.ndim and arr.shape[0] != batch)
+    ):
         want = [batch, *spec.shape[1:]] if spec.shape else []
-        raise ValueError(f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
-                         f"{batch}, but the manifest declares {want} (-1: any size)")
+        raise ValueError(
+            f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
+            f"{batch}, but the manifest declares {want} (-1: any size)"
+        )
     return arr
-
-
-def _copy_into(small: np.ndarray, results: list[np.ndarray]) -> None:
-    """Copies ``results`` into Java's bytes ``small``, each at the next multiple of 8 bytes."""
-    at = 0
-    for arr in results:
-        at = _align8(at)
-        small[at:at + arr.nbytes].view(arr.dtype).reshape(arr.shape)[...] = arr
-        at += arr.nbytes
 
 
 def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable[[dict[str, np.ndarray]], Any]:
@@ -230,7 +251,8 @@ def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable
         return classify
     if manifest.task == "classification":
         return lambda inputs: (lambda X: {"label": model.predict(X), "probabilities": model.predict_proba(X)})(
-            frame(inputs))
+            frame(inputs)
+        )
     if manifest.task == "regression":
         return lambda inputs: {"prediction": model.predict(frame(inputs))}
     return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
@@ -241,25 +263,34 @@ def _label_is_argmax(model: Any) -> bool:
     ``predict_proba`` (ties aside): then the label is taken from the probabilities and the model
     runs once per call. Not so for SVC, whose probabilities come from Platt scaling, nor for
     estimators jinfer does not know, which keep calling both methods."""
-    from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier,
-                                  HistGradientBoostingClassifier, RandomForestClassifier)
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.neural_network import MLPClassifier
     from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
 
-    from ._onnx import _final_estimator
-
-    known = (RandomForestClassifier, ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
-             DecisionTreeClassifier, ExtraTreeClassifier, LogisticRegression, KNeighborsClassifier, MLPClassifier)
+    known = (
+        RandomForestClassifier,
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        DecisionTreeClassifier,
+        ExtraTreeClassifier,
+        LogisticRegression,
+        KNeighborsClassifier,
+        MLPClassifier,
+    )
     classes = getattr(model, "classes_", None)
-    return type(_final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
+    return type(final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
 
 
 def check_requirements(details: Mapping[str, Any]) -> None:
     """Refuse missing libraries (naming them) and warn on other versions than at export."""
-    from ._exceptions import JinferError
-
     missing, other = [], []
     for dist, wanted in details.get("requirements", {}).items():
         try:
@@ -275,16 +306,29 @@ def check_requirements(details: Mapping[str, Any]) -> None:
         except ImportError:
             missing.append(f"module {module}")
     if missing:
-        raise JinferError(f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
-                          f"install them (pip install ...) or put the modules on sys.path", code="MISSING_DEPENDENCY")
+        raise JinferError(
+            f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
+            f"install them (pip install ...) or put the modules on sys.path",
+            code="MISSING_DEPENDENCY",
+        )
     if other:
-        warnings.warn(f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
-                      "results may differ", DependencyWarning, stacklevel=2)
+        warnings.warn(
+            f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
+            "results may differ",
+            DependencyWarning,
+            stacklevel=2,
+        )
 
 
-def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str, Any]],
-             outputs: Sequence[TensorSpec | Mapping[str, Any]], task: str | None = None,
-             callable_spec: str | None = None) -> None:
+def register(
+    name: str,
+    model: Any,
+    *,
+    inputs: Sequence[TensorSpec | Mapping[str, Any]],
+    outputs: Sequence[TensorSpec | Mapping[str, Any]],
+    task: str | None = None,
+    callable_spec: str | None = None,
+) -> None:
     """Make a live Python object available to Java as ``Models.load("python:NAME")``, with no file.
 
     ``model`` is a fitted estimator (its ``predict_proba``/``predict`` are mapped to the canonical
@@ -299,13 +343,22 @@ def register(name: str, model: Any, *, inputs: Sequence[TensorSpec | Mapping[str
     classes = None
     if task == "classification":
         found = getattr(model, "classes_", None)
-        classes = tuple(c.item() if hasattr(c, "item") else c for c in found) if found is not None else tuple(
-            range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
-    from ._manifest import Artifact
-
-    manifest = Manifest(name=name, version="live", task=task, inputs=ins, outputs=outs,
-                        artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
-                        classes=classes, created_at=utc_now(), description=f"live Python object {name!r}")
+        classes = (
+            tuple(c.item() if hasattr(c, "item") else c for c in found)
+            if found is not None
+            else tuple(range(next(o.shape[-1] for o in outs if o.name == "probabilities")))
+        )
+    manifest = Manifest(
+        name=name,
+        version="live",
+        task=task,
+        inputs=ins,
+        outputs=outs,
+        artifacts=(Artifact("python", f"live/{name}", "0" * 64, 0, {"live": True}),),
+        classes=classes,
+        created_at=utc_now(),
+        description=f"live Python object {name!r}",
+    )
     manifest.validate()
     # No JVM is started here: the runtime, installed whenever jinfer starts the JVM, looks the
     # name up at load time. Starting it here would fix its classpath before run_java(classpath=...).
@@ -318,3 +371,6 @@ def unregister(name: str) -> None:
     """Remove a live object; Java can no longer load ``python:NAME``."""
     with _lock:
         _registry.pop(name, None)
+
+
+on_start(install)  # once the JVM is up, Java can call Python models (at the end: install needs all above)

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import jpype
 
-from ._jvm import start
+from . import pyhost  # noqa: F401 - registers the host's start hook: the program can call Python models
+from .jvm import start
 
 __all__ = ["run_java"]
 
@@ -28,19 +29,23 @@ def run_java(main_class: str, args: Sequence[str] = (), classpath: Sequence[str]
     try:
         cls = jpype.JClass(main_class)
     except Exception as e:  # noqa: BLE001 - JPype raises TypeError/ClassNotFound flavours here
-        print(f"jinfer: error: cannot load main class {main_class}: {e}; is it on -cp {os.pathsep.join(cp)}?",
-              file=sys.stderr)
+        print(
+            f"jinfer: error: cannot load main class {main_class}: {e}; is it on -cp {os.pathsep.join(cp)}?",
+            file=sys.stderr,
+        )
         return 2
     if not hasattr(cls, "main"):
-        print(f"jinfer: error: class {main_class} has no main method; expected public static void main(String[] args)",
-              file=sys.stderr)
+        print(
+            f"jinfer: error: class {main_class} has no main method; expected public static void main(String[] args)",
+            file=sys.stderr,
+        )
         return 2
     try:
         cls.main(jpype.JArray(jpype.JString)([str(a) for a in args]))
     except jpype.JException as e:
         _flush_java()
         trace = str(e.stacktrace())
-        sys.stderr.write(f"Exception in thread \"main\" {trace}" + ("" if trace.endswith("\n") else "\n"))
+        sys.stderr.write(f'Exception in thread "main" {trace}' + ("" if trace.endswith("\n") else "\n"))
         sys.stderr.flush()
         return 1
     _flush_java()
