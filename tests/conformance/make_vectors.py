@@ -380,21 +380,27 @@ LAYOUT_VALUES: dict[str, list[Any]] = {
 
 # file: the tensors laid out in it, one after another, as (dtype name, shape, C-order values)
 LAYOUT: dict[str, list[tuple[str, tuple[int, ...], list[Any]]]] = {
-    "mixed.bin": [("int64", (3,), [1, -2, 3]),
-                  ("float32", (2, 2), [0.5, -1.5, 2.25, 8.0]),
-                  ("uint8", (3,), [1, 2, 255]),
-                  ("float64", (), [-0.375]),
-                  ("int16", (3,), [-300, 0, 300])],
-    "zero_d_and_empty.bin": [("int8", (), [-7]),
-                             ("float32", (0, 4), []),
-                             ("bool", (0,), []),
-                             ("int64", (1,), [5]),
-                             ("int32", (2, 0, 3), [])],
-    "odd_sizes.bin": [("bool", (1, 3), [True, True, False]),
-                      ("int8", (7,), [1, -2, 3, -4, 5, -6, 7]),
-                      ("int16", (1, 1, 3), [1, 2, 3]),
-                      ("uint8", (1,), [9]),
-                      ("float32", (1,), [-2.5])],
+    "mixed.bin": [
+        ("int64", (3,), [1, -2, 3]),
+        ("float32", (2, 2), [0.5, -1.5, 2.25, 8.0]),
+        ("uint8", (3,), [1, 2, 255]),
+        ("float64", (), [-0.375]),
+        ("int16", (3,), [-300, 0, 300]),
+    ],
+    "zero_d_and_empty.bin": [
+        ("int8", (), [-7]),
+        ("float32", (0, 4), []),
+        ("bool", (0,), []),
+        ("int64", (1,), [5]),
+        ("int32", (2, 0, 3), []),
+    ],
+    "odd_sizes.bin": [
+        ("bool", (1, 3), [True, True, False]),
+        ("int8", (7,), [1, -2, 3, -4, 5, -6, 7]),
+        ("int16", (1, 1, 3), [1, 2, 3]),
+        ("uint8", (1,), [9]),
+        ("float32", (1,), [-2.5]),
+    ],
     "single.bin": [("float64", (2, 2), [1.0, -2.0, 0.5, 1e-300])],
 }
 
@@ -419,8 +425,14 @@ def make_layout(out: Path, table: list[dict[str, Any]]) -> None:
         for dtype_name, shape, values in tensors:
             array = np.array(values, dtype=numpy_code[dtype_name]).reshape(shape)
             data += bytes(-len(data) % ALIGNMENT)  # zero padding up to the next multiple of 8
-            specs.append({"dtype": dtype_name, "shape": list(shape), "offset": len(data),
-                          "values": array.ravel(order="C").tolist()})
+            specs.append(
+                {
+                    "dtype": dtype_name,
+                    "shape": list(shape),
+                    "offset": len(data),
+                    "values": array.ravel(order="C").tolist(),
+                }
+            )
             data += array.tobytes(order="C")
         data += bytes(-len(data) % ALIGNMENT)
         (out / name).write_bytes(bytes(data))

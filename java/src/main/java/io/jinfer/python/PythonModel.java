@@ -1,7 +1,8 @@
 package io.jinfer.python;
 
 /**
- * One Python model or callable, as Java sees it. Implemented in Python ({@code jinfer._runtime.pyhost}).
+ * One Python model or callable, as Java sees it. Implemented in Python ({@code
+ * jinfer._runtime.pyhost}).
  *
  * <p>The call is shaped so that crossing into CPython costs as few JPype conversions as possible:
  * tensors travel as bare buffers in manifest order, their dtypes come from the manifest, and all

@@ -1,9 +1,9 @@
 package io.jinfer.python;
 
 /**
- * The CPython side of the python backend, implemented in Python ({@code jinfer._runtime.pyhost}) and
- * installed with {@link PythonRuntimes#install} when a Python process hosts the JVM ({@code jinfer
- * run-java}, {@code jinfer.jvm()}).
+ * The CPython side of the python backend, implemented in Python ({@code jinfer._runtime.pyhost})
+ * and installed with {@link PythonRuntimes#install} when a Python process hosts the JVM ({@code
+ * jinfer run-java}, {@code jinfer.jvm()}).
  */
 public interface PythonRuntime {
     /**

@@ -21,8 +21,8 @@ import java.nio.ByteOrder;
  *   <li>Dtypes and shapes travel beside the buffer, never in it.
  * </ul>
  *
- * <p>Python's side ({@code jinfer._runtime.wire}) follows the same rule; the
- * shared vector {@code tests/conformance/layout/} pins it down byte for byte for both.
+ * <p>Python's side ({@code jinfer._runtime.wire}) follows the same rule; the shared vector {@code
+ * tests/conformance/layout/} pins it down byte for byte for both.
  */
 public final class Layout {
     /** Where every tensor of a layout starts: at a multiple of this many bytes. */
