@@ -1,26 +1,29 @@
 package io.jinfer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
- * An opened bundle: a {@code .jinfer} zip or a directory with the same content. Opening checks
- * every zip entry name and the total size, and parses the manifest; {@link #readArtifact} checks an
- * artifact's size and sha256 before handing its bytes out.
+ * An opened bundle: a {@code .jinfer} zip or a directory with the same content.
+ *
+ * <p>Opening indexes every file before it reads one: each name must be safe, the number of files
+ * and their declared sizes must be within the {@link Limits}, and a zip entry must be stored or
+ * deflated and appear once. Then the manifest is read and parsed, and every artifact it lists must
+ * be present with the size it declares. {@link #read} hands out a file's bytes: never more than the
+ * size declared at opening, counted against the bundle's budget, and for a zip entry with its
+ * CRC-32 checked; {@link #readArtifact} checks an artifact's size and sha256 too. The rules are
+ * those of {@code docs/bundle-format.md}, "Reading rules"; Python's {@code jinfer.Bundle} follows
+ * the same ones.
  */
 public final class Bundle implements AutoCloseable {
     /** The default bound on a bundle's total uncompressed size: 2 GiB. */
@@ -29,88 +32,180 @@ public final class Bundle implements AutoCloseable {
     public static final String MANIFEST = "manifest.json";
 
     private final Path path;
-    private final ZipFile zip; // null for a directory bundle
-    private final long maxBytes;
+    private final SafeZip zip; // null for a directory bundle
+    private final Limits limits;
+    private final Map<String, Entry> entries; // by name, sorted
     private final Manifest manifest;
     private long bytesRead;
 
-    private Bundle(Path path, ZipFile zip, long maxBytes) {
+    /**
+     * One file of the bundle.
+     *
+     * @param size its size, as the zip declares it or as the directory listed it at opening
+     * @param file the file in a directory bundle; null in a zip bundle
+     */
+    private record Entry(long size, Path file) {}
+
+    private Bundle(Path path, SafeZip zip, Map<String, Entry> entries, Limits limits) {
         this.path = path;
         this.zip = zip;
-        this.maxBytes = maxBytes;
-        this.manifest = Manifest.parse(readRequired(MANIFEST, ErrorCode.INVALID_MANIFEST));
-    }
-
-    /**
-     * Opens a bundle with the default size bound.
-     *
-     * @see #open(Path, long)
-     */
-    public static Bundle open(Path path) {
-        return open(path, DEFAULT_MAX_BYTES);
-    }
-
-    /**
-     * Opens a zip or directory bundle and parses its manifest.
-     *
-     * @throws BundleException when the path is missing, the zip is corrupt or unsafe, the bundle is
-     *     too large, or the manifest is invalid
-     */
-    public static Bundle open(Path path, long maxBytes) {
-        if (!Files.exists(path)) {
-            throw new BundleException(ErrorCode.BUNDLE_NOT_FOUND, "no bundle at " + path);
-        }
-        if (Files.isDirectory(path)) {
-            return new Bundle(path, null, maxBytes);
-        }
-        ZipFile zip;
-        try {
-            zip = new ZipFile(path.toFile());
-        } catch (ZipException e) {
+        this.entries = entries;
+        this.limits = limits;
+        Entry m = entries.get(MANIFEST);
+        if (m == null) {
             throw new BundleException(
-                    ErrorCode.BUNDLE_CORRUPT,
+                    ErrorCode.INVALID_MANIFEST,
+                    path + " has no " + MANIFEST + " at its root; is it a jinfer bundle?");
+        }
+        if (m.size() > limits.maxManifestBytes()) {
+            throw new BundleException(
+                    ErrorCode.BUNDLE_TOO_LARGE,
                     path
-                            + " is not a readable bundle zip ("
-                            + e.getMessage()
-                            + "); it may be truncated or not a .jinfer file",
-                    e);
-        } catch (IOException e) {
-            throw new BundleException(
-                    ErrorCode.BUNDLE_CORRUPT,
-                    "cannot read bundle " + path + ": " + e.getMessage(),
-                    e);
+                            + ": "
+                            + MANIFEST
+                            + " is "
+                            + m.size()
+                            + " bytes, over the bound of "
+                            + limits.maxManifestBytes()
+                            + " (Limits.maxManifestBytes)");
         }
-        try {
-            checkEntries(zip, path, maxBytes);
-            return new Bundle(path, zip, maxBytes);
-        } catch (RuntimeException e) {
-            closeQuietly(zip);
-            throw e;
-        }
-    }
-
-    private static void checkEntries(ZipFile zip, Path path, long maxBytes) {
-        long total = 0;
-        Enumeration<? extends ZipEntry> entries = zip.entries();
-        while (entries.hasMoreElements()) {
-            ZipEntry e = entries.nextElement();
-            BundlePaths.requireSafe(e.getName(), "zip entry in " + path.getFileName());
-            total += Math.max(0, e.getSize());
-            if (total > maxBytes) {
-                throw tooLarge(path, maxBytes);
+        this.manifest = Manifest.parse(read(MANIFEST), limits);
+        for (Manifest.Artifact a : manifest.artifacts()) {
+            Entry e = entries.get(a.path());
+            if (e == null) {
+                throw new BundleException(
+                        ErrorCode.ARTIFACT_MISSING,
+                        "bundle "
+                                + path
+                                + " has no "
+                                + a.path()
+                                + " although the manifest lists it ("
+                                + a.backend()
+                                + ")");
+            }
+            if (e.size() != a.bytes()) {
+                throw new BundleException(
+                        ErrorCode.CHECKSUM_MISMATCH,
+                        "artifact "
+                                + a.path()
+                                + ": expected "
+                                + a.bytes()
+                                + " bytes, found "
+                                + e.size()
+                                + "; the bundle was modified or damaged");
             }
         }
     }
 
-    private static BundleException tooLarge(Path path, long maxBytes) {
-        return new BundleException(
-                ErrorCode.BUNDLE_TOO_LARGE,
-                "bundle "
-                        + path
-                        + " holds more than "
-                        + maxBytes
-                        + " uncompressed bytes (the bound); raise LoadOptions.maxBundleBytes if you"
-                        + " trust it");
+    /**
+     * Opens a bundle with the default limits.
+     *
+     * @see #open(Path, Limits)
+     */
+    public static Bundle open(Path path) {
+        return open(path, Limits.defaults());
+    }
+
+    /**
+     * Opens a bundle with the default limits but a total size bound of {@code maxBytes}.
+     *
+     * @see #open(Path, Limits)
+     */
+    public static Bundle open(Path path, long maxBytes) {
+        return open(path, Limits.defaults().toBuilder().maxBundleBytes(maxBytes).build());
+    }
+
+    /**
+     * Opens a zip or directory bundle within {@code limits} and parses its manifest.
+     *
+     * @throws BundleException when the path is missing, the zip is corrupt or unsafe, a limit is
+     *     passed, the manifest is invalid, or a listed artifact is absent or of another size
+     */
+    public static Bundle open(Path path, Limits limits) {
+        if (!Files.exists(path)) {
+            throw new BundleException(ErrorCode.BUNDLE_NOT_FOUND, "no bundle at " + path);
+        }
+        if (Files.isDirectory(path)) {
+            return new Bundle(path, null, scanDirectory(path, limits), limits);
+        }
+        SafeZip zip =
+                SafeZip.open(
+                        path,
+                        path.toString(),
+                        limits,
+                        limits.maxBundleBytes(),
+                        ErrorCode.BUNDLE_CORRUPT,
+                        true);
+        try {
+            Map<String, Entry> entries = new TreeMap<>();
+            for (String name : zip.names()) {
+                entries.put(name, new Entry(zip.size(name), null));
+            }
+            return new Bundle(path, zip, entries, limits);
+        } catch (RuntimeException e) {
+            zip.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The regular files under {@code root}, links followed but never out of it. Anything that is
+     * not a regular file (a FIFO, a socket, a device, a dangling or looping link) is not part of
+     * the bundle.
+     */
+    private static Map<String, Entry> scanDirectory(Path root, Limits limits) {
+        Path realRoot;
+        try {
+            realRoot = root.toRealPath();
+        } catch (IOException e) {
+            throw corrupt("cannot read bundle directory " + root + ": " + e.getMessage());
+        }
+        Map<String, Entry> out = new TreeMap<>();
+        long total = 0;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (!Files.isRegularFile(p)) {
+                    continue;
+                }
+                String name =
+                        root.relativize(p)
+                                .toString()
+                                .replace(p.getFileSystem().getSeparator(), "/");
+                BundlePaths.requireSafe(name, "file in " + root);
+                Path real = p.toRealPath();
+                if (!real.startsWith(realRoot)) {
+                    throw new BundleException(
+                            ErrorCode.UNSAFE_PATH,
+                            name
+                                    + " in "
+                                    + root
+                                    + " resolves to "
+                                    + real
+                                    + ", outside the bundle; bundle files must stay inside the"
+                                    + " bundle directory");
+                }
+                if (out.size() >= limits.maxEntries()) {
+                    throw SafeZip.tooMany("bundle " + root, out.size() + 1, limits);
+                }
+                long size = Files.size(real);
+                total =
+                        SafeZip.addSize(
+                                root.toString(),
+                                name,
+                                size,
+                                total,
+                                limits,
+                                limits.maxBundleBytes());
+                out.put(name, new Entry(size, real));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw corrupt("cannot list bundle directory " + root + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static BundleException corrupt(String message) {
+        return new BundleException(ErrorCode.BUNDLE_CORRUPT, message);
     }
 
     /** The path the bundle was opened from. */
@@ -123,6 +218,11 @@ public final class Bundle implements AutoCloseable {
         return manifest;
     }
 
+    /** The limits the bundle was opened with. */
+    public Limits limits() {
+        return limits;
+    }
+
     /** Whether the bundle is a zip file (else a directory). */
     public boolean isZip() {
         return zip != null;
@@ -130,37 +230,62 @@ public final class Bundle implements AutoCloseable {
 
     /** Whether the bundle holds a file called {@code name}. */
     public boolean contains(String name) {
-        if (zip != null) {
-            return zip.getEntry(name) != null;
-        }
-        return Files.isRegularFile(path.resolve(name));
+        return entries.containsKey(name);
     }
 
-    /** The names of the files in the bundle, '/'-separated. */
+    /** The names of the files in the bundle, '/'-separated, sorted. */
     public List<String> names() {
-        List<String> out = new ArrayList<>();
-        if (zip != null) {
-            zip.stream().filter(e -> !e.isDirectory()).forEach(e -> out.add(e.getName()));
-        } else {
-            try (var walk = Files.walk(path)) {
-                walk.filter(Files::isRegularFile)
-                        .forEach(p -> out.add(path.relativize(p).toString().replace('\\', '/')));
-            } catch (IOException e) {
-                throw new BundleException(
-                        ErrorCode.BUNDLE_CORRUPT, "cannot list " + path + ": " + e.getMessage(), e);
-            }
-        }
-        Collections.sort(out);
-        return out;
+        return List.copyOf(entries.keySet());
+    }
+
+    /** The size of file {@code name} as declared at opening, or -1 when there is none. */
+    public long size(String name) {
+        Entry e = entries.get(name);
+        return e == null ? -1 : e.size();
     }
 
     /**
-     * The bytes of file {@code name}.
-     *
-     * @throws BundleException if absent, unsafe or over the bound
+     * How many more bytes may be read from this bundle: {@link Limits#maxBundleBytes()} less what
+     * has been read. Readers of files inside a file (the members of an {@code .npz}) stay within
+     * it.
      */
-    public byte[] read(String name) {
-        return readRequired(name, ErrorCode.ARTIFACT_MISSING);
+    public synchronized long remainingBytes() {
+        return Math.max(0, limits.maxBundleBytes() - bytesRead);
+    }
+
+    /**
+     * The bytes of file {@code name}: exactly the size it declared, its CRC-32 checked in a zip.
+     *
+     * @throws BundleException {@code ARTIFACT_MISSING} if absent; {@code BUNDLE_CORRUPT} if it
+     *     holds more or fewer bytes than it declared or its CRC differs; {@code BUNDLE_TOO_LARGE}
+     *     over the bundle's budget
+     */
+    public synchronized byte[] read(String name) {
+        BundlePaths.requireSafe(name, "entry");
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new BundleException(
+                    ErrorCode.ARTIFACT_MISSING, "bundle " + path + " has no " + name);
+        }
+        if (e.size() > limits.maxBundleBytes() - bytesRead) {
+            throw SafeZip.tooLarge("bundle " + path, limits.maxBundleBytes());
+        }
+        byte[] data = zip != null ? zip.read(name) : readFile(name, e);
+        bytesRead += data.length;
+        return data;
+    }
+
+    /** A directory bundle's file: exactly the size listed at opening (it may have changed). */
+    private byte[] readFile(String name, Entry e) {
+        try (InputStream in = Files.newInputStream(e.file())) {
+            return SafeZip.readExactly(
+                    in, e.size(), path.toString(), name, ErrorCode.BUNDLE_CORRUPT);
+        } catch (IOException ex) {
+            throw new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    "cannot read " + name + " in " + path + ": " + ex.getMessage(),
+                    ex);
+        }
     }
 
     /**
@@ -169,26 +294,38 @@ public final class Bundle implements AutoCloseable {
      * @throws BundleException {@code ARTIFACT_MISSING} or {@code CHECKSUM_MISMATCH}
      */
     public byte[] readArtifact(Manifest.Artifact artifact) {
-        byte[] data = read(artifact.path());
-        if (data.length != artifact.bytes()) {
+        return readChecked(artifact.path(), artifact.bytes(), artifact.sha256(), "artifact");
+    }
+
+    /**
+     * The bytes of file {@code name}, after checking its size and sha256 against what the manifest
+     * says of it ({@code what} names it in the message, e.g. "artifact").
+     *
+     * @throws BundleException {@code ARTIFACT_MISSING} or {@code CHECKSUM_MISMATCH}
+     */
+    public byte[] readChecked(String name, long bytes, String sha256, String what) {
+        byte[] data = read(name);
+        if (data.length != bytes) {
             throw new BundleException(
                     ErrorCode.CHECKSUM_MISMATCH,
-                    "artifact "
-                            + artifact.path()
+                    what
+                            + " "
+                            + name
                             + ": expected "
-                            + artifact.bytes()
+                            + bytes
                             + " bytes, found "
                             + data.length
                             + "; the bundle was modified or damaged");
         }
         String actual = sha256(data);
-        if (!actual.equals(artifact.sha256())) {
+        if (!actual.equals(sha256)) {
             throw new BundleException(
                     ErrorCode.CHECKSUM_MISMATCH,
-                    "artifact "
-                            + artifact.path()
+                    what
+                            + " "
+                            + name
                             + ": sha256 expected "
-                            + artifact.sha256()
+                            + sha256
                             + ", found "
                             + actual
                             + "; the bundle was modified or damaged");
@@ -205,88 +342,10 @@ public final class Bundle implements AutoCloseable {
         }
     }
 
-    private byte[] readRequired(String name, ErrorCode ifMissing) {
-        BundlePaths.requireSafe(name, "entry");
-        try (InputStream in = open(name)) {
-            if (in == null) {
-                throw new BundleException(
-                        ifMissing,
-                        "bundle "
-                                + path
-                                + " has no "
-                                + name
-                                + (ifMissing == ErrorCode.ARTIFACT_MISSING
-                                        ? " although the manifest lists it"
-                                        : ""));
-            }
-            return readBounded(in, name);
-        } catch (ZipException e) {
-            throw new BundleException(
-                    ErrorCode.BUNDLE_CORRUPT,
-                    name + " in " + path + " is corrupt: " + e.getMessage(),
-                    e);
-        } catch (IOException e) {
-            throw new BundleException(
-                    ErrorCode.BUNDLE_CORRUPT,
-                    "cannot read " + name + " in " + path + ": " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private InputStream open(String name) throws IOException {
-        if (zip != null) {
-            ZipEntry e = zip.getEntry(name);
-            return e == null ? null : zip.getInputStream(e);
-        }
-        Path file = path.resolve(name).normalize();
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        // a symbolic link may point anywhere: what counts is where the file really is
-        if (!file.toRealPath().startsWith(path.toRealPath())) {
-            throw new BundleException(
-                    ErrorCode.UNSAFE_PATH,
-                    name
-                            + " in "
-                            + path
-                            + " resolves to "
-                            + file.toRealPath()
-                            + ", outside the bundle; bundle files must stay inside the bundle"
-                            + " directory");
-        }
-        try {
-            return Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private byte[] readBounded(InputStream in, String name) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            bytesRead += n;
-            if (bytesRead > maxBytes) {
-                throw tooLarge(path, maxBytes);
-            }
-            out.write(buf, 0, n);
-        }
-        return out.toByteArray();
-    }
-
     @Override
     public void close() {
         if (zip != null) {
-            closeQuietly(zip);
-        }
-    }
-
-    private static void closeQuietly(ZipFile z) {
-        try {
-            z.close();
-        } catch (IOException ignored) {
-            // closing a read-only zip cannot lose data
+            zip.close();
         }
     }
 }

@@ -16,6 +16,7 @@ public enum ErrorCode {
     ARTIFACT_MISSING,
     UNSUPPORTED_ARTIFACT,
     UNSAFE_CONTENT,
+    INVALID_NPY,
     UNTRUSTED_ARTIFACT,
     MISSING_DEPENDENCY,
     // this call: InputException
@@ -25,6 +26,7 @@ public enum ErrorCode {
     RANK_MISMATCH,
     SHAPE_MISMATCH,
     INVALID_VALUE,
+    INVALID_CSV,
     // the runtime: BackendException
     BACKEND_UNAVAILABLE,
     BACKEND_FAILURE,

@@ -19,7 +19,7 @@ public final class LoadOptions {
     private final String backend;
     private final int intraOpThreads;
     private final int interOpThreads;
-    private final long maxBundleBytes;
+    private final Limits limits;
     private final boolean trustPython;
     private final Map<String, String> backendOptions;
 
@@ -27,7 +27,7 @@ public final class LoadOptions {
         this.backend = b.backend;
         this.intraOpThreads = b.intraOpThreads;
         this.interOpThreads = b.interOpThreads;
-        this.maxBundleBytes = b.maxBundleBytes;
+        this.limits = b.limits;
         this.trustPython = b.trustPython;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
     }
@@ -57,9 +57,16 @@ public final class LoadOptions {
         return interOpThreads;
     }
 
-    /** The bound on a bundle's total uncompressed size, in bytes. */
+    /**
+     * The bound on a bundle's total uncompressed size, in bytes: {@code limits().maxBundleBytes()}.
+     */
     public long maxBundleBytes() {
-        return maxBundleBytes;
+        return limits.maxBundleBytes();
+    }
+
+    /** The resource limits the bundle's readers enforce; {@link Limits#defaults()} unless set. */
+    public Limits limits() {
+        return limits;
     }
 
     /**
@@ -80,7 +87,7 @@ public final class LoadOptions {
         private String backend;
         private int intraOpThreads;
         private int interOpThreads;
-        private long maxBundleBytes = Bundle.DEFAULT_MAX_BYTES;
+        private Limits limits = Limits.defaults();
         private boolean trustPython;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
@@ -106,15 +113,19 @@ public final class LoadOptions {
 
         /**
          * The bound on a bundle's total uncompressed size; default {@link
-         * Bundle#DEFAULT_MAX_BYTES}.
+         * Bundle#DEFAULT_MAX_BYTES}. Shorthand for {@code limits(limits().toBuilder()
+         * .maxBundleBytes(bytes).build())}.
          *
          * @throws IllegalArgumentException unless {@code bytes} is positive
          */
         public Builder maxBundleBytes(long bytes) {
-            if (bytes <= 0) {
-                throw new IllegalArgumentException("maxBundleBytes must be positive, got " + bytes);
-            }
-            this.maxBundleBytes = bytes;
+            this.limits = limits.toBuilder().maxBundleBytes(bytes).build();
+            return this;
+        }
+
+        /** The resource limits of the bundle's readers ({@code docs/reliability.md}, "Limits"). */
+        public Builder limits(Limits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
             return this;
         }
 

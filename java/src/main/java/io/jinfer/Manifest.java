@@ -1,10 +1,16 @@
 package io.jinfer;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -13,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +33,7 @@ public final class Manifest {
     public static final String FORMAT = "jinfer-bundle";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<Integer, ObjectMapper> READERS = new ConcurrentHashMap<>();
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern RFC3339 =
             Pattern.compile(
@@ -46,11 +54,11 @@ public final class Manifest {
     private Manifest(JsonNode raw) {
         this.raw = raw;
         JsonNode format = present(raw, "format", "format");
-        if (!FORMAT.equals(format.asText(null)) || !format.isTextual()) {
+        if (!format.isTextual() || !FORMAT.equals(format.asText())) {
             throw invalid("format: expected \"" + FORMAT + "\", got " + format);
         }
         JsonNode fv = present(raw, "format_version", "format_version");
-        if (!fv.isIntegralNumber()) {
+        if (!isLong(fv)) {
             throw invalid("format_version: expected an integer, got " + fv);
         }
         if (fv.asLong() > FORMAT_VERSION) {
@@ -65,42 +73,143 @@ public final class Manifest {
         if (fv.asLong() < 1) {
             throw invalid("format_version: expected 1, got " + fv.asLong());
         }
-        this.name = requiredText(raw, "name");
-        this.version = requiredText(raw, "version");
         this.createdAt = requiredText(raw, "created_at");
         checkTimestamp(createdAt);
-        this.description = raw.path("description").asText("");
         this.task = requiredText(raw, "task");
         if (!TASKS.contains(task)) {
             throw invalid("task: expected one of " + TASKS + ", got \"" + task + "\"");
         }
-        this.inputs = specs(raw, "inputs");
         this.outputs = specs(raw, "outputs");
-        this.classes = classes(raw);
+        this.name = requiredText(raw, "name");
+        this.version = requiredText(raw, "version");
+        this.inputs = specs(raw, "inputs");
         this.artifacts = artifacts(raw);
+        this.classes = classes(raw);
+        JsonNode description = optional(raw, "description");
+        if (description != null && !description.isTextual()) {
+            throw invalid("description: expected a string, got " + description);
+        }
+        this.description = description == null ? "" : description.asText();
+        JsonNode producer = optional(raw, "producer");
+        if (producer != null && !producer.isObject()) {
+            throw invalid("producer: expected a JSON object, got " + producer);
+        }
     }
 
     /**
-     * Parses and checks a manifest.
+     * Parses and checks a manifest within the default {@link Limits}.
      *
-     * @throws BundleException ({@code INVALID_MANIFEST}, {@code UNSUPPORTED_VERSION}, {@code
-     *     UNSAFE_PATH}) naming the field at fault
+     * @see #parse(byte[], Limits)
      */
     public static Manifest parse(byte[] json) {
+        return parse(json, Limits.defaults());
+    }
+
+    /**
+     * Parses and checks a manifest: strict UTF-8 without a byte order mark, one JSON object nested
+     * at most {@link Limits#maxJsonDepth()} deep, no key twice in an object, no lone surrogate in a
+     * string, every integer jinfer reads within int64, and the fields of {@code
+     * docs/bundle-format.md}.
+     *
+     * @throws BundleException ({@code INVALID_MANIFEST}, {@code UNSUPPORTED_VERSION}, {@code
+     *     UNSAFE_PATH}, {@code BUNDLE_TOO_LARGE}) naming the field at fault
+     */
+    public static Manifest parse(byte[] json, Limits limits) {
+        if (json.length > limits.maxManifestBytes()) {
+            throw new BundleException(
+                    ErrorCode.BUNDLE_TOO_LARGE,
+                    "manifest.json is "
+                            + json.length
+                            + " bytes, over the bound of "
+                            + limits.maxManifestBytes()
+                            + " (Limits.maxManifestBytes)");
+        }
+        String text;
+        try {
+            text = Utf8.decode(json);
+        } catch (CharacterCodingException e) {
+            throw invalid("manifest.json is not UTF-8: " + e.getMessage());
+        }
+        if (text.startsWith("\uFEFF")) {
+            throw invalid(
+                    "manifest.json is not valid JSON: it starts with a UTF-8 byte order mark,"
+                            + " which JSON does not allow");
+        }
         JsonNode node;
         try {
-            node = JSON.readTree(json);
+            node = reader(limits.maxJsonDepth()).readTree(text);
         } catch (JsonProcessingException e) {
             throw invalid("manifest.json is not valid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw invalid("manifest.json could not be read: " + e.getMessage());
         }
-        if (node == null || !node.isObject()) {
+        if (node == null || node.isMissingNode() || !node.isObject()) {
             throw invalid(
-                    "manifest.json: expected a JSON object, got "
-                            + (node == null ? "nothing" : node.getNodeType()));
+                    "manifest.json: expected a JSON object at the top level, got "
+                            + (node == null || node.isMissingNode()
+                                    ? "nothing"
+                                    : node.getNodeType()));
         }
+        checkStrings(node);
         return new Manifest(node);
+    }
+
+    /** A strict JSON reader whose documents nest at most {@code depth} deep. */
+    private static ObjectMapper reader(int depth) {
+        return READERS.computeIfAbsent(
+                depth,
+                d -> {
+                    JsonFactory f =
+                            JsonFactory.builder()
+                                    .streamReadConstraints(
+                                            StreamReadConstraints.builder()
+                                                    .maxNestingDepth(d)
+                                                    .build())
+                                    .enable(
+                                            com.fasterxml.jackson.core.StreamReadFeature
+                                                    .STRICT_DUPLICATE_DETECTION)
+                                    .build();
+                    return new ObjectMapper(f)
+                            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                            .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+                });
+    }
+
+    /**
+     * Every key and string value is valid Unicode: a lone surrogate (from a \\u escape) is refused.
+     */
+    private static void checkStrings(JsonNode root) {
+        List<JsonNode> todo = new ArrayList<>();
+        todo.add(root);
+        while (!todo.isEmpty()) {
+            JsonNode n = todo.remove(todo.size() - 1);
+            if (n.isTextual()) {
+                requireUnicode(n.asText(), "a string");
+            } else if (n.isObject()) {
+                for (Map.Entry<String, JsonNode> e : n.properties()) {
+                    requireUnicode(e.getKey(), "a key");
+                    todo.add(e.getValue());
+                }
+            } else if (n.isArray()) {
+                n.forEach(todo::add);
+            }
+        }
+    }
+
+    private static void requireUnicode(String s, String what) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw invalid(
+                        "manifest.json: "
+                                + what
+                                + " holds a lone surrogate (\\u"
+                                + Integer.toHexString(c)
+                                + "), which is not Unicode text");
+            }
+        }
     }
 
     /** The model's name. */
@@ -229,6 +338,17 @@ public final class Manifest {
         return v.asText();
     }
 
+    /** The field's value, or null when it is missing or null (which counts as missing). */
+    private static JsonNode optional(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v;
+    }
+
+    /** Whether {@code v} is an integer that fits a long (JSON integers beyond int64 do not). */
+    private static boolean isLong(JsonNode v) {
+        return v.isIntegralNumber() && v.canConvertToLong();
+    }
+
     /** The field's value; a missing or null field is refused as "required". */
     private static JsonNode present(JsonNode node, String field, String where) {
         JsonNode v = node.get(field);
@@ -247,8 +367,9 @@ public final class Manifest {
                             + "\"");
         }
         try {
-            java.time.OffsetDateTime.parse(value.replace("Z", "+00:00"));
-        } catch (java.time.format.DateTimeParseException e) {
+            LocalDateTime.parse(
+                    value.substring(0, 19)); // the date and time; the pattern did the rest
+        } catch (DateTimeParseException e) {
             throw invalid("created_at: \"" + value + "\" is not a real date and time");
         }
     }
@@ -280,6 +401,10 @@ public final class Manifest {
             } catch (IllegalArgumentException e) {
                 throw invalid(where + ".dtype: " + e.getMessage());
             }
+            if (!dtype.typeName().equals(dtypeName)) { // names are exact: "float32", not "FLOAT32"
+                throw invalid(
+                        where + ".dtype: unknown dtype '" + dtypeName + "'; names are lowercase");
+            }
             JsonNode shapeNode = present(s, "shape", where + ".shape");
             if (!shapeNode.isArray() || shapeNode.size() == 0) {
                 throw invalid(
@@ -288,24 +413,40 @@ public final class Manifest {
             long[] shape = new long[shapeNode.size()];
             for (int d = 0; d < shape.length; d++) {
                 JsonNode dim = shapeNode.get(d);
-                if (!dim.isIntegralNumber() || dim.asLong() < -1) {
+                if (!isLong(dim) || dim.asLong() < -1) {
                     throw invalid(
                             where + ".shape[" + d + "]: expected an integer >= -1, got " + dim);
                 }
                 shape[d] = dim.asLong();
             }
             List<String> columns = null;
-            JsonNode cols = s.get("columns");
-            if (cols != null && !cols.isNull()) {
+            JsonNode cols = optional(s, "columns");
+            if (cols != null) {
                 if (!cols.isArray()) {
                     throw invalid(where + ".columns: expected a list of strings, got " + cols);
                 }
                 columns = new ArrayList<>();
-                for (JsonNode c : cols) {
-                    if (!c.isTextual()) {
-                        throw invalid(where + ".columns: expected strings, got " + c);
+                for (int c = 0; c < cols.size(); c++) {
+                    if (!cols.get(c).isTextual()) {
+                        throw invalid(
+                                where
+                                        + ".columns["
+                                        + c
+                                        + "]: expected a string, got "
+                                        + cols.get(c));
                     }
-                    columns.add(c.asText());
+                    columns.add(cols.get(c).asText());
+                }
+                long last = shape[shape.length - 1];
+                if (shape.length >= 2 && last != -1 && columns.size() != last) {
+                    throw invalid(
+                            where
+                                    + ".columns: has "
+                                    + columns.size()
+                                    + " names but the last dimension of shape "
+                                    + shapeNode
+                                    + " is "
+                                    + last);
                 }
             }
             out.add(new TensorSpec(name, dtype, shape, columns));
@@ -329,7 +470,7 @@ public final class Manifest {
         List<Object> out = new ArrayList<>();
         boolean ints = node.get(0).isIntegralNumber();
         for (JsonNode c : node) {
-            if (ints && c.isIntegralNumber()) {
+            if (ints && isLong(c)) {
                 out.add(c.asLong());
             } else if (!ints && c.isTextual()) {
                 out.add(c.asText());
@@ -379,14 +520,27 @@ public final class Manifest {
                         where + ".sha256: expected 64 lowercase hex digits, got \"" + sha + "\"");
             }
             JsonNode bytes = a.get("bytes");
-            if (bytes == null || !bytes.isIntegralNumber() || bytes.asLong() < 0) {
+            if (bytes == null || !isLong(bytes) || bytes.asLong() < 0) {
                 throw invalid(where + ".bytes: expected a non-negative integer, got " + bytes);
             }
-            JsonNode details =
-                    a.has("details") && a.get("details").isObject()
-                            ? a.get("details")
-                            : JSON.createObjectNode();
-            out.add(new Artifact(backend, path, sha, bytes.asLong(), details, a.path("parity")));
+            JsonNode details = optional(a, "details");
+            if (details != null && !details.isObject()) {
+                throw invalid(where + ".details: expected a JSON object, got " + details);
+            }
+            JsonNode parity = optional(a, "parity");
+            if (parity != null && !parity.isObject()) {
+                throw invalid(where + ".parity: expected a JSON object or null, got " + parity);
+            }
+            out.add(
+                    new Artifact(
+                            backend,
+                            path,
+                            sha,
+                            bytes.asLong(),
+                            details == null ? JSON.createObjectNode() : details,
+                            parity == null
+                                    ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+                                    : parity));
         }
         return Collections.unmodifiableList(out);
     }

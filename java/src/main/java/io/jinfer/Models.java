@@ -47,7 +47,7 @@ public final class Models {
      * @throws BackendException ({@code NO_USABLE_BACKEND}) if no artifact could be loaded
      */
     public static Model load(Path path, LoadOptions options) {
-        try (Bundle bundle = Bundle.open(path, options.maxBundleBytes())) {
+        try (Bundle bundle = Bundle.open(path, options.limits())) {
             return load(bundle, options);
         }
     }
@@ -113,7 +113,16 @@ public final class Models {
             }
             ArtifactContext ctx =
                     new ArtifactContext(
-                            manifest, artifact, () -> bundle.readArtifact(artifact), options);
+                            manifest,
+                            artifact,
+                            () -> bundle.readArtifact(artifact),
+                            options,
+                            (file, bytes, sha256) ->
+                                    bundle.readChecked(
+                                            file,
+                                            bytes,
+                                            sha256,
+                                            "external data of " + artifact.path()));
             try {
                 BackendSession session = backend.open(ctx);
                 return new Model(manifest, artifact, session);

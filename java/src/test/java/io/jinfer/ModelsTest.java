@@ -330,10 +330,9 @@ public class ModelsTest {
             assertEquals("onnx", loaded.backend()); // the first usable artifact
         }
         ((com.fasterxml.jackson.databind.node.ArrayNode) m.get("artifacts")).remove(1);
-        Path onlyTf =
-                TestBundles.zip(
-                        tmp.getRoot().toPath().resolve("tf-only.jinfer"),
-                        TestBundles.files(m, onnx));
+        Map<String, byte[]> tfOnly = TestBundles.files(m, onnx);
+        tfOnly.put("addMul.get().pb", new byte[] {1}); // every listed artifact must be present
+        Path onlyTf = TestBundles.zip(tmp.getRoot().toPath().resolve("tf-only.jinfer"), tfOnly);
         BackendException e = assertThrows(BackendException.class, () -> Models.load(onlyTf));
         assertEquals(ErrorCode.NO_USABLE_BACKEND, e.code());
         assertTrue(e.getMessage(), e.getMessage().contains("tensorflow"));

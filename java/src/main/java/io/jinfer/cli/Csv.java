@@ -1,10 +1,14 @@
 package io.jinfer.cli;
 
 import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.InputException;
+import io.jinfer.Limits;
 import io.jinfer.Tensor;
+import io.jinfer.Utf8;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,10 +36,28 @@ final class Csv {
     /**
      * Reads a UTF-8 CSV file with a header row.
      *
-     * @throws IllegalArgumentException naming the line at fault
+     * @throws InputException ({@code INVALID_CSV}) naming the line at fault
      */
     static Table read(Path path) throws IOException {
-        String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        long size = Files.size(path);
+        if (size > Limits.defaults().maxEntryBytes()) {
+            throw invalid(path + " is " + size + " bytes, more than a Java array holds");
+        }
+        return parse(Files.readAllBytes(path), path.toString());
+    }
+
+    /**
+     * Parses UTF-8 CSV bytes with a header row; {@code path} names them in messages.
+     *
+     * @throws InputException ({@code INVALID_CSV}) naming the line at fault
+     */
+    static Table parse(byte[] bytes, String path) {
+        String text;
+        try {
+            text = Utf8.decode(bytes);
+        } catch (CharacterCodingException e) {
+            throw invalid(path + ": not UTF-8 text (" + e.getMessage() + ")");
+        }
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
@@ -43,18 +65,15 @@ final class Csv {
         List<Integer> lines = new ArrayList<>();
         parse(text, path, records, lines);
         if (records.isEmpty()) {
-            throw new IllegalArgumentException(
-                    path + ": empty CSV; expected a header row of column names");
+            throw invalid(path + ": empty CSV; expected a header row of column names");
         }
         List<String> header = List.of(records.get(0));
         for (int i = 0; i < header.size(); i++) {
             if (header.get(i).isBlank()) {
-                throw new IllegalArgumentException(
-                        path + ": header column " + (i + 1) + " has no name");
+                throw invalid(path + ": header column " + (i + 1) + " has no name");
             }
             if (header.indexOf(header.get(i)) != i) {
-                throw new IllegalArgumentException(
-                        path + ": header names column '" + header.get(i) + "' twice");
+                throw invalid(path + ": header names column '" + header.get(i) + "' twice");
             }
         }
         List<String[]> rows = new ArrayList<>();
@@ -62,7 +81,7 @@ final class Csv {
         for (int r = 1; r < records.size(); r++) {
             String[] row = records.get(r);
             if (row.length != header.size()) {
-                throw new IllegalArgumentException(
+                throw invalid(
                         path
                                 + " line "
                                 + lines.get(r)
@@ -77,7 +96,12 @@ final class Csv {
         return new Table(header, rows, rowLines);
     }
 
-    private static void parse(String text, Path path, List<String[]> records, List<Integer> lines) {
+    private static InputException invalid(String message) {
+        return new InputException(ErrorCode.INVALID_CSV, message);
+    }
+
+    private static void parse(
+            String text, String path, List<String[]> records, List<Integer> lines) {
         List<String> record = new ArrayList<>();
         StringBuilder cell = new StringBuilder();
         boolean quoted = false;
@@ -121,8 +145,7 @@ final class Csv {
             }
         }
         if (quoted) {
-            throw new IllegalArgumentException(
-                    path + " line " + recordLine + ": a quoted cell is never closed");
+            throw invalid(path + " line " + recordLine + ": a quoted cell is never closed");
         }
         endRecord(record, cell, records, lines, recordLine);
     }

@@ -1,6 +1,8 @@
 package io.jinfer.cli;
 
 import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.InputException;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 
@@ -44,7 +46,8 @@ final class CsvInputs {
         List<String> names = new ArrayList<>();
         for (TensorSpec spec : specs) {
             if (!isColumn(spec)) {
-                throw new IllegalArgumentException(
+                throw new InputException(
+                        ErrorCode.INVALID_CSV,
                         path
                                 + ": this model's input '"
                                 + spec.name()
@@ -86,7 +89,8 @@ final class CsvInputs {
             }
         }
         if (!missing.isEmpty() || !extra.isEmpty()) {
-            throw new IllegalArgumentException(
+            throw new InputException(
+                    ErrorCode.INVALID_CSV,
                     path
                             + ": columns "
                             + table.header()
@@ -243,8 +247,9 @@ final class CsvInputs {
         }
     }
 
-    private IllegalArgumentException bad(int i, String column, String cell, String expected) {
-        return new IllegalArgumentException(
+    private InputException bad(int i, String column, String cell, String expected) {
+        return new InputException(
+                ErrorCode.INVALID_VALUE,
                 path
                         + " line "
                         + table.lines().get(currentRow)

@@ -114,10 +114,30 @@ public final class Main implements Runnable {
                     return Errors.exitCode(ex);
                 });
         try {
-            return cli.execute(args);
+            return execute(cli, err, errWriter, args);
         } finally {
             outWriter.flush();
             errWriter.flush();
+        }
+    }
+
+    /**
+     * Runs {@code cli} with the last-resort handler: an {@link Error} that escapes picocli (a
+     * {@link StackOverflowError}, an {@link OutOfMemoryError}) is one line on {@code errWriter} and
+     * exit code {@link #FAILED}, like any other defect; {@code --debug} adds the stack trace.
+     */
+    static int execute(CommandLine cli, PrintStream err, PrintWriter errWriter, String... args) {
+        try {
+            return cli.execute(args);
+        } catch (Throwable t) { // the last resort: nothing but a line may reach the user
+            if (java.util.Arrays.asList(args).contains("--debug")) {
+                errWriter.flush();
+                t.printStackTrace(err);
+                err.flush();
+            }
+            errWriter.println("jinfer: error: " + Errors.message(t));
+            errWriter.flush();
+            return FAILED;
         }
     }
 

@@ -1,6 +1,9 @@
 package io.jinfer.npy;
 
+import io.jinfer.BundleException;
 import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.Limits;
 import io.jinfer.Tensor;
 
 import java.io.BufferedOutputStream;
@@ -43,30 +46,51 @@ public final class Npy {
     // ---------------------------------------------------------------- reading
 
     /**
-     * Reads a {@code .npy} file.
+     * Reads a {@code .npy} file within the default {@link Limits}.
      *
      * @throws IOException if the file cannot be read
-     * @throws IllegalArgumentException if it is not a supported {@code .npy} array
+     * @throws BundleException ({@code INVALID_NPY}) if it is not a supported {@code .npy} array;
+     *     ({@code BUNDLE_TOO_LARGE}) if it is larger than {@link Limits#maxEntryBytes()}
      */
     public static Tensor read(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        try {
-            return read(bytes);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+        long size = Files.size(path);
+        if (size > Limits.defaults().maxEntryBytes()) {
+            throw new BundleException(
+                    ErrorCode.BUNDLE_TOO_LARGE,
+                    path + " is " + size + " bytes, more than a Java array holds");
         }
+        return read(Files.readAllBytes(path), path.toString(), Limits.defaults());
     }
 
     /**
-     * Parses {@code .npy} bytes.
+     * Parses {@code .npy} bytes within the default {@link Limits}.
      *
-     * @throws IllegalArgumentException if the bytes are not a supported {@code .npy} array: bad
-     *     magic, unknown version, malformed header, object or unsupported dtype, truncated data
+     * @see #read(byte[], String, Limits)
      */
     public static Tensor read(byte[] bytes) {
-        NpyHeader h = NpyHeader.parse(bytes);
-        ByteBuffer data = ByteBuffer.wrap(bytes, h.dataOffset, bytes.length - h.dataOffset).slice();
-        return decode(h, data);
+        return read(bytes, ".npy", Limits.defaults());
+    }
+
+    /**
+     * Parses {@code .npy} bytes: the header (at most {@link Limits#maxNpyHeaderBytes()} long), then
+     * the data, whose size is checked against the shape before anything is allocated. Every element
+     * takes at least one byte of the file, so no header can claim more elements than there are
+     * bytes.
+     *
+     * @param where names the file in messages
+     * @throws BundleException ({@code INVALID_NPY}) if the bytes are not a supported {@code .npy}
+     *     array: bad magic, unknown version, malformed or overlong header, object or unsupported
+     *     dtype, more elements than the data holds
+     */
+    public static Tensor read(byte[] bytes, String where, Limits limits) {
+        try {
+            NpyHeader h = NpyHeader.parse(bytes, limits.maxNpyHeaderBytes());
+            ByteBuffer data =
+                    ByteBuffer.wrap(bytes, h.dataOffset, bytes.length - h.dataOffset).slice();
+            return decode(h, data);
+        } catch (IllegalArgumentException e) {
+            throw new BundleException(ErrorCode.INVALID_NPY, where + ": " + e.getMessage(), e);
+        }
     }
 
     private static Tensor decode(NpyHeader h, ByteBuffer data) {
@@ -86,7 +110,27 @@ public final class Npy {
                 order == '>'
                         ? ByteOrder.BIG_ENDIAN
                         : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
-        long n = Tensor.elementCount(h.shape);
+        long n;
+        try {
+            n = Tensor.elementCount(h.shape);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    ".npy shape "
+                            + Arrays.toString(h.shape)
+                            + " holds more elements than a long counts");
+        }
+        if (n > data.remaining()) {
+            throw new IllegalArgumentException(
+                    ".npy array "
+                            + descr
+                            + " "
+                            + Arrays.toString(h.shape)
+                            + " claims "
+                            + n
+                            + " elements but holds "
+                            + data.remaining()
+                            + " bytes; every element takes at least one byte");
+        }
         // Fortran order is the C order of the reversed shape; read that, then transpose.
         long[] stored = h.fortranOrder ? reversed(h.shape) : h.shape;
         Tensor t;
@@ -94,7 +138,7 @@ public final class Npy {
             t = decodeStrings(descr, code, byteOrder, stored, n, data);
         } else {
             DType dtype = numericDType(descr, code, order);
-            long need = Math.multiplyExact(n, (long) dtype.byteSize());
+            long need = n * dtype.byteSize(); // n is at most the bytes present: no overflow
             requireBytes(data, need, h);
             ByteBuffer view = data.duplicate().order(byteOrder);
             view.limit((int) need);
@@ -118,18 +162,28 @@ public final class Npy {
 
     private static Tensor decodeStrings(
             String descr, String code, ByteOrder order, long[] shape, long n, ByteBuffer data) {
+        String digits = code.substring(1); // numpy reads "<U" as "<U0"
         int width;
         try {
-            width = Integer.parseInt(code.substring(1));
+            width = digits.isEmpty() ? 0 : Integer.parseInt(digits);
         } catch (NumberFormatException e) {
+            width = -1;
+        }
+        if (width < 0 || !digits.matches("[0-9]*")) {
             throw new IllegalArgumentException(
                     "unsupported .npy dtype '" + descr + "': expected <U followed by a width");
         }
-        if (width < 0) {
+        long need;
+        try {
+            need = Math.multiplyExact(Math.multiplyExact(n, (long) width), 4L);
+        } catch (ArithmeticException e) {
             throw new IllegalArgumentException(
-                    "bad .npy dtype '" + descr + "': negative string width");
+                    ".npy array "
+                            + descr
+                            + " "
+                            + Arrays.toString(shape)
+                            + " needs more bytes than a long counts");
         }
-        long need = Math.multiplyExact(Math.multiplyExact(n, (long) width), 4L);
         if (data.remaining() < need) {
             throw new IllegalArgumentException(
                     "truncated .npy data: "

@@ -28,7 +28,12 @@ final class NpyHeader {
         this.dataOffset = dataOffset;
     }
 
-    static NpyHeader parse(byte[] bytes) {
+    /**
+     * How deep values may nest in a header: numpy writes a dict of a string, a bool and a tuple.
+     */
+    private static final int MAX_NESTING = 16;
+
+    static NpyHeader parse(byte[] bytes, int maxHeaderBytes) {
         if (bytes.length < Npy.MAGIC.length + 2) {
             throw new IllegalArgumentException(
                     "not a .npy file: "
@@ -60,6 +65,14 @@ final class NpyHeader {
         }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long headerLen = major == 1 ? in.getShort(8) & 0xFFFF : in.getInt(8) & 0xFFFFFFFFL;
+        if (headerLen > maxHeaderBytes) {
+            throw new IllegalArgumentException(
+                    ".npy header of "
+                            + headerLen
+                            + " bytes is over the bound of "
+                            + maxHeaderBytes
+                            + " (Limits.maxNpyHeaderBytes)");
+        }
         if (start + headerLen > bytes.length) {
             throw new IllegalArgumentException(
                     "truncated .npy header: it declares "
@@ -100,7 +113,12 @@ final class NpyHeader {
                     "bad .npy header: 'fortran_order' should be True or False, got " + fortran);
         }
         Object shapeObj = require(dict, "shape", text);
-        if (!(shapeObj instanceof List)) {
+        if (dict.size() != 3) {
+            throw new IllegalArgumentException(
+                    "bad .npy header: expected the keys 'descr', 'fortran_order' and 'shape', got "
+                            + dict.keySet());
+        }
+        if (!(shapeObj instanceof Tuple)) {
             throw new IllegalArgumentException(
                     "bad .npy header: 'shape' should be a tuple of integers, got " + shapeObj);
         }
@@ -136,10 +154,19 @@ final class NpyHeader {
         return s.toString();
     }
 
-    /** A recursive-descent reader of the Python literals numpy writes in headers. */
+    /** A Python tuple, which the {@code shape} must be (numpy refuses a list there). */
+    private static final class Tuple extends ArrayList<Object> {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * A recursive-descent reader of the Python literals numpy writes in headers, nested at most
+     * {@link #MAX_NESTING} deep.
+     */
     private static final class Literal {
         private final String s;
         private int at;
+        private int depth;
 
         Literal(String s) {
             this.s = s;
@@ -160,13 +187,16 @@ final class NpyHeader {
                 throw error("unexpected end");
             }
             char c = s.charAt(at);
+            if ((c == '{' || c == '(' || c == '[') && ++depth > MAX_NESTING) {
+                throw error("values nested more than " + MAX_NESTING + " deep");
+            }
             switch (c) {
                 case '{':
-                    return dict();
+                    return nested(dict());
                 case '(':
-                    return sequence(')');
+                    return nested(sequence(')', new Tuple()));
                 case '[':
-                    return sequence(']');
+                    return nested(sequence(']', new ArrayList<>()));
                 case '\'':
                 case '"':
                     return string();
@@ -176,6 +206,11 @@ final class NpyHeader {
                     }
                     return word();
             }
+        }
+
+        private Object nested(Object v) {
+            depth--;
+            return v;
         }
 
         private Map<Object, Object> dict() {
@@ -200,9 +235,8 @@ final class NpyHeader {
             }
         }
 
-        private List<Object> sequence(char close) {
+        private List<Object> sequence(char close, List<Object> out) {
             at++;
-            List<Object> out = new ArrayList<>();
             while (true) {
                 skipSpace();
                 if (peek(close)) {

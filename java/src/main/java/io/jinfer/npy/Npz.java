@@ -1,16 +1,19 @@
 package io.jinfer.npy;
 
+import io.jinfer.BundleException;
+import io.jinfer.ErrorCode;
+import io.jinfer.Limits;
+import io.jinfer.SafeZip;
 import io.jinfer.Tensor;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -26,53 +29,76 @@ public final class Npz {
     private Npz() {}
 
     /**
-     * Reads a {@code .npz} file.
+     * Reads a {@code .npz} file within the default {@link Limits}.
      *
-     * @throws IOException if the file cannot be read or the zip is damaged
-     * @throws IllegalArgumentException if it is not a zip, or an entry is not a supported array
+     * @see #read(Path, String, Limits, long)
      */
     public static Map<String, Tensor> read(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
-        try {
-            return read(bytes);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
-        }
+        return read(path, path.toString(), Limits.defaults(), Limits.defaults().maxBundleBytes());
     }
 
     /**
-     * The arrays of {@code .npz} bytes by name ({@code NAME.npy} gives {@code NAME}), in file
-     * order, as a {@link LinkedHashMap}.
+     * The arrays of {@code .npz} bytes within the default {@link Limits}.
      *
-     * @throws IOException if the zip is damaged or truncated
-     * @throws IllegalArgumentException if the bytes are not a zip, or an entry is not a supported
-     *     {@code .npy} array (the message names the entry)
+     * @see #read(byte[], String, Limits, long)
      */
     public static Map<String, Tensor> read(byte[] bytes) throws IOException {
+        return read(bytes, ".npz", Limits.defaults(), Limits.defaults().maxBundleBytes());
+    }
+
+    /**
+     * The arrays of {@code .npz} bytes by name ({@code NAME.npy} gives {@code NAME}), in the
+     * archive's order, as a {@link LinkedHashMap}. The zip is read by {@link SafeZip}, from its
+     * central directory as Python's reader does; the bytes go through a temporary file, since the
+     * JDK reads a central directory only from a file.
+     *
+     * @param where names the file in messages
+     * @param budget the bytes the members may inflate to, in all (what a bundle has left)
+     * @throws IOException if the temporary file cannot be written
+     * @throws BundleException ({@code INVALID_NPY}) if the bytes are not a zip of supported {@code
+     *     .npy} arrays (the message names the member); ({@code BUNDLE_TOO_LARGE}) past a limit
+     */
+    public static Map<String, Tensor> read(byte[] bytes, String where, Limits limits, long budget)
+            throws IOException {
         boolean zipMagic = bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K';
         if (!zipMagic) {
-            throw new IllegalArgumentException(
-                    "not a .npz file: expected a zip archive (starting 'PK'), got "
+            throw new BundleException(
+                    ErrorCode.INVALID_NPY,
+                    where
+                            + ": not a .npz file: expected a zip archive (starting 'PK'), got "
                             + (bytes.length == 0
                                     ? "an empty file"
                                     : bytes.length + " bytes that are not a zip"));
         }
+        Path tmp = Files.createTempFile("jinfer-npz-", ".npz");
+        try {
+            Files.write(tmp, bytes);
+            return read(tmp, where, limits, budget);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The arrays of the {@code .npz} file {@code path}.
+     *
+     * @see #read(byte[], String, Limits, long)
+     */
+    public static Map<String, Tensor> read(Path path, String where, Limits limits, long budget)
+            throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString());
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
-        try (ZipInputStream zin = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-            ZipEntry e;
-            while ((e = zin.getNextEntry()) != null) {
-                if (e.isDirectory()) {
-                    continue;
-                }
-                String name = e.getName();
+        try (SafeZip zip =
+                SafeZip.open(path, where, limits, budget, ErrorCode.INVALID_NPY, false)) {
+            for (String name : zip.names()) {
                 String key = name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name;
-                byte[] entry = zin.readAllBytes();
-                try {
-                    out.put(key, Npy.read(entry));
-                } catch (IllegalArgumentException ex) {
-                    throw new IllegalArgumentException(
-                            "array '" + key + "': " + ex.getMessage(), ex);
+                if (out.containsKey(key)) {
+                    throw new BundleException(
+                            ErrorCode.INVALID_NPY, where + ": array '" + key + "' appears twice");
                 }
+                out.put(key, Npy.read(zip.read(name), where + ", array '" + key + "'", limits));
             }
         }
         return out;

@@ -33,7 +33,7 @@ public final class ParitySample {
     /**
      * The parity sample inputs recorded at export; empty if the bundle has none.
      *
-     * @throws BundleException ({@code BUNDLE_CORRUPT}) if the file is not a valid {@code .npz}
+     * @throws BundleException ({@code INVALID_NPY}) if the file is not a valid {@code .npz}
      */
     public static Map<String, Tensor> inputs(Bundle bundle) {
         return read(bundle, INPUTS);
@@ -42,7 +42,7 @@ public final class ParitySample {
     /**
      * The original model's outputs on the parity sample; empty if the bundle has none.
      *
-     * @throws BundleException ({@code BUNDLE_CORRUPT}) if the file is not a valid {@code .npz}
+     * @throws BundleException ({@code INVALID_NPY}) if the file is not a valid {@code .npz}
      */
     public static Map<String, Tensor> expected(Bundle bundle) {
         return read(bundle, EXPECTED);
@@ -52,12 +52,14 @@ public final class ParitySample {
         if (!bundle.contains(name)) {
             return Collections.emptyMap();
         }
+        byte[] npz = bundle.read(name);
         try {
-            return Npz.read(bundle.read(name));
-        } catch (IOException | IllegalArgumentException e) {
+            return Npz.read(
+                    npz, bundle.path() + ": " + name, bundle.limits(), bundle.remainingBytes());
+        } catch (IOException e) {
             throw new BundleException(
                     ErrorCode.BUNDLE_CORRUPT,
-                    name + " in " + bundle.path() + " is not a valid .npz: " + e.getMessage(),
+                    name + " in " + bundle.path() + " cannot be read: " + e.getMessage(),
                     e);
         }
     }

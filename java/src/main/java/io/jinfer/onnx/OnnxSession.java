@@ -43,6 +43,7 @@ final class OnnxSession implements BackendSession {
     private final Map<String, String> inputNames; // canonical -> native
     private final Map<String, long[]> inputShapes; // native name -> declared shape (-1 dynamic)
     private final UnknownCategories unknownCategories;
+    private final List<OnnxTensor> externalInitializers; // must outlive the session
     private volatile boolean closed;
 
     /**
@@ -63,13 +64,15 @@ final class OnnxSession implements BackendSession {
             List<Output> outputs,
             Map<String, String> inputNames,
             Map<String, long[]> inputShapes,
-            UnknownCategories unknownCategories) {
+            UnknownCategories unknownCategories,
+            List<OnnxTensor> externalInitializers) {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
         this.inputNames = inputNames;
         this.inputShapes = inputShapes;
         this.unknownCategories = unknownCategories;
+        this.externalInitializers = externalInitializers;
     }
 
     static OnnxSession open(ArtifactContext ctx) {
@@ -79,10 +82,16 @@ final class OnnxSession implements BackendSession {
         // them
         OrtEnvironment env =
                 OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
+        // before the runtime sees the model: tensors whose data is elsewhere come from the bundle
+        Map<String, OnnxTensor> external = ExternalData.resolve(ctx, model, env);
         OrtSession session;
         try (OrtSession.SessionOptions opts = sessionOptions(ctx.options())) {
+            if (!external.isEmpty()) {
+                opts.addExternalInitializers(new LinkedHashMap<>(external));
+            }
             session = env.createSession(model, opts);
         } catch (OrtException e) {
+            external.values().forEach(OnnxTensor::close);
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
                     "ONNX Runtime cannot load " + artifact.path() + ": " + e.getMessage(),
@@ -117,13 +126,20 @@ final class OnnxSession implements BackendSession {
                 }
             }
             return new OnnxSession(
-                    env, session, outs, inputNames, inputShapes, UnknownCategories.of(artifact));
+                    env,
+                    session,
+                    outs,
+                    inputNames,
+                    inputShapes,
+                    UnknownCategories.of(artifact),
+                    List.copyOf(external.values()));
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
             } catch (OrtException ignored) {
                 // already failing
             }
+            external.values().forEach(OnnxTensor::close);
             if (e instanceof BundleException) {
                 throw (BundleException) e;
             }
@@ -329,6 +345,7 @@ final class OnnxSession implements BackendSession {
         closed = true;
         try {
             session.close();
+            externalInitializers.forEach(OnnxTensor::close);
         } catch (OrtException e) {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,

@@ -90,7 +90,7 @@ final class PmmlSession implements BackendSession {
     static PmmlSession open(ArtifactContext ctx) {
         Manifest.Artifact artifact = ctx.artifact();
         byte[] xml = ctx.bytes();
-        SafeXml.refuseDoctype(xml, artifact.path());
+        SafeXml.check(xml, artifact.path(), ctx.options().limits());
         Evaluator evaluator;
         try {
             evaluator =
@@ -115,6 +115,15 @@ final class PmmlSession implements BackendSession {
         } catch (Exception e) {
             throw new BundleException(
                     ErrorCode.BUNDLE_CORRUPT, artifact.path() + " cannot be read as PMML: " + e, e);
+        } catch (
+                StackOverflowError
+                        e) { // JPMML's visitors recurse; the nesting bound is the first guard
+            throw new BundleException(
+                    ErrorCode.UNSUPPORTED_ARTIFACT,
+                    artifact.path()
+                            + " nests too deep for JPMML to read on this thread's stack; lower"
+                            + " Limits.maxXmlDepth or simplify the model",
+                    e);
         }
         if ("transform".equals(ctx.manifest().task())) {
             throw new BundleException(

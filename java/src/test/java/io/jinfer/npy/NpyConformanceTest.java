@@ -7,6 +7,7 @@ import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.jinfer.BundleException;
 import io.jinfer.Conformance;
 import io.jinfer.DType;
 import io.jinfer.Tensor;
@@ -84,7 +85,7 @@ public class NpyConformanceTest {
             try {
                 Npy.read(file(name));
                 fail(name + " was accepted");
-            } catch (IllegalArgumentException | IOException e) {
+            } catch (BundleException | IOException e) {
                 assertTrue(
                         name + ": " + e.getMessage(),
                         e.getMessage().contains(c.get("error_contains").asText()));
