@@ -13,6 +13,7 @@ families; L1a the runtime (JVM, tensors, Model) beside L1b the converters; L0 th
 from ._bundle import Bundle, write_bundle
 from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, MLflowModelError, ParityError
 from ._export import ExportWarning, export, from_mlflow
+from ._limits import Limits
 from ._manifest import Artifact, Manifest, TensorSpec
 from ._runtime.jvm import jvm
 from ._runtime.model import Model, load
@@ -30,6 +31,7 @@ __all__ = [
     "InputError",
     "JVMError",
     "JinferError",
+    "Limits",
     "MLflowModelError",
     "Manifest",
     "Model",

@@ -1,8 +1,11 @@
 """Reading and writing bundles: a zip file or a directory with ``manifest.json`` and artifacts.
 
-Reading follows ``docs/bundle-format.md``: unsafe entry names and oversized bundles are refused
-before anything is read, no entry yields more bytes than it declared, and an artifact's size and
-sha256 are checked before it is handed out. Writing is atomic: a bundle appears complete or not
+Reading follows ``docs/bundle-format.md`` ("Reading rules"), as Java's ``io.jinfer.Bundle`` does:
+every file is indexed before one is read (safe names, the number of files and their declared
+sizes within the :class:`~jinfer._limits.Limits`); a file yields exactly the size it declared,
+its CRC-32 checked in a zip, counted against the bundle's budget; an artifact's size and sha256
+are checked before it is handed out, and an ONNX artifact that keeps tensors outside itself is
+refused unless the manifest lists the file. Writing is atomic: a bundle appears complete or not
 at all.
 """
 
@@ -14,8 +17,8 @@ import io
 import os
 import secrets
 import shutil
+import stat
 import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -24,16 +27,19 @@ import numpy as np
 
 from ._dtypes import dtype_of
 from ._exceptions import BundleError
+from ._limits import Limits
 from ._manifest import Artifact, Manifest, unsafe_path_reason
+from ._npy import read_npz
+from ._onnx_external import check_external_data
+from ._zip import SafeZip, add_size, check_length, too_many
 
-__all__ = ["DEFAULT_MAX_BYTES", "Bundle", "npz_bytes", "sha256_bytes", "write_bundle"]
+__all__ = ["DEFAULT_MAX_BYTES", "Bundle", "Limits", "npz_bytes", "sha256_bytes", "write_bundle"]
 
-DEFAULT_MAX_BYTES = 2**31
+DEFAULT_MAX_BYTES = Limits().max_bundle_bytes
 MANIFEST = "manifest.json"
 PARITY_INPUTS = "parity/inputs.npz"
 PARITY_EXPECTED = "parity/expected.npz"
 
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError)
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -48,30 +54,38 @@ class Bundle:
     Open one with :meth:`open`; use it as a context manager, or call :meth:`close`.
     """
 
-    def __init__(self, path: Path, sizes: dict[str, int], zf: zipfile.ZipFile | None, max_bytes: int) -> None:
+    def __init__(self, path: Path, sizes: dict[str, int], zf: SafeZip | None, limits: Limits) -> None:
         self._path = path
-        self._sizes = sizes  # entry name -> declared (zip) or measured (directory) size
+        self._sizes = dict(sorted(sizes.items()))  # name -> declared (zip) or measured (directory) size
         self._zip = zf
-        self._max_bytes = max_bytes
+        self._limits = limits
+        self._read = 0  # bytes read so far, against limits.max_bundle_bytes
         self._closed = False
         self._manifest: Manifest | None = None
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
+    def open(
+        cls, path: str | os.PathLike[str], *, max_bytes: int | None = None, limits: Limits | None = None
+    ) -> Bundle:
         """Open the bundle at ``path`` (a zip file or a directory) and validate its manifest.
 
-        Raises ``BundleError`` with code ``BUNDLE_NOT_FOUND``, ``BUNDLE_CORRUPT``, ``UNSAFE_PATH``,
-        ``BUNDLE_TOO_LARGE`` (over ``max_bytes`` uncompressed), ``INVALID_MANIFEST``,
-        ``UNSUPPORTED_VERSION``, ``ARTIFACT_MISSING`` or ``CHECKSUM_MISMATCH`` (a size differs).
+        ``limits`` bounds what the bundle may hold (default :class:`Limits`); ``max_bytes`` is a
+        shorthand for ``limits.replace(max_bundle_bytes=max_bytes)``. Raises ``BundleError`` with
+        code ``BUNDLE_NOT_FOUND``, ``BUNDLE_CORRUPT``, ``UNSAFE_PATH``, ``BUNDLE_TOO_LARGE`` (a
+        limit passed), ``INVALID_MANIFEST``, ``UNSUPPORTED_VERSION``, ``ARTIFACT_MISSING`` or
+        ``CHECKSUM_MISMATCH`` (an artifact's size differs).
         """
+        limits = limits or Limits()
+        if max_bytes is not None:
+            limits = limits.replace(max_bundle_bytes=max_bytes)
         p = Path(path)
         if not p.exists():
             raise BundleError(f"no bundle at {p}: no such file or directory", code="BUNDLE_NOT_FOUND")
         if p.is_dir():
-            bundle = cls(p, _scan_directory(p), None, max_bytes)
+            bundle = cls(p, _scan_directory(p, limits), None, limits)
         else:
-            zf, sizes = _open_zip(p)
-            bundle = cls(p, sizes, zf, max_bytes)
+            zf = SafeZip(p, str(p), limits, budget=limits.max_bundle_bytes, code="BUNDLE_CORRUPT", paths=True)
+            bundle = cls(p, zf.sizes, zf, limits)
         try:
             bundle._load()
         except BaseException:
@@ -80,19 +94,18 @@ class Bundle:
         return bundle
 
     def _load(self) -> None:
-        total = sum(self._sizes.values())
-        if total > self._max_bytes:
-            raise BundleError(
-                f"{self._path}: bundle is {total} bytes uncompressed, over the bound of "
-                f"{self._max_bytes} bytes; pass a larger max_bytes if you trust this file",
-                code="BUNDLE_TOO_LARGE",
-            )
         if MANIFEST not in self._sizes:
             raise BundleError(
                 f"{self._path} has no {MANIFEST} at its root; is it a jinfer bundle?", code="INVALID_MANIFEST"
             )
+        if self._sizes[MANIFEST] > self._limits.max_manifest_bytes:
+            raise BundleError(
+                f"{self._path}: {MANIFEST} is {self._sizes[MANIFEST]} bytes, over the bound of "
+                f"{self._limits.max_manifest_bytes} (Limits.max_manifest_bytes)",
+                code="BUNDLE_TOO_LARGE",
+            )
         try:
-            manifest = Manifest.from_json(self.read(MANIFEST))
+            manifest = Manifest.from_json(self.read(MANIFEST), self._limits)
         except BundleError as e:
             raise BundleError(f"{self._path}: {e.message}", code=e.code) from None
         for a in manifest.artifacts:
@@ -115,47 +128,65 @@ class Bundle:
         return self._manifest
 
     @property
+    def limits(self) -> Limits:
+        """The limits the bundle was opened with."""
+        return self._limits
+
+    @property
     def is_zip(self) -> bool:
         return self._zip is not None
 
     def names(self) -> list[str]:
         """The files in the bundle, as sorted ``/``-separated relative names."""
-        return sorted(self._sizes)
+        return list(self._sizes)
+
+    def remaining_bytes(self) -> int:
+        """How many more bytes may be read: ``limits.max_bundle_bytes`` less what has been read."""
+        return max(0, self._limits.max_bundle_bytes - self._read)
 
     def read(self, name: str) -> bytes:
-        """The bytes of the file ``name``; never more than the size it declared."""
+        """The bytes of the file ``name``: exactly the size it declared, its CRC-32 checked in a zip."""
         self._check_open()
         if name not in self._sizes:
             raise KeyError(f"bundle {self._path} has no file {name!r}; it holds {self.names()}")
         size = self._sizes[name]
-        try:
-            if self._zip is not None:
-                with self._zip.open(name) as entry:
-                    data = entry.read(size + 1)
-            else:
-                with open(self._path / name, "rb") as file:
-                    data = file.read(size + 1)
-        except _READ_ERRORS as e:
-            raise BundleError(f"{self._path}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
-        if len(data) > size:
+        if size > self.remaining_bytes():
             raise BundleError(
-                f"{self._path}: {name} holds more than the {size} bytes it declared", code="BUNDLE_TOO_LARGE"
+                f"{self._path} holds more than {self._limits.max_bundle_bytes} uncompressed bytes (the bound); "
+                f"raise Limits.max_bundle_bytes if you trust it",
+                code="BUNDLE_TOO_LARGE",
             )
+        if self._zip is not None:
+            data = self._zip.read(name)
+        else:
+            data = _read_file(self._path, name, size)
+        self._read += len(data)
         return data
 
     def read_artifact(self, artifact: Artifact) -> bytes:
-        """The artifact's bytes, after checking its size and sha256 against the manifest."""
-        if artifact.path not in self._sizes:
-            raise BundleError(
-                f"{self._path}: artifact {artifact.path} ({artifact.backend}) is not in the bundle",
-                code="ARTIFACT_MISSING",
-            )
-        data = self.read(artifact.path)
-        if len(data) != artifact.bytes:
-            raise _mismatch(self._path, artifact, f"is {len(data)} bytes, {MANIFEST} says {artifact.bytes}")
+        """The artifact's bytes, after checking its size and sha256 against the manifest.
+
+        An ONNX artifact whose tensors keep their data in other files is refused
+        (``UNSAFE_CONTENT``) unless each file is one the artifact's ``details.external_data``
+        lists, with its size and sha256, in the bundle (``docs/bundle-format.md``).
+        """
+        data = self.read_checked(
+            artifact.path, artifact.bytes, artifact.sha256, f"artifact {artifact.path} ({artifact.backend})"
+        )
+        if artifact.backend.lower() == "onnx":
+            check_external_data(data, artifact, self.read_checked)
+        return data
+
+    def read_checked(self, name: str, size: int, sha256: str, what: str) -> bytes:
+        """The bytes of ``name`` after checking them against the ``size`` and ``sha256`` recorded for it."""
+        if name not in self._sizes:
+            raise BundleError(f"{self._path}: {what} is not in the bundle", code="ARTIFACT_MISSING")
+        data = self.read(name)
+        if len(data) != size:
+            raise _mismatch(self._path, what, f"is {len(data)} bytes, {MANIFEST} says {size}")
         digest = sha256_bytes(data)
-        if digest != artifact.sha256:
-            raise _mismatch(self._path, artifact, f"has sha256 {digest}, {MANIFEST} says {artifact.sha256}")
+        if digest != sha256:
+            raise _mismatch(self._path, what, f"has sha256 {digest}, {MANIFEST} says {sha256}")
         return data
 
     def verify(self) -> None:
@@ -174,24 +205,7 @@ class Bundle:
     def _npz(self, name: str) -> dict[str, np.ndarray]:
         if name not in self._sizes:
             return {}
-        data = self.read(name)
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as inner:
-                inflated = sum(info.file_size for info in inner.infolist())
-            if inflated > self._max_bytes:
-                raise BundleError(
-                    f"{self._path}: {name} inflates to {inflated} bytes, over the bound of {self._max_bytes} bytes",
-                    code="BUNDLE_TOO_LARGE",
-                )
-            loaded = np.load(io.BytesIO(data), allow_pickle=False)
-            if not isinstance(loaded, np.lib.npyio.NpzFile):
-                raise ValueError("it is not an .npz archive")
-            with loaded:
-                return {key: loaded[key] for key in loaded.files}
-        except BundleError:
-            raise
-        except (ValueError, *_READ_ERRORS) as e:
-            raise BundleError(f"{self._path}: {name} is not a readable .npz file: {e}", code="BUNDLE_CORRUPT") from e
+        return read_npz(self.read(name), f"{self._path}: {name}", self._limits, budget=self.remaining_bytes())
 
     def close(self) -> None:
         """Release the open zip file. Idempotent."""
@@ -217,52 +231,64 @@ class Bundle:
         return f"<Bundle {str(self._path)!r}: {what}{', closed' if self._closed else ''}>"
 
 
-def _mismatch(path: Path, artifact: Artifact, problem: str) -> BundleError:
+def _mismatch(path: Path, artifact: Artifact | str, problem: str) -> BundleError:
+    what = artifact if isinstance(artifact, str) else f"artifact {artifact.path} ({artifact.backend})"
     return BundleError(
-        f"{path}: artifact {artifact.path} ({artifact.backend}) {problem}; the bundle was "
-        f"modified or damaged after export",
+        f"{path}: {what} {problem}; the bundle was modified or damaged after export",
         code="CHECKSUM_MISMATCH",
     )
 
 
-def _open_zip(path: Path) -> tuple[zipfile.ZipFile, dict[str, int]]:
+def _read_file(root: Path, name: str, size: int) -> bytes:
+    """A directory bundle's file: exactly the size listed at opening (it may have changed since)."""
     try:
-        zf = zipfile.ZipFile(path)
-    except _READ_ERRORS as e:
-        raise BundleError(
-            f"{path} is not a readable jinfer bundle (not a zip file, or a truncated one): {e}", code="BUNDLE_CORRUPT"
-        ) from e
-    try:
-        infos = zf.infolist()
-        for info in infos:  # every name is checked before anything is read
-            reason = unsafe_path_reason(info.filename)
-            if reason:
-                raise BundleError(f'{path}: zip entry "{info.filename}" is refused: {reason}', code="UNSAFE_PATH")
-        sizes: dict[str, int] = {}
-        for info in infos:
-            if info.filename in sizes:
-                raise BundleError(f'{path}: zip entry "{info.filename}" appears twice', code="BUNDLE_CORRUPT")
-            if not info.is_dir():
-                sizes[info.filename] = info.file_size
-    except BaseException:
-        zf.close()
-        raise
-    return zf, sizes
+        with open(root / name, "rb") as file:
+            data = file.read(size + 1)
+    except OSError as e:
+        raise BundleError(f"{root}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
+    check_length(data, size, str(root), name, "BUNDLE_CORRUPT")
+    return data
 
 
-def _scan_directory(root: Path) -> dict[str, int]:
-    real_root = root.resolve()
+def _scan_directory(root: Path, limits: Limits) -> dict[str, int]:
+    """The regular files under ``root``, links followed but never out of it.
+
+    Anything that is not a regular file (a FIFO, a socket, a device, a dangling or looping link) is
+    not part of the bundle, as in Java; it is never opened, so a FIFO cannot hang the reader.
+    """
+    try:
+        real_root = root.resolve(strict=True)
+    except (OSError, RuntimeError) as e:
+        raise BundleError(f"cannot read bundle directory {root}: {e}", code="BUNDLE_CORRUPT") from e
     sizes: dict[str, int] = {}
-    for folder, _dirs, files in os.walk(root):
-        for file in files:
+    total = 0
+    errors: list[OSError] = []
+    for folder, dirs, files in os.walk(root, onerror=errors.append):
+        dirs.sort()
+        for file in sorted(files):
             full = Path(folder, file)
-            name = full.relative_to(root).as_posix()
-            if not full.resolve().is_relative_to(real_root):
-                raise BundleError(f"{root}: {name} links outside the bundle directory", code="UNSAFE_PATH")
             try:
-                sizes[name] = full.stat().st_size
-            except OSError as e:
-                raise BundleError(f"{root}: cannot read {name}: {e}", code="BUNDLE_CORRUPT") from e
+                st = full.stat()  # follows links; a loop or a dangling link raises
+            except (OSError, RuntimeError):
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            name = full.relative_to(root).as_posix()
+            reason = unsafe_path_reason(name)
+            if reason:
+                raise BundleError(f'{root}: file "{name}" is refused: {reason}', code="UNSAFE_PATH")
+            try:
+                real = full.resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if not real.is_relative_to(real_root):
+                raise BundleError(f"{root}: {name} links outside the bundle directory", code="UNSAFE_PATH")
+            if len(sizes) >= limits.max_entries:
+                raise too_many(f"bundle {root}", len(sizes) + 1, limits)
+            total = add_size(str(root), name, st.st_size, total, limits, limits.max_bundle_bytes)
+            sizes[name] = st.st_size
+    if errors:
+        raise BundleError(f"cannot list bundle directory {root}: {errors[0]}", code="BUNDLE_CORRUPT")
     return sizes
 
 

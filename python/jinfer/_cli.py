@@ -24,6 +24,8 @@ from ._bench import bench_bundle, format_rows, parse_batches
 from ._bundle import Bundle, npz_bytes
 from ._exceptions import BundleError, InputError, JinferError, ParityError
 from ._export import export, from_mlflow
+from ._limits import Limits
+from ._npy import read_npy, read_npz
 from ._parity import compare
 from ._runtime.model import load
 from ._runtime.runjava import run_java
@@ -104,9 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, e, USAGE)
     except JinferError as e:
         return _fail(args, e, FAILED if isinstance(e, ParityError) else USAGE)
+    except Exception as e:  # noqa: BLE001 - the last resort, as the Java CLI's: one line, never a traceback
+        return _fail(
+            args,
+            f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback, and please report it)",
+            FAILED,
+        )
 
 
-def _fail(args: argparse.Namespace, e: BaseException, code: int) -> int:
+def _fail(args: argparse.Namespace, e: BaseException | str, code: int) -> int:
     if args.debug:
         traceback.print_exc()
     print(f"jinfer: error: {e}", file=sys.stderr)
@@ -188,10 +196,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             print(f"    {s.name}: {s.dtype} {list(s.shape)}")
         if m.classes is not None:
             print(f"  classes: {list(m.classes)}")
-        libs = m.producer.get("libraries", {})
+        libs = _mapping(m.producer.get("libraries"))
         print(
-            f"  producer: jinfer {m.producer.get('jinfer', '?')}, python {m.producer.get('python', '?')}, "
-            + ", ".join(f"{k} {v}" for k, v in libs.items())
+            f"  producer: jinfer {_text(m.producer.get('jinfer'))}, python {_text(m.producer.get('python'))}, "
+            + ", ".join(f"{k} {_text(v)}" for k, v in libs.items())
         )
         print("  artifacts (preference order):")
         for a in m.artifacts:
@@ -215,7 +223,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         parity = a.parity or {}
         with load(args.bundle, backend=a.backend, trust_python=args.trust_python) as m:
             actual = {k: np.array(v) for k, v in m.predict(inputs).items()}
-        result = compare(expected, actual, rtol=parity.get("rtol", 1e-5), atol=parity.get("atol", 1e-6))
+        result = compare(
+            expected, actual, rtol=_number(parity.get("rtol"), 1e-5), atol=_number(parity.get("atol"), 1e-6)
+        )
         ok = ok and result["passed"]
         print(f"{a.backend}: {'PASS' if result['passed'] else 'FAIL'} on {result['rows']} rows")
         for name, f in result["outputs"].items():
@@ -252,25 +262,38 @@ def read_inputs(path: Path, model: Any = None) -> dict[str, np.ndarray]:
         raise UsageError(f"no input file at {path}")
     suffix = path.suffix.lower()
     single = model.inputs[0] if model is not None and len(model.inputs) == 1 else None
+    limits = Limits()
+    if path.stat().st_size > limits.max_entry_bytes:
+        raise InputError(f"{path} is {path.stat().st_size} bytes, over the bound of {limits.max_entry_bytes}")
     if suffix == ".npy":
-        arr = np.load(path, allow_pickle=False)
+        arr = read_npy(path.read_bytes(), str(path), limits)
         return {single.name if single else "features": arr}
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        return read_npz(path, str(path), limits)
     if suffix == ".csv":
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                rows = [r for r in csv.reader(f) if r]
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: not a readable CSV file: {e}", code="INVALID_CSV") from None
         if len(rows) < 1:
-            raise UsageError(f"{path}: empty CSV; expected a header row of column names")
+            raise InputError(f"{path}: empty CSV; expected a header row of column names", code="INVALID_CSV")
         header, body = rows[0], rows[1:]
+        for i, r in enumerate(body):
+            if len(r) != len(header):
+                raise InputError(
+                    f"{path}: data row {i + 1}: expected {len(header)} cells like the header, got {len(r)}",
+                    code="INVALID_CSV",
+                )
         dtype = np.dtype(single.dtype) if single is not None and single.dtype != "string" else np.float64
         if single is not None and single.columns and list(single.columns) != header:
-            raise UsageError(f"{path}: columns {header} do not match the model's {list(single.columns)}")
+            raise InputError(
+                f"{path}: columns {header} do not match the model's {list(single.columns)}", code="INVALID_CSV"
+            )
         try:
             arr = np.array([[float(v) for v in r] for r in body], dtype=dtype).reshape(len(body), len(header))
-        except ValueError as e:
-            raise UsageError(f"{path}: expected numbers in every cell: {e}") from None
+        except (ValueError, OverflowError) as e:
+            raise InputError(f"{path}: expected numbers in every cell: {e}", code="INVALID_VALUE") from None
         return {single.name if single else "features": arr}
     raise UsageError(f"{path}: expected a .npy, .npz or .csv file, got {suffix or 'no extension'}")
 
@@ -315,11 +338,27 @@ def _print_parity(b: Bundle) -> None:
     for a in b.manifest.artifacts:
         p = a.parity or {}
         print(
-            f"    {a.backend}: {'passed' if p.get('passed') else 'FAILED'} on {p.get('rows', '?')} rows "
-            f"(rtol {p.get('rtol')}, atol {p.get('atol')})"
+            f"    {a.backend}: {'passed' if p.get('passed') is True else 'FAILED'} on {_text(p.get('rows'))} rows "
+            f"(rtol {_text(p.get('rtol'))}, atol {_text(p.get('atol'))})"
         )
-        for name, f in p.get("outputs", {}).items():
+        for name, f in _mapping(p.get("outputs")).items():
+            f = _mapping(f)
             print(
-                f"      {name}: max abs {f.get('max_abs_error')}, max rel {f.get('max_rel_error')}, "
-                f"mismatches {f.get('mismatches')}"
+                f"      {name}: max abs {_text(f.get('max_abs_error'))}, max rel {_text(f.get('max_rel_error'))}, "
+                f"mismatches {_text(f.get('mismatches'))}"
             )
+
+
+# The manifest's free-form parts (producer, parity) may hold anything: the CLI prints what it can.
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return "?" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _number(value: Any, default: float) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default

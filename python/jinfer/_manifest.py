@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from ._dtypes import DTYPES
 from ._exceptions import BundleError
+from ._limits import Limits
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TASKS", "Artifact", "Manifest", "TensorSpec", "unsafe_path_reason", "utc_now"]
 
@@ -30,7 +31,11 @@ TASKS = ("classification", "regression", "transform")
 _DTYPE_NAMES = tuple(d.name for d in DTYPES)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # RFC 3339 as jinfer writes and reads it (the same pattern is in tests/conformance/README.md).
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)", re.ASCII)
+_INT64_MAX = 2**63 - 1
+# JSON tokens that open or close a container, strings (skipped whole), and numbers
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?[0-9][0-9eE.+-]*')
+_MAX_NUMBER_CHARS = 1000  # as Jackson's StreamReadConstraints, which the Java reader uses
 
 
 def utc_now() -> str:
@@ -41,8 +46,13 @@ def utc_now() -> str:
 def unsafe_path_reason(path: str) -> str | None:
     """Why ``path`` may not name a file inside a bundle, or ``None`` when it is a safe relative path.
 
-    Backslashes count as separators and ``C:`` prefixes as absolute, so no platform can escape.
+    Backslashes count as separators and ``C:`` prefixes as absolute, so no platform can escape; a
+    NUL or other control character is refused (zipfile would cut a name at its NUL, Java does not).
+    The same rule as Java's ``io.jinfer.BundlePaths``.
     """
+    control = next((c for c in path if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if control is not None:
+        return f"it holds a control character (U+{ord(control):04X})"
     if path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", path):
         return "it is absolute"
     if ".." in re.split(r"[/\\]", path):
@@ -86,8 +96,8 @@ def _string(value: Any, where: str, *, non_empty: bool = True) -> str:
 
 
 def _integer(value: Any, where: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        _bad(where, f"an integer >= {minimum}", value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or value > _INT64_MAX:
+        _bad(where, f"an integer >= {minimum}" + (" within int64" if isinstance(value, int) else ""), value)
     return value
 
 
@@ -194,7 +204,7 @@ class Artifact:
         if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
             _bad(f"{where}.sha256", "64 lowercase hex digits", sha256)
         size = _integer(_get(d, "bytes", where), f"{where}.bytes", minimum=0)
-        details = _object(d.get("details", {}), f"{where}.details")
+        details = _object(_or(d.get("details"), {}), f"{where}.details")
         parity = d.get("parity")
         if parity is not None:
             parity = _object(parity, f"{where}.parity")
@@ -266,18 +276,40 @@ class Manifest:
         return (text + "\n").encode("utf-8")
 
     @classmethod
-    def from_json(cls, data: builtins.bytes | str) -> Manifest:
-        """Parse and validate ``manifest.json``."""
+    def from_json(cls, data: builtins.bytes | str, limits: Limits | None = None) -> Manifest:
+        """Parse and validate ``manifest.json``, as Java's ``Manifest.parse`` does.
+
+        Strict UTF-8 without a byte order mark, at most ``limits.max_manifest_bytes`` long; one
+        JSON object nested at most ``limits.max_json_depth`` deep, no key twice in an object, no
+        number of more than 1,000 characters, no lone surrogate in a string; then the fields.
+        """
+        limits = limits or Limits()
+        if len(data) > limits.max_manifest_bytes:
+            raise BundleError(
+                f"manifest.json is {len(data)} bytes, over the bound of {limits.max_manifest_bytes} "
+                f"(Limits.max_manifest_bytes)",
+                code="BUNDLE_TOO_LARGE",
+            )
         if isinstance(data, builtins.bytes):
             try:
                 data = data.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise BundleError(f"manifest.json is not UTF-8: {e}", code="INVALID_MANIFEST") from None
+        if data.startswith("\ufeff"):
+            raise BundleError(
+                "manifest.json is not valid JSON: it starts with a UTF-8 byte order mark, which JSON does not allow",
+                code="INVALID_MANIFEST",
+            )
+        _check_tokens(data, limits.max_json_depth)
         try:
-            parsed = json.loads(data, parse_constant=_refuse_constant)
+            parsed = json.loads(data, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
         except ValueError as e:
             detail = f"{e.msg} at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else e
             raise BundleError(f"manifest.json is not valid JSON: {detail}", code="INVALID_MANIFEST") from None
+        if _has_lone_surrogate(parsed):
+            raise BundleError(
+                "manifest.json: a string holds a lone surrogate, which is not Unicode text", code="INVALID_MANIFEST"
+            )
         return cls.from_dict(parsed)
 
     @classmethod
@@ -316,14 +348,68 @@ class Manifest:
             ),
             classes=_classes(d.get("classes"), task, outputs),
             created_at=created_at,
-            description=_string(d.get("description", ""), "description", non_empty=False),
-            producer=copy.deepcopy(_object(d.get("producer", {}), "producer")),
+            description=_string(_or(d.get("description"), ""), "description", non_empty=False),
+            producer=copy.deepcopy(_object(_or(d.get("producer"), {}), "producer")),
             format_version=version,
         )
 
 
+def _or(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` when it is null or absent: a null field counts as absent."""
+    return default if value is None else value
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_tokens(text: str, max_depth: int) -> None:
+    """Refuse nesting deeper than ``max_depth`` and overlong numbers before ``json`` recurses."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        token = m.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                raise BundleError(
+                    f"manifest.json is not valid JSON: Document nesting depth ({depth}) exceeds the maximum "
+                    f"allowed ({max_depth}, Limits.max_json_depth)",
+                    code="INVALID_MANIFEST",
+                )
+        elif token in ("]", "}"):
+            depth -= 1
+        elif token[0] != '"' and len(token) > _MAX_NUMBER_CHARS:
+            raise BundleError(
+                f"manifest.json is not valid JSON: Number value length ({len(token)}) exceeds the maximum "
+                f"allowed ({_MAX_NUMBER_CHARS})",
+                code="INVALID_MANIFEST",
+            )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"Duplicate field {key!r}")
+        out[key] = value
+    return out
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(v, dict):
+            todo.extend(v.keys())
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return False
 
 
 def _is_date(text: str) -> bool:
@@ -343,7 +429,7 @@ def _classes(value: Any, task: str, outputs: tuple[TensorSpec, ...]) -> tuple[in
             )
         return None
     items = _list(value, "classes", non_empty=True)
-    ints = all(isinstance(c, int) and not isinstance(c, bool) for c in items)
+    ints = all(isinstance(c, int) and not isinstance(c, bool) and -_INT64_MAX - 1 <= c <= _INT64_MAX for c in items)
     if not ints and not all(isinstance(c, str) for c in items):
         _bad("classes", "a list of all integers or all strings", items)
     if len(set(items)) != len(items):

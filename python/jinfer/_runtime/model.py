@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +16,7 @@ import numpy as np
 
 from .._dtypes import dtype_by_name, dtype_of
 from .._exceptions import InputError, JinferError
+from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
 from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
 from . import wire
@@ -241,13 +244,16 @@ def load(
     max_bytes: int | None = None,
     options: Mapping[str, str] | None = None,
     trust_python: bool = False,
+    limits: Limits | None = None,
 ) -> Model:
     """Load a bundle in the JVM (starting it if needed) through ``io.jinfer.Models.load``.
 
     ``path`` is a bundle (zip or directory), or ``"python:NAME"`` for a live object registered with
     :func:`jinfer.register`. ``backend`` forces one artifact kind (``"onnx"``); by default the
     first usable one is taken. ``trust_python=True`` allows a python artifact to be unpickled
-    (which runs its code): only for bundles you trust.
+    (which runs its code): only for bundles you trust. ``limits`` bounds what the Java reader
+    accepts (:class:`jinfer.Limits`, the same fields as ``io.jinfer.Limits``); ``max_bytes`` is a
+    shorthand for its ``max_bundle_bytes``.
     Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads.
     """
     start()
@@ -256,6 +262,8 @@ def load(
     b = LoadOptions.builder().intraOpThreads(intra_op_threads).interOpThreads(inter_op_threads)
     if backend:
         b = b.backend(backend)
+    if limits is not None:
+        b = b.limits(_java_limits(limits))
     if max_bytes is not None:
         b = b.maxBundleBytes(max_bytes)
     if trust_python:
@@ -266,3 +274,12 @@ def load(
     with java_errors():
         jmodel = jclass("io.jinfer.Models").load(jpype.JString(location), b.build())
     return Model(jmodel, p)
+
+
+def _java_limits(limits: Limits) -> Any:
+    """The ``io.jinfer.Limits`` of these limits: each field through its builder method."""
+    b = jclass("io.jinfer.Limits").builder()
+    for f in dataclasses.fields(limits):
+        camel = re.sub(r"_(\w)", lambda m: m.group(1).upper(), f.name)
+        getattr(b, camel)(getattr(limits, f.name))
+    return b.build()
