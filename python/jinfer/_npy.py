@@ -75,15 +75,15 @@ def read_npy(data: bytes, where: str, limits: Limits | None = None) -> np.ndarra
         raise _bad(where, f"unsupported .npy dtype {dtype.str!r}: jinfer reads {_SUPPORTED}")
     count = math.prod(shape)
     present = len(data) - start - header_len
-    need = count * dtype.itemsize
-    if need > present:
-        raise _bad(where, f"truncated .npy data: {dtype.str} {list(shape)} needs {need} bytes, found {present}")
-    if count > present:
+    if count > present:  # checked first, as in Java, whose element count would overflow a long
         raise _bad(
             where,
             f".npy array {dtype.str} {list(shape)} claims {count} elements but holds {present} bytes; "
             "every element takes at least one byte",
         )
+    need = count * dtype.itemsize
+    if need > present:
+        raise _bad(where, f"truncated .npy data: {dtype.str} {list(shape)} needs {need} bytes, found {present}")
     if count == 0 or dtype.itemsize == 0:
         return np.zeros(shape, dtype=dtype if dtype.itemsize else "<U1")
     flat = np.frombuffer(data, dtype=dtype, count=count, offset=start + header_len)

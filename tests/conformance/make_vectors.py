@@ -2,21 +2,24 @@
 
     python tests/conformance/make_vectors.py [OUT_DIR]     (default: this folder)
 
-Writes ``dtypes.json``, ``manifests/``, ``npy/`` and ``layout/`` (those three folders are
+Writes ``dtypes.json``, ``manifests/``, ``npy/``, ``layout/`` and ``zips/`` (those folders are
 replaced). The formats are described in ``README.md``. Running it twice gives identical bytes.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.util
 import io
 import json
 import shutil
+import struct
 import sys
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -251,14 +254,127 @@ INVALID: dict[str, tuple[Any, str, list[str]]] = {  # file: (content, code, mess
 }
 
 
+# Issue 10: the cases where the two readers disagreed, and the rules that settle them
+# (docs/bundle-format.md, "Reading rules"). Raw texts are written as they are.
+CLASSIFIER_TEXT = json.dumps(CLASSIFIER, indent=2)
+BEYOND_INT64 = 2**64  # asLong() wrapped these to small numbers; every reader now refuses them
+
+INVALID.update(
+    {
+        "bom.json": ("\ufeff" + CLASSIFIER_TEXT, "INVALID_MANIFEST", ["byte order mark"]),
+        "not_utf8.json": (CLASSIFIER_TEXT.encode().replace(b"iris", b"ir\xffs"), "INVALID_MANIFEST", ["UTF-8"]),
+        "utf16.json": (CLASSIFIER_TEXT.encode("utf-16-le"), "INVALID_MANIFEST", ["JSON"]),
+        "trailing_content.json": (CLASSIFIER_TEXT + "\n{}", "INVALID_MANIFEST", ["JSON"]),
+        "duplicate_key.json": (
+            CLASSIFIER_TEXT.replace('"name": "iris",', '"name": "iris",\n  "name": "evil",'),
+            "INVALID_MANIFEST",
+            ["Duplicate field 'name'"],
+        ),
+        "too_deep.json": (
+            broken(lambda d: d.update(producer={"x": json.loads("[" * 70 + "]" * 70)})),
+            "INVALID_MANIFEST",
+            ["nesting depth"],
+        ),
+        "long_number.json": (
+            broken(lambda d: d.update(producer={"x": int("9" * 1001)})),
+            "INVALID_MANIFEST",
+            ["Number value length"],
+        ),
+        "lone_surrogate.json": (
+            CLASSIFIER_TEXT.replace('"name": "iris"', '"name": "ir\\ud800s"'),
+            "INVALID_MANIFEST",
+            ["lone surrogate"],
+        ),
+        "format_version_beyond_int64.json": (
+            broken(lambda d: d.update(format_version=BEYOND_INT64 + 1)),
+            "INVALID_MANIFEST",
+            ["format_version"],
+        ),
+        "bytes_beyond_int64.json": (
+            broken(lambda d: d["artifacts"][0].update(bytes=BEYOND_INT64 + 526)),
+            "INVALID_MANIFEST",
+            ["artifacts[0].bytes"],
+        ),
+        "shape_beyond_int64.json": (
+            broken(lambda d: d["inputs"][0].update(shape=[-1, BEYOND_INT64 + 4])),
+            "INVALID_MANIFEST",
+            ["inputs[0].shape[1]"],
+        ),
+        "classes_beyond_int64.json": (
+            broken(lambda d: d.update(classes=[0, 1, BEYOND_INT64])),
+            "INVALID_MANIFEST",
+            ["classes"],
+        ),
+        "dtype_uppercase.json": (
+            broken(lambda d: d["inputs"][0].update(dtype="FLOAT32")),
+            "INVALID_MANIFEST",
+            ["inputs[0].dtype"],
+        ),
+        "created_at_unicode_digits.json": (
+            broken(lambda d: d.update(created_at="\u0662\u0660\u0662\u0666-11-22T03:00:00Z")),
+            "INVALID_MANIFEST",
+            ["created_at"],
+        ),
+        "columns_empty.json": (
+            broken(lambda d: d["inputs"][0].update(columns=[])),
+            "INVALID_MANIFEST",
+            ["inputs[0].columns"],
+        ),
+        "columns_shorter_than_shape.json": (
+            broken(lambda d: d["inputs"][0].update(columns=["a", "b"])),
+            "INVALID_MANIFEST",
+            ["inputs[0].columns"],
+        ),
+        "columns_not_strings.json": (
+            broken(lambda d: d["inputs"][0].update(columns=["a", "b", "c", 4])),
+            "INVALID_MANIFEST",
+            ["inputs[0].columns"],
+        ),
+        "columns_not_a_list.json": (
+            broken(lambda d: d["inputs"][0].update(columns="abcd")),
+            "INVALID_MANIFEST",
+            ["inputs[0].columns"],
+        ),
+    }
+)
+
+# The type mutations: each optional field with a value of every other JSON type. null counts as
+# absent (valid); every other wrong type is refused, naming the field.
+JSON_VALUES: dict[str, Any] = {
+    "null": None,
+    "true": True,
+    "int": 5,
+    "float": 2.5,
+    "string": "text",
+    "list": [1],
+    "object": {"k": "v"},
+}
+OPTIONAL_FIELDS: dict[str, tuple[str, str, Any]] = {  # name: (path in messages, the right type, setter)
+    "description": ("description", "string", lambda d, v: d.update(description=v)),
+    "producer": ("producer", "object", lambda d, v: d.update(producer=v)),
+    "details": ("artifacts[0].details", "object", lambda d, v: d["artifacts"][0].update(details=v)),
+    "parity": ("artifacts[0].parity", "object", lambda d, v: d["artifacts"][0].update(parity=v)),
+}
+for field_name, (where, right, setter) in OPTIONAL_FIELDS.items():
+    for type_name, value in JSON_VALUES.items():
+        content = broken(lambda d, s=setter, v=value: s(d, v))
+        if type_name in ("null", right):
+            VALID[f"type_{field_name}_{type_name}.json"] = content
+        else:
+            INVALID[f"type_{field_name}_{type_name}.json"] = (content, "INVALID_MANIFEST", [where])
+VALID["created_at_long_fraction.json"] = broken(lambda d: d.update(created_at="2026-11-22T03:00:00.1234567890Z"))
+
+
 def make_manifests(out: Path) -> None:
     for name, d in VALID.items():
         write_json(out / "valid" / name, d)
     cases: dict[str, Any] = {"valid": sorted(VALID), "invalid": {}}
+    (out / "invalid").mkdir(parents=True, exist_ok=True)
     for name, (content, code, contains) in sorted(INVALID.items()):
-        if isinstance(content, str):
-            (out / "invalid").mkdir(parents=True, exist_ok=True)
-            (out / "invalid" / name).write_text(content, encoding="utf-8")
+        if isinstance(content, bytes):
+            (out / "invalid" / name).write_bytes(content)
+        elif isinstance(content, str):
+            (out / "invalid" / name).write_bytes(content.encode("utf-8", "surrogatepass"))
         else:
             write_json(out / "invalid" / name, content)
         cases["invalid"][name] = {"code": code, "message_contains": contains}
@@ -314,6 +430,68 @@ def npz(arrays: dict[str, np.ndarray], compression: int) -> bytes:
     return buf.getvalue()
 
 
+def raw_npy(header: str, data: bytes = b"", version: int = 1, declared: int | None = None) -> bytes:
+    """An .npy file with this header text, written by hand (numpy would not write these)."""
+    text = header.encode("latin1")
+    length_bytes = 2 if version == 1 else 4
+    pad = -(len(MAGIC_NPY) + 2 + length_bytes + len(text) + 1) % 64
+    text += b" " * pad + b"\n"
+    size = len(text) if declared is None else declared
+    length = size.to_bytes(length_bytes, "little")
+    return MAGIC_NPY + bytes([version, 0]) + length + text + data
+
+
+MAGIC_NPY = b"\x93NUMPY"
+# Issue 10: headers and shapes that crashed a reader (a recursion overflow, arithmetic overflow)
+# or made one allocate what the file does not hold. Every reader refuses them (INVALID_NPY).
+HOSTILE_NPY: dict[str, tuple[bytes, str, str]] = {
+    "header_too_long.npy": (
+        raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }" + " " * 12_000, b"\0" * 4, version=2),
+        "a header over numpy's bound of 10,000 bytes",
+        "header",
+    ),
+    "header_nested.npy": (
+        raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': " + "(" * 3000 + ")" * 3000 + ", }", version=2),
+        "3,000 nested parentheses in the header (a recursive parser overflows its stack)",
+        "header",
+    ),
+    "shape_overflow.npy": (
+        raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", b"\0" * 64),
+        "a shape whose element count overflows int64",
+        "elements",
+    ),
+    "count_over_bytes.npy": (
+        raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", b"\0" * 128),
+        "10^12 elements claimed, 128 bytes present",
+        "elements",
+    ),
+    "u0_huge.npy": (
+        raw_npy("{'descr': '<U0', 'fortran_order': False, 'shape': (2000000000, 4), }", b"\0" * 128),
+        "zero-width strings: 8e9 elements in 128 bytes",
+        "elements",
+    ),
+    "shape_list.npy": (
+        raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': [2], }", b"\0" * 8),
+        "a list where numpy requires a tuple",
+        "shape",
+    ),
+    "extra_key.npy": (
+        raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1, }", b"\0" * 8),
+        "a header key numpy does not know",
+        "header",
+    ),
+    "negative_dim.npy": (
+        raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", b"\0" * 8),
+        "a negative dimension",
+        "shape",
+    ),
+    "bytes_dtype.npy": (
+        raw_npy("{'descr': '|S4', 'fortran_order': False, 'shape': (2,), }", b"abcdefgh"),
+        "a bytes (|S) array: not in the dtype table",
+        "|S4",
+    ),
+}
+
 NPZ = {
     "pair.npz": (
         zipfile.ZIP_STORED,
@@ -353,11 +531,326 @@ def make_npy(out: Path) -> None:
         {"file": "bad_magic.npy", "reason": "magic string is not \\x93NUMPY", "error_contains": "magic"},
         {"file": "unsupported_dtype.npy", "reason": "complex128 is not in the dtype table", "error_contains": "<c16"},
     ]
+    for name, (data, reason, contains) in HOSTILE_NPY.items():
+        (out / name).write_bytes(data)
+        invalid.append({"file": name, "reason": reason, "error_contains": contains})
     npz_cases = []
     for name, (compression, arrays) in NPZ.items():
         (out / name).write_bytes(npz({k: a for k, (_, a) in arrays.items()}, compression))
         npz_cases.append({"file": name, "arrays": {k: spec_of(t, a) for k, (t, a) in arrays.items()}})
     write_json(out / "cases.json", {"valid": valid, "invalid": invalid, "npz": npz_cases})
+
+
+# ---------------------------------------------------------------------------------------------
+# zips: hostile bundles (issue 10), each with the error both readers give
+
+
+class Entry(NamedTuple):
+    """One zip entry as written by :func:`raw_zip`, which tells whatever lie a field holds."""
+
+    name: bytes | str
+    data: bytes
+    deflate: bool = True
+    tail: bytes = b""  # inflated bytes that follow the declared data in the deflate stream
+    size: int | None = None  # the declared uncompressed size (default: the truth)
+    crc: int | None = None
+    method: int | None = None
+    flags: int = 0x800
+    zip64_size: int | None = None  # declared in a zip64 extra field of the central directory
+
+    def stored(self) -> bytes:
+        if not self.deflate:
+            return self.data + self.tail
+        c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return c.compress(self.data + self.tail) + c.flush()
+
+
+def raw_zip(entries: list[Entry]) -> bytes:
+    """A zip archive written field by field, so that a vector can lie in any of them."""
+    out, central = bytearray(), bytearray()
+    for e in entries:
+        name = e.name.encode("utf-8") if isinstance(e.name, str) else e.name
+        body = e.stored()
+        method = e.method if e.method is not None else (8 if e.deflate else 0)
+        crc = zlib.crc32(e.data) if e.crc is None else e.crc
+        size = len(e.data) if e.size is None else e.size
+        extra = b""
+        cd_size = size
+        if e.zip64_size is not None:
+            cd_size, extra = 0xFFFFFFFF, struct.pack("<HHQ", 1, 8, e.zip64_size)
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, e.flags, method, 0, 0x21, crc, len(body), size, len(name), 0)
+        out += name + body
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            45 if extra else 20,
+            e.flags,
+            method,
+            0,
+            0x21,
+            crc,
+            len(body),
+            cd_size,
+            len(name),
+            len(extra),
+            0,
+            0,
+            0,
+            0o644 << 16,
+            offset,
+        )
+        central += name + extra
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def zip_manifest(**changes: Any) -> bytes:
+    """A valid manifest for a bundle of ``model.bin`` (backend ``test``), with ``changes``."""
+    d = copy.deepcopy(CLASSIFIER)
+    d["artifacts"] = [
+        {
+            "backend": "test",
+            "path": "model.bin",
+            "sha256": hashlib.sha256(MODEL_BIN).hexdigest(),
+            "bytes": len(MODEL_BIN),
+            **changes,
+        }
+    ]
+    return (json.dumps(d, indent=2) + "\n").encode()
+
+
+MODEL_BIN = b"a stand-in artifact: the reading rules never parse it " * 8
+PARITY_NPZ = npz({"features": c([0.5, 1.5, -2.25, 0.0], "<f4", (1, 4))}, zipfile.ZIP_DEFLATED)
+
+
+def bundle(*extra: Entry, manifest: bytes | None = None, parity: bytes | None = PARITY_NPZ) -> list[Entry]:
+    entries = [Entry("manifest.json", manifest or zip_manifest()), Entry("model.bin", MODEL_BIN)]
+    if parity is not None:
+        entries.append(Entry("parity/inputs.npz", parity, deflate=False))
+    return entries + list(extra)
+
+
+def npz_raw(member: Entry) -> bytes:
+    return raw_zip([member])
+
+
+def onnx_bundle(model: bytes, *files: tuple[str, bytes], listed: list[tuple[str, bytes]] = ()) -> list[Entry]:
+    """A bundle of a real ONNX model (y = x @ W, W 2x3 float32) with ``files`` beside it."""
+    d = copy.deepcopy(REGRESSOR)
+    d["inputs"] = [{"name": "x", "dtype": "float32", "shape": [-1, 2]}]
+    d["outputs"] = [{"name": "prediction", "dtype": "float32", "shape": [-1, 3]}]
+    details: dict[str, Any] = {"input_names": {"x": "x"}, "output_names": {"prediction": "y"}}
+    if listed:
+        details["external_data"] = [
+            {"path": p, "sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)} for p, b in listed
+        ]
+    d["artifacts"] = [
+        {
+            "backend": "onnx",
+            "path": "model.onnx",
+            "sha256": hashlib.sha256(model).hexdigest(),
+            "bytes": len(model),
+            "details": details,
+        }
+    ]
+    manifest = (json.dumps(d, indent=2) + "\n").encode()
+    return [Entry("manifest.json", manifest), Entry("model.onnx", model)] + [Entry(n, b) for n, b in files]
+
+
+WEIGHTS = np.arange(6, dtype="<f4").reshape(2, 3)
+
+
+def onnx_model(where: str, location: str = "weights.bin") -> bytes:
+    """y = x @ W with W's data in ``location``, kept in ``where``: an initializer of the main graph,
+    a Constant node's attribute, a sparse initializer, or an initializer of a subgraph (an If)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    def external(name: str) -> Any:
+        t = numpy_helper.from_array(WEIGHTS, name)
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", location), ("offset", "0"), ("length", str(WEIGHTS.nbytes))):
+            t.external_data.add(key=k, value=v)
+        return t
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 3])
+    nodes, inits, sparse = [], [], []
+    if where == "initializer":
+        inits = [external("W")]
+        nodes = [helper.make_node("MatMul", ["x", "W"], ["y"])]
+    elif where == "attribute":
+        nodes = [
+            helper.make_node("Constant", [], ["W"], value=external("Wc")),
+            helper.make_node("MatMul", ["x", "W"], ["y"]),
+        ]
+    elif where == "sparse":
+        values = external("Wv")
+        values.dims[:] = [6]
+        sparse = [helper.make_sparse_tensor(values, numpy_helper.from_array(np.arange(6, dtype=np.int64), "i"), [2, 3])]
+        sparse[0].values.name = "W"
+        nodes = [helper.make_node("MatMul", ["x", "W"], ["y"])]
+    else:  # subgraph: an If whose branches hold W as an initializer of their own
+        branch = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"])], "branch", [], [y], [external("W")])
+        cond = numpy_helper.from_array(np.array(True), "cond")
+        inits = [cond]
+        nodes = [helper.make_node("If", ["cond"], ["y"], then_branch=branch, else_branch=branch)]
+    graph = helper.make_graph(nodes, "g", [x], [y], inits, sparse_initializer=sparse)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    model.producer_name = "make_vectors.py"
+    return model.SerializeToString(deterministic=True)
+
+
+def zip_cases() -> dict[str, tuple[list[Entry], dict[str, Any]]]:
+    """file: (entries, case). ``stage`` is what a reader does before the error: ``open`` the bundle,
+    read every ``artifact`` (checked; an ONNX one through the external-data rule), or read the
+    ``parity`` sample; ``code`` null means every stage passes."""
+    weights = WEIGHTS.tobytes()
+    honest = b"\0" * (8 << 20)
+    padded = zip_manifest().replace(b'"name": "iris"', b'"name": "iris", "padding": "' + b"x" * 2048 + b'"')
+    cases: dict[str, tuple[list[Entry], dict[str, Any]]] = {
+        "valid.jinfer": (bundle(), {"code": None, "stage": "parity"}),
+        "duplicate_manifest.jinfer": (
+            bundle(Entry("manifest.json", zip_manifest().replace(b"iris", b"evil"))),
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["twice"]},
+        ),
+        "stored_edited_old_crc.jinfer": (
+            [
+                Entry(
+                    "manifest.json",
+                    zip_manifest().replace(b"iris", b"evil"),
+                    deflate=False,
+                    crc=zlib.crc32(zip_manifest()),
+                ),
+                *bundle()[1:],
+            ],
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["CRC"]},
+        ),
+        "size_lie_manifest.jinfer": (
+            [Entry("manifest.json", zip_manifest(), size=len(zip_manifest()) + 100000), *bundle()[1:]],
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["ends after"]},
+        ),
+        "size_lie_artifact.jinfer": (
+            [*bundle()[:1], Entry("model.bin", MODEL_BIN, size=100000), *bundle()[2:]],
+            {"code": "CHECKSUM_MISMATCH", "stage": "open", "message_contains": ["model.bin", "100000"]},
+        ),
+        "deflate_past_declared_manifest.jinfer": (
+            [Entry("manifest.json", zip_manifest(), tail=b" " * (1 << 20)), *bundle()[1:]],
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["more than"]},
+        ),
+        "deflate_past_declared_artifact.jinfer": (
+            [*bundle()[:1], Entry("model.bin", MODEL_BIN, tail=b"\x00" * (1 << 20)), *bundle()[2:]],
+            {"code": "BUNDLE_CORRUPT", "stage": "artifact", "message_contains": ["more than"]},
+        ),
+        "stored_size_mismatch.jinfer": (
+            [*bundle()[:1], Entry("model.bin", MODEL_BIN, deflate=False, tail=b"extra"), *bundle()[2:]],
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["stored"]},
+        ),
+        "nul_name.jinfer": (
+            [*bundle()[:1], Entry("model.bin\x00/../../x", MODEL_BIN)],
+            {"code": "UNSAFE_PATH", "stage": "open", "message_contains": ["control character"]},
+        ),
+        "name_not_utf8.jinfer": (
+            bundle(Entry(b"model\xff.bin", MODEL_BIN, flags=0)),
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["name"]},
+        ),
+        "bzip2_entry.jinfer": (
+            bundle(Entry("other.bin", b"x", deflate=False, method=12)),
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["method"]},
+        ),
+        "encrypted_entry.jinfer": (
+            bundle(Entry("other.bin", b"x", deflate=False, flags=0x801)),
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["encrypted"]},
+        ),
+        "bomb_honest.jinfer": (
+            bundle(Entry("padding.bin", honest)),
+            {"code": "BUNDLE_TOO_LARGE", "stage": "open", "limits": {"max_bundle_bytes": 1 << 20}},
+        ),
+        "zip64_size_lie.jinfer": (
+            bundle(Entry("padding.bin", b"\0" * 64, zip64_size=1 << 40)),
+            {"code": "BUNDLE_TOO_LARGE", "stage": "open", "message_contains": ["for one file"]},
+        ),
+        "too_many_entries.jinfer": (
+            bundle(*[Entry(f"extra/{i}.bin", b"x") for i in range(10)]),
+            {
+                "code": "BUNDLE_TOO_LARGE",
+                "stage": "open",
+                "message_contains": ["entries"],
+                "limits": {"max_entries": 10},
+            },
+        ),
+        "manifest_over_limit.jinfer": (
+            [Entry("manifest.json", padded), *bundle()[1:]],
+            {
+                "code": "BUNDLE_TOO_LARGE",
+                "stage": "open",
+                "message_contains": ["manifest.json"],
+                "limits": {"max_manifest_bytes": 2048},
+            },
+        ),
+        "npz_past_declared.jinfer": (
+            bundle(parity=npz_raw(Entry("features.npy", PARITY_NPZ_MEMBER, tail=b"\0" * (1 << 20)))),
+            {"code": "INVALID_NPY", "stage": "parity", "message_contains": ["more than"]},
+        ),
+        "npz_duplicate_member.jinfer": (
+            bundle(parity=raw_zip([Entry("x.npy", PARITY_NPZ_MEMBER), Entry("x", PARITY_NPZ_MEMBER)])),
+            {"code": "INVALID_NPY", "stage": "parity", "message_contains": ["twice"]},
+        ),
+    }
+    for name, (data, _, contains) in HOSTILE_NPY.items():
+        cases[f"npz_{name.removesuffix('.npy')}.jinfer"] = (
+            bundle(parity=npz_raw(Entry("features.npy", data))),
+            {"code": "INVALID_NPY", "stage": "parity", "message_contains": [], "error_contains": contains},
+        )
+    for entry, what in (
+        ("../evil", "dotdot"),
+        ("/abs", "absolute"),
+        ("a\\..\\..\\b", "backslash"),
+        ("C:/windows.txt", "drive"),
+        ("\\\\server\\share\\x", "unc"),
+    ):
+        cases[f"unsafe_{what}.jinfer"] = (
+            bundle(Entry(entry, b"x")),
+            {"code": "UNSAFE_PATH", "stage": "open", "message_contains": [entry]},
+        )
+    for where in ("initializer", "attribute", "sparse", "subgraph"):
+        cases[f"onnx_external_{where}.jinfer"] = (
+            onnx_bundle(onnx_model(where), ("weights.bin", weights)),
+            {"code": "UNSAFE_CONTENT", "stage": "artifact", "message_contains": ["weights.bin", "outside the model"]},
+        )
+    cases["onnx_external_ort_memory_tag.jinfer"] = (
+        onnx_bundle(onnx_model("initializer", "*/_ORT_MEM_ADDR_/*")),
+        {"code": "UNSAFE_CONTENT", "stage": "artifact", "message_contains": ["_ORT_MEM_ADDR_"]},
+    )
+    cases["onnx_external_listed.jinfer"] = (
+        onnx_bundle(onnx_model("initializer"), ("weights.bin", weights), listed=[("weights.bin", weights)]),
+        {"code": None, "stage": "artifact", "predict": {"x": [[1.0, 2.0]], "prediction": [[6.0, 9.0, 12.0]]}},
+    )
+    cases["onnx_external_listed_wrong_sha256.jinfer"] = (
+        onnx_bundle(onnx_model("initializer"), ("weights.bin", weights[::-1]), listed=[("weights.bin", weights)]),
+        {"code": "CHECKSUM_MISMATCH", "stage": "artifact", "message_contains": ["weights.bin"]},
+    )
+    cases["onnx_external_listed_subgraph.jinfer"] = (
+        onnx_bundle(onnx_model("subgraph"), ("weights.bin", weights), listed=[("weights.bin", weights)]),
+        {"code": "UNSUPPORTED_ARTIFACT", "stage": "artifact", "message_contains": ["main graph"]},
+    )
+    return cases
+
+
+PARITY_NPZ_MEMBER = raw_npy(
+    "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4), }", c([0.5, 1.5, -2.25, 0.0], "<f4").tobytes()
+)
+
+
+def make_zips(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    cases = {}
+    for name, (entries, case) in sorted(zip_cases().items()):
+        (out / name).write_bytes(raw_zip(entries))
+        cases[name] = {"message_contains": [], **case}
+    write_json(out / "cases.json", cases)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,13 +936,14 @@ def make_layout(out: Path, table: list[dict[str, Any]]) -> None:
 def main(argv: list[str]) -> None:
     out = Path(argv[1]) if len(argv) > 1 else HERE
     out.mkdir(parents=True, exist_ok=True)
-    for generated in ("manifests", "npy", "layout"):
+    for generated in ("manifests", "npy", "layout", "zips"):
         shutil.rmtree(out / generated, ignore_errors=True)
     table = load_dtype_table()
     write_json(out / "dtypes.json", table)
     make_manifests(out / "manifests")
     make_npy(out / "npy")
     make_layout(out / "layout", table)
+    make_zips(out / "zips")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ import pytest
 from jinfer._bundle import Bundle
 from jinfer._dtypes import dtype_of
 from jinfer._exceptions import BundleError
+from jinfer._limits import Limits
 from jinfer._manifest import Manifest
+from jinfer._npy import read_npy
 
 ROOT = Path(__file__).resolve().parent.parent / "conformance"
 MANIFESTS = ROOT / "manifests"
@@ -39,7 +41,7 @@ def assert_known_fields_kept(written: Any, source: Any, where: str = "") -> None
         assert len(written) == len(source), where
         for i, (w, s) in enumerate(zip(written, source)):
             assert_known_fields_kept(w, s, f"{where}[{i}]")
-    else:
+    elif source is not None:  # a null field counts as absent: jinfer writes its default
         assert written == source and type(written) is type(source), where
 
 
@@ -129,13 +131,17 @@ def test_npy_vectors_cover_the_required_layouts() -> None:
 
 @pytest.mark.parametrize("case", NPY_CASES["invalid"], ids=lambda c: c["file"])
 def test_invalid_npy_is_refused(case: dict[str, Any]) -> None:
+    with pytest.raises(BundleError) as info:
+        read_npy((NPY / case["file"]).read_bytes(), case["file"])
+    assert info.value.code == "INVALID_NPY"
+    assert case["error_contains"].lower() in info.value.message.lower()
+
+
+@pytest.mark.parametrize("case", NPY_CASES["valid"], ids=lambda c: c["file"])
+def test_jinfer_reads_npy_as_numpy_does(case: dict[str, Any]) -> None:
     path = NPY / case["file"]
-    if case["file"] == "unsupported_dtype.npy":
-        with pytest.raises(TypeError, match="complex128"):
-            dtype_of(np.load(path, allow_pickle=False))
-    else:
-        with pytest.raises(ValueError):
-            np.load(path, allow_pickle=False)
+    ours, numpys = read_npy(path.read_bytes(), case["file"]), np.load(path, allow_pickle=False)
+    assert ours.dtype == numpys.dtype and ours.shape == numpys.shape and ours.tolist() == numpys.tolist()
 
 
 @pytest.mark.parametrize("case", NPY_CASES["npz"], ids=lambda c: c["file"])
@@ -172,3 +178,44 @@ def test_make_vectors_regenerates_the_committed_files(tmp_path: Path) -> None:
     assert generated == committed
     for rel in generated:
         assert (tmp_path / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
+
+
+# ---------------------------------------------------------------------------------------------
+# zips/: hostile bundles (issue 10). Java reads the same files (ZipConformanceTest) and must agree.
+
+ZIPS = ROOT / "zips"
+ZIP_CASES = json.loads((ZIPS / "cases.json").read_text(encoding="utf-8"))
+STAGES = ("open", "artifact", "parity")
+
+
+def test_every_zip_vector_is_listed_once() -> None:
+    assert sorted(p.name for p in ZIPS.iterdir() if p.name != "cases.json") == sorted(ZIP_CASES)
+    assert {c["stage"] for c in ZIP_CASES.values()} == set(STAGES)
+
+
+def read_to(path: Path, stage: str, limits: Limits) -> None:
+    """Open the bundle, then (as far as ``stage``) read every artifact checked, then the parity sample."""
+    with Bundle.open(path, limits=limits) as b:
+        if STAGES.index(stage) >= 1:
+            b.verify()
+        if STAGES.index(stage) >= 2:
+            b.parity_inputs()
+            b.parity_expected()
+
+
+@pytest.mark.parametrize("name", sorted(ZIP_CASES))
+def test_zip_vector(name: str) -> None:
+    case = ZIP_CASES[name]
+    limits = Limits(**case.get("limits", {}))
+    stage = STAGES.index(case["stage"])
+    for earlier in STAGES[:stage]:  # every stage before the one at fault passes
+        read_to(ZIPS / name, earlier, limits)
+    if case["code"] is None:
+        read_to(ZIPS / name, case["stage"], limits)
+        return
+    with pytest.raises(BundleError) as info:
+        read_to(ZIPS / name, case["stage"], limits)
+    assert info.value.code == case["code"], info.value.message
+    for part in case["message_contains"]:
+        assert part in info.value.message
+    assert case.get("error_contains", "").lower() in info.value.message.lower()
