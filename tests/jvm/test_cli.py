@@ -138,3 +138,38 @@ def test_errors_exit_2_with_one_line(cli: str, args: list[str], exported: Path) 
 def test_debug_shows_the_trace(exported: Path) -> None:
     r = py_cli("--debug", "inspect", "nope.jinfer", cwd=exported)
     assert r.returncode == 2 and "Traceback" in r.stderr
+
+
+def with_parity(src: Path, dst: Path, **parity: object) -> Path:
+    """The bundle ``src`` rewritten with these fields in its first artifact's parity record."""
+    import dataclasses
+
+    from jinfer._bundle import Bundle, write_bundle
+
+    with Bundle.open(src) as b:
+        files = {n: b.read(n) for n in b.names() if n != "manifest.json"}
+        a = b.manifest.artifacts[0]
+        m = b.manifest.with_artifacts([dataclasses.replace(a, parity={**(a.parity or {}), **parity})])
+    return write_bundle(dst, m, files)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_verify_takes_parity_tolerances_of_any_type(cli: str, exported: Path) -> None:
+    # a string rtol gave TypeError in the Python CLI (issue 10): an unusable tolerance is the default
+    with_parity(exported / "iris.jinfer", exported / "odd-parity.jinfer", rtol="1e-5", atol=[1], outputs="x")
+    r = CLIS[cli]("verify", "odd-parity.jinfer", cwd=exported)
+    assert r.returncode == 0, r.stderr
+    assert "PASS" in r.stdout
+    r = CLIS[cli]("inspect", "odd-parity.jinfer", cwd=exported)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_a_hostile_npy_input_is_one_line(cli: str, exported: Path) -> None:
+    nested = "(" * 60_000 + ")" * 60_000
+    text = ("{'descr': '<f4', 'fortran_order': False, 'shape': " + nested + ", }\n").encode("latin1")
+    (exported / "deep.npy").write_bytes(b"\x93NUMPY\x02\x00" + len(text).to_bytes(4, "little") + text)
+    r = CLIS[cli]("predict", "iris.jinfer", "--input", "deep.npy", cwd=exported)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("jinfer: error: ") and r.stderr.count("\n") == 1, r.stderr
+    assert "header" in r.stderr

@@ -147,3 +147,15 @@ def test_forcing_an_absent_backend_names_what_the_bundle_has(bundles: dict[str, 
     with pytest.raises(jinfer.BackendError, match=r"no 'python' artifact.*onnx.*pmml") as info:
         jinfer.load(bundles["logreg-float32"], backend="python")
     assert info.value.code == "NO_USABLE_BACKEND"
+
+
+def test_load_passes_limits_to_the_java_reader(bundles: dict[str, Path]) -> None:
+    path = bundles["logreg-float32"]
+    with pytest.raises(jinfer.BundleError) as info:
+        jinfer.load(path, limits=jinfer.Limits(max_entries=1))
+    assert info.value.code == "BUNDLE_TOO_LARGE" and "entries" in info.value.message
+    with pytest.raises(jinfer.BundleError) as info:
+        jinfer.load(path, limits=jinfer.Limits(max_manifest_bytes=100))
+    assert info.value.code == "BUNDLE_TOO_LARGE" and "manifest.json" in info.value.message
+    with jinfer.load(path, limits=jinfer.Limits(max_entries=10)) as m:
+        assert m.backend == "onnx"

@@ -257,4 +257,93 @@ public class BundleTest {
         assertTrue(e instanceof JinferException);
         assertTrue(e instanceof RuntimeException);
     }
+
+    // ---------------------------------------------------------------- limits (issue 10)
+
+    @Test
+    public void anHonestHugeManifestIsRefusedBeforeItIsRead() throws IOException {
+        // 17 MiB of valid JSON (it deflates to a few KB): over the 16 MiB bound of manifest.json
+        ObjectNode m = TestBundles.addMulManifest(onnx);
+        m.put("description", " ".repeat(17 << 20));
+        Map<String, byte[]> files = TestBundles.files(m, onnx);
+        Path p = zip("huge-manifest.jinfer", files);
+        assertTrue(Files.size(p) < 1 << 20);
+        BundleException e = refused(ErrorCode.BUNDLE_TOO_LARGE, () -> Bundle.open(p));
+        assertTrue(e.getMessage(), e.getMessage().contains("manifest.json"));
+        Limits roomy = Limits.builder().maxManifestBytes(32L << 20).build();
+        Bundle.open(p, roomy).close(); // raised, it opens
+    }
+
+    @Test
+    public void limitsReachTheReadersThroughLoadOptions() throws IOException {
+        Path p = zip("few.jinfer", goodFiles());
+        Limits oneEntry = Limits.builder().maxEntries(1).build();
+        refused(
+                ErrorCode.BUNDLE_TOO_LARGE,
+                () -> Models.load(p, LoadOptions.builder().limits(oneEntry).build()));
+        assertEquals(
+                3,
+                LoadOptions.builder()
+                        .limits(oneEntry)
+                        .maxBundleBytes(3)
+                        .build()
+                        .limits()
+                        .maxBundleBytes());
+        assertEquals(1, LoadOptions.builder().limits(oneEntry).build().limits().maxEntries());
+        assertThrows(IllegalArgumentException.class, () -> Limits.builder().maxEntries(0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Limits.builder().maxEntryBytes(Limits.MAX_ARRAY_BYTES + 1));
+    }
+
+    @Test
+    public void npzMembersStayWithinTheBundlesRemainingBudget() throws IOException {
+        Map<String, byte[]> files = goodFiles();
+        Map<String, Tensor> big = new LinkedHashMap<>();
+        big.put("x", Tensor.of(new float[250_000], new long[] {1000, 250})); // 1 MB of zeros
+        files.put("parity/inputs.npz", deflated(TestBundles.npz(big)));
+        Path p = zip("budget.jinfer", files);
+        long stored = 0;
+        try (Bundle b = Bundle.open(p)) {
+            for (String n : b.names()) {
+                stored += b.size(n);
+            }
+        }
+        // the files fit the bound; the npz member, inflated, does not
+        Limits tight = Limits.builder().maxBundleBytes(stored + 1000).build();
+        try (Bundle b = Bundle.open(p, tight)) {
+            refused(ErrorCode.BUNDLE_TOO_LARGE, () -> ParitySample.inputs(b));
+        }
+        try (Bundle b = Bundle.open(p)) {
+            assertEquals(250_000, ParitySample.inputs(b).get("x").size());
+        }
+    }
+
+    /** An .npz rewritten with deflated members, as np.savez_compressed writes. */
+    private static byte[] deflated(byte[] npz) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipInputStream in =
+                        new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(npz));
+                java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(out)) {
+            for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                z.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                in.transferTo(z);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    public void fifosAndLoopingLinksAreNotPartOfADirectoryBundle() throws Exception {
+        Path dir = TestBundles.directory(tmp.getRoot().toPath().resolve("odd"), goodFiles());
+        Files.delete(dir.resolve("parity/inputs.npz"));
+        Process mk =
+                new ProcessBuilder("mkfifo", dir.resolve("parity/inputs.npz").toString()).start();
+        assertEquals(0, mk.waitFor());
+        Files.createSymbolicLink(dir.resolve("loop"), dir.resolve("loop"));
+        try (Bundle b = Bundle.open(dir)) {
+            assertEquals(List.of("manifest.json", "model.onnx"), b.names());
+            assertTrue(ParitySample.inputs(b).isEmpty()); // never opened: a FIFO would block
+        }
+    }
 }

@@ -461,4 +461,68 @@ public class MainTest {
         run("predict", file("absent.jinfer").toString(), "--input", csv.toString())
                 .failsWith(Main.USAGE, "no bundle at");
     }
+
+    // ---------------------------------------------------------------- hostile inputs (issue 10)
+
+    /** An .npy file with this header text, written by hand. */
+    private Path rawNpy(String name, String header, byte[] data) throws IOException {
+        byte[] text = (header + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(12 + text.length + data.length)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0}).putInt(text.length);
+        b.put(text).put(data);
+        return Files.write(file(name), b.array());
+    }
+
+    @Test
+    public void aDeeplyNestedNpyHeaderIsOneLineNotAStackOverflow() throws IOException {
+        // 60,000 nested parentheses (120 KB): the recursive header parser overflowed its stack
+        String nested = "(".repeat(60_000) + ")".repeat(60_000);
+        Path deep =
+                rawNpy(
+                        "deep.npy",
+                        "{'descr': '<f4', 'fortran_order': False, 'shape': " + nested + ", }",
+                        new byte[0]);
+        run("predict", iris.toString(), "--input", deep.toString())
+                .failsWith(Main.USAGE, "deep.npy", "header");
+    }
+
+    @Test
+    public void anNpyShapeThatOverflowsIsOneLineNotAnInternalError() throws IOException {
+        Path big =
+                rawNpy(
+                        "big.npy",
+                        "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904,"
+                                + " 4), }",
+                        new byte[64]);
+        run("predict", iris.toString(), "--input", big.toString())
+                .failsWith(Main.USAGE, "big.npy", "elements");
+    }
+
+    @Test
+    public void anErrorThatEscapesPicocliIsOneLine() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        java.io.PrintWriter errWriter =
+                new java.io.PrintWriter(
+                        new java.io.OutputStreamWriter(errStream, StandardCharsets.UTF_8), true);
+        picocli.CommandLine cli = new picocli.CommandLine(new Overflowing());
+        int code = Main.execute(cli, errStream, errWriter);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(text, Main.FAILED, code);
+        assertEquals(text, 1, text.split("\n", -1).length - 1);
+        assertTrue(
+                text,
+                text.startsWith("jinfer: error: internal error: java.lang.StackOverflowError"));
+    }
+
+    /** A command whose run overflows its stack, as a hostile input once made jinfer's do. */
+    @picocli.CommandLine.Command(name = "overflowing")
+    static final class Overflowing implements Runnable {
+        @Override
+        public void run() {
+            throw new StackOverflowError();
+        }
+    }
 }
