@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean fuzz
 
 setup: venv jars
 
@@ -75,7 +75,7 @@ lint-python: venv
 lint-java: gradle
 	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
-	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench
+	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench checkstyleFuzz
 
 format-java: gradle
 	$(GRADLE) $(GRADLE_FLAGS) formatJava
@@ -88,6 +88,17 @@ test-torch: jars
 	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
 	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
+
+# Fuzzing (issue 10): coverage-guided fuzzers on every reader of untrusted bytes, each for
+# FUZZ_SECONDS (tests/fuzz/targets.json lists them; Java under Jazzer, Python under atheris, from the
+# fuzz extra). Not in `make test`, which replays their seeds and tests/fuzz/regressions/ instead.
+FUZZ_SECONDS ?= 60
+fuzz: setup $(VENV)/.fuzz-installed
+	$(VPY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+$(VENV)/.fuzz-installed: pyproject.toml $(VENV)/.installed
+	$(VPY) -m pip install -q -e '.[fuzz]'
+	touch $@
 
 bench: setup
 	$(VPY) bench/run.py
