@@ -162,6 +162,8 @@ public final class Manifest {
                                     .streamReadConstraints(
                                             StreamReadConstraints.builder()
                                                     .maxNestingDepth(d)
+                                                    // Python's json has no bound on keys
+                                                    .maxNameLength(Integer.MAX_VALUE)
                                                     .build())
                                     .enable(
                                             com.fasterxml.jackson.core.StreamReadFeature

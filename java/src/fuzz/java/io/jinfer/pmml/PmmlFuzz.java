@@ -18,6 +18,27 @@ public final class PmmlFuzz {
 
     private PmmlFuzz() {}
 
+    /**
+     * Jazzer calls this once before it times inputs: the classes the reader needs are loaded (and
+     * instrumented) here, not within the first input's time box.
+     */
+    public static void fuzzerInitialize() {
+        Fuzz.warmUp();
+        fuzzerTestOneInput(new byte[0]);
+        fuzzerTestOneInput( // a regression JPMML can evaluate, so that JPMML is loaded too
+                ("<PMML xmlns=\"http://www.dmg.org/PMML-4_4\""
+                     + " version=\"4.4\"><Header/><DataDictionary><DataField name=\"x1\""
+                     + " optype=\"continuous\" dataType=\"double\"/><DataField name=\"y\""
+                     + " optype=\"continuous\""
+                     + " dataType=\"double\"/></DataDictionary><RegressionModel"
+                     + " functionName=\"regression\"><MiningSchema><MiningField"
+                     + " name=\"x1\"/><MiningField name=\"y\""
+                     + " usageType=\"target\"/></MiningSchema><RegressionTable"
+                     + " intercept=\"1.5\"><NumericPredictor name=\"x1\""
+                     + " coefficient=\"2\"/></RegressionTable></RegressionModel></PMML>")
+                        .getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Jazzer's entry point. */
     public static void fuzzerTestOneInput(byte[] data) {
         Fuzz.allowed(
