@@ -7,18 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from common import Point, Results
-
-
-def _d(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.3g} µs"
-    if s < 1:
-        return f"{s * 1e3:.3g} ms"
-    return f"{s:.3g} s"
+from jinfer._bench import duration
 
 
 def _med(p: Point | None) -> str:
-    return "?" if p is None else _d(p.median)
+    return "?" if p is None else duration(p.median)
 
 
 def _java_vs_raw(r: Results, batch: int) -> str:
@@ -52,9 +45,9 @@ def _handover(r: Results) -> str:
         return ""
     off = r.get("handover", "zero-copy-no-prompt", 10**8)
     diag = "" if off is None else (f" With the prompt switched off (a diagnostic series), the median 100 MB "
-                                   f"handover is {_d(off.median)}.")
-    return (f"The fastest 100 MB call took {_d(big.min)} and the median 1 KB call {_d(small.median)}, so the "
-            f"handover itself does not grow with size; the slow calls (up to {_d(big.max)}) are the JVM's "
+                                   f"handover is {duration(off.median)}.")
+    return (f"The fastest 100 MB call took {duration(big.min)} and the median 1 KB call {duration(small.median)}, so the "
+            f"handover itself does not grow with size; the slow calls (up to {duration(big.max)}) are the JVM's "
             "own collections and JPype releasing what they freed, which needs the GIL." + diag)
 
 
@@ -65,7 +58,7 @@ def _copy(r: Results, series: str) -> str:
         return ""
     own_txt = "" if own is None else (f"numpy's own copy of the same input (`np.ascontiguousarray`) takes "
                                       f"{_med(own)}, so ")
-    return (f"`to_java` took {_med(a)} (fastest {_d(a.min)}) against memcpy's {_med(mc)}; {own_txt}the copy path "
+    return (f"`to_java` took {_med(a)} (fastest {duration(a.min)}) against memcpy's {_med(mc)}; {own_txt}the copy path "
             "runs at numpy's own speed. What is left is numpy's copy into 100 MB of fresh pages (each first "
             "touched, and zeroed by the kernel) where memcpy writes into an array that exists; a fresh copy "
             "per call is needed because the Tensor `to_java` returns is the caller's to keep. Only "
@@ -92,9 +85,9 @@ def _python(r: Results, batch: int) -> str:
             f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.predictStaged`, with its "
             f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
             f"loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
-            f"{_d(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "
+            f"{duration(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "
             f"and each output out of it. onnxruntime's whole `run` is {_med(ort_run)}, so the target leaves "
-            + (f"{_d(budget)} for Python's side" if budget > 0 else "nothing for Python's side")
+            + (f"{duration(budget)} for Python's side" if budget > 0 else "nothing for Python's side")
             + ". Fewer Python operations per call (one cached plan per input layout already saves the "
             "Java arrays) are what is left to take out.")
 
@@ -167,7 +160,7 @@ def _pmml_python(r: Results) -> str:
 def _python_backend(r: Results) -> str:
     b = r.get("pybackend", "pybackend-from-java", 1, "trivial")
     a = r.get("pybackend", "fastapi-trivial", 1, "trivial")
-    need = "?" if a is None else _d(a.median / 50)
+    need = "?" if a is None else duration(a.median / 50)
     return (f"one call from Java takes {_med(b)}, FastAPI {_med(a)}, so the target needs {need} per call. A call "
             "passes bare buffers and one `long[]` of shapes, and small results are copied into one buffer "
             "Java allocated (docs/python-backend.md); what is left is JPype's own Java-to-Python call (about "

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from common import Point, Results  # noqa: E402
+from jinfer._bench import duration, rate, size  # noqa: E402
 from gaps import gap_notes  # noqa: E402
 from suites import PENDING  # noqa: E402
 from targets import TARGETS, Figure  # noqa: E402
@@ -59,27 +60,6 @@ STYLE = {
 
 
 # ---------------------------------------------------------------- formatting
-
-
-def duration(s: float) -> str:
-    if s < 1e-6:
-        return f"{s * 1e9:.0f} ns"
-    if s < 1e-3:
-        return f"{s * 1e6:.3g} µs"
-    if s < 1:
-        return f"{s * 1e3:.3g} ms"
-    return f"{s:.3g} s"
-
-
-def rate(r: float) -> str:
-    return f"{r:,.0f} rows/s"
-
-
-def size(n: float) -> str:
-    for unit, f in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= f:
-            return f"{n / f:g} {unit}"
-    return f"{n:g} B"
 
 
 def spread(p: Point) -> str:

@@ -26,6 +26,7 @@ import onnxruntime as ort
 
 import jinfer
 from common import ROOT, Config, Point, Results, log
+from jinfer._bench import size as fmt_size
 from jinfer._bench import time_interleaved
 from models import BenchModel
 from trivial import trivial_model
@@ -318,7 +319,7 @@ def handover(ctx: Context) -> None:
             "jarray": lambda: JFloatArray(flat),
             "memcpy": lambda: np.copyto(dst, x),
         }
-        log(f"handover: {_size(size)}")
+        log(f"handover: {fmt_size(size)}")
         # Blocks of at most ~300 MB for the calls that copy, ~600 MB for the others (and 200 calls):
         # the collector prompt (every 256 MiB) falls on about one 100 MB call in three, as in use,
         # without a block running for seconds; a cheap call gets several calls a block, so the first
@@ -330,13 +331,6 @@ def handover(ctx: Context) -> None:
             ctx.results.add(Point("handover", series, "", size, list(t.seconds), calls_per_block=t.calls_per_block))
         del jt
     jpype.JClass("java.lang.System").gc()
-
-
-def _size(n: float) -> str:
-    for unit, f in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if n >= f:
-            return f"{n / f:g} {unit}"
-    return f"{n:g} B"
 
 
 # ---------------------------------------------------------------- the Java harness

@@ -17,6 +17,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -52,6 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     static final int ROUNDS = 10;
     static final long ROUND_MS = 100;
     static final long WARMUP_MS = 300;
+    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     @Mixin BundleArgument bundle;
 
@@ -344,15 +347,21 @@ final class BenchCommand implements Callable<Integer> {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    /** {@code 12.3 µs}, {@code 4.56 ms}, {@code 1.20 s}, as the Python CLI prints them. */
+    /**
+     * Nanoseconds to three significant digits, in the unit that keeps the number below 1,000:
+     * {@code 850 ns}, {@code 12.3 µs}, {@code 4.56 ms}, {@code 1.2 s}, as the Python CLI prints
+     * them ({@code jinfer._bench.duration}).
+     */
     static String duration(long nanos) {
-        double s = nanos / 1e9;
-        if (s < 1e-3) {
-            return String.format(Locale.ROOT, "%.1f µs", s * 1e6);
+        // rounded first, so that 999.7 µs shows as 1 ms, not 1000 µs
+        BigDecimal v = new BigDecimal(nanos).round(new MathContext(3));
+        String[] units = {"ns", "µs", "ms"};
+        for (String unit : units) {
+            if (v.abs().compareTo(THOUSAND) < 0) {
+                return v.stripTrailingZeros().toPlainString() + " " + unit;
+            }
+            v = v.movePointLeft(3);
         }
-        if (s < 1) {
-            return String.format(Locale.ROOT, "%.2f ms", s * 1e3);
-        }
-        return String.format(Locale.ROOT, "%.2f s", s);
+        return v.stripTrailingZeros().toPlainString() + " s";
     }
 }
