@@ -13,6 +13,30 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 _T0 = time.monotonic()
 
+# What the page and the plots call each series.
+LABELS = {
+    "jinfer-python": "jinfer from Python (jinfer.load(...).predict)",
+    "ort-python": "onnxruntime Python (InferenceSession.run)",
+    "jinfer-java": "jinfer Java (Models.load(...).predict)",
+    "ort-java": "raw ONNX Runtime Java (OrtSession.run)",
+    "jinfer-pmml-java": "jinfer PMML backend, Java",
+    "jpmml-java": "raw JPMML-Evaluator, Java, row by row",
+    "jinfer-pmml-python": "jinfer PMML backend from Python",
+    "jpmml-python": "jpmml-evaluator-python evaluateAll",
+    "jinfer-pybackend-java": "jinfer Python backend, called from Java",
+    "sklearn": "scikit-learn predict_proba",
+    "fastapi": "FastAPI + uvicorn on loopback (scikit-learn)",
+    "zero-copy": "to_java, C-contiguous (zero copy)",
+    "zero-copy-no-prompt": "to_java, C-contiguous, collector prompt off (diagnostic)",
+    "copy-strided": "to_java, every other row (copy path)",
+    "copy-fortran": "to_java, Fortran order (copy path)",
+    "numpy-strided": "np.ascontiguousarray, every other row (numpy alone)",
+    "numpy-fortran": "np.ascontiguousarray, Fortran order (numpy alone)",
+    "from-java": "from_java (Java → numpy view)",
+    "jarray": "JArray(JFloat)(ndarray) copy",
+    "memcpy": "np.copyto (memcpy)",
+}
+
 
 def log(msg: str) -> None:
     """One progress line on stderr, with the seconds since the run started."""

@@ -79,22 +79,22 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     results.info["load_end"] = _load()
     results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    import report
+    import page
 
-    page = report.write(results, {m.name: m.title for m in models.values()}, args.docs,
+    written = page.write(results, {m.name: m.title for m in models.values()}, args.docs,
                         elapsed_s=time.monotonic() - started)
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"config": config.__dict__, "info": results.info, "skipped": results.skipped,
                                "elapsed_s": time.monotonic() - started,
                                "points": [pt.to_dict() for pt in results.points]}, indent=1, default=str))
-    log(f"wrote {page} and its plots in {args.docs / 'bench'}; samples in {raw}")
+    log(f"wrote {written} and its plots in {args.docs / 'bench'}; samples in {raw}")
     _print_summary(results)
     return 0
 
 
 def _replot(path: Path, docs: Path) -> int:
-    import report
+    import page
     from common import Point
 
     data = json.loads(path.read_text())
@@ -104,8 +104,8 @@ def _replot(path: Path, docs: Path) -> int:
     for p in data["points"]:
         results.add(Point(p["suite"], p["series"], p["model"], p["x"], p["samples"], p["batch"], p["calls_per_block"]))
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
-    page = report.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
-    log(f"wrote {page} again from {path}")
+    written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
+    log(f"wrote {written} again from {path}")
     return 0
 
 

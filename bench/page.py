@@ -1,65 +1,21 @@
-"""``docs/benchmarks.md`` and its plots (matplotlib, Agg) from a run's :class:`Results`."""
+"""``docs/benchmarks.md`` from a run's :class:`Results`: the targets table and the notes on the gaps,
+the machine, a table per suite and how it is measured; :func:`write` draws the plots beside it."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
-import platform
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import plots
+from common import LABELS, Point, Results
+from gaps import gap_notes
+from provenance import machine, versions
+from suites import PENDING
+from targets import TARGETS, Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from common import Point, Results  # noqa: E402
-from jinfer._bench import duration, rate, size  # noqa: E402
-from gaps import gap_notes  # noqa: E402
-from suites import PENDING  # noqa: E402
-from targets import TARGETS, Figure  # noqa: E402
-
-LABELS = {
-    "jinfer-python": "jinfer from Python (jinfer.load(...).predict)",
-    "ort-python": "onnxruntime Python (InferenceSession.run)",
-    "jinfer-java": "jinfer Java (Models.load(...).predict)",
-    "ort-java": "raw ONNX Runtime Java (OrtSession.run)",
-    "jinfer-pmml-java": "jinfer PMML backend, Java",
-    "jpmml-java": "raw JPMML-Evaluator, Java, row by row",
-    "jinfer-pmml-python": "jinfer PMML backend from Python",
-    "jpmml-python": "jpmml-evaluator-python evaluateAll",
-    "jinfer-pybackend-java": "jinfer Python backend, called from Java",
-    "sklearn": "scikit-learn predict_proba",
-    "fastapi": "FastAPI + uvicorn on loopback (scikit-learn)",
-    "zero-copy": "to_java, C-contiguous (zero copy)",
-    "zero-copy-no-prompt": "to_java, C-contiguous, collector prompt off (diagnostic)",
-    "copy-strided": "to_java, every other row (copy path)",
-    "copy-fortran": "to_java, Fortran order (copy path)",
-    "numpy-strided": "np.ascontiguousarray, every other row (numpy alone)",
-    "numpy-fortran": "np.ascontiguousarray, Fortran order (numpy alone)",
-    "from-java": "from_java (Java → numpy view)",
-    "jarray": "JArray(JFloat)(ndarray) copy",
-    "memcpy": "np.copyto (memcpy)",
-}
-STYLE = {
-    "jinfer-python": ("tab:blue", "o", "-"), "ort-python": ("tab:orange", "s", "--"),
-    "jinfer-java": ("tab:green", "^", "-"), "ort-java": ("tab:red", "v", "--"),
-    "sklearn": ("tab:purple", "D", ":"), "fastapi": ("tab:brown", "x", ":"),
-    "jinfer-pmml-java": ("tab:pink", "P", "-"), "jpmml-java": ("tab:pink", "P", "--"),
-    "jinfer-pmml-python": ("tab:olive", "*", "-"), "jpmml-python": ("tab:olive", "*", "--"),
-    "jinfer-pybackend-java": ("tab:cyan", "h", "-"),
-    "zero-copy": ("tab:blue", "o", "-"), "zero-copy-no-prompt": ("tab:blue", "o", ":"),
-    "copy-strided": ("tab:orange", "s", "-"),
-    "copy-fortran": ("tab:olive", "P", "-"), "from-java": ("tab:cyan", "^", "--"),
-    "numpy-strided": ("tab:orange", "s", ":"), "numpy-fortran": ("tab:olive", "P", ":"),
-    "jarray": ("tab:red", "x", ":"), "memcpy": ("tab:gray", "D", "--"),
-}
-
-
-# ---------------------------------------------------------------- formatting
+from jinfer._bench import duration, rate, size
 
 
 def spread(p: Point) -> str:
@@ -76,189 +32,12 @@ def figure(f: Figure) -> str:
     return f"{f.label}: **{show(p.median)}** ({show(p.min)} – {show(p.max)})"
 
 
-# ---------------------------------------------------------------- machine and versions
-
-
-def machine(results: Results) -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")).split()[1])
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    osname = platform.platform()
-    try:
-        pretty = next(line for line in Path("/etc/os-release").read_text().splitlines()
-                      if line.startswith("PRETTY_NAME"))
-        osname = pretty.split("=", 1)[1].strip('"') + f" (Linux {platform.release()})"
-    except (OSError, StopIteration):
-        pass
-    java = results.info.get("java", {})
-    return {
-        "CPU": cpu,
-        "cores": f"{os.cpu_count()} (the JVM sees {java.get('processors', '?')})",
-        "memory": mem,
-        "OS": osname,
-        "load average at start / end": f"{results.info.get('load_start', '?')} / {results.info.get('load_end', '?')}",
-    }
-
-
-def versions(results: Results) -> dict[str, str]:
-    def v(dist: str) -> str:
-        try:
-            return importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    java = results.info.get("java", {})
-    return {
-        "Java": f"{java.get('java_version', '?')} ({java.get('java_vm', '?')})",
-        "ONNX Runtime": f"Java {java.get('onnxruntime_java', '?')}, Python {v('onnxruntime')}",
-        "Python": platform.python_version(),
-        "numpy": v("numpy"),
-        "scikit-learn": v("scikit-learn"),
-        "JPype": v("JPype1"),
-        "skl2onnx": v("skl2onnx"),
-        "FastAPI / uvicorn": f"{v('fastapi')} / {v('uvicorn')}",
-        "jinfer": f"{v('jinfer')} (commit {git_commit()})",
-    }
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True,
-                               cwd=Path(__file__).parent, timeout=10).stdout.strip()
-        return out.stdout.strip() + (" with uncommitted changes" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "?"
-
-
-# ---------------------------------------------------------------- plots
-
-
-def plot_latency(results: Results, models: dict[str, str], out: Path) -> None:
-    fig, axes = plt.subplots(1, len(models), figsize=(6.8 * len(models), 6.4), squeeze=False)
-    for ax, (name, title) in zip(axes[0], models.items()):
-        for series in results.names("latency"):
-            pts = results.series("latency", series, name)
-            if not pts:
-                continue
-            _line(ax, series, [p.x for p in pts], pts)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("batch size (rows per call)")
-        ax.set_ylabel("latency per call (s), median, bars min–max")
-        ax.set_title(title)
-        ax.grid(True, which="both", alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    fig.suptitle("Latency against batch size (log axes; solid: jinfer, dashed: its anchor)")
-    fig.tight_layout(rect=(0, 0.14, 1, 1))
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-
-
-def plot_handover(results: Results, out: Path) -> None:
-    fig, (ax, bw) = plt.subplots(1, 2, figsize=(13, 6.2))
-    for series in results.names("handover"):
-        pts = results.series("handover", series)
-        if not pts:
-            continue
-        _line(ax, series, [p.x for p in pts], pts, spread="p10-p90")
-        color, marker, ls = STYLE.get(series, (None, "o", "-"))
-        bw.plot([p.x for p in pts], [p.x / p.median / 1e9 for p in pts], color=color, marker=marker, linestyle=ls,
-                label=LABELS.get(series, series))
-    ax.axhline(50e-6, color="black", linewidth=0.8, linestyle="--")
-    ax.annotate("target for 100 MB zero copy: 50 µs", (1e3, 50e-6), xytext=(0, 4), textcoords="offset points",
-                fontsize=8)
-    for a in (ax, bw):
-        a.set_xscale("log")
-        a.set_yscale("log")
-        a.set_xlabel("array size (bytes)")
-        a.grid(True, which="both", alpha=0.3)
-    ax.set_ylabel("time per call (s): median, bars 10th–90th percentile")
-    ax.set_title("numpy → Java: time per handover (single calls)")
-    bw.set_ylabel("effective bandwidth (GB/s, from the median)")
-    bw.set_title("Effective bandwidth (size / time)")
-    handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-
-
-def plot_threads(results: Results, out: Path) -> None:
-    batches = sorted({p.batch for p in results.points if p.suite == "threads"})
-    models = sorted({p.model for p in results.points if p.suite == "threads"}, key=lambda m: m != "rf")
-    if not batches or not models:
-        return
-    fig, axes = plt.subplots(len(models), len(batches), figsize=(5.6 * len(batches), 4.2 * len(models)),
-                             squeeze=False)
-    for i, model in enumerate(models):
-        for j, batch in enumerate(batches):
-            ax = axes[i][j]
-            for series in ("jinfer-java", "ort-java", "jinfer-pmml-java"):
-                pts = results.series("threads", series, model, batch)
-                if not pts:
-                    continue
-                color, marker, ls = STYLE[series]
-                xs = [p.x for p in pts]
-                ax.errorbar(xs, [p.median for p in pts],
-                            yerr=[[p.median - p.min for p in pts], [p.max - p.median for p in pts]],
-                            color=color, marker=marker, linestyle=ls, capsize=3, label=LABELS[series])
-                if series == "jinfer-java":
-                    ax.plot(xs, [pts[0].median * x for x in xs], color="black", linestyle=":", linewidth=1,
-                            label="jinfer ONNX, perfect scaling")
-                    ax.plot(xs, [pts[0].median * (1 + 0.7 * (x - 1)) for x in xs], color="black",
-                            linestyle="--", linewidth=0.7, label="jinfer ONNX, the 1.7x target")
-            ax.set_xticks([1, 2])
-            ax.set_xlabel("caller threads on one shared model (intra-op threads 1)")
-            ax.set_ylabel("rows/s (median, bars min–max; log)")
-            ax.set_title(f"{model}, batch {batch}")
-            ax.set_yscale("log")
-            ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Rows/s against caller threads, Java")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-
-
-def _line(ax: Any, series: str, xs: list[float], pts: list[Point], spread: str = "minmax") -> None:
-    """A median line with bars: min – max, or ("p10-p90") the 10th to 90th percentile of the samples."""
-    color, marker, ls = STYLE.get(series, (None, "o", "-"))
-    ys = [p.median for p in pts]
-    if spread == "p10-p90":
-        lo = [float(np.percentile(p.samples, 10)) for p in pts]
-        hi = [float(np.percentile(p.samples, 90)) for p in pts]
-    else:
-        lo, hi = [p.min for p in pts], [p.max for p in pts]
-    bars = ax.errorbar(xs, ys, yerr=[[y - v for y, v in zip(ys, lo)], [v - y for y, v in zip(ys, hi)]], color=color,
-                       marker=marker, linestyle=ls, capsize=2, markersize=5, label=LABELS.get(series, series))
-    for b in bars[2]:
-        b.set_alpha(0.35)
-
-
-# ---------------------------------------------------------------- the page
-
-
 def write(results: Results, models: dict[str, str], docs: Path, *, elapsed_s: float) -> Path:
     img = docs / "bench"
     img.mkdir(parents=True, exist_ok=True)
-    plot_latency(results, models, img / "latency.png")
-    plot_handover(results, img / "handover.png")
-    plot_threads(results, img / "threads.png")
+    plots.plot_latency(results, models, img / "latency.png")
+    plots.plot_handover(results, img / "handover.png")
+    plots.plot_threads(results, img / "threads.png")
     page = docs / "benchmarks.md"
     page.write_text(render(results, models, elapsed_s=elapsed_s), encoding="utf-8")
     return page
@@ -375,7 +154,7 @@ def _latency_section(results: Results, models: dict[str, str], w: Any) -> None:
         w("| part | median (min – max) |")
         w("|---|---:|")
         for p in bd:
-            w(f"| {p.series} | {duration(p.median)} ({duration(p.min)} – {duration(p.max)}) |")
+            w(f"| {p.series} | {spread(p)} |")
         w("")
 
 
@@ -391,7 +170,7 @@ def _handover_section(results: Results, w: Any) -> None:
         cells = []
         for s in order:
             p = results.get("handover", s, x)
-            cells.append("—" if p is None else f"{duration(p.median)} ({duration(p.min)} – {duration(p.max)})")
+            cells.append("—" if p is None else spread(p))
         w(f"| {size(x)} | " + " | ".join(cells) + " |")
     w("")
     zc = results.get("handover", "zero-copy", 10**8)
