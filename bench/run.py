@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jinfer  # noqa: E402
 from common import ROOT, Config, CpuMeter, Results, log  # noqa: E402
 from models import make_models  # noqa: E402
-from suites import BENCH_CLASSES, SUITES, Context, build_java_harness, make_workdir  # noqa: E402
+from anchors import BENCH_CLASSES, build_java_harness  # noqa: E402
+from suites import SUITES, Context, make_workdir  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
