@@ -30,7 +30,7 @@ import jinfer
 from common import ROOT, Config, log
 from models import BenchModel
 
-BENCH_CLASSES = ROOT / "build" / "classes" / "java" / "bench"   # io.jinfer.bench.Loop for the Python-hosted JVM
+BENCH_CLASSES = ROOT / "build" / "classes" / "java" / "bench"  # io.jinfer.bench.Loop for the Python-hosted JVM
 
 
 # ---------------------------------------------------------------- the REST anchor
@@ -57,7 +57,7 @@ class RestClient:
                 self.conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
                 resp = self.conn.getresponse()
             except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-                self.reconnects += 1          # the server closed an idle connection: open a new one
+                self.reconnects += 1  # the server closed an idle connection: open a new one
                 self.conn.close()
                 self.conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
                 resp = self.conn.getresponse()
@@ -75,38 +75,47 @@ def rest_server(models: dict[str, BenchModel], workdir: Path, max_requests: int)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    args = [sys.executable, str(ROOT / "bench" / "fastapi_server.py"), str(port),
-            *(f"{m.name}={m.joblib_path}" for m in models.values()), "trivial=trivial:trivial_model"]
+    args = [
+        sys.executable,
+        str(ROOT / "bench" / "fastapi_server.py"),
+        str(port),
+        *(f"{m.name}={m.joblib_path}" for m in models.values()),
+        "trivial=trivial:trivial_model",
+    ]
     log(f"start FastAPI + uvicorn on 127.0.0.1:{port}")
-    errlog = open(workdir / "fastapi.log", "wb")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
-    proc = subprocess.Popen(args, stdout=errlog, stderr=subprocess.STDOUT, cwd=workdir, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/health")
-                if c.getresponse().status == 200:
-                    c.close()
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the FastAPI server did not start; see {workdir / 'fastapi.log'}")
-            time.sleep(0.1)
-        client = RestClient(port, max_requests)
-        yield client
-        client.conn.close()
-    finally:
-        proc.terminate()
+    with open(workdir / "fastapi.log", "wb") as errlog:
+        proc = subprocess.Popen(args, stdout=errlog, stderr=subprocess.STDOUT, cwd=workdir, env=env)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        errlog.close()
-        log("stopped FastAPI")
+            _wait_until_healthy(proc, port, workdir / "fastapi.log")
+            client = RestClient(port, max_requests)
+            yield client
+            client.conn.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log("stopped FastAPI")
+
+
+def _wait_until_healthy(proc: subprocess.Popen[bytes], port: int, errlog: Path) -> None:
+    """Until ``GET /health`` answers 200; RuntimeError if the server exits or takes over 60 s."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/health")
+            if c.getresponse().status == 200:
+                c.close()
+                return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the FastAPI server did not start; see {errlog}")
+        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------- raw runtimes in this process
@@ -119,9 +128,9 @@ def ort_session(onnx: bytes) -> ort.InferenceSession:
     return ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
 
 
-def jpmml_evaluator(m: BenchModel, skipped: dict[str, str]) -> object | None:
-    """jpmml-evaluator-python's evaluator on the bundle's PMML, in this JVM, or None (the reason
-    goes into ``skipped``)."""
+def jpmml_evaluator(m: BenchModel, skipped: dict[str, str]) -> Any:
+    """jpmml-evaluator-python's evaluator on the bundle's PMML, in this JVM (untyped), or None (the
+    reason goes into ``skipped``)."""
     if m.pmml_path is None:
         skipped.setdefault("pmml", f"{m.name}: no pmml artifact in the bundle (is jinfer[pmml] installed?)")
         return None
@@ -140,8 +149,9 @@ def build_java_harness() -> str:
     """Compile the Java harness with Gradle (``benchClasspath``); return its classpath."""
     gradle = os.environ.get("GRADLE", "gradle")
     log("gradle benchClasspath (compiles the Java harness)")
-    built = subprocess.run([gradle, "--console=plain", "-q", "benchClasspath"], cwd=ROOT, capture_output=True,
-                           text=True)
+    built = subprocess.run(
+        [gradle, "--console=plain", "-q", "benchClasspath"], cwd=ROOT, capture_output=True, text=True
+    )
     if built.returncode != 0:
         raise RuntimeError(f"gradle benchClasspath failed:\n{built.stdout}{built.stderr}")
     return (ROOT / "build" / "bench" / "classpath.txt").read_text().strip()
@@ -152,13 +162,35 @@ def run_java_bench(c: Config, models: dict[str, BenchModel], workdir: Path) -> d
     run's settings: what it measured, as the JSON it writes."""
     cp = build_java_harness()
     out = workdir / "java-bench.json"
-    args = ["java", "-cp", cp, "io.jinfer.bench.JavaBench",
-            *(a for m in models.values() for a in ("--bundle", f"{m.name}={m.bundle}")),
-            "--batches", ",".join(map(str, c.batches)), "--pmml-batches", ",".join(map(str, c.java_pmml_batches)),
-            "--rounds", str(c.java_rounds), "--prewarm-ms", str(int(c.prewarm_s * 1000)),
-            "--block-ms", str(c.java_block_ms), "--warmup-ms", str(c.java_warmup_ms),
-            "--threads", "1,2", "--thread-batches", ",".join(map(str, c.thread_batches)),
-            "--thread-rounds", str(c.thread_rounds), "--round-ms", str(c.thread_round_ms), "--out", str(out)]
+    args = [
+        "java",
+        "-cp",
+        cp,
+        "io.jinfer.bench.JavaBench",
+        *(a for m in models.values() for a in ("--bundle", f"{m.name}={m.bundle}")),
+        "--batches",
+        ",".join(map(str, c.batches)),
+        "--pmml-batches",
+        ",".join(map(str, c.java_pmml_batches)),
+        "--rounds",
+        str(c.java_rounds),
+        "--prewarm-ms",
+        str(int(c.prewarm_s * 1000)),
+        "--block-ms",
+        str(c.java_block_ms),
+        "--warmup-ms",
+        str(c.java_warmup_ms),
+        "--threads",
+        "1,2",
+        "--thread-batches",
+        ",".join(map(str, c.thread_batches)),
+        "--thread-rounds",
+        str(c.thread_rounds),
+        "--round-ms",
+        str(c.thread_round_ms),
+        "--out",
+        str(out),
+    ]
     log("Java harness: " + " ".join(args[3:]))
     subprocess.run(args, cwd=workdir, check=True)
     data: dict[str, Any] = json.loads(out.read_text())

@@ -9,24 +9,33 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from common import LABELS, Point, Results  # noqa: E402
+from common import LABELS, Point, Results
 
 # Colour, marker and line of each series: solid for jinfer, dashed or dotted for its anchor.
 STYLE = {
-    "jinfer-python": ("tab:blue", "o", "-"), "ort-python": ("tab:orange", "s", "--"),
-    "jinfer-java": ("tab:green", "^", "-"), "ort-java": ("tab:red", "v", "--"),
-    "sklearn": ("tab:purple", "D", ":"), "fastapi": ("tab:brown", "x", ":"),
-    "jinfer-pmml-java": ("tab:pink", "P", "-"), "jpmml-java": ("tab:pink", "P", "--"),
-    "jinfer-pmml-python": ("tab:olive", "*", "-"), "jpmml-python": ("tab:olive", "*", "--"),
+    "jinfer-python": ("tab:blue", "o", "-"),
+    "ort-python": ("tab:orange", "s", "--"),
+    "jinfer-java": ("tab:green", "^", "-"),
+    "ort-java": ("tab:red", "v", "--"),
+    "sklearn": ("tab:purple", "D", ":"),
+    "fastapi": ("tab:brown", "x", ":"),
+    "jinfer-pmml-java": ("tab:pink", "P", "-"),
+    "jpmml-java": ("tab:pink", "P", "--"),
+    "jinfer-pmml-python": ("tab:olive", "*", "-"),
+    "jpmml-python": ("tab:olive", "*", "--"),
     "jinfer-pybackend-java": ("tab:cyan", "h", "-"),
-    "zero-copy": ("tab:blue", "o", "-"), "zero-copy-no-prompt": ("tab:blue", "o", ":"),
+    "zero-copy": ("tab:blue", "o", "-"),
+    "zero-copy-no-prompt": ("tab:blue", "o", ":"),
     "copy-strided": ("tab:orange", "s", "-"),
-    "copy-fortran": ("tab:olive", "P", "-"), "from-java": ("tab:cyan", "^", "--"),
-    "numpy-strided": ("tab:orange", "s", ":"), "numpy-fortran": ("tab:olive", "P", ":"),
-    "jarray": ("tab:red", "x", ":"), "memcpy": ("tab:gray", "D", "--"),
+    "copy-fortran": ("tab:olive", "P", "-"),
+    "from-java": ("tab:cyan", "^", "--"),
+    "numpy-strided": ("tab:orange", "s", ":"),
+    "numpy-fortran": ("tab:olive", "P", ":"),
+    "jarray": ("tab:red", "x", ":"),
+    "memcpy": ("tab:gray", "D", "--"),
 }
 
 
@@ -60,11 +69,18 @@ def plot_handover(results: Results, out: Path) -> None:
             continue
         _line(ax, series, [p.x for p in pts], pts, spread="p10-p90")
         color, marker, ls = STYLE.get(series, (None, "o", "-"))
-        bw.plot([p.x for p in pts], [p.x / p.median / 1e9 for p in pts], color=color, marker=marker, linestyle=ls,
-                label=LABELS.get(series, series))
+        bw.plot(
+            [p.x for p in pts],
+            [p.x / p.median / 1e9 for p in pts],
+            color=color,
+            marker=marker,
+            linestyle=ls,
+            label=LABELS.get(series, series),
+        )
     ax.axhline(50e-6, color="black", linewidth=0.8, linestyle="--")
-    ax.annotate("target for 100 MB zero copy: 50 µs", (1e3, 50e-6), xytext=(0, 4), textcoords="offset points",
-                fontsize=8)
+    ax.annotate(
+        "target for 100 MB zero copy: 50 µs", (1e3, 50e-6), xytext=(0, 4), textcoords="offset points", fontsize=8
+    )
     for a in (ax, bw):
         a.set_xscale("log")
         a.set_yscale("log")
@@ -86,8 +102,7 @@ def plot_threads(results: Results, out: Path) -> None:
     models = sorted({p.model for p in results.points if p.suite == "threads"}, key=lambda m: m != "rf")
     if not batches or not models:
         return
-    fig, axes = plt.subplots(len(models), len(batches), figsize=(5.6 * len(batches), 4.2 * len(models)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(models), len(batches), figsize=(5.6 * len(batches), 4.2 * len(models)), squeeze=False)
     for i, model in enumerate(models):
         for j, batch in enumerate(batches):
             ax = axes[i][j]
@@ -97,14 +112,33 @@ def plot_threads(results: Results, out: Path) -> None:
                     continue
                 color, marker, ls = STYLE[series]
                 xs = [p.x for p in pts]
-                ax.errorbar(xs, [p.median for p in pts],
-                            yerr=[[p.median - p.min for p in pts], [p.max - p.median for p in pts]],
-                            color=color, marker=marker, linestyle=ls, capsize=3, label=LABELS[series])
+                ax.errorbar(
+                    xs,
+                    [p.median for p in pts],
+                    yerr=[[p.median - p.min for p in pts], [p.max - p.median for p in pts]],
+                    color=color,
+                    marker=marker,
+                    linestyle=ls,
+                    capsize=3,
+                    label=LABELS[series],
+                )
                 if series == "jinfer-java":
-                    ax.plot(xs, [pts[0].median * x for x in xs], color="black", linestyle=":", linewidth=1,
-                            label="jinfer ONNX, perfect scaling")
-                    ax.plot(xs, [pts[0].median * (1 + 0.7 * (x - 1)) for x in xs], color="black",
-                            linestyle="--", linewidth=0.7, label="jinfer ONNX, the 1.7x target")
+                    ax.plot(
+                        xs,
+                        [pts[0].median * x for x in xs],
+                        color="black",
+                        linestyle=":",
+                        linewidth=1,
+                        label="jinfer ONNX, perfect scaling",
+                    )
+                    ax.plot(
+                        xs,
+                        [pts[0].median * (1 + 0.7 * (x - 1)) for x in xs],
+                        color="black",
+                        linestyle="--",
+                        linewidth=0.7,
+                        label="jinfer ONNX, the 1.7x target",
+                    )
             ax.set_xticks([1, 2])
             ax.set_xlabel("caller threads on one shared model (intra-op threads 1)")
             ax.set_ylabel("rows/s (median, bars min–max; log)")
@@ -127,7 +161,16 @@ def _line(ax: Any, series: str, xs: list[float], pts: list[Point], spread: str =
         hi = [float(np.percentile(p.samples, 90)) for p in pts]
     else:
         lo, hi = [p.min for p in pts], [p.max for p in pts]
-    bars = ax.errorbar(xs, ys, yerr=[[y - v for y, v in zip(ys, lo)], [v - y for y, v in zip(ys, hi)]], color=color,
-                       marker=marker, linestyle=ls, capsize=2, markersize=5, label=LABELS.get(series, series))
+    bars = ax.errorbar(
+        xs,
+        ys,
+        yerr=[[y - v for y, v in zip(ys, lo)], [v - y for y, v in zip(ys, hi)]],
+        color=color,
+        marker=marker,
+        linestyle=ls,
+        capsize=2,
+        markersize=5,
+        label=LABELS.get(series, series),
+    )
     for b in bars[2]:
         b.set_alpha(0.35)

@@ -22,15 +22,19 @@ def machine(results: Results) -> dict[str, str]:
         pass
     mem = ""
     try:
-        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
         mem = f"{kb / 2**20:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
     osname = platform.platform()
     try:
-        pretty = next(line for line in Path("/etc/os-release").read_text().splitlines()
-                      if line.startswith("PRETTY_NAME"))
+        pretty = next(
+            line for line in Path("/etc/os-release").read_text().splitlines() if line.startswith("PRETTY_NAME")
+        )
         osname = pretty.split("=", 1)[1].strip('"') + f" (Linux {platform.release()})"
     except (OSError, StopIteration):
         pass
@@ -67,10 +71,16 @@ def versions(results: Results) -> dict[str, str]:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True,
-                               cwd=Path(__file__).parent, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], capture_output=True, text=True, cwd=Path(__file__).parent, timeout=10
+        ).stdout.strip()
         return out.stdout.strip() + (" with uncommitted changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "?"

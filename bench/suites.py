@@ -33,7 +33,7 @@ class Context:
     results: Results
     models: dict[str, BenchModel]
     workdir: Path
-    rest: RestClient | None = None                  # the REST anchor, while a suite needs it
+    rest: RestClient | None = None  # the REST anchor, while a suite needs it
     stack: ExitStack = field(default_factory=ExitStack)
 
     def start_rest(self) -> RestClient:
@@ -48,17 +48,25 @@ class Context:
         self.rest = None
 
 
-def measure(ctx: Context, suite: str, model: str, x: float, calls: Mapping[str, Callable[[], object]], *,
-            loops: Mapping[str, int] | None = None, **timer: Any) -> None:
+def measure(
+    ctx: Context,
+    suite: str,
+    model: str,
+    x: float,
+    calls: Mapping[str, Callable[[], object]],
+    *,
+    loops: Mapping[str, int] | None = None,
+    **timer: Any,
+) -> None:
     """Time ``calls`` side by side (:func:`time_interleaved` with the run's settings, and
     ``timer``'s) and add a point per series at ``x``. A series in ``loops`` makes that many
     predictions per call (a Java loop), so its samples are per prediction."""
     c = ctx.config
-    for series, t in time_interleaved(calls, warmup_s=c.warmup_s, block_s=c.block_s, rounds=c.rounds,
-                                      **timer).items():
+    for series, t in time_interleaved(calls, warmup_s=c.warmup_s, block_s=c.block_s, rounds=c.rounds, **timer).items():
         per = (loops or {}).get(series, 1)
-        ctx.results.add(Point(suite, series, model, x, [v / per for v in t.seconds],
-                              calls_per_block=t.calls_per_block * per))
+        ctx.results.add(
+            Point(suite, series, model, x, [v / per for v in t.seconds], calls_per_block=t.calls_per_block * per)
+        )
 
 
 # ---------------------------------------------------------------- latency from Python
@@ -68,48 +76,71 @@ def python_latency(ctx: Context) -> None:
     """From Python, at each batch size and for each model, interleaved: jinfer (ONNX backend)
     against onnxruntime's Python API, scikit-learn and FastAPI; jinfer's PMML backend against
     jpmml-evaluator-python's ``evaluateAll``; and the Python backend as Java calls it."""
+    c = ctx.config
+    rest = ctx.start_rest()
+    for m in ctx.models.values():
+        with ExitStack() as opened:
+            sides = _Sides(
+                opened.enter_context(jinfer.load(m.bundle, backend="onnx")),
+                ort_session(m.onnx),
+                opened.enter_context(jinfer.load(m.bundle, backend="pmml")) if "pmml" in m.backends else None,
+                jpmml_evaluator(m, ctx.results.skipped),
+                opened.enter_context(jinfer.load(m.bundle, backend="python", trust_python=True))
+                if "python" in m.backends
+                else None,
+            )
+            if sides.python is None:
+                ctx.results.skipped.setdefault("python backend", f"{m.name}: no python artifact in the bundle")
+            for i, batch in enumerate(c.batches):
+                for calls in _latency_groups(ctx, m, batch, sides, rest):
+                    log(f"latency from Python: {m.name}, batch {batch}: {', '.join(calls)}")
+                    if i == 0:  # the first batch: let the JIT compile the paths before anything counts
+                        time_interleaved(calls, warmup_s=c.prewarm_s, block_s=c.block_s, rounds=0)
+                    measure(ctx, "latency", m.name, batch, calls, loops={"jinfer-pybackend-java": _loops(batch)})
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """What :func:`python_latency` runs one model on: jinfer's backends and the anchors."""
+
+    onnx: jinfer.Model
+    ort: Any  # onnxruntime.InferenceSession
+    pmml: jinfer.Model | None
+    jpmml: Any  # jpmml-evaluator-python's Evaluator, or None
+    python: jinfer.Model | None
+
+
+def _loops(batch: int) -> int:
+    """Predictions per call of the Python backend's Java loop: enough that one crossing is small."""
+    return 20 if batch <= 64 else 1
+
+
+def _latency_groups(
+    ctx: Context, m: BenchModel, batch: int, on: _Sides, rest: RestClient
+) -> list[dict[str, Callable[[], object]]]:
+    """Three comparisons, each interleaved within itself and run one after the other, so that one
+    side's thread pools (ONNX Runtime's spin, JPMML's) are idle in another's."""
     import pandas as pd
 
     from jinfer.tensor import to_java
 
     c = ctx.config
-    rest = ctx.start_rest()
-    for m in ctx.models.values():
-        jm = jinfer.load(m.bundle, backend="onnx")
-        sess = ort_session(m.onnx)
-        in_name = sess.get_inputs()[0].name
-        pm = jinfer.load(m.bundle, backend="pmml") if "pmml" in m.backends else None
-        jpmml = jpmml_evaluator(m, ctx.results.skipped)
-        py = jinfer.load(m.bundle, backend="python", trust_python=True) if "python" in m.backends else None
-        if py is None:
-            ctx.results.skipped.setdefault("python backend", f"{m.name}: no python artifact in the bundle")
-        for i, batch in enumerate(c.batches):
-            x = m.rows(batch)
-            # Three comparisons, each interleaved within itself and run one after the other, so
-            # that one side's thread pools (ONNX Runtime's spin, JPMML's) are idle in another's.
-            groups: list[dict[str, Callable[[], object]]] = [{
-                "jinfer-python": lambda: jm.predict(x),
-                "ort-python": lambda: sess.run(None, {in_name: x}),
-                "sklearn": lambda: m.estimator.predict_proba(x),
-            }]
-            if batch <= c.rest_max_batch:
-                groups[0]["fastapi"] = rest.caller(m.name, x)
-            if pm is not None and jpmml is not None and batch in c.pmml_batches:
-                df = pd.DataFrame(x, columns=list(m.columns))
-                groups.append({"jinfer-pmml-python": lambda: pm.predict(x),
-                               "jpmml-python": lambda: jpmml.evaluateAll(df)})
-            loops = 20 if batch <= 64 else 1
-            if py is not None:
-                jt = to_java(x)
-                groups.append({"jinfer-pybackend-java": java_loop(py, jt, loops)})
-            for calls in groups:
-                log(f"latency from Python: {m.name}, batch {batch}: {', '.join(calls)}")
-                if i == 0:   # the first batch: let the JIT compile the paths before anything counts
-                    time_interleaved(calls, warmup_s=c.prewarm_s, block_s=c.block_s, rounds=0)
-                measure(ctx, "latency", m.name, batch, calls, loops={"jinfer-pybackend-java": loops})
-        for model in (jm, pm, py):
-            if model is not None:
-                model.close()
+    x = m.rows(batch)
+    in_name = on.ort.get_inputs()[0].name
+    onnx: dict[str, Callable[[], object]] = {
+        "jinfer-python": lambda: on.onnx.predict(x),
+        "ort-python": lambda: on.ort.run(None, {in_name: x}),
+        "sklearn": lambda: m.estimator.predict_proba(x),
+    }
+    if batch <= c.rest_max_batch:
+        onnx["fastapi"] = rest.caller(m.name, x)
+    groups = [onnx]
+    if on.pmml is not None and on.jpmml is not None and batch in c.pmml_batches:
+        pmml, jpmml, df = on.pmml, on.jpmml, pd.DataFrame(x, columns=list(m.columns))
+        groups.append({"jinfer-pmml-python": lambda: pmml.predict(x), "jpmml-python": lambda: jpmml.evaluateAll(df)})
+    if on.python is not None:
+        groups.append({"jinfer-pybackend-java": java_loop(on.python, to_java(x), _loops(batch))})
+    return groups
 
 
 def python_backend(ctx: Context) -> None:
@@ -145,8 +176,8 @@ def python_breakdown(ctx: Context) -> None:
     m = ctx.models["rf"]
     jm = jinfer.load(m.bundle)
     x = m.rows(1)
-    jm.predict(x)                           # makes this thread's staging buffer and the plan for x
-    jmodel = jm._jmodel                     # the io.jinfer.Model behind the Python one
+    jm.predict(x)  # makes this thread's staging buffer and the plan for x
+    jmodel = jm._jmodel  # the io.jinfer.Model behind the Python one
     from_python = jpype.JClass("io.jinfer.bridge.FromPython")
     meta = jm._local.views[((x.dtype, x.shape),)][0]
     stage = jm._local.jstage
@@ -156,7 +187,8 @@ def python_breakdown(ctx: Context) -> None:
     calls: dict[str, Callable[[], object]] = {
         "predict (all)": lambda: jm.predict(x),
         "FromPython.predictStaged (the crossing, arguments made)": lambda: from_python.predictStaged(
-            jmodel, stage, meta),
+            jmodel, stage, meta
+        ),
         "Model.predict in Java": java_loop(jm, to_java(x), loops),
         "ort-python run": lambda: sess.run(None, {in_name: x}),
     }
@@ -168,7 +200,7 @@ def python_breakdown(ctx: Context) -> None:
 # ---------------------------------------------------------------- numpy -> Java handover
 
 
-COLUMNS = 25   # float32: 100 bytes a row
+COLUMNS = 25  # float32: 100 bytes a row
 
 
 def handover(ctx: Context) -> None:
@@ -178,7 +210,7 @@ def handover(ctx: Context) -> None:
 
     rng = np.random.default_rng(0)
     for size in ctx.config.sizes:
-        _handover_at(ctx, size, rng)   # its arrays, and the Java tensor, go when it returns
+        _handover_at(ctx, size, rng)  # its arrays, and the Java tensor, go when it returns
     jpype.JClass("java.lang.System").gc()
 
 
@@ -201,8 +233,8 @@ def _handover_at(ctx: Context, size: int, rng: np.random.Generator) -> None:
 
     rows = max(1, size // (4 * COLUMNS))
     x = rng.random((rows, COLUMNS), dtype=np.float32)
-    strided = rng.random((2 * rows, COLUMNS), dtype=np.float32)[::2]    # every other row
-    fortran = np.asfortranarray(x)                                        # pandas' usual layout
+    strided = rng.random((2 * rows, COLUMNS), dtype=np.float32)[::2]  # every other row
+    fortran = np.asfortranarray(x)  # pandas' usual layout
     dst = np.empty_like(x)
     flat = x.reshape(-1)
     jt = to_java(x)
@@ -235,13 +267,24 @@ def java(ctx: Context) -> None:
     raw ONNX Runtime Java at each batch size, and rows/s with 1 and 2 threads."""
     data = run_java_bench(ctx.config, ctx.models, ctx.workdir)
     for row in data["latency"]:
-        ctx.results.add(Point("latency", row["series"], row["model"], row["batch"], row["seconds"],
-                              calls_per_block=row["calls_per_block"]))
+        ctx.results.add(
+            Point(
+                "latency",
+                row["series"],
+                row["model"],
+                row["batch"],
+                row["seconds"],
+                calls_per_block=row["calls_per_block"],
+            )
+        )
     for row in data["threads"]:
-        ctx.results.add(Point("threads", row["series"], row["model"], row["threads"], row["rows_per_second"],
-                              batch=row["batch"]))
-    ctx.results.info["java"] = {k: data.get(k) for k in ("java_version", "java_vm", "onnxruntime_java",
-                                                         "jpmml_evaluator", "processors", "max_heap_bytes")}
+        ctx.results.add(
+            Point("threads", row["series"], row["model"], row["threads"], row["rows_per_second"], batch=row["batch"])
+        )
+    ctx.results.info["java"] = {
+        k: data.get(k)
+        for k in ("java_version", "java_vm", "onnxruntime_java", "jpmml_evaluator", "processors", "max_heap_bytes")
+    }
     for why in data.get("skipped", []):
         ctx.results.skipped.setdefault("java: " + why.split(":")[0], why)
 
@@ -253,7 +296,7 @@ def java(ctx: Context) -> None:
 class Suite:
     name: str
     run: Callable[[Context], None]
-    needs_rest: bool = False      # the REST anchor runs from before the first such suite to after the last
+    needs_rest: bool = False  # the REST anchor runs from before the first such suite to after the last
 
 
 SUITES: list[Suite] = [
