@@ -678,17 +678,17 @@ def test_example_runs(tmp_path: Path) -> None:
     assert "no onnx artifact" in r.stdout
     python_rows = re.findall(r"-> class (\d) p=\[(.*)\]", r.stdout)
 
-    classes = ROOT / "examples" / "java-service" / "build" / "classes" / "java" / "main"
-    if not (classes / "com" / "example" / "PythonModelService.class").is_file():  # no `gradle :java-service:classes`
-        classes = tmp_path / "classes"
-        source = EXAMPLES / "java-service" / "src" / "main" / "java" / "com" / "example" / "PythonModelService.java"
-        c = subprocess.run(
-            ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()), str(source)],
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert c.returncode == 0, c.stderr
+    # compiled here from the example's sources, so that classes a `gradle :java-service:classes` left
+    # behind cannot be older than the sources
+    classes = tmp_path / "classes"
+    sources = sorted(str(p) for p in (EXAMPLES / "java-service" / "src" / "main" / "java").rglob("*.java"))
+    c = subprocess.run(
+        ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()), *sources],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert c.returncode == 0, c.stderr
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), env["PYTHONPATH"]]).rstrip(os.pathsep)
     r = _run_example(
         [
