@@ -56,10 +56,17 @@ def child_env(pyfixtures: bool = True, **extra: str) -> dict[str, str]:
 
 
 def run_java(
-    classes: Path, main: str, *args: object, cwd: Path, timeout: float = 120, pyfixtures: bool = True, **env: str
+    classes: Path,
+    main: str,
+    *args: object,
+    cwd: Path,
+    timeout: float = 120,
+    pyfixtures: bool = True,
+    command: tuple[str, ...] = (sys.executable, "-m", "jinfer"),
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...``."""
-    cmd = [sys.executable, "-m", "jinfer", "run-java", "-cp", str(classes), main, *map(str, args)]
+    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...`` (or another ``jinfer`` command)."""
+    cmd = [*command, "run-java", "-cp", str(classes), main, *map(str, args)]
     return subprocess.run(
         cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=child_env(pyfixtures, **env)
     )
@@ -206,23 +213,9 @@ def test_run_java_exit_status(case: str, java_classes: Path, tmp_path: Path) -> 
 def test_the_jinfer_script_runs_java(java_classes: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "jinfer"
     assert script.is_file(), "the `jinfer` console script is not installed in this environment"
-    r = subprocess.run(
-        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "ok", "x"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env=child_env(),
-    )
+    r = run_java(java_classes, "ExitStatus", "ok", "x", cwd=tmp_path, command=(str(script),))
     assert (r.returncode, r.stdout) == (0, "ran with ok x\n"), r.stderr
-    r = subprocess.run(
-        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "exit", "5"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env=child_env(),
-    )
+    r = run_java(java_classes, "ExitStatus", "exit", "5", cwd=tmp_path, command=(str(script),))
     assert r.returncode == 5, r.stderr
 
 
