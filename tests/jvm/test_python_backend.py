@@ -19,6 +19,7 @@ import sys
 import textwrap
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +125,13 @@ def assert_matches_sklearn(out: dict[str, np.ndarray], model: Any, X: np.ndarray
 @pytest.fixture(scope="module")
 def java_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/jvm/javasrc/*.java, compiled against jinfer's jars."""
-    out = tmp_path_factory.mktemp("java-classes")
-    sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
+    return javac(JAVA_SOURCES.glob("*.java"), tmp_path_factory.mktemp("java-classes"))
+
+
+def javac(sources: Iterable[Path], out: Path) -> Path:
+    """Compiles ``sources`` against jinfer's jars into ``out``; returns ``out``."""
     r = subprocess.run(
-        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sources],
+        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sorted(map(str, sources))],
         capture_output=True,
         text=True,
         timeout=180,
@@ -673,15 +677,7 @@ def test_example_runs(tmp_path: Path) -> None:
 
     # compiled here from the example's sources, so that classes a `gradle :java-service:classes` left
     # behind cannot be older than the sources
-    classes = tmp_path / "classes"
-    sources = sorted(str(p) for p in (EXAMPLES / "java-service" / "src" / "main" / "java").rglob("*.java"))
-    c = subprocess.run(
-        ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()), *sources],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert c.returncode == 0, c.stderr
+    classes = javac((EXAMPLES / "java-service" / "src" / "main" / "java").rglob("*.java"), tmp_path / "classes")
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), env["PYTHONPATH"]]).rstrip(os.pathsep)
     r = _run_example(
         [
