@@ -11,10 +11,8 @@ import io.jinfer.npy.ParitySample;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -28,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,16 +44,13 @@ import java.util.concurrent.Future;
  */
 @Command(
         name = "bench",
-        mixinStandardHelpOptions = true,
         description =
                 "Latency and rows/s of the bundle at each batch size, through the Java backend.")
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand extends Verb {
     static final int ROUNDS = 10;
     static final long ROUND_MS = 100;
     static final long WARMUP_MS = 300;
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
-
-    @Mixin BundleArgument bundle;
 
     @Option(
             names = "--batch",
@@ -78,8 +72,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin BackendOptions backendOptions;
 
-    @Spec CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         if (threads < 1) {
@@ -95,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Bundle b = Bundle.open(bundle.path)) {
             sample = ParitySample.inputs(b);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         List<Row> rows = new ArrayList<>();
         ExecutorService pool =
                 Executors.newFixedThreadPool(
