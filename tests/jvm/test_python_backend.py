@@ -336,13 +336,20 @@ def test_tampered_joblib_is_refused_before_unpickling(
     with zipfile.ZipFile(bad) as z, zipfile.ZipFile(tripwire_bundle) as orig:
         assert z.read("manifest.json") == orig.read("manifest.json")
         assert z.read("model.joblib") != orig.read("model.joblib")
+    out = refused_before_unpickling(java_classes, bad, tmp_path)
+    assert out.startswith("error io.jinfer.BundleException CHECKSUM_MISMATCH"), out
+    assert "model.joblib" in out
+
+
+def refused_before_unpickling(java_classes: Path, bundle: Path, tmp_path: Path) -> str:
+    """PyPredict on ``bundle``, trusted, must fail (exit 3) before the model is unpickled (no
+    marker file); returns what it printed."""
     np.savez(tmp_path / "in.npz", features=X32[:3])
     marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", bad, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
+    r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
     assert r.returncode == 3, r.stdout + r.stderr
-    assert r.stdout.startswith("error io.jinfer.BundleException CHECKSUM_MISMATCH"), r.stdout
-    assert "model.joblib" in r.stdout
     assert not marker.exists()
+    return r.stdout
 
 
 def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
@@ -351,13 +358,9 @@ def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classe
     bundle = patched(
         tripwire_bundle, tmp_path / "needs-more.jinfer", requirements={**requirements, "no-such-dist-xyz": "1.0"}
     )
-    np.savez(tmp_path / "in.npz", features=X32[:3])
-    marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
-    assert r.returncode == 3, r.stdout + r.stderr
-    assert r.stdout.startswith("error io.jinfer.BundleException MISSING_DEPENDENCY"), r.stdout
-    assert "no-such-dist-xyz==1.0" in r.stdout
-    assert not marker.exists()  # refused before unpickling
+    out = refused_before_unpickling(java_classes, bundle, tmp_path)
+    assert out.startswith("error io.jinfer.BundleException MISSING_DEPENDENCY"), out
+    assert "no-such-dist-xyz==1.0" in out
 
 
 def test_a_missing_module_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
