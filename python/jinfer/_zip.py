@@ -109,7 +109,14 @@ class SafeZip:
         return out
 
     def _name(self, info: zipfile.ZipInfo) -> str:
-        """The entry's name as UTF-8, as Java reads it, whatever the zip's UTF-8 flag says."""
+        """The entry's name as UTF-8, as Java reads it, whatever the zip's UTF-8 flag says.
+
+        Its comment must be UTF-8 too: the JDK decodes it while it lists the entries.
+        """
+        try:
+            info.comment.decode("utf-8")
+        except UnicodeError:
+            raise self._corrupt(f": the comment of zip entry {info.orig_filename!r} is not UTF-8") from None
         if info.flag_bits & 0x800:
             return info.orig_filename
         try:

@@ -557,6 +557,7 @@ class Entry(NamedTuple):
     method: int | None = None
     flags: int = 0x800
     zip64_size: int | None = None  # declared in a zip64 extra field of the central directory
+    comment: bytes = b""  # the entry's comment in the central directory
 
     def stored(self) -> bytes:
         if not self.deflate:
@@ -595,13 +596,13 @@ def raw_zip(entries: list[Entry]) -> bytes:
             cd_size,
             len(name),
             len(extra),
-            0,
+            len(e.comment),
             0,
             0,
             0o644 << 16,
             offset,
         )
-        central += name + extra
+        central += name + extra + e.comment
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(out), 0)
     return bytes(out + central + end)
 
@@ -759,6 +760,10 @@ def zip_cases() -> dict[str, tuple[list[Entry], dict[str, Any]]]:
         "bzip2_entry.jinfer": (
             bundle(Entry("other.bin", b"x", deflate=False, method=12)),
             {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["method"]},
+        ),
+        "comment_not_utf8.jinfer": (
+            bundle(Entry("other.bin", b"x", comment=b"caf\xe9")),
+            {"code": "BUNDLE_CORRUPT", "stage": "open", "message_contains": ["comment"]},
         ),
         "encrypted_entry.jinfer": (
             bundle(Entry("other.bin", b"x", deflate=False, flags=0x801)),

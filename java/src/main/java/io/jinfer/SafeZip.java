@@ -89,12 +89,19 @@ public final class SafeZip implements AutoCloseable {
         }
         List<ZipEntry> all = new ArrayList<>();
         Enumeration<? extends ZipEntry> en = zip.entries();
-        while (en.hasMoreElements()) {
-            ZipEntry e = en.nextElement();
-            if (paths) { // every name, before anything is read
-                BundlePaths.requireSafe(e.getName(), where + ": zip entry");
+        try {
+            while (en.hasMoreElements()) {
+                ZipEntry e = en.nextElement();
+                if (paths) { // every name, before anything is read
+                    BundlePaths.requireSafe(e.getName(), where + ": zip entry");
+                }
+                all.add(e);
             }
-            all.add(e);
+        } catch (IllegalArgumentException e) { // the JDK decodes names and comments as it lists
+            throw new BundleException(
+                    corrupt,
+                    where + ": a zip entry's name or comment is not UTF-8 (" + e.getMessage() + ")",
+                    e);
         }
         Map<String, ZipEntry> out = new LinkedHashMap<>();
         long total = 0;
