@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from py4j.java_gateway import JavaClass
 from py4j.protocol import Py4JJavaError
+from pyspark.errors.exceptions.captured import CapturedException
 from pyspark.sql import SparkSession
 
 from .._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
@@ -107,8 +108,9 @@ def java_call(call: Callable[[], T]) -> T:
     raised) turned into the matching :class:`JinferError`, keeping its Java class and message."""
     try:
         return call()
-    except Py4JJavaError as e:
-        error = _translate(e.java_exception)
+    except (Py4JJavaError, CapturedException) as e:  # PySpark turns some Java exceptions into its own
+        origin = e.java_exception if isinstance(e, Py4JJavaError) else getattr(e, "_origin", None)
+        error = _translate(origin)
         if error is None:
             raise
         raise error from e
