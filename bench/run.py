@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jinfer  # noqa: E402
 from common import ROOT, Config, CpuMeter, Results, log  # noqa: E402
 from models import make_models  # noqa: E402
+import spark  # noqa: E402  (bench/spark.py: its section of the page)
 from suites import BENCH_CLASSES, SUITES, Context, build_java_harness, make_workdir  # noqa: E402
 
 
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     page = report.write(results, {m.name: m.title for m in models.values()}, args.docs,
                         elapsed_s=time.monotonic() - started)
+    spark.insert_section(page)  # the Spark section, which `make bench-spark` writes
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"config": config.__dict__, "info": results.info, "skipped": results.skipped,
@@ -105,6 +107,7 @@ def _replot(path: Path, docs: Path) -> int:
         results.add(Point(p["suite"], p["series"], p["model"], p["x"], p["samples"], p["batch"], p["calls_per_block"]))
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
     page = report.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
+    spark.insert_section(page)
     log(f"wrote {page} again from {path}")
     return 0
 
