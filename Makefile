@@ -76,7 +76,7 @@ lint-java: gradle
 	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
 	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench
-	$(GRADLE) $(GRADLE_FLAGS) :spark:checkstyleMain :spark:checkstyleTest
+	$(GRADLE) $(GRADLE_FLAGS) :jinfer-spark:checkstyleMain :jinfer-spark:checkstyleTest
 
 format-java: gradle
 	$(GRADLE) $(GRADLE_FLAGS) formatJava
@@ -108,7 +108,7 @@ test-spark: jars spark-venv
 	@echo "== Spark tests: jinfer-spark in local[2], from Java (JUnit) and from PySpark (pytest)"
 	rm -rf build/spark-bundles
 	$(SPARK_PY) tests/spark/bundles.py build/spark-bundles
-	$(SPARK_ENV) $(GRADLE) --console=plain :spark:test -PsparkJars="$(SPARK_JARS_DIR)" -PsparkBundles=$(CURDIR)/build/spark-bundles
+	$(SPARK_ENV) $(GRADLE) --console=plain :jinfer-spark:test -PsparkJars="$(SPARK_JARS_DIR)" -PsparkBundles=$(CURDIR)/build/spark-bundles
 	$(SPARK_ENV) $(SPARK_PY) -m pytest -p no:faulthandler -q tests/spark
 
 bench-spark: jars spark-venv

@@ -89,9 +89,7 @@ def _export(out: Path) -> dict[str, Path]:
 
     import jinfer
 
-    X, y = make_classification(
-        n_samples=5000, n_features=FEATURES, n_informative=10, n_redundant=4, random_state=0
-    )
+    X, y = make_classification(n_samples=5000, n_features=FEATURES, n_informative=10, n_redundant=4, random_state=0)
     X = X.astype(np.float32)
     estimators = {
         "rf": RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0),
@@ -150,7 +148,8 @@ def _measure(bundles: dict[str, Path], rows: int, repeats: int) -> dict[str, dic
                 seconds = time.perf_counter() - t0
                 if run > 0:
                     results[name][path].append(rows / seconds)
-                log(f"{name} {'warm-up' if run == 0 else f'run {run}'}: {path} {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
+                which = "warm-up" if run == 0 else f"run {run}"
+                log(f"{name} {which}: {path} {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
     spark.stop()
     return results
 

@@ -68,6 +68,21 @@ def test_the_sql_function_from_pyspark(spark: Any, bundles: dict[str, Path]) -> 
     np.testing.assert_array_equal(labels, tables.mixed().predict(table))
 
 
+def test_the_function_class_for_spark_connect_clients(spark: Any, bundles: dict[str, Path]) -> None:
+    assert jspark.return_type(bundles["forest"]) == "struct<`label`:bigint,`probabilities`:array<float>>"
+    spark.conf.set("spark.jinfer.bundle", str(bundles["forest"]))
+    spark.udf.registerJavaFunction(
+        "forest_class", "io.jinfer.spark.BundleFunction", jspark.return_type(bundles["forest"])
+    )
+    spark.conf.unset("spark.jinfer.bundle")  # the function keeps the bundle it was registered with
+    _random_rows(spark, 300, 2).createOrReplaceTempView("forest_class_rows")
+    out = spark.sql("SELECT features, forest_class(features) AS r FROM forest_class_rows").collect()
+    X = np.array([r.features for r in out], dtype=np.float32)
+    np.testing.assert_array_equal([r.r.label for r in out], fitted("forest").predict(X))
+    with pytest.raises(Exception, match="set spark.jinfer.bundle"):
+        spark.udf.registerJavaFunction("nothing", "io.jinfer.spark.BundleFunction", "struct<label:bigint>")
+
+
 def test_the_model_is_loaded_once_per_executor_jvm(spark: Any, bundles: dict[str, Path], tmp_path: Path) -> None:
     spark._jvm.io.jinfer.spark.JinferSpark.clearModelCache()
     before = jspark.model_loads(spark)

@@ -59,7 +59,7 @@ def jars() -> list[str]:
     if not own:
         raise JVMError(
             f"jinfer-spark's jar is missing from {_SPARK_JARS}; build it with `make jars` "
-            "(gradle :spark:pythonJars), or install a jinfer wheel, which ships it"
+            "(gradle :jinfer-spark:pythonJars), or install a jinfer wheel, which ships it"
         )
     has = _spark_has() | {"picocli"}  # picocli: the Java CLI's, not needed to score
     return own + [j for j in classpath() if _artifact(j) not in has]

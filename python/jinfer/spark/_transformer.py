@@ -20,7 +20,7 @@ from pyspark.ml.wrapper import JavaTransformer
 
 from ._session import check, java_call
 
-__all__ = ["JinferTransformer", "model_loads", "register_udf", "transform"]
+__all__ = ["JinferTransformer", "model_loads", "register_udf", "return_type", "transform"]
 
 JAVA_CLASS = "io.jinfer.spark.JinferTransformer"
 
@@ -165,6 +165,24 @@ def register_udf(spark: Any, name: str, bundle: str | os.PathLike[str], *, on_ba
     java_call(
         lambda: jvm.io.jinfer.spark.JinferSpark.registerUdf(spark._jsparkSession, name, os.fspath(bundle), on_bad_row)
     )
+
+
+_SQL_TYPES = {"float32": "float", "float64": "double", "int64": "bigint", "int32": "int", "int16": "int",
+              "int8": "int", "uint8": "int", "bool": "boolean", "string": "string"}  # fmt: skip
+
+
+def return_type(bundle: str | os.PathLike[str]) -> str:
+    """The SQL type of ``bundle``'s function, ``struct<label:bigint,probabilities:array<float>>``:
+    what ``spark.udf.registerJavaFunction(name, "io.jinfer.spark.BundleFunction", ...)`` needs,
+    from a Spark Connect client too (it reads the manifest here, with no JVM)."""
+    from .._bundle import Bundle
+
+    with Bundle.open(bundle) as b:
+        fields = []
+        for spec in b.manifest.outputs:
+            element = _SQL_TYPES.get(spec.dtype, "double")
+            fields.append(f"`{spec.name}`:{element if len(spec.shape) <= 1 else f'array<{element}>'}")
+    return f"struct<{','.join(fields)}>"
 
 
 def model_loads(spark: Any) -> int:

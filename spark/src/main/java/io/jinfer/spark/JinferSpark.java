@@ -1,7 +1,5 @@
 package io.jinfer.spark;
 
-import io.jinfer.Bundle;
-
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
@@ -46,13 +44,7 @@ public final class JinferSpark {
             throw new IllegalArgumentException(
                     "onBadRow: expected 'error' or 'skip', got '" + onBadRow + "'");
         }
-        BundleRef ref = BundleRef.resolve(bundle, spark.sparkContext().hadoopConfiguration());
-        byte[] manifest;
-        try (Bundle b = Bundle.open(ref.localPath())) {
-            manifest = b.read(Bundle.MANIFEST);
-        }
-        RowUdf udf =
-                new RowUdf(ref, new ModelCache.Options(null, 1), manifest, onBadRow.equals("skip"));
+        RowUdf udf = RowUdf.of(spark, bundle, onBadRow.equals("skip"));
         return spark.udf().register(name, functions.udf(udf, udf.returnType()));
     }
 

@@ -1,5 +1,6 @@
 package io.jinfer.spark;
 
+import io.jinfer.Bundle;
 import io.jinfer.ErrorCode;
 import io.jinfer.InputException;
 import io.jinfer.Manifest;
@@ -9,6 +10,7 @@ import io.jinfer.TensorSpec;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.StructType;
 
@@ -42,6 +44,16 @@ final class RowUdf implements UDF1<Object, Row> {
         this.outputs =
                 ScoringPlan.bindOutputs(manifest, new StructType(), List.of(), List.of(), false);
         this.skipBadRows = skipBadRows;
+    }
+
+    /** The function of the bundle at {@code bundle}, read once here, on the driver. */
+    static RowUdf of(SparkSession spark, String bundle, boolean skipBadRows) {
+        BundleRef ref = BundleRef.resolve(bundle, spark.sparkContext().hadoopConfiguration());
+        byte[] manifest;
+        try (Bundle b = Bundle.open(ref.localPath())) {
+            manifest = b.read(Bundle.MANIFEST);
+        }
+        return new RowUdf(ref, new ModelCache.Options(null, 1), manifest, skipBadRows);
     }
 
     /** The struct the function returns: one nullable field per output. */
