@@ -148,3 +148,10 @@ def test_the_driver_raises_jinfer_errors(spark: Any, bundles: dict[str, Path], t
         jspark.transform(df, tmp_path / "missing.jinfer")
     with pytest.raises(jinfer.InputError, match="'id' exists already"):
         jspark.transform(df, bundles["forest"], output_cols=["id", "p"])
+
+
+def test_the_public_face_of_jinfer_spark() -> None:
+    assert list(jspark.__all__) == sorted(jspark.__all__)
+    assert all(hasattr(jspark, name) for name in jspark.__all__)
+    assert all(Path(j).is_file() for j in jspark.jars())
+    assert Path(jspark.jars()[0]).name.startswith("jinfer-spark-")

@@ -27,6 +27,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,6 +87,15 @@ public class JinferTransformerTest {
                 DataTypes.createArrayType(DataTypes.FloatType, false),
                 out.schema().apply("churn_p").dataType());
         assertMatchesModel(out.collectAsList(), "churn", "churn_p");
+    }
+
+    @Test
+    public void takesTheBundleAsAFileUri() {
+        Dataset<Row> out =
+                new JinferTransformer()
+                        .setBundle(Path.of(forest).toUri().toString()) // file:///...
+                        .transform(arrays(2));
+        assertMatchesModel(out.collectAsList(), "label", "probabilities");
     }
 
     @Test
