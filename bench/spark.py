@@ -48,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per path, after one warm-up")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument("--from-json", type=Path, metavar="SPARK_JSON", help="measure nothing: write the section again")
     args = parser.parse_args(argv)
+    if args.from_json:
+        data = json.loads(args.from_json.read_text())
+        (args.docs / _FRAGMENT).write_text(_render(data["results"], data["info"]), encoding="utf-8")
+        insert_section(args.docs / "benchmarks.md")
+        return 0
     started = time.monotonic()
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="jinfer-bench-spark-") as tmp:
@@ -249,9 +255,10 @@ def _render(results: dict[str, dict[str, list[float]]], info: dict[str, Any]) ->
     ]
     for model, paths in results.items():
         cells = [f"**{statistics.median(paths[p]):,.0f}** ({min(paths[p]):,.0f} – {max(paths[p]):,.0f})" for p in PATHS]
-        ratio = statistics.median(paths[PATHS[0]]) / statistics.median(paths[PATHS[1]])
+        ratio = _ratio(paths)
         met = "yes" if ratio >= 2 else "**no**"
         lines.append(f"| {TITLES[model]} | " + " | ".join(cells) + f" | **{ratio:.2f}x** | {met} |")
+    lines += ["", *_gap_note(results)] if any(_ratio(paths) < 2 for paths in results.values()) else []
     lines += [
         "",
         "![rows/s of the three paths on both models](bench/spark.png)",
@@ -262,6 +269,32 @@ def _render(results: dict[str, dict[str, list[float]]], info: dict[str, Any]) ->
         "",
     ]
     return "\n".join(lines)
+
+
+def _ratio(paths: dict[str, list[float]]) -> float:
+    return statistics.median(paths[PATHS[0]]) / statistics.median(paths[PATHS[1]])
+
+
+def _gap_note(results: dict[str, dict[str, list[float]]]) -> list[str]:
+    """Where a missed target's time goes: core-µs per row of both paths (``local[2]``: 2 cores busy)."""
+    cost = {m: {p: 2e6 / statistics.median(v) for p, v in paths.items()} for m, paths in results.items()}
+    extra = {m: c[PATHS[1]] - c[PATHS[0]] for m, c in cost.items()}
+    parts = [
+        f"{TITLES[m]}: {c[PATHS[0]]:.1f} core-µs per row through JinferTransformer, {c[PATHS[1]]:.1f} through "
+        f"predict_batch_udf ({extra[m]:.1f} more)"
+        for m, c in cost.items()
+    ]
+    return [
+        "**Where the time goes** (wall time × the 2 cores of `local[2]`, so a busy machine inflates both paths): "
+        + "; ".join(parts)
+        + ". What predict_batch_udf "
+        "adds per row (Arrow batches to and from the Python workers, pandas, the return struct) is about the same "
+        "on both models, so it is that route's overhead; on the forest, the model's own work (the same ONNX Runtime "
+        "tree kernels on both paths, most of JinferTransformer's cost per row) is as large as that overhead, and "
+        "the ratio is bounded by (work + overhead) / work. Nothing in jinfer's path is left to take out there "
+        "but the trees' evaluation; on a busy machine the Python route's extra processes also get a larger share of "
+        "the cores than the JVM's two task threads.",
+    ]
 
 
 def insert_section(page: Path, docs: Path | None = None) -> None:
