@@ -75,7 +75,7 @@ lint-python: venv
 lint-java: gradle
 	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
-	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench
+	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleCli checkstyleTest checkstyleIntegrationTest checkstyleBench
 
 format-java: gradle
 	$(GRADLE) $(GRADLE_FLAGS) formatJava
