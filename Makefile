@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-compat lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -88,6 +88,27 @@ test-torch: jars
 	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
 	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
+
+# The oldest versions pyproject.toml accepts (its lower bounds, scripts/oldest_requirements.py), in a
+# venv of their own, through the export-and-parity tests: ONNX, PMML and python artifacts, and a
+# python artifact carried between this venv and .venv (the newest, which `make test` uses).
+# At these versions the libraries warn about their own use of deprecated APIs (Python 3.11's
+# importlib.resources, onnx's); those warnings are shown, not turned into errors. The committed
+# conformance vectors are written by the newest numpy (numpy 1 pickles object arrays with another
+# protocol), so their byte-for-byte regeneration is left to `make test`.
+COMPAT_VENV := build/venv-compat
+COMPAT_TESTS := tests/pure tests/compat tests/jvm/test_roundtrip.py tests/jvm/test_pmml.py \
+	tests/jvm/test_python_backend.py tests/jvm/test_cli.py \
+	--deselect tests/pure/test_conformance.py::test_make_vectors_regenerates_the_committed_files
+test-compat: setup $(COMPAT_VENV)/.installed
+	@echo "== the oldest supported versions, in $(COMPAT_VENV)"
+	$(COMPAT_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(scikit-learn|numpy|pandas|onnx|skl2onnx|sklearn2pmml|scipy) '
+	JINFER_OTHER_PYTHON=$(CURDIR)/$(VPY) $(COMPAT_VENV)/bin/python -m pytest -p no:faulthandler -q -W default $(COMPAT_TESTS)
+$(COMPAT_VENV)/.installed: pyproject.toml VERSION scripts/oldest_requirements.py
+	test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
+	$(VPY) scripts/oldest_requirements.py > build/oldest.txt
+	$(COMPAT_VENV)/bin/python -m pip install -q -e '.[test,pmml]' -c build/oldest.txt
+	touch $@
 
 bench: setup
 	$(VPY) bench/run.py

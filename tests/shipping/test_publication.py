@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-import tomllib
 from ship import GRADLE, ROOT, VERSION, run
 
 NS = {"m": "http://maven.apache.org/POM/4.0.0"}
