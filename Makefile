@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-compat lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -89,6 +89,15 @@ test-torch: jars
 	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
 	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
 
+# The wheel (jinfer's jars inside, from python/jinfer/jars/) and the sdist (the same files), in dist/.
+# The wheel is built from the sdist, so the sdist is proven complete. tests/shipping/ installs the
+# wheel into a fresh venv and uses it from outside the checkout. docs/releasing.md.
+dist: venv jars
+	@echo "== wheel and sdist into dist/"
+	rm -rf dist
+	$(VPY) -m build --outdir dist . >build/dist.log 2>&1 || { cat build/dist.log; exit 1; }
+	@ls dist
+
 # The oldest versions pyproject.toml accepts (its lower bounds, scripts/oldest_requirements.py), in a
 # venv of their own, through the export-and-parity tests: ONNX, PMML and python artifacts, and a
 # python artifact carried between this venv and .venv (the newest, which `make test` uses).
@@ -117,4 +126,4 @@ bench-quick: setup
 	$(VPY) bench/run.py --quick
 
 clean:
-	rm -rf build .gradle python/jinfer/jars
+	rm -rf build dist .gradle python/jinfer/jars
