@@ -7,15 +7,22 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean
 
-setup: venv jars
+setup: venv jars maven
 
 # Debian's Gradle (4.4.1): the plugin portal and Gradle's own downloads are not reachable here.
 gradle:
 	@command -v $(GRADLE) >/dev/null 2>&1 || { \
 	  echo "== installing Debian's gradle"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gradle >/dev/null; }
+
+# Maven: the example Maven build (tests/shipping/), and `gradle publish` on Gradle 4, which deploys
+# through Maven's deploy-file (gradle/publishing.gradle says why).
+maven:
+	@command -v mvn >/dev/null 2>&1 || { \
+	  echo "== installing Debian's maven"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq maven >/dev/null; }
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml VERSION
