@@ -7,15 +7,22 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean fuzz spark-venv test-spark bench-spark
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean fuzz spark-venv test-spark bench-spark
 
-setup: venv jars
+setup: venv jars maven
 
 # Debian's Gradle (4.4.1): the plugin portal and Gradle's own downloads are not reachable here.
 gradle:
 	@command -v $(GRADLE) >/dev/null 2>&1 || { \
 	  echo "== installing Debian's gradle"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq gradle >/dev/null; }
+
+# Maven: the example Maven build (tests/shipping/), and `gradle publish` on Gradle 4, which deploys
+# through Maven's deploy-file (gradle/publishing.gradle says why).
+maven:
+	@command -v mvn >/dev/null 2>&1 || { \
+	  echo "== installing Debian's maven"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq maven >/dev/null; }
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml VERSION
@@ -75,7 +82,7 @@ lint-python: venv
 lint-java: gradle
 	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
-	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench checkstyleFuzz
+	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleCli checkstyleTest checkstyleIntegrationTest checkstyleBench checkstyleFuzz
 	$(GRADLE) $(GRADLE_FLAGS) :jinfer-spark:checkstyleMain :jinfer-spark:checkstyleTest
 
 format-java: gradle
@@ -125,6 +132,36 @@ test-spark: jars spark-venv
 bench-spark: jars spark-venv
 	$(SPARK_ENV) $(SPARK_PY) bench/spark.py
 
+# The wheel (jinfer's jars inside, from python/jinfer/jars/) and the sdist (the same files), in dist/.
+# The wheel is built from the sdist, so the sdist is proven complete. tests/shipping/ installs the
+# wheel into a fresh venv and uses it from outside the checkout. docs/releasing.md.
+dist: venv jars
+	@echo "== wheel and sdist into dist/"
+	rm -rf dist
+	$(VPY) -m build --outdir dist . >build/dist.log 2>&1 || { cat build/dist.log; exit 1; }
+	@ls dist
+
+# The oldest versions pyproject.toml accepts (its lower bounds, scripts/oldest_requirements.py), in a
+# venv of their own, through the export-and-parity tests: ONNX, PMML and python artifacts, and a
+# python artifact carried between this venv and .venv (the newest, which `make test` uses).
+# At these versions the libraries warn about their own use of deprecated APIs (Python 3.11's
+# importlib.resources, onnx's); those warnings are shown, not turned into errors. The committed
+# conformance vectors are written by the newest numpy (numpy 1 pickles object arrays with another
+# protocol), so their byte-for-byte regeneration is left to `make test`.
+COMPAT_VENV := build/venv-compat
+COMPAT_TESTS := tests/pure tests/compat tests/jvm/test_roundtrip.py tests/jvm/test_pmml.py \
+	tests/jvm/test_python_backend.py tests/jvm/test_cli.py \
+	--deselect tests/pure/test_conformance.py::test_make_vectors_regenerates_the_committed_files
+test-compat: setup $(COMPAT_VENV)/.installed
+	@echo "== the oldest supported versions, in $(COMPAT_VENV)"
+	$(COMPAT_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(scikit-learn|numpy|pandas|onnx|skl2onnx|sklearn2pmml|scipy) '
+	JINFER_OTHER_PYTHON=$(CURDIR)/$(VPY) $(COMPAT_VENV)/bin/python -m pytest -p no:faulthandler -q -W default $(COMPAT_TESTS)
+$(COMPAT_VENV)/.installed: pyproject.toml VERSION scripts/oldest_requirements.py
+	test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
+	$(VPY) scripts/oldest_requirements.py > build/oldest.txt
+	$(COMPAT_VENV)/bin/python -m pip install -q -e '.[test,pmml]' -c build/oldest.txt
+	touch $@
+
 bench: setup
 	$(VPY) bench/run.py
 
@@ -132,4 +169,4 @@ bench-quick: setup
 	$(VPY) bench/run.py --quick
 
 clean:
-	rm -rf build .gradle python/jinfer/jars
+	rm -rf build dist .gradle python/jinfer/jars

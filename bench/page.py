@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import plots
@@ -46,7 +46,7 @@ def write(results: Results, models: dict[str, str], docs: Path, *, elapsed_s: fl
 
 def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str:
     c = results.config
-    when = results.info.get("measured_at") or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = results.info.get("measured_at") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     out: list[str] = []
     w = out.append
     w("# Benchmarks\n")

@@ -18,7 +18,7 @@ import os
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     results.info["load_end"] = _load()
-    results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results.info["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     import page
 
     written = page.write(

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from ._dtypes import DTYPES
@@ -40,7 +40,7 @@ _MAX_NUMBER_CHARS = 1000  # as Jackson's StreamReadConstraints, which the Java r
 
 def utc_now() -> str:
     """The current time as an RFC 3339 timestamp in UTC, e.g. ``2026-11-22T03:00:00Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def unsafe_path_reason(path: str) -> str | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
+import re
 import sys
 from types import ModuleType
 
-__all__ = ["loaded_class", "missing_extra", "require", "version_of"]
+__all__ = ["loaded_class", "missing_extra", "pinned_release", "require", "require_release", "version_of"]
 
 
 def missing_extra(what: str, extra: str, error: ImportError | None = None) -> ImportError:
@@ -26,6 +27,40 @@ def require(module: str, what: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as e:
         raise missing_extra(what, extra, e) from e
+
+
+def pinned_release(dist: str) -> str | None:
+    """The release that jinfer's own requirements pin ``dist`` to (``dist==X``), or None."""
+    try:
+        requires = importlib.metadata.requires("jinfer") or []
+    except importlib.metadata.PackageNotFoundError:  # jinfer run from a source tree, not installed
+        return None
+    for line in requires:
+        m = re.fullmatch(r"\s*([A-Za-z0-9._-]+)\s*==\s*([^\s;,]+)\s*", line.split(";")[0])
+        if m and _canonical(m.group(1)) == _canonical(dist):
+            return m.group(2)
+    return None
+
+
+def require_release(module: str, what: str, why: str) -> ModuleType:
+    """Import ``module`` and check that it is the release jinfer pins it to, or raise the
+    ImportError that says which release to install (as pandas does for too old optional libraries).
+
+    ``why`` says why that release and no other. The version is the module's own ``__version__``, so
+    a build under another distribution name (``onnxruntime-gpu`` for ``onnxruntime``) counts too.
+    """
+    mod = importlib.import_module(module)
+    want = pinned_release(module)
+    have = getattr(mod, "__version__", None) or version_of(module).get(module)
+    if want is not None and have is not None and have != want:
+        raise ImportError(
+            f"{what} needs {module} {want}, {why}; this Python has {module} {have}: pip install '{module}=={want}'"
+        )
+    return mod
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def version_of(*dists: str) -> dict[str, str]:

@@ -38,6 +38,9 @@ class Tripwire(TransformerMixin, BaseEstimator):
     """An identity step that leaves a trace when unpickled (``$JINFER_TEST_MARKER``, if set)."""
 
     def fit(self, X: Any, y: Any = None) -> Tripwire:
+        # a state that is not empty: pickle calls __setstate__ only then (scikit-learn before 1.3
+        # pickles a parameterless estimator of another package as {})
+        self.fitted_ = True
         return self
 
     def transform(self, X: Any) -> Any:

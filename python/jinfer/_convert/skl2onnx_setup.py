@@ -1,5 +1,5 @@
 """What skl2onnx needs before it converts some models: onnxmltools' XGBoost and LightGBM
-converters registered, a HistGradientBoosting fix, and opsets imported once."""
+converters registered, a fix of its tree ensembles for protobuf 7, and opsets imported once."""
 
 from __future__ import annotations
 
@@ -16,15 +16,13 @@ _registered: set[str] = set()
 
 def prepare_skl2onnx(model: Any) -> None:
     """Make skl2onnx able to convert ``model``: register onnxmltools' XGBoost and LightGBM
-    converters when the model holds such an estimator, and patch skl2onnx's HistGradientBoosting
-    trees. Raises an ImportError naming ``pip install 'jinfer[xgboost]'`` (or lightgbm) when
-    onnxmltools is missing."""
+    converters when the model holds such an estimator, and patch skl2onnx's tree ensembles. Raises
+    an ImportError naming ``pip install 'jinfer[xgboost]'`` (or lightgbm) when onnxmltools is missing."""
     if "xgboost" not in _registered and holds(model, "xgboost", "XGBModel"):
         _register("xgboost")
     if "lightgbm" not in _registered and holds(model, "lightgbm", "LGBMModel"):
         _register("lightgbm")
-    if holds(model, "sklearn.ensemble", "HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
-        _patch_hist_gradient_boosting()
+    _patch_tree_missing_flag()
 
 
 def _register(lib: str) -> None:
@@ -82,10 +80,11 @@ def _register(lib: str) -> None:
     _registered.add(lib)
 
 
-def _patch_hist_gradient_boosting() -> None:
-    """skl2onnx 1.20 passes a Python ``False`` in the integer attribute
-    ``nodes_missing_value_tracks_true`` of HistGradientBoosting leaves; protobuf 7 refuses booleans
-    in integer fields, so the conversion fails. Pass ``int(...)`` instead (the same value)."""
+def _patch_tree_missing_flag() -> None:
+    """skl2onnx passes a Python ``False`` in the integer attribute ``nodes_missing_value_tracks_true``
+    of tree nodes: 1.20 for HistGradientBoosting leaves, and every release for the trees of
+    scikit-learn before 1.3, which has no ``missing_go_to_left``. protobuf 7 refuses booleans in
+    integer fields, so the conversion fails. Pass ``int(...)`` instead (the same value)."""
     import skl2onnx.common.tree_ensemble as te
 
     if getattr(te.add_node, "_jinfer_int_missing", False):

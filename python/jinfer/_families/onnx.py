@@ -19,7 +19,7 @@ from .._convert.onnx import jinfer_dtype, onnx_output_dtype
 from .._dtypes import Array
 from .._exceptions import InputError
 from .._manifest import TensorSpec
-from .._optional import version_of
+from .._optional import require_release, version_of
 from .base import Family, Prepared, classifier_outputs, refuse_classes, regressor_outputs
 from .sample import Sample, numeric_sample
 
@@ -48,8 +48,14 @@ class OnnxFamily(Family):
         self, model: Any, X_sample: Any, dtype: str, max_rows: int, *, task: str | None, classes: Sequence[Any] | None
     ) -> Prepared:
         import onnx
-        import onnxruntime as ort
 
+        # the expected outputs come from Python's onnxruntime: it must be the release Java runs, or
+        # a graph one of them cannot read (a newer IR version or opset) fails on one side only
+        ort = require_release(
+            "onnxruntime",
+            "exporting an ONNX model as given",
+            "the ONNX Runtime release of jinfer's Java side, which must reproduce what it computes",
+        )
         onx = onnx.ModelProto()
         onx.CopyFrom(model)
         zip_classes = _strip_zipmap(onx)
