@@ -136,3 +136,19 @@ def test_picocli_and_the_cli_jar_are_in_the_cli_distribution_only() -> None:
     python_jars = {p.name for p in (ROOT / "python" / "jinfer" / "jars").iterdir()}
     assert f"jinfer-{VERSION}.jar" in python_jars
     assert not [n for n in python_jars if n.startswith(("picocli-", "jinfer-cli-"))], sorted(python_jars)
+
+
+def test_spark_publication_depends_on_jinfer_and_names_spark_provided(repo: Path) -> None:
+    """jinfer-spark goes through the same gradle/publishing.gradle: its own jars and POM beside
+    jinfer's, jinfer at compile scope, Spark `provided` (the cluster brings it), no JPMML."""
+    d = repo / "io" / "jinfer" / "jinfer-spark" / VERSION
+    for suffix in (".jar", "-sources.jar", "-javadoc.jar", ".pom"):
+        assert (d / f"jinfer-spark-{VERSION}{suffix}").is_file(), suffix
+    root = ET.parse(d / f"jinfer-spark-{VERSION}.pom").getroot()
+    scopes = {
+        text(dep, "m:artifactId"): text(dep, "m:scope") for dep in root.findall("m:dependencies/m:dependency", NS)
+    }
+    assert scopes.get("jinfer") == "compile", scopes
+    spark = {a: s for a, s in scopes.items() if a is not None and a.startswith("spark-")}
+    assert spark and set(spark.values()) == {"provided"}, scopes
+    assert not any(a is not None and "pmml" in a for a in scopes), scopes
