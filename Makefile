@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean spark-venv test-spark bench-spark
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean spark-venv test-spark bench-spark bench-batching
 
 setup: venv jars
 
@@ -119,6 +119,9 @@ bench: setup
 
 bench-quick: setup
 	$(VPY) bench/run.py --quick
+
+bench-batching: setup
+	$(VPY) bench/batching.py
 
 clean:
 	rm -rf build .gradle python/jinfer/jars
