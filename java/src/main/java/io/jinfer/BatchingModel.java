@@ -49,6 +49,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class BatchingModel implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
+
+    /**
+     * A longer {@code maxDelay} is taken as this, so that deadlines in nanoseconds never overflow.
+     */
+    private static final Duration LONGEST = Duration.ofDays(365);
+
     private final Model model;
     private final int maxBatch;
     private final long maxDelayNanos;
@@ -79,7 +85,8 @@ public final class BatchingModel implements AutoCloseable {
     private BatchingModel(Model model, int maxBatch, Duration maxDelay) {
         this.model = model;
         this.maxBatch = maxBatch;
-        this.maxDelayNanos = maxDelay.toNanos();
+        this.maxDelayNanos =
+                maxDelay.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : maxDelay.toNanos();
         this.checker = new InputChecker(model.inputs());
         this.splittable = hasBatchDimension(model.inputs()) && hasBatchDimension(model.outputs());
         this.dispatcher =
@@ -98,7 +105,7 @@ public final class BatchingModel implements AutoCloseable {
      *
      * @param maxBatch the most rows one backend call takes (1 disables joining)
      * @param maxDelay the longest the first call of a batch waits for others (zero joins only the
-     *     calls already waiting)
+     *     calls already waiting; more than a year is taken as a year)
      * @throws IllegalArgumentException if {@code maxBatch < 1} or {@code maxDelay} is negative
      */
     public static BatchingModel wrap(Model model, int maxBatch, Duration maxDelay) {
@@ -263,7 +270,14 @@ public final class BatchingModel implements AutoCloseable {
                     batch.add(next);
                     rows += next.rows;
                 }
-                run(batch);
+                try {
+                    run(batch);
+                } catch (Error e) { // the dispatcher dies: its batch must not wait forever
+                    for (Call call : batch) {
+                        call.result.completeExceptionally(e);
+                    }
+                    throw e;
+                }
             }
         } finally { // only an Error gets here with calls left: fail them rather than leave them
             failAll(carried);
