@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean fuzz spark-venv test-spark bench-spark
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean fuzz spark-venv test-spark bench-spark bench-batching
 
 setup: venv jars maven
 
@@ -167,6 +167,9 @@ bench: setup
 
 bench-quick: setup
 	$(VPY) bench/run.py --quick
+
+bench-batching: setup
+	$(VPY) bench/batching.py
 
 clean:
 	rm -rf build dist .gradle python/jinfer/jars

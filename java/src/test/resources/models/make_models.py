@@ -7,6 +7,8 @@
 - ``iris_lr.onnx``: scikit-learn LogisticRegression on iris through skl2onnx (zipmap=False), input
   ``features`` float32 [N, 4], outputs ``label`` int64 [N] and ``probabilities`` float32 [N, 3];
   with ``iris_inputs.npz`` (30 rows) and ``iris_expected.npz`` (scikit-learn's own outputs).
+- ``row_sum.onnx``: input ``x`` float32 [N, M], both dimensions free; output ``s`` float32 [N],
+  the sum of each row. Opset 17. Calls with different M cannot share a batch.
 """
 
 from pathlib import Path
@@ -34,6 +36,18 @@ def add_mul() -> None:
     (HERE / "add_mul.onnx").write_bytes(model.SerializeToString())
 
 
+def row_sum() -> None:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "M"])
+    s = helper.make_tensor_value_info("s", TensorProto.FLOAT, ["N"])
+    axes = numpy_helper.from_array(np.array([1], dtype=np.int64), "axes")
+    graph = helper.make_graph(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["s"], keepdims=0)], "row_sum", [x], [s], initializer=[axes])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="jinfer-tests")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    (HERE / "row_sum.onnx").write_bytes(model.SerializeToString())
+
+
 def iris_lr() -> None:
     from skl2onnx import to_onnx
     from sklearn.datasets import load_iris
@@ -57,4 +71,5 @@ def iris_lr() -> None:
 
 if __name__ == "__main__":
     add_mul()
+    row_sum()
     iris_lr()

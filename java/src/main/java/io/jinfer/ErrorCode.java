@@ -30,5 +30,7 @@ public enum ErrorCode {
     // the runtime: BackendException
     BACKEND_UNAVAILABLE,
     BACKEND_FAILURE,
-    NO_USABLE_BACKEND
+    NO_USABLE_BACKEND,
+    // the model: JinferException
+    MODEL_CLOSED
 }
