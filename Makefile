@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-h2o lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -88,6 +88,18 @@ test-torch: jars
 	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
 	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
+
+# H2O-3: jinfer[h2o] (h2o 3.46.0.11, whose wheel carries the 270 MB H2O server) in a venv of its own,
+# out of `make test` (which reports tests/jvm/test_h2o.py as skipped). The tests start a local H2O
+# cluster on 127.0.0.1 (1 GB of heap, 2 threads) and shut it down.
+H2O_VENV := build/venv-h2o
+test-h2o: jars $(H2O_VENV)/.installed
+	@echo "== H2O tests, in $(H2O_VENV) (jinfer[h2o]; a local H2O cluster on 127.0.0.1)"
+	$(H2O_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_h2o.py
+$(H2O_VENV)/.installed: pyproject.toml VERSION
+	test -x $(H2O_VENV)/bin/python || $(PYTHON) -m venv $(H2O_VENV)
+	$(H2O_VENV)/bin/python -m pip install -q -e '.[h2o]' 'pytest>=8'
+	touch $@
 
 bench: setup
 	$(VPY) bench/run.py

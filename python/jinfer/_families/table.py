@@ -15,6 +15,7 @@ from .._estimators import holds
 from .._optional import loaded_class
 from .base import Family
 from .boosters import LIGHTGBM_DISTS, XGBOOST_DISTS, LightGBMFamily, WrapperFamily, XGBoostFamily
+from .h2o import H2OFamily
 from .mlflow import MLflowFamily, MLflowSource, PyfuncFamily
 from .onnx import OnnxFamily
 from .sklearn import SklearnFamily
@@ -52,6 +53,7 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
     (_holds("lightgbm", "LGBMModel"), lambda m: WrapperFamily("lightgbm", "lightgbm", LIGHTGBM_DISTS)),
     (_is("onnx", "ModelProto"), lambda m: OnnxFamily()),
     (_is("torch.nn", "Module"), lambda m: TorchFamily()),
+    (_is("h2o.model.model_base", "ModelBase"), lambda m: H2OFamily()),
     (lambda m: isinstance(m, MLflowSource), lambda m: MLflowFamily(family_of(m.model))),
     (lambda m: isinstance(m, PyfuncModel), lambda m: PyfuncFamily()),
     (_is("mlflow.pyfunc", "PyFuncModel"), _refuse_pyfunc),
