@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-h2o lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-h2o bench-h2o lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -96,6 +96,9 @@ H2O_VENV := build/venv-h2o
 test-h2o: jars $(H2O_VENV)/.installed
 	@echo "== H2O tests, in $(H2O_VENV) (jinfer[h2o]; a local H2O cluster on 127.0.0.1)"
 	$(H2O_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_h2o.py
+# The mojo backend against raw h2o-genmodel (and ONNX), written into docs/benchmarks.md.
+bench-h2o: jars $(H2O_VENV)/.installed
+	$(H2O_VENV)/bin/python bench/mojo.py
 $(H2O_VENV)/.installed: pyproject.toml VERSION
 	test -x $(H2O_VENV)/bin/python || $(PYTHON) -m venv $(H2O_VENV)
 	$(H2O_VENV)/bin/python -m pip install -q -e '.[h2o]' 'pytest>=8'

@@ -323,7 +323,7 @@ public final class JavaBench {
     }
 
     /** {@code --key value} pairs; {@code --bundle name=path} may repeat. */
-    private static final class Args {
+    static final class Args {
         private final Map<String, String> values = new LinkedHashMap<>();
         private final Map<String, Path> bundles = new LinkedHashMap<>();
 

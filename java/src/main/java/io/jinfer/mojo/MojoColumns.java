@@ -90,16 +90,28 @@ final class MojoColumns {
         return columns;
     }
 
-    /** One batch: fills a {@link RowData} with the values of one row. */
+    /**
+     * One batch: fills a {@link RowData} with the values of one row. Each column's tensor (and, for
+     * strings, its array) is looked up once per batch, not once per value.
+     */
     final class Rows {
-        private final Map<String, Tensor> tensors;
-        private final Map<String, String[]> strings = new HashMap<>();
+        private final Tensor[] tensors; // by column
+        private final String[][] strings; // by column; null for a numeric tensor
+        private final boolean[] floating; // by column: a float32/float64 tensor
 
         private Rows(Map<String, Tensor> inputs) {
-            this.tensors = inputs;
-            for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-                if (e.getValue().isString()) {
-                    strings.put(e.getKey(), e.getValue().toStringArray());
+            int n = columns.size();
+            tensors = new Tensor[n];
+            strings = new String[n][];
+            floating = new boolean[n];
+            Map<String, String[]> read = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                Tensor t = inputs.get(columns.get(i).input());
+                tensors[i] = t;
+                floating[i] = t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64;
+                if (t.isString()) {
+                    strings[i] =
+                            read.computeIfAbsent(columns.get(i).input(), k -> t.toStringArray());
                 }
             }
         }
@@ -107,30 +119,24 @@ final class MojoColumns {
         /** Clears {@code row} and puts the values of row {@code r} into it. */
         void fill(RowData row, int r) {
             row.clear();
-            for (Column c : columns) {
-                Object v = value(c, r);
+            for (int i = 0; i < tensors.length; i++) {
+                Column c = columns.get(i);
+                long at = c.index() < 0 ? r : (long) r * c.width() + c.index();
+                Object v;
+                if (strings[i] != null) {
+                    String s = strings[i][(int) at];
+                    v = s == null || s.isEmpty() ? null : s;
+                } else if (floating[i]) {
+                    double d = tensors[i].getDouble(at);
+                    v = Double.isNaN(d) ? null : (Object) d;
+                } else {
+                    long l = tensors[i].getLong(at);
+                    v = c.categorical() ? (Object) Long.toString(l) : (Object) (double) l;
+                }
                 if (v != null) {
                     row.put(c.name(), v);
                 }
             }
-        }
-
-        /** The value of column {@code c} in row {@code r}; null when it is missing. */
-        private Object value(Column c, int r) {
-            long at = c.index() < 0 ? r : (long) r * c.width() + c.index();
-            String[] s = strings.get(c.input());
-            if (s != null) {
-                String v = s[(int) at];
-                return v == null || v.isEmpty() ? null : v;
-            }
-            Tensor t = tensors.get(c.input());
-            DType d = t.dtype();
-            if (d == DType.FLOAT32 || d == DType.FLOAT64) {
-                double v = t.getDouble(at);
-                return Double.isNaN(v) ? null : (Object) v;
-            }
-            long v = t.getLong(at);
-            return c.categorical() ? (Object) Long.toString(v) : (Object) (double) v;
         }
     }
 }

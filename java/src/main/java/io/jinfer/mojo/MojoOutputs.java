@@ -7,6 +7,8 @@ import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +71,10 @@ final class MojoOutputs {
     private final int k;
     private final String[] labelStrings;
     private final long[] labelLongs;
-    private final double[] values; // probabilities [n, k] or prediction [n]
+    private final TensorSpec floats; // probabilities or prediction
+    private final ByteBuffer
+            values; // its elements, direct and in native order, as the Tensor holds them
+    private final boolean doubles;
 
     MojoOutputs(Shape shape, int n) {
         this.shape = shape;
@@ -78,7 +83,19 @@ final class MojoOutputs {
         boolean strings = shape.label() != null && shape.label().dtype() == DType.STRING;
         this.labelStrings = shape.label() != null && strings ? new String[n] : null;
         this.labelLongs = shape.label() != null && !strings ? new long[n] : null;
-        this.values = new double[shape.prediction() != null ? n : n * k];
+        this.floats = shape.prediction() != null ? shape.prediction() : shape.probabilities();
+        this.doubles = floats != null && floats.dtype() == DType.FLOAT64;
+        int count = shape.prediction() != null ? n : n * k;
+        this.values =
+                ByteBuffer.allocateDirect(count * (doubles ? 8 : 4)).order(ByteOrder.nativeOrder());
+    }
+
+    private void put(int index, double v) {
+        if (doubles) {
+            values.putDouble(index * 8, v);
+        } else {
+            values.putFloat(index * 4, (float) v);
+        }
     }
 
     void classified(int row, int labelIndex, double[] probabilities) {
@@ -88,11 +105,13 @@ final class MojoOutputs {
         } else if (labelLongs != null) {
             labelLongs[row] = (Long) label;
         }
-        System.arraycopy(probabilities, 0, values, row * k, k);
+        for (int j = 0; j < k; j++) {
+            put(row * k + j, probabilities[j]);
+        }
     }
 
     void predicted(int row, double value) {
-        values[row] = value;
+        put(row, value);
     }
 
     Map<String, Tensor> tensors() {
@@ -104,21 +123,9 @@ final class MojoOutputs {
                             ? Tensor.ofStrings(labelStrings, n)
                             : Tensor.of(labelLongs, n));
         }
-        TensorSpec floats = shape.prediction() != null ? shape.prediction() : shape.probabilities();
         if (floats != null) {
-            out.put(floats.name(), floating(floats.dtype(), floats.concreteShape(n)));
+            out.put(floats.name(), Tensor.wrap(values, floats.dtype(), floats.concreteShape(n)));
         }
         return out;
-    }
-
-    private Tensor floating(DType dtype, long[] dims) {
-        if (dtype == DType.FLOAT64) {
-            return Tensor.of(values, dims);
-        }
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) values[i];
-        }
-        return Tensor.of(f, dims);
     }
 }
