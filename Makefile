@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-h2o bench-h2o lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch test-h2o test-tf bench-h2o lint lint-python lint-java format format-java bench bench-quick clean
 
 setup: venv jars
 
@@ -102,6 +102,17 @@ bench-h2o: jars $(H2O_VENV)/.installed
 $(H2O_VENV)/.installed: pyproject.toml VERSION
 	test -x $(H2O_VENV)/bin/python || $(PYTHON) -m venv $(H2O_VENV)
 	$(H2O_VENV)/bin/python -m pip install -q -e '.[h2o]' 'pytest>=8'
+	touch $@
+
+# TensorFlow/Keras: jinfer[tf] (tensorflow-cpu and tf2onnx, about 600 MB) in a venv of its own, out of
+# `make test` (which reports tests/jvm/test_keras.py as skipped).
+TF_VENV := build/venv-tf
+test-tf: jars $(TF_VENV)/.installed
+	@echo "== TensorFlow/Keras tests, in $(TF_VENV) (jinfer[tf])"
+	TF_CPP_MIN_LOG_LEVEL=2 $(TF_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_keras.py
+$(TF_VENV)/.installed: pyproject.toml VERSION
+	test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV)
+	$(TF_VENV)/bin/python -m pip install -q -e '.[tf]' 'pytest>=8'
 	touch $@
 
 bench: setup

@@ -30,6 +30,7 @@ from .._exceptions import InputError
 from .._manifest import TensorSpec
 from .._optional import require, version_of
 from .base import Family, Prepared, check_task, classifier_outputs, refuse_classes, regressor_outputs
+from .heads import label_head
 from .sample import Sample
 
 __all__ = ["H2OFamily", "H2OModel"]
@@ -222,7 +223,8 @@ def _to_onnx(h: H2OModel, classes: Sequence[Any] | None, dtype: str) -> Converte
             ) from e
     if classes is not None:
         threshold = float(info.info["default_threshold"]) if info.category == "Binomial" else None
-        output_names = _h2o_label(onx, list(classes), threshold)
+        proba = next(o.name for o in onx.graph.output if o.name != "label")  # the converter's label goes
+        output_names = label_head(onx, proba, list(classes), threshold=threshold)
     else:
         output_names = {"prediction": onx.graph.output[0].name}
     opsets = {d.domain or "": int(d.version) for d in onx.opset_import}
@@ -234,31 +236,3 @@ def _to_onnx(h: H2OModel, classes: Sequence[Any] | None, dtype: str) -> Converte
         "output_names": output_names,
     }
     return onx.SerializeToString(), details
-
-
-def _h2o_label(onx: Any, classes: list[Any], threshold: float | None) -> dict[str, str]:
-    """Replace the converter's label with H2O's: the class whose probability is largest, or for a
-    binomial model class 1 when its probability reaches ``threshold`` (genmodel's rule)."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    g = onx.graph
-    proba = next(o for o in g.output if o.name != "label")
-    del g.output[:]
-    strings = not all(isinstance(c, int) for c in classes)
-    values = np.array([str(c) for c in classes], dtype=object) if strings else np.array(classes, dtype=np.int64)
-    g.initializer.append(numpy_helper.from_array(values, "jinfer_classes"))
-    if threshold is None:
-        nodes = [helper.make_node("ArgMax", [proba.name], ["jinfer_index"], axis=1, keepdims=0)]
-    else:
-        g.initializer.append(numpy_helper.from_array(np.array(1, dtype=np.int64), "jinfer_one"))
-        g.initializer.append(numpy_helper.from_array(np.array(threshold, dtype=np.float32), "jinfer_threshold"))
-        nodes = [
-            helper.make_node("Gather", [proba.name, "jinfer_one"], ["jinfer_p1"], axis=1),
-            helper.make_node("GreaterOrEqual", ["jinfer_p1", "jinfer_threshold"], ["jinfer_positive"]),
-            helper.make_node("Cast", ["jinfer_positive"], ["jinfer_index"], to=TensorProto.INT64),
-        ]
-    nodes.append(helper.make_node("Gather", ["jinfer_classes", "jinfer_index"], ["jinfer_label"], axis=0))
-    g.node.extend(nodes)
-    label_type = TensorProto.STRING if strings else TensorProto.INT64
-    g.output.extend([helper.make_tensor_value_info("jinfer_label", label_type, ["batch"]), proba])
-    return {"label": "jinfer_label", "probabilities": proba.name}

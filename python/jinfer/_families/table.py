@@ -16,6 +16,7 @@ from .._optional import loaded_class
 from .base import Family
 from .boosters import LIGHTGBM_DISTS, XGBOOST_DISTS, LightGBMFamily, WrapperFamily, XGBoostFamily
 from .h2o import H2OFamily
+from .keras import KerasFamily, is_saved_model_dir
 from .mlflow import MLflowFamily, MLflowSource, PyfuncFamily
 from .onnx import OnnxFamily
 from .sklearn import SklearnFamily
@@ -54,6 +55,13 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
     (_is("onnx", "ModelProto"), lambda m: OnnxFamily()),
     (_is("torch.nn", "Module"), lambda m: TorchFamily()),
     (_is("h2o.model.model_base", "ModelBase"), lambda m: H2OFamily()),
+    (_is("keras", "Model"), lambda m: KerasFamily()),
+    (is_saved_model_dir, lambda m: KerasFamily()),  # a TensorFlow SavedModel directory
+    (_is("tensorflow.python.trackable.autotrackable", "AutoTrackable"), lambda m: KerasFamily()),  # a loaded one
+    (
+        _is("tensorflow.python.eager.polymorphic_function.concrete_function", "ConcreteFunction"),
+        lambda m: KerasFamily(),
+    ),
     (lambda m: isinstance(m, MLflowSource), lambda m: MLflowFamily(family_of(m.model))),
     (lambda m: isinstance(m, PyfuncModel), lambda m: PyfuncFamily()),
     (_is("mlflow.pyfunc", "PyFuncModel"), _refuse_pyfunc),
