@@ -4,8 +4,9 @@
     .venv/bin/python scripts/support_matrix.py --no-run     # rewrite it from the last run's records
 
 It runs tests/jvm/test_families.py and tests/jvm/test_mlflow.py with this Python, and
-tests/jvm/test_torch.py with the PyTorch venv of `make test-torch` (build/venv-torch) when there
-is one, each with JINFER_SUPPORT_DIR set: every case then records what it measured through Java
+tests/jvm/test_torch.py, test_h2o.py and test_keras.py with the venvs of `make test-torch`,
+`make test-h2o` and `make test-tf` (build/venv-torch, venv-h2o, venv-tf) when they are there,
+each with JINFER_SUPPORT_DIR set: every case then records what it measured through Java
 (tests/jvm/parity_record.py). The page is built from those records only; nobody types a figure.
 """
 
@@ -28,8 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "build" / "support-matrix"
 OUT = ROOT / "docs" / "models.md"
 TORCH_PYTHON = ROOT / "build" / "venv-torch" / "bin" / "python"
-BACKENDS = ("onnx", "pmml", "python")
-FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "ONNX", "MLflow")
+# the suites of the heavy optional stacks: test file, its venv's python, the make target that makes it
+OPTIONAL_SUITES = (
+    ("tests/jvm/test_h2o.py", ROOT / "build" / "venv-h2o" / "bin" / "python", "make test-h2o"),
+    ("tests/jvm/test_keras.py", ROOT / "build" / "venv-tf" / "bin" / "python", "make test-tf"),
+)
+BACKENDS = ("onnx", "pmml", "mojo", "python")
+FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "H2O", "TensorFlow/Keras", "ONNX", "MLflow")
 LIBRARIES = (
     "scikit-learn",
     "xgboost-cpu",
@@ -45,6 +51,10 @@ LIBRARIES = (
     "onnxscript",
     "mlflow-skinny",
     "mlflow",
+    "h2o",
+    "tensorflow-cpu",
+    "keras",
+    "tf2onnx",
 )
 
 
@@ -81,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             failed |= code != 0
         else:
             runs["tests/jvm/test_torch.py"] = f"not run: no {args.torch_python} (run `make test-torch` first)"
+        for test, python, target in OPTIONAL_SUITES:
+            if python.is_file():
+                code, summary = run_tests(python, [test])
+                runs[test] = summary
+                failed |= code != 0
+            else:
+                runs[test] = f"not run: no {python.relative_to(ROOT)} (run `{target}` first)"
         (RECORDS / "_runs.json").write_text(json.dumps(runs, indent=1))
     elif (RECORDS / "_runs.json").is_file():
         runs = json.loads((RECORDS / "_runs.json").read_text())
@@ -146,7 +163,12 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         lines.append(f"- `{files}`: {summary}")
     lines.append("")
     for family in sorted(by_family, key=lambda f: FAMILIES.index(f) if f in FAMILIES else 99):
-        lines += [f"## {family}", "", "| model | task | dtype | ONNX | PMML | Python |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {family}",
+            "",
+            "| model | task | dtype | ONNX | PMML | MOJO | Python |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for rec in sorted(by_family[family], key=lambda r: r["case"]):
             cells = " | ".join(figure(rec, b) for b in BACKENDS)
             lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
@@ -175,6 +197,11 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "  specs (a `double` column makes a float64 bundle), the input example is the parity sample.",
         "  A `python_function` model with no convertible flavor becomes a python artifact (the directory,",
         "  loaded by `mlflow.pyfunc` in CPython under `jinfer run-java`).",
+        "- H2O-3 models go to their MOJO (`download_mojo`), scored in Java by h2o-genmodel (the mojo backend,",
+        "  docs/h2o.md); parity is against `h2o_model.predict` on the sample, which has missing values and a level",
+        "  no model saw. ONNX is tried for GBMs on numeric columns (onnxmltools). Tests: `make test-h2o`.",
+        "- TensorFlow/Keras models and SavedModels go to ONNX through Keras 3's export (tf2onnx), with a dynamic",
+        "  batch; a softmax or sigmoid last layer makes a classifier. Tests: `make test-tf`.",
         "- An `onnx.ModelProto` is exported as given; a ZipMap output is taken off and its classes kept.",
         "- A float transform ahead of trees (StandardScaler → XGBoost) runs in float32 in ONNX where",
         "  scikit-learn runs it in float64, so rows that sit at a split threshold take the other branch:",
@@ -184,7 +211,8 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "- XGBoost models trained on a DataFrame name their features by column; onnxmltools wants `f0, f1…`, so",
         "  jinfer converts them with the names cleared (the graph's input is positional; the bundle keeps the",
         "  column names in its input spec).",
-        "- Install what a family needs with `pip install 'jinfer[xgboost]'`, `[lightgbm]`, `[torch]`, `[mlflow]`;",
+        "- Install what a family needs with `pip install 'jinfer[xgboost]'`, `[lightgbm]`, `[torch]`, `[mlflow]`,",
+        "  `[h2o]`, `[tf]`;",
         "  without it, export says which of these to run. `jinfer[xgboost]` brings `xgboost-cpu` (XGBoost's",
         "  CPU-only wheel); with `xgboost` already installed, add `onnxmltools==1.16.0` alone.",
         "",
