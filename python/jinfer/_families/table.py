@@ -20,6 +20,7 @@ from .keras import KerasFamily, is_saved_model_dir
 from .mlflow import MLflowFamily, MLflowSource, PyfuncFamily
 from .onnx import OnnxFamily
 from .sklearn import SklearnFamily
+from .sparkml import SparkMLFamily
 from .torch import TorchFamily
 
 __all__ = ["family_of"]
@@ -62,6 +63,7 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
         _is("tensorflow.python.eager.polymorphic_function.concrete_function", "ConcreteFunction"),
         lambda m: KerasFamily(),
     ),
+    (_is("pyspark.ml.base", "Transformer"), lambda m: SparkMLFamily()),
     (lambda m: isinstance(m, MLflowSource), lambda m: MLflowFamily(family_of(m.model))),
     (lambda m: isinstance(m, PyfuncModel), lambda m: PyfuncFamily()),
     (_is("mlflow.pyfunc", "PyFuncModel"), _refuse_pyfunc),
