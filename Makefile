@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat dist lint lint-python lint-java format format-java bench bench-quick clean fuzz spark-venv test-spark bench-spark bench-batching
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o clean fuzz spark-venv test-spark bench-spark bench-batching
 
 setup: venv jars maven
 
@@ -160,6 +160,30 @@ $(COMPAT_VENV)/.installed: pyproject.toml VERSION scripts/oldest_requirements.py
 	test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(VPY) scripts/oldest_requirements.py > build/oldest.txt
 	$(COMPAT_VENV)/bin/python -m pip install -q -e '.[test,pmml]' -c build/oldest.txt
+# H2O-3: jinfer[h2o] (h2o 3.46.0.11, whose wheel carries the 270 MB H2O server) in a venv of its own,
+# out of `make test` (which reports tests/jvm/test_h2o.py as skipped). The tests start a local H2O
+# cluster on 127.0.0.1 (1 GB of heap, 2 threads) and shut it down.
+H2O_VENV := build/venv-h2o
+test-h2o: jars $(H2O_VENV)/.installed
+	@echo "== H2O tests, in $(H2O_VENV) (jinfer[h2o]; a local H2O cluster on 127.0.0.1)"
+	$(H2O_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_h2o.py
+# The mojo backend against raw h2o-genmodel (and ONNX), written into docs/benchmarks.md.
+bench-h2o: jars $(H2O_VENV)/.installed
+	$(H2O_VENV)/bin/python bench/mojo.py
+$(H2O_VENV)/.installed: pyproject.toml VERSION
+	test -x $(H2O_VENV)/bin/python || $(PYTHON) -m venv $(H2O_VENV)
+	$(H2O_VENV)/bin/python -m pip install -q -e '.[h2o]' 'pytest>=8'
+	touch $@
+
+# TensorFlow/Keras: jinfer[tf] (tensorflow-cpu and tf2onnx, about 600 MB) in a venv of its own, out of
+# `make test` (which reports tests/jvm/test_keras.py as skipped).
+TF_VENV := build/venv-tf
+test-tf: jars $(TF_VENV)/.installed
+	@echo "== TensorFlow/Keras tests, in $(TF_VENV) (jinfer[tf])"
+	TF_CPP_MIN_LOG_LEVEL=2 $(TF_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_keras.py
+$(TF_VENV)/.installed: pyproject.toml VERSION
+	test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV)
+	$(TF_VENV)/bin/python -m pip install -q -e '.[tf]' 'pytest>=8'
 	touch $@
 
 bench: setup

@@ -40,8 +40,20 @@ def write(results: Results, models: dict[str, str], docs: Path, *, elapsed_s: fl
     plots.plot_handover(results, img / "handover.png")
     plots.plot_threads(results, img / "threads.png")
     page = docs / "benchmarks.md"
-    page.write_text(render(results, models, elapsed_s=elapsed_s), encoding="utf-8")
+    kept = _kept_sections(page)  # what other benches (bench/mojo.py) wrote into the page
+    page.write_text(render(results, models, elapsed_s=elapsed_s) + kept, encoding="utf-8")
     return page
+
+
+def _kept_sections(page: Path) -> str:
+    """The page's sections that other benchmarks own, between ``<!-- NAME:start -->`` and
+    ``<!-- NAME:end -->`` markers, to write back after this run's."""
+    import re
+
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    found = re.findall(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", text, flags=re.DOTALL)
+    blocks = [re.search(rf"<!-- {n}:start -->.*?<!-- {n}:end -->", text, flags=re.DOTALL) for n in found]
+    return "".join(f"\n{b.group(0)}\n" for b in blocks if b)
 
 
 def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str:

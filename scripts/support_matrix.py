@@ -1,12 +1,17 @@
 """Write docs/models.md, the support matrix (model family × backend, with parity), from real runs.
 
-    .venv/bin/python scripts/support_matrix.py              # run the family tests, then write the page
-    .venv/bin/python scripts/support_matrix.py --no-run     # rewrite it from the last run's records
+    .venv/bin/python scripts/support_matrix.py                # run every suite it can, then write the page
+    .venv/bin/python scripts/support_matrix.py --suite h2o    # run that suite only, keep the others' records
+    .venv/bin/python scripts/support_matrix.py --no-run       # rewrite it from the last runs' records
 
-It runs tests/jvm/test_families.py and tests/jvm/test_mlflow.py with this Python, and
-tests/jvm/test_torch.py with the PyTorch venv of `make test-torch` (build/venv-torch) when there
-is one, each with JINFER_SUPPORT_DIR set: every case then records what it measured through Java
-(tests/jvm/parity_record.py). The page is built from those records only; nobody types a figure.
+The suites: tests/jvm/test_families.py and tests/jvm/test_mlflow.py with this Python, and
+tests/jvm/test_torch.py, test_h2o.py and test_keras.py with the venvs of `make test-torch`,
+`make test-h2o` and `make test-tf` (build/venv-torch, venv-h2o, venv-tf) when they are there,
+each with JINFER_SUPPORT_DIR set to a directory of its own: every case then records what it
+measured through Java (tests/jvm/parity_record.py). A suite that is not run (not asked for, or its
+venv is missing) keeps the records of its last run, and the page says when that was, so a missing
+venv never drops a family from the page. The page is built from those records only; nobody types
+a figure.
 """
 
 from __future__ import annotations
@@ -27,9 +32,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "build" / "support-matrix"
 OUT = ROOT / "docs" / "models.md"
-TORCH_PYTHON = ROOT / "build" / "venv-torch" / "bin" / "python"
-BACKENDS = ("onnx", "pmml", "python")
-FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "ONNX", "MLflow")
+VENVS = ROOT / "build"
+# name, test files, the Python that runs them (None: this one), the make target that makes that Python
+SUITES: tuple[tuple[str, tuple[str, ...], Path | None, str], ...] = (
+    ("families", ("tests/jvm/test_families.py", "tests/jvm/test_mlflow.py"), None, "make setup"),
+    ("torch", ("tests/jvm/test_torch.py",), VENVS / "venv-torch" / "bin" / "python", "make test-torch"),
+    ("h2o", ("tests/jvm/test_h2o.py",), VENVS / "venv-h2o" / "bin" / "python", "make test-h2o"),
+    ("keras", ("tests/jvm/test_keras.py",), VENVS / "venv-tf" / "bin" / "python", "make test-tf"),
+)
+BACKENDS = ("onnx", "pmml", "mojo", "python")
+FAMILIES = ("XGBoost", "LightGBM", "scikit-learn", "PyTorch", "H2O", "TensorFlow/Keras", "ONNX", "MLflow")
 LIBRARIES = (
     "scikit-learn",
     "xgboost-cpu",
@@ -45,11 +57,15 @@ LIBRARIES = (
     "onnxscript",
     "mlflow-skinny",
     "mlflow",
+    "h2o",
+    "tensorflow-cpu",
+    "keras",
+    "tf2onnx",
 )
 
 
-def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
-    env = {**os.environ, "JINFER_SUPPORT_DIR": str(RECORDS)}
+def run_tests(python: Path, files: tuple[str, ...], records: Path) -> tuple[int, str]:
+    env = {**os.environ, "JINFER_SUPPORT_DIR": str(records)}
     cmd = [str(python), "-m", "pytest", "-p", "no:faulthandler", "-q", "-rs", *files]
     print("$", " ".join(cmd), flush=True)
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -60,31 +76,39 @@ def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--no-run", action="store_true", help="use the records of the last run")
+    p.add_argument("--no-run", action="store_true", help="use the records of the last runs")
     p.add_argument(
-        "--torch-python",
-        type=Path,
-        default=TORCH_PYTHON,
-        help="the Python with jinfer[torch] (default: build/venv-torch, from `make test-torch`)",
+        "--suite",
+        action="append",
+        choices=[name for name, *_ in SUITES],
+        help="run only this suite (repeatable); the others keep their last records",
     )
     args = p.parse_args(argv)
-    runs: dict[str, str] = {}
     failed = False
-    if not args.no_run:
-        shutil.rmtree(RECORDS, ignore_errors=True)
-        code, summary = run_tests(Path(sys.executable), ["tests/jvm/test_families.py", "tests/jvm/test_mlflow.py"])
-        runs["tests/jvm/test_families.py, tests/jvm/test_mlflow.py"] = summary
+    for name, files, python, target in SUITES:
+        where = RECORDS / name
+        if args.no_run or (args.suite and name not in args.suite):
+            continue
+        python = python or Path(sys.executable)
+        if not python.is_file():
+            print(f"{name}: no {python.relative_to(ROOT)} (run `{target}` first); keeping its last records")
+            continue
+        shutil.rmtree(where, ignore_errors=True)
+        code, summary = run_tests(python, files, where)
         failed |= code != 0
-        if args.torch_python.is_file():
-            code, summary = run_tests(args.torch_python, ["tests/jvm/test_torch.py"])
-            runs["tests/jvm/test_torch.py"] = summary
-            failed |= code != 0
+        where.mkdir(parents=True, exist_ok=True)
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        (where / "_run.json").write_text(json.dumps({"summary": summary, "when": when}, indent=1))
+    records: list[dict[str, Any]] = []
+    runs: dict[str, str] = {}
+    for name, files, _, target in SUITES:
+        run = RECORDS / name / "_run.json"
+        if run.is_file():
+            last = json.loads(run.read_text())
+            runs[", ".join(files)] = f"run {last['when']}: {last['summary']}"
         else:
-            runs["tests/jvm/test_torch.py"] = f"not run: no {args.torch_python} (run `make test-torch` first)"
-        (RECORDS / "_runs.json").write_text(json.dumps(runs, indent=1))
-    elif (RECORDS / "_runs.json").is_file():
-        runs = json.loads((RECORDS / "_runs.json").read_text())
-    records = [json.loads(f.read_text()) for f in sorted(RECORDS.glob("*.json")) if not f.name.startswith("_")]
+            runs[", ".join(files)] = f"never run here (needs `{target}`)"
+        records += [json.loads(f.read_text()) for f in sorted((RECORDS / name).glob("[!_]*.json"))]
     if not records:
         print(f"no records in {RECORDS}: run without --no-run", file=sys.stderr)
         return 1
@@ -139,14 +163,19 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "- **no**: the exporter tried the format and dropped it; the reason is the exporter's own warning.",
         "- –: not tried. The python artifact is the last resort, made only when no other format passes.",
         "",
-        f"Run: {when}, Python {platform.python_version()}, {platform.platform()}.",
+        f"Written: {when}, Python {platform.python_version()}, {platform.platform()}. The suites:",
         "",
     ]
     for files, summary in runs.items():
         lines.append(f"- `{files}`: {summary}")
     lines.append("")
     for family in sorted(by_family, key=lambda f: FAMILIES.index(f) if f in FAMILIES else 99):
-        lines += [f"## {family}", "", "| model | task | dtype | ONNX | PMML | Python |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {family}",
+            "",
+            "| model | task | dtype | ONNX | PMML | MOJO | Python |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for rec in sorted(by_family[family], key=lambda r: r["case"]):
             cells = " | ".join(figure(rec, b) for b in BACKENDS)
             lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
@@ -175,6 +204,11 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "  specs (a `double` column makes a float64 bundle), the input example is the parity sample.",
         "  A `python_function` model with no convertible flavor becomes a python artifact (the directory,",
         "  loaded by `mlflow.pyfunc` in CPython under `jinfer run-java`).",
+        "- H2O-3 models go to their MOJO (`download_mojo`), scored in Java by h2o-genmodel (the mojo backend,",
+        "  docs/h2o.md); parity is against `h2o_model.predict` on the sample, which has missing values and a level",
+        "  no model saw. ONNX is tried for GBMs on numeric columns (onnxmltools). Tests: `make test-h2o`.",
+        "- TensorFlow/Keras models and SavedModels go to ONNX through Keras 3's export (tf2onnx), with a dynamic",
+        "  batch; a softmax or sigmoid last layer makes a classifier. Tests: `make test-tf`.",
         "- An `onnx.ModelProto` is exported as given; a ZipMap output is taken off and its classes kept.",
         "- A float transform ahead of trees (StandardScaler → XGBoost) runs in float32 in ONNX where",
         "  scikit-learn runs it in float64, so rows that sit at a split threshold take the other branch:",
@@ -184,7 +218,8 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "- XGBoost models trained on a DataFrame name their features by column; onnxmltools wants `f0, f1…`, so",
         "  jinfer converts them with the names cleared (the graph's input is positional; the bundle keeps the",
         "  column names in its input spec).",
-        "- Install what a family needs with `pip install 'jinfer[xgboost]'`, `[lightgbm]`, `[torch]`, `[mlflow]`;",
+        "- Install what a family needs with `pip install 'jinfer[xgboost]'`, `[lightgbm]`, `[torch]`, `[mlflow]`,",
+        "  `[h2o]`, `[tf]`;",
         "  without it, export says which of these to run. `jinfer[xgboost]` brings `xgboost-cpu` (XGBoost's",
         "  CPU-only wheel); with `xgboost` already installed, add `onnxmltools==1.16.0` alone.",
         "",

@@ -61,6 +61,9 @@ def test_pom_dependencies_and_their_scopes(repo: Path) -> None:
         ("com.microsoft.onnxruntime", "onnxruntime"): (gradle_ext("onnxruntimeVersion"), "runtime", None),
         # AGPL: a consumer adds it on purpose; Maven and Gradle never bring it transitively
         ("org.jpmml", "pmml-evaluator-metro"): (gradle_ext("jpmmlVersion"), "runtime", "true"),
+        # H2O MOJOs (Apache-2.0), optional like JPMML: only services that ship MOJO bundles need them
+        ("ai.h2o", "h2o-genmodel"): (gradle_ext("h2oVersion"), "runtime", "true"),
+        ("ai.h2o", "h2o-genmodel-ext-xgboost"): (gradle_ext("h2oVersion"), "runtime", "true"),
     }  # and so no picocli (the CLI's), no JUnit
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._manifest import TensorSpec
-from . import onnx, pmml, python
+from . import mojo, onnx, pmml, python
 
 __all__ = ["FORMATS", "Converted", "Format", "Job", "available_formats"]
 
@@ -48,6 +48,10 @@ def _always() -> bool:
     return True
 
 
+def _never() -> bool:
+    return False  # a format of one family only: that family asks for it
+
+
 def _installed(module: str) -> Callable[[], bool]:
     return lambda: importlib.util.find_spec(module) is not None
 
@@ -69,6 +73,7 @@ FORMATS: dict[str, Format] = {
             _installed("sklearn2pmml"),
             lambda job: pmml.convert_pmml(job.model, list(job.columns), job.task),
         ),
+        Format("mojo", "model.mojo", ("h2o",), _never, lambda job: mojo.convert_mojo(job.model)),
         Format(
             "python", "model.joblib", ("joblib",), _always, lambda job: python.pickle_model(job.model, job.callable)
         ),

@@ -10,6 +10,8 @@ A family prepares a model for export (its sample, task and own outputs on the sa
     │       └── LightGBMFamily  lightgbm.Booster
     ├── OnnxFamily              onnx.ModelProto: the graph as given, ZipMap taken off, in ``.onnx``
     ├── TorchFamily             torch.nn.Module, in ``.torch``
+    ├── H2OFamily               an H2O-3 model: its MOJO, ONNX for GBMs on numbers, in ``.h2o``
+    ├── KerasFamily             a Keras model or TensorFlow SavedModel, to ONNX, in ``.keras``
     └── MLflowFamily, PyfuncFamily   an MLflow model directory, in ``.mlflow`` (``.mlmodel`` reads it)
 
 :func:`.table.family_of` picks the family with plain ``isinstance`` checks, one row each.

@@ -15,6 +15,8 @@ from .._estimators import holds
 from .._optional import loaded_class
 from .base import Family
 from .boosters import LIGHTGBM_DISTS, XGBOOST_DISTS, LightGBMFamily, WrapperFamily, XGBoostFamily
+from .h2o import H2OFamily
+from .keras import KerasFamily, is_saved_model_dir
 from .mlflow import MLflowFamily, MLflowSource, PyfuncFamily
 from .onnx import OnnxFamily
 from .sklearn import SklearnFamily
@@ -53,6 +55,14 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
     (_holds("lightgbm", "LGBMModel"), lambda m: WrapperFamily("lightgbm", "lightgbm", LIGHTGBM_DISTS)),
     (_is("onnx", "ModelProto"), lambda m: OnnxFamily()),
     (_is("torch.nn", "Module"), lambda m: TorchFamily()),
+    (_is("h2o.model.model_base", "ModelBase"), lambda m: H2OFamily()),
+    (_is("keras", "Model"), lambda m: KerasFamily()),
+    (is_saved_model_dir, lambda m: KerasFamily()),  # a TensorFlow SavedModel directory
+    (_is("tensorflow.python.trackable.autotrackable", "AutoTrackable"), lambda m: KerasFamily()),  # a loaded one
+    (
+        _is("tensorflow.python.eager.polymorphic_function.concrete_function", "ConcreteFunction"),
+        lambda m: KerasFamily(),
+    ),
     (_is("pyspark.ml.base", "Transformer"), lambda m: SparkMLFamily()),
     (lambda m: isinstance(m, MLflowSource), lambda m: MLflowFamily(family_of(m.model))),
     (lambda m: isinstance(m, PyfuncModel), lambda m: PyfuncFamily()),

@@ -1,0 +1,231 @@
+package io.jinfer.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import hex.genmodel.MojoModel;
+import hex.genmodel.MojoReaderBackendFactory;
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import hex.genmodel.easy.RowData;
+
+import io.jinfer.Bundle;
+import io.jinfer.LoadOptions;
+import io.jinfer.Manifest;
+import io.jinfer.Model;
+import io.jinfer.Models;
+import io.jinfer.Tensor;
+import io.jinfer.TensorSpec;
+import io.jinfer.npy.ParitySample;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The mojo backend against h2o-genmodel used directly ({@code bench/mojo.py} runs it and reads its
+ * JSON).
+ *
+ * <pre>
+ * java -cp "$(cat build/bench/classpath.txt)" io.jinfer.bench.MojoBench \
+ *     --bundle gbm=/tmp/gbm.jinfer --batches 1,1024 --out build/bench/mojo.json
+ * </pre>
+ *
+ * <p>For each bundle and batch size, interleaved: {@code Models.load(bundle, mojo).predict(batch)}
+ * ("jinfer-mojo"); the same MOJO through an {@link EasyPredictModelWrapper} made as genmodel's
+ * documentation shows, a {@link RowData} filled from the same columns for each row
+ * ("genmodel-java"); and, when the bundle also has ONNX, the onnx backend ("jinfer-onnx"). The rows
+ * are the bundle's parity sample, repeated to the batch size. Samples are seconds per call.
+ */
+public final class MojoBench {
+    private MojoBench() {}
+
+    public static void main(String[] argv) throws Exception {
+        JavaBench.Args a = new JavaBench.Args(argv);
+        Interleaved timer =
+                new Interleaved(
+                        a.millis("warmup-ms", 300),
+                        a.millis("block-ms", 50),
+                        a.integer("rounds", 15));
+        int[] batches = a.ints("batches", "1,1024");
+        List<Map<String, Object>> latency = new ArrayList<>();
+        for (Map.Entry<String, Path> b : a.bundles().entrySet()) {
+            latency.addAll(run(timer, b.getKey(), b.getValue(), batches));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("java_version", System.getProperty("java.version"));
+        out.put("processors", Runtime.getRuntime().availableProcessors());
+        out.put("sink", timer.sink());
+        out.put("latency", latency);
+        Path file = Paths.get(a.string("out", "mojo-bench.json"));
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), out);
+        System.err.println("[mojo-bench] wrote " + file);
+    }
+
+    private static List<Map<String, Object>> run(
+            Interleaved timer, String name, Path path, int[] batches) throws Exception {
+        byte[] mojo;
+        Map<String, Tensor> sample;
+        Manifest manifest;
+        try (Bundle bundle = Bundle.open(path)) {
+            manifest = bundle.manifest();
+            mojo = bundle.readArtifact(artifact(manifest, "mojo"));
+            sample = ParitySample.inputs(bundle);
+        }
+        boolean hasOnnx = manifest.artifacts().stream().anyMatch(x -> x.backend().equals("onnx"));
+        EasyPredictModelWrapper raw = rawWrapper(mojo);
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Model jinfer = Models.load(path, LoadOptions.builder().backend("mojo").build());
+                Model onnx =
+                        hasOnnx
+                                ? Models.load(
+                                        path,
+                                        LoadOptions.builder()
+                                                .backend("onnx")
+                                                .intraOpThreads(1)
+                                                .build())
+                                : null) {
+            for (int batch : batches) {
+                Map<String, Tensor> x = repeat(manifest, sample, batch);
+                Columns columns = new Columns(manifest, x, raw);
+                Map<String, Interleaved.Call> calls = new LinkedHashMap<>();
+                calls.put("jinfer-mojo", () -> jinfer.predict(x).size());
+                calls.put("genmodel-java", () -> columns.predict(batch));
+                if (onnx != null) {
+                    calls.put("jinfer-onnx", () -> onnx.predict(x).size());
+                }
+                System.err.println("[mojo-bench] " + name + " batch " + batch);
+                timer.prewarm(calls, 500_000_000L);
+                Map<String, Interleaved.Samples> samples = timer.run(calls);
+                for (Map.Entry<String, Interleaved.Samples> s : samples.entrySet()) {
+                    Map<String, Object> point = new LinkedHashMap<>();
+                    point.put("model", name);
+                    point.put("batch", batch);
+                    point.put("series", s.getKey());
+                    point.put("seconds", s.getValue().seconds);
+                    out.add(point);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Manifest.Artifact artifact(Manifest m, String backend) {
+        return m.artifacts().stream()
+                .filter(a -> a.backend().equals(backend))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no " + backend + " artifact"));
+    }
+
+    /** The MOJO as genmodel's documentation loads it, with unseen levels scored as missing. */
+    private static EasyPredictModelWrapper rawWrapper(byte[] mojo) throws Exception {
+        MojoModel model =
+                MojoModel.load(
+                        MojoReaderBackendFactory.createReaderBackend(
+                                new ByteArrayInputStream(mojo),
+                                MojoReaderBackendFactory.CachingStrategy.MEMORY));
+        return new EasyPredictModelWrapper(
+                new EasyPredictModelWrapper.Config()
+                        .setModel(model)
+                        .setConvertUnknownCategoricalLevelsToNa(true));
+    }
+
+    /** The sample's rows, repeated to {@code batch} rows. */
+    private static Map<String, Tensor> repeat(Manifest m, Map<String, Tensor> sample, int batch) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (TensorSpec spec : m.inputs()) {
+            Tensor t = sample.get(spec.name());
+            int rows = (int) t.dim(0);
+            int width = (int) (t.size() / rows);
+            long[] shape = spec.concreteShape(batch);
+            if (t.isString()) {
+                String[] src = t.toStringArray();
+                String[] dst = new String[batch * width];
+                for (int i = 0; i < dst.length; i++) {
+                    dst[i] = src[i % src.length];
+                }
+                out.put(spec.name(), Tensor.ofStrings(dst, shape));
+            } else {
+                float[] src = t.toFloatArray();
+                float[] dst = new float[batch * width];
+                for (int i = 0; i < dst.length; i++) {
+                    dst[i] = src[i % src.length];
+                }
+                out.put(spec.name(), Tensor.of(dst, shape));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The raw side: the same columns held as Java arrays (what a service has), a RowData filled for
+     * each row (numbers as Double, levels as String, missing values left out), then predictBinomial
+     * / predictMultinomial / predictRegression.
+     */
+    private static final class Columns {
+        private final String[] names;
+        private final float[][] numbers; // by column, null for a string column
+        private final String[][] strings;
+        private final int[] width;
+        private final int[] offset;
+        private final EasyPredictModelWrapper wrapper;
+        private final String category;
+
+        Columns(Manifest m, Map<String, Tensor> x, EasyPredictModelWrapper wrapper) {
+            this.wrapper = wrapper;
+            this.category = wrapper.m.getModelCategory().name();
+            List<String> n = new ArrayList<>();
+            List<float[]> num = new ArrayList<>();
+            List<String[]> str = new ArrayList<>();
+            List<int[]> at = new ArrayList<>();
+            for (TensorSpec spec : m.inputs()) {
+                Tensor t = x.get(spec.name());
+                List<String> cols = spec.rank() == 2 ? spec.columns() : List.of(spec.name());
+                for (int c = 0; c < cols.size(); c++) {
+                    n.add(cols.get(c));
+                    num.add(t.isString() ? null : t.toFloatArray());
+                    str.add(t.isString() ? t.toStringArray() : null);
+                    at.add(new int[] {cols.size(), c});
+                }
+            }
+            names = n.toArray(new String[0]);
+            numbers = num.toArray(new float[0][]);
+            strings = str.toArray(new String[0][]);
+            width = at.stream().mapToInt(p -> p[0]).toArray();
+            offset = at.stream().mapToInt(p -> p[1]).toArray();
+        }
+
+        long predict(int rows) throws Exception {
+            long sum = 0;
+            RowData row = new RowData();
+            for (int r = 0; r < rows; r++) {
+                row.clear();
+                for (int c = 0; c < names.length; c++) {
+                    if (strings[c] != null) {
+                        String s = strings[c][r];
+                        if (!s.isEmpty()) {
+                            row.put(names[c], s);
+                        }
+                    } else {
+                        float v = numbers[c][r * width[c] + offset[c]];
+                        if (!Float.isNaN(v)) {
+                            row.put(names[c], (double) v);
+                        }
+                    }
+                }
+                switch (category) {
+                    case "Binomial" -> sum += wrapper.predictBinomial(row).labelIndex;
+                    case "Multinomial" -> sum += wrapper.predictMultinomial(row).labelIndex;
+                    default -> sum += (long) wrapper.predictRegression(row).value;
+                }
+            }
+            return sum;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.jinfer.mojo;
+
+import io.jinfer.BundleException;
+import io.jinfer.DType;
+import io.jinfer.ErrorCode;
+import io.jinfer.Manifest;
+import io.jinfer.Tensor;
+import io.jinfer.TensorSpec;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One batch's canonical outputs, written row by row: {@code label} (the class at genmodel's label
+ * index, as a string or an int64) and {@code probabilities} {@code [n, k]}, or {@code prediction}
+ * {@code [n]}, each in the manifest's dtype.
+ */
+final class MojoOutputs {
+    /**
+     * What the manifest asks for.
+     *
+     * @param label the label spec, or null (a regression)
+     * @param probabilities the probabilities spec, or null
+     * @param prediction the prediction spec, or null (a classifier)
+     * @param classes the classes, in the order of the probability columns
+     */
+    record Shape(
+            TensorSpec label,
+            TensorSpec probabilities,
+            TensorSpec prediction,
+            List<Object> classes) {}
+
+    static Shape shape(Manifest manifest) {
+        Shape s =
+                new Shape(
+                        manifest.output("label"),
+                        manifest.output("probabilities"),
+                        manifest.output("prediction"),
+                        manifest.classes());
+        for (TensorSpec spec : manifest.outputs()) {
+            boolean known =
+                    spec == s.label()
+                            ? spec.dtype() == DType.STRING || spec.dtype() == DType.INT64
+                            : (spec == s.probabilities() || spec == s.prediction())
+                                    && (spec.dtype() == DType.FLOAT32
+                                            || spec.dtype() == DType.FLOAT64);
+            if (!known) {
+                throw new BundleException(
+                        ErrorCode.UNSUPPORTED_ARTIFACT,
+                        "output "
+                                + spec
+                                + ": the mojo backend gives label (string or int64),"
+                                + " probabilities and prediction (float32 or float64)");
+            }
+        }
+        if (s.label() != null
+                && s.label().dtype() == DType.INT64
+                && !s.classes().stream().allMatch(c -> c instanceof Long)) {
+            throw new BundleException(
+                    ErrorCode.INVALID_MANIFEST,
+                    "output label is int64, but the classes " + s.classes() + " are not integers");
+        }
+        return s;
+    }
+
+    private final Shape shape;
+    private final int n;
+    private final int k;
+    private final String[] labelStrings;
+    private final long[] labelLongs;
+    private final TensorSpec floats; // probabilities or prediction
+    private final ByteBuffer
+            values; // its elements, direct and in native order, as the Tensor holds them
+    private final boolean doubles;
+
+    MojoOutputs(Shape shape, int n) {
+        this.shape = shape;
+        this.n = n;
+        this.k = shape.classes().size();
+        boolean strings = shape.label() != null && shape.label().dtype() == DType.STRING;
+        this.labelStrings = shape.label() != null && strings ? new String[n] : null;
+        this.labelLongs = shape.label() != null && !strings ? new long[n] : null;
+        this.floats = shape.prediction() != null ? shape.prediction() : shape.probabilities();
+        this.doubles = floats != null && floats.dtype() == DType.FLOAT64;
+        int count = shape.prediction() != null ? n : n * k;
+        this.values =
+                ByteBuffer.allocateDirect(count * (doubles ? 8 : 4)).order(ByteOrder.nativeOrder());
+    }
+
+    private void put(int index, double v) {
+        if (doubles) {
+            values.putDouble(index * 8, v);
+        } else {
+            values.putFloat(index * 4, (float) v);
+        }
+    }
+
+    void classified(int row, int labelIndex, double[] probabilities) {
+        Object label = shape.classes().get(labelIndex);
+        if (labelStrings != null) {
+            labelStrings[row] = (String) label;
+        } else if (labelLongs != null) {
+            labelLongs[row] = (Long) label;
+        }
+        for (int j = 0; j < k; j++) {
+            put(row * k + j, probabilities[j]);
+        }
+    }
+
+    void predicted(int row, double value) {
+        put(row, value);
+    }
+
+    Map<String, Tensor> tensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        if (shape.label() != null) {
+            out.put(
+                    "label",
+                    labelStrings != null
+                            ? Tensor.ofStrings(labelStrings, n)
+                            : Tensor.of(labelLongs, n));
+        }
+        if (floats != null) {
+            out.put(floats.name(), Tensor.wrap(values, floats.dtype(), floats.concreteShape(n)));
+        }
+        return out;
+    }
+}
