@@ -140,7 +140,7 @@ final class VerifyCommand implements Callable<Integer> {
                         expected,
                         number(p, "rtol", Parity.DEFAULT_RTOL),
                         number(p, "atol", Parity.DEFAULT_ATOL));
-        try (Model m = Models.load(b, backendOptions.load(a.backend()))) {
+        try (Model m = Models.load(b, backendOptions.forSample(a.backend()))) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
                 parity.add(m.predict(inputs));
