@@ -146,7 +146,7 @@ final class PredictCommand implements Callable<Integer> {
                     w.print(csv);
                     w.flush();
                 } else {
-                    Files.write(output, csv.getBytes(StandardCharsets.UTF_8));
+                    Npy.writeAtomically(output, o -> o.write(csv.getBytes(StandardCharsets.UTF_8)));
                 }
         }
     }
