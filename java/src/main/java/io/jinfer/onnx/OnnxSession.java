@@ -77,8 +77,10 @@ final class OnnxSession implements BackendSession {
         byte[] model = ctx.bytes();
         // jinfer reports the runtime's errors in its exceptions: the runtime's log would repeat
         // them
+        NativeLibraries.prepare(); // before ONNX Runtime loads its libraries
         OrtEnvironment env =
                 OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
+        NativeLibraries.forgetTelemetryLog();
         OrtSession session;
         try (OrtSession.SessionOptions opts = sessionOptions(ctx.options())) {
             session = env.createSession(model, opts);
