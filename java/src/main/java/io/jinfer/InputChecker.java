@@ -1,7 +1,6 @@
 package io.jinfer;
 
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +43,7 @@ final class InputChecker {
                         "unknown input '" + name + "': the model takes " + names());
             }
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>(2 * specs.size());
         long batch = -1;
         String batchFrom = null;
         for (TensorSpec spec : specs) {
@@ -114,17 +113,17 @@ final class InputChecker {
      */
     private static void checkFinite(TensorSpec spec, Tensor t) {
         long at = -1;
-        if (t.dtype() == DType.FLOAT32) {
-            IntBuffer bits = t.buffer().asIntBuffer();
-            for (int i = 0, n = bits.limit(); i < n && at < 0; i++) {
-                if ((bits.get(i) & FLOAT_EXPONENT) == FLOAT_EXPONENT) {
+        ByteBuffer data =
+                t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64 ? t.data() : null;
+        if (t.dtype() == DType.FLOAT32) { // absolute reads: no buffer views made per call
+            for (int i = 0, n = (int) t.size(); i < n && at < 0; i++) {
+                if ((data.getInt(i << 2) & FLOAT_EXPONENT) == FLOAT_EXPONENT) {
                     at = i;
                 }
             }
-        } else if (t.dtype() == DType.FLOAT64) {
-            LongBuffer bits = t.buffer().asLongBuffer();
-            for (int i = 0, n = bits.limit(); i < n && at < 0; i++) {
-                if ((bits.get(i) & DOUBLE_EXPONENT) == DOUBLE_EXPONENT) {
+        } else if (data != null) {
+            for (int i = 0, n = (int) t.size(); i < n && at < 0; i++) {
+                if ((data.getLong(i << 3) & DOUBLE_EXPONENT) == DOUBLE_EXPONENT) {
                     at = i;
                 }
             }

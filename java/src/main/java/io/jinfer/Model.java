@@ -179,8 +179,8 @@ public final class Model implements AutoCloseable {
     }
 
     private Map<String, Tensor> checkOutputs(Map<String, Tensor> out, long batch) {
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (TensorSpec spec : outputs()) {
+        List<TensorSpec> specs = outputs();
+        for (TensorSpec spec : specs) {
             Tensor t = out.get(spec.name());
             if (t == null
                     || t.dtype() != spec.dtype()
@@ -198,9 +198,30 @@ public final class Model implements AutoCloseable {
                                 + " "
                                 + Tensor.shapeString(spec.concreteShape(batch)));
             }
-            ordered.put(spec.name(), t);
         }
-        return Collections.unmodifiableMap(ordered);
+        return Collections.unmodifiableMap(inSpecOrder(out, specs) ? out : ordered(out, specs));
+    }
+
+    /** Whether {@code out} holds exactly the outputs, in spec order (the backends' own maps do). */
+    private static boolean inSpecOrder(Map<String, Tensor> out, List<TensorSpec> specs) {
+        if (!(out instanceof LinkedHashMap) || out.size() != specs.size()) {
+            return false;
+        }
+        int i = 0;
+        for (String name : out.keySet()) {
+            if (!name.equals(specs.get(i++).name())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, Tensor> ordered(Map<String, Tensor> out, List<TensorSpec> specs) {
+        Map<String, Tensor> ordered = new LinkedHashMap<>(2 * specs.size());
+        for (TensorSpec spec : specs) {
+            ordered.put(spec.name(), out.get(spec.name()));
+        }
+        return ordered;
     }
 
     private void checkClosed() {

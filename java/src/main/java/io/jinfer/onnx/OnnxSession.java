@@ -193,15 +193,15 @@ final class OnnxSession implements BackendSession {
         if (closed) {
             throw new IllegalStateException("ONNX session is closed");
         }
-        Map<String, OnnxTensor> feeds = new HashMap<>();
-        Map<String, OnnxTensor> pinned = new HashMap<>();
-        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
+        Map<String, OnnxTensor> feeds = new HashMap<>(2 * inputs.size());
+        Map<String, OnnxTensor> pinned = new HashMap<>(2 * outputs.size());
+        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>(2 * outputs.size());
         try {
             for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
                 String nat = inputNames.get(e.getKey());
                 feeds.put(nat, toOrt(e.getValue(), inputShapes.get(nat)));
             }
-            Set<String> requested = new HashSet<>();
+            Set<String> requested = new HashSet<>(2 * outputs.size());
             for (Output o : outputs) {
                 if (o.pinnable()) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
@@ -221,7 +221,7 @@ final class OnnxSession implements BackendSession {
                 }
             }
             try (OrtSession.Result result = session.run(feeds, requested, pinned)) {
-                Map<String, Tensor> out = new LinkedHashMap<>();
+                Map<String, Tensor> out = new LinkedHashMap<>(2 * outputs.size());
                 for (Output o : outputs) {
                     long[] shape = o.spec().concreteShape(batch);
                     ByteBuffer buf = pinnedBuffers.get(o.spec().name());
