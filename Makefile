@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick soak clean
 
 setup: venv jars
 
@@ -91,6 +91,12 @@ test-torch: jars
 
 bench: setup
 	$(VPY) bench/run.py
+
+# Soak (not in `make test`): jinfer under load for SOAK_SECONDS, Java, Python and run-java at once,
+# every answer checked, resident memory flat after warm-up (tests/soak/run.py, docs/reliability.md).
+SOAK_SECONDS ?= 300
+soak: setup
+	$(VPY) tests/soak/run.py $(SOAK_SECONDS)
 
 bench-quick: setup
 	$(VPY) bench/run.py --quick
