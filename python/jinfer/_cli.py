@@ -124,7 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(args: argparse.Namespace, e: BaseException, code: int) -> int:
     if args.debug:
         traceback.print_exc()
-    print(f"jinfer: error: {one_line(str(e))}", file=sys.stderr)
+    message = one_line(str(e))
+    if getattr(e, "code", None) == "UNTRUSTED_ARTIFACT":  # the runtime names the APIs, not this CLI
+        message += "; on this command line: --trust-python"
+    print(f"jinfer: error: {message}", file=sys.stderr)
     return code
 
 
