@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -131,7 +132,25 @@ final class PredictCommand implements Callable<Integer> {
         return specs.get(0);
     }
 
+    /**
+     * Writes the outputs; a file is written atomically, and a failure (a full or read-only disk)
+     * names it and leaves the old file as it was.
+     */
     private void writeOutputs(Map<String, Tensor> out, String kind) throws IOException {
+        try {
+            write(out, kind);
+        } catch (IOException e) {
+            String reason =
+                    e instanceof FileSystemException
+                                    && ((FileSystemException) e).getReason() != null
+                            ? ((FileSystemException) e).getReason()
+                            : e.getMessage();
+            throw new IOException(
+                    "cannot write " + output + ": " + reason + "; nothing was written", e);
+        }
+    }
+
+    private void write(Map<String, Tensor> out, String kind) throws IOException {
         switch (kind) {
             case ".npz":
                 Npz.write(out, output);
