@@ -230,12 +230,11 @@ class Model:
                     f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected {cols}, got {have}",
                     code="MISSING_INPUT",
                 )
-            if spec.dtype == "string":
-                return {spec.name: np.stack([_column(spec.name, c, df[c], spec.dtype) for c in cols], axis=1)}
-            try:
-                return {spec.name: df[cols].to_numpy(dtype=spec.dtype)}
-            except (TypeError, ValueError):  # name the column, as for one input per column
-                return {spec.name: np.stack([_column(spec.name, c, df[c], spec.dtype) for c in cols], axis=1)}
+            if spec.dtype != "string":
+                with contextlib.suppress(TypeError, ValueError):
+                    return {spec.name: df[cols].to_numpy(dtype=spec.dtype)}
+            # strings, or a column that does not convert: column by column, naming the one at fault
+            return {spec.name: np.stack([_column(spec.name, c, df[c], spec.dtype) for c in cols], axis=1)}
         feeds = {}
         for spec in self.inputs:
             if spec.name not in have:
