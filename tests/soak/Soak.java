@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * must equal the table's, a probability be within 1e-5 of it. The run warms up first, with the same
  * calls, until resident memory grew by at most 1% over 15 s (30 s at least, 180 s at most), then
  * goes on for SECONDS. OUT.json gets the counts (warm-up included), the first problem if any, the
- * warm-up's length and the memory samples {@code [seconds since the start, kB]}.
+ * warm-up's length and the memory samples {@code [seconds since the start, resident kB, committed
+ * heap kB, direct buffers kB]}.
  */
 public final class Soak {
     private static final int[] BATCHES = {1, 1, 2, 8, 32, 128, 512};
@@ -65,7 +66,8 @@ public final class Soak {
         AtomicLong mismatches = new AtomicLong();
         AtomicReference<String> first = new AtomicReference<>();
         long start = System.nanoTime();
-        AtomicLong deadline = new AtomicLong(Long.MAX_VALUE); // set once warm
+        // set again once warm; this is the latest it can be
+        AtomicLong deadline = new AtomicLong(start + (long) ((WARM_MAX_S + seconds) * 1e9));
         AtomicLong warmMillis = new AtomicLong(-1);
         List<long[]> rss = new ArrayList<>();
         Thread sampler =

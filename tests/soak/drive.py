@@ -1,6 +1,7 @@
 """The Python side of ``make soak`` (tests/soak/run.py): Python threads predicting through JPype on
 several models at once, every answer checked against a table the real model computed, and this
-process's resident memory sampled every second. The JVM is the one jinfer starts, with its defaults.
+process's resident memory (with the JVM's committed heap and direct buffers) sampled every second.
+The JVM is the one jinfer starts, with its defaults.
 
     python tests/soak/drive.py SECONDS THREADS OUT.json BUNDLE BACKEND TABLE.npz [BUNDLE BACKEND TABLE.npz ...]
 
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jpype
 import numpy as np
 
 import jinfer
@@ -39,8 +41,8 @@ def warm(samples: list[list[float]], t: float) -> bool:
         return True
     if t < WARM_MIN_S:
         return False
-    recent = max(kb for at, kb in samples if at >= t - WARM_SPAN_S)
-    before = max((kb for at, kb in samples if t - 2 * WARM_SPAN_S <= at < t - WARM_SPAN_S), default=0)
+    recent = max(s[1] for s in samples if s[0] >= t - WARM_SPAN_S)
+    before = max((s[1] for s in samples if t - 2 * WARM_SPAN_S <= s[0] < t - WARM_SPAN_S), default=0)
     return recent <= before * (1 + WARM_FLAT)
 
 
@@ -55,14 +57,20 @@ def main(argv: list[str]) -> int:
     first: list[str] = []
     lock = threading.Lock()
     start = time.monotonic()
-    deadline = [float("inf")]  # set once warm
+    deadline = [start + WARM_MAX_S + seconds]  # set again once warm (this is the latest it can be)
     warm_s = [-1.0]
     samples: list[list[float]] = []
+
+    runtime = jpype.JClass("java.lang.Runtime").getRuntime()
+    pools = jpype.JClass("java.lang.management.ManagementFactory").getPlatformMXBeans(
+        jpype.JClass("java.lang.management.BufferPoolMXBean")
+    )
+    direct = next(p for p in pools if str(p.getName()) == "direct")
 
     def sample() -> None:
         while time.monotonic() < deadline[0]:
             t = time.monotonic() - start
-            samples.append([round(t, 3), rss_kb()])
+            samples.append([round(t, 3), rss_kb(), runtime.totalMemory() >> 10, direct.getMemoryUsed() >> 10])
             if warm_s[0] < 0 and warm(samples, t):
                 warm_s[0] = t
                 deadline[0] = time.monotonic() + seconds

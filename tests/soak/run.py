@@ -14,8 +14,10 @@ most 1% above the peak of the 15 s before (30 s at least, 180 s at most); then i
 SOAK_SECONDS. It passes with zero errors and mismatches (warm-up included), and resident memory
 flat after warm-up: its peak in the last minute at most 5% above its peak in the first (for runs
 shorter than 5 minutes, fifths of the run instead of minutes), with default JVM flags. Peaks,
-since collections make resident memory a sawtooth. The figures go to ``build/soak/report.json`` and
-to stdout; docs/reliability.md records a full-length run.
+since collections make resident memory a sawtooth. The JVM's committed heap in the same windows is
+reported beside it: resident memory follows it when the collector decides to grow the heap. The
+figures go to ``build/soak/report.json`` and to stdout; docs/reliability.md records a full-length
+run.
 
     python tests/soak/run.py [SECONDS]
 """
@@ -88,12 +90,12 @@ def rss_figures(samples: list[list[float]], warm_s: float, seconds: float) -> di
     """Resident memory at the start, after warm-up and at the end, and its growth from the first
     window of the measured run to the last."""
     window = min(60.0, seconds / 5)
-    measured = [(s[0] - warm_s, s[1]) for s in samples if warm_s >= 0 and s[0] >= warm_s]
-    first = [kb for t, kb in measured if t < window]
-    last = [kb for t, kb in measured if t >= seconds - window]
+    measured = [(s[0] - warm_s, s[1], s[2]) for s in samples if warm_s >= 0 and s[0] >= warm_s]
+    first = [(kb, heap) for t, kb, heap in measured if t < window]
+    last = [(kb, heap) for t, kb, heap in measured if t >= seconds - window]
     if not first or not last:
         return {"growth": None}
-    a, b = max(first), max(last)
+    a, b = max(kb for kb, _ in first), max(kb for kb, _ in last)
     return {
         "warm_s": warm_s,
         "window_s": window,
@@ -104,6 +106,9 @@ def rss_figures(samples: list[list[float]], warm_s: float, seconds: float) -> di
         "end_mb": round(samples[-1][1] / 1024, 1),
         "peak_mb": round(max(s[1] for s in samples) / 1024, 1),
         "growth": round(b / a - 1, 4),
+        # the JVM's committed heap, which resident memory follows when the collector grows it
+        "heap_first_window_mb": round(max(h for _, h in first) / 1024, 1),
+        "heap_last_window_mb": round(max(h for _, h in last) / 1024, 1),
     }
 
 
@@ -153,7 +158,8 @@ def main(argv: list[str]) -> int:
             f"{r['errors']} errors, {r['mismatches']} mismatches; RSS {rss.get('start_mb')} MB at start, "
             f"{rss.get('warm_mb')} MB after {rss.get('warm_s')} s of warm-up, "
             f"{rss.get('first_window_mb')} -> {rss.get('last_window_mb')} MB (first -> last window, "
-            f"growth {growth if growth is None else f'{growth:+.1%}'}), {rss.get('end_mb')} MB at the end"
+            f"growth {growth if growth is None else f'{growth:+.1%}'}), {rss.get('end_mb')} MB at the end; "
+            f"committed heap {rss.get('heap_first_window_mb')} -> {rss.get('heap_last_window_mb')} MB"
             + (f"; first problem: {r['first_problem']}" if r["first_problem"] else "")
         )
     (OUT / "report.json").write_text(json.dumps(report, indent=2) + "\n")
