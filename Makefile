@@ -7,7 +7,7 @@ GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o clean fuzz spark-venv test-spark bench-spark bench-batching
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching soak clean fuzz spark-venv test-spark bench-spark
 
 setup: venv jars maven
 
@@ -188,6 +188,12 @@ $(TF_VENV)/.installed: pyproject.toml VERSION
 
 bench: setup
 	$(VPY) bench/run.py
+
+# Soak (not in `make test`): jinfer under load for SOAK_SECONDS, Java, Python and run-java at once,
+# every answer checked, resident memory flat after warm-up (tests/soak/run.py, docs/reliability.md).
+SOAK_SECONDS ?= 300
+soak: setup
+	$(VPY) tests/soak/run.py $(SOAK_SECONDS)
 
 bench-quick: setup
 	$(VPY) bench/run.py --quick

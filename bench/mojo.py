@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def medians(results: dict[str, Any]) -> dict[tuple[str, int], dict[str, float]]:
 
 
 def render(results: dict[str, Any], load_start: tuple[float, ...], load_end: tuple[float, ...], elapsed: float) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         START,
         "## The mojo backend (H2O MOJOs) against h2o-genmodel",

@@ -28,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         bundles = _export(Path(tmp))
         results = _measure(bundles, args.rows, args.repeats)
     info = {
-        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "rows": args.rows,
         "repeats": args.repeats,
         "batch": BATCH,

@@ -34,15 +34,17 @@ def main(out_dir: Path) -> None:
     model = RandomForestClassifier(n_estimators=100, random_state=0).fit(X, y)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    bundle = jinfer.export(model, X, out_dir / "iris.jinfer", name="iris", version="1.0.0",
-                           description="RandomForest (100 trees) on iris")
+    bundle = jinfer.export(
+        model, X, out_dir / "iris.jinfer", name="iris", version="1.0.0", description="RandomForest (100 trees) on iris"
+    )
     print(f"exported {bundle.path}")
     for a in bundle.manifest.artifacts:
-        print(f"  {a.backend}: parity through Java {'passed' if a.parity['passed'] else 'FAILED'} "
-              f"on {a.parity['rows']} rows")
+        print(
+            f"  {a.backend}: parity through Java {'passed' if a.parity['passed'] else 'FAILED'} "
+            f"on {a.parity['rows']} rows"
+        )
 
-    with jinfer.jvm():
-        m = jinfer.load(bundle.path)
+    with jinfer.load(bundle.path) as m:  # starts the JVM once; closing frees the native session
         X32 = X.to_numpy(dtype=np.float32)
         out = m.predict(X32)
 

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         code, summary = run_tests(python, files, where)
         failed |= code != 0
         where.mkdir(parents=True, exist_ok=True)
-        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         (where / "_run.json").write_text(json.dumps({"summary": summary, "when": when}, indent=1))
     records: list[dict[str, Any]] = []
     runs: dict[str, str] = {}

@@ -221,7 +221,8 @@ def bench_bundle(
     rows: list[BenchRow] = []
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(batches) * rounds, desc="bench", unit="round", file=sys.stderr, disable=not show, leave=False)
-    with load(path, backend=backend, trust_python=trust_python) as model, bar:
+    # the inputs come from the recorded sample, which the model answered at export, NaN included
+    with load(path, backend=backend, trust_python=trust_python, allow_non_finite=True) as model, bar:
         for batch in batches:
             bar.set_postfix_str(f"batch {batch}")
             feeds = [make_inputs(model.inputs, sample, batch, seed=t) for t in range(threads)]

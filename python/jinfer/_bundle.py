@@ -5,23 +5,36 @@ every file is indexed before one is read (safe names, the number of files and th
 sizes within the :class:`~jinfer._limits.Limits`); a file yields exactly the size it declared,
 its CRC-32 checked in a zip, counted against the bundle's budget; an artifact's size and sha256
 are checked before it is handed out, and an ONNX artifact that keeps tensors outside itself is
-refused unless the manifest lists the file. Writing is atomic: a bundle appears complete or not
-at all.
+refused unless the manifest lists the file.
+
+Writing is atomic, even when the process is killed: a bundle appears complete or not at all, and
+a directory bundle written over another is swapped in whole (Linux ``renameat2`` with
+``RENAME_EXCHANGE``), so the path always holds the old bundle or the new one. Everything written
+on the way lives beside the target as ``.NAME.PID-HEX.tmp`` (:func:`scratch_path`), the one
+pattern a killed writer leaves behind; the next write to that path removes those whose process is
+gone (:func:`clean_leftovers`). docs/reliability.md states the guarantee.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
 import hashlib
 import io
 import os
+import re
 import secrets
 import shutil
 import stat
+import sys
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +46,19 @@ from ._npy import read_npz
 from ._onnx_external import check_external_data
 from ._zip import SafeZip, add_size, check_length, too_many
 
-__all__ = ["DEFAULT_MAX_BYTES", "Bundle", "Limits", "npz_bytes", "sha256_bytes", "write_bundle"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "Bundle",
+    "Limits",
+    "clean_leftovers",
+    "npz_bytes",
+    "scratch",
+    "scratch_dir",
+    "scratch_path",
+    "sha256_bytes",
+    "write_atomically",
+    "write_bundle",
+]
 
 DEFAULT_MAX_BYTES = Limits().max_bundle_bytes
 MANIFEST = "manifest.json"
@@ -299,16 +324,113 @@ def write_bundle(
 
     ``files`` maps ``/``-separated relative names to contents; it must hold every artifact of
     ``manifest`` with the size and sha256 recorded there. ``manifest.json`` is written first.
+    A process killed while writing leaves at most ``.NAME.PID-HEX.tmp`` entries beside ``out``,
+    which the next write to ``out`` removes. Raises ``OSError`` (the kind the system gave, naming
+    ``out``) when the file system refuses the write: nothing is left behind then.
     """
     target = Path(out)
     manifest.validate()
     _check_files(manifest, files)
     entries = {MANIFEST: manifest.to_json(), **files}
-    if as_directory:
-        _write_directory(target, entries)
-    else:
-        _write_zip(target, entries, _zip_time(manifest.created_at))
+    clean_leftovers(target)
+    try:
+        if as_directory:
+            _write_directory(target, entries)
+        else:
+            _write_zip(target, entries, _zip_time(manifest.created_at))
+    except OSError as e:
+        raise _write_error(target, e) from e
     return target
+
+
+def _write_error(target: Path, e: OSError) -> OSError:
+    """``e`` saying which bundle could not be written, and that nothing was (same class and errno)."""
+    if e.errno is None:  # one of ours, already worded
+        return e
+    return type(e)(e.errno, f"cannot write {target}: {e.strerror}; nothing was written", e.filename)
+
+
+def write_atomically(out: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``out`` through a temporary file beside it and a rename: ``out`` holds its
+    old content or the new, never a part (the CLI's outputs). Same leftovers rule as bundles."""
+    target = Path(out)
+    clean_leftovers(target)
+    try:
+        _replace_with(target, lambda f: f.write(data))
+    except OSError as e:
+        raise _write_error(target, e) from e
+    return target
+
+
+def scratch_path(target: Path) -> Path:
+    """A fresh name beside ``target`` in the one pattern writers leave when killed: ``.NAME.PID-HEX.tmp``."""
+    return target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+
+
+def _leftover_pattern(target: Path) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(target.name)}\.(\d+)-[0-9a-f]{{8}}\.tmp")
+
+
+def clean_leftovers(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the ``.NAME.PID-HEX.tmp`` entries beside ``target`` whose process has ended (a
+    killed writer's), and return them. Those of live processes (another writer now) stay."""
+    path = Path(target)
+    pattern = _leftover_pattern(path)
+    removed = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found and not _alive(int(found.group(1))):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or sys.platform == "win32":  # on Windows, os.kill(pid, 0) would signal it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+_scratch: ContextVar[Path | None] = ContextVar("jinfer_scratch", default=None)
+
+
+@contextlib.contextmanager
+def scratch(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A scratch directory beside ``target`` (``.NAME.PID-HEX.tmp``) for the duration of the block,
+    removed afterwards; :func:`scratch_dir` names it to the code running inside (converters)."""
+    path = scratch_path(Path(target))
+    clean_leftovers(target)
+    try:
+        os.mkdir(path)
+    except OSError as e:
+        raise _write_error(Path(target), e) from e
+    token = _scratch.set(path)
+    try:
+        yield path
+    finally:
+        _scratch.reset(token)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def scratch_dir() -> str | None:
+    """Where temporary files go now: the current export's scratch directory (beside its target,
+    removed with it, killed or not), or None outside an export (the system's temp directory)."""
+    path = _scratch.get()
+    return None if path is None else str(path)
 
 
 def _check_files(manifest: Manifest, files: Mapping[str, bytes]) -> None:
@@ -342,23 +464,13 @@ def _zip_time(created_at: str) -> tuple[int, int, int, int, int, int]:
     return t if 1980 <= t[0] <= 2107 else _ZIP_EPOCH
 
 
-def _sibling(out: Path, kind: str) -> Path:
-    return out.parent / f".{out.name}.{secrets.token_hex(4)}.{kind}"
-
-
-def _write_zip(out: Path, entries: Mapping[str, bytes], date_time: tuple[int, int, int, int, int, int]) -> None:
-    if out.is_dir():
-        raise IsADirectoryError(f"{out} is a directory; remove it or pass as_directory=True")
-    tmp = _sibling(out, "tmp")
+def _replace_with(out: Path, write: Callable[[io.BufferedWriter], object]) -> None:
+    """Write a new file through ``write`` beside ``out``, flush it to disk, and rename it over ``out``."""
+    tmp = scratch_path(out)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, unlike mkstemp
     try:
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-                for name, data in entries.items():
-                    info = zipfile.ZipInfo(name, date_time)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, out)
@@ -366,6 +478,22 @@ def _write_zip(out: Path, entries: Mapping[str, bytes], date_time: tuple[int, in
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    _fsync_dir(out.parent)
+
+
+def _write_zip(out: Path, entries: Mapping[str, bytes], date_time: tuple[int, int, int, int, int, int]) -> None:
+    if out.is_dir():
+        raise IsADirectoryError(f"{out} is a directory; remove it or pass as_directory=True")
+
+    def write(f: io.BufferedWriter) -> None:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in entries.items():
+                info = zipfile.ZipInfo(name, date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, data)
+
+    _replace_with(out, write)
 
 
 def _write_directory(out: Path, entries: Mapping[str, bytes]) -> None:
@@ -373,27 +501,64 @@ def _write_directory(out: Path, entries: Mapping[str, bytes]) -> None:
         raise FileExistsError(f"{out} exists and is not a directory; remove it or write a zip bundle")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise FileExistsError(f"refusing to replace {out}: it is a non-empty directory, not a jinfer bundle")
-    tmp = _sibling(out, "tmp")
+    tmp = scratch_path(out)
     os.mkdir(tmp)
     try:
         for name, data in entries.items():
             target = tmp.joinpath(*name.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             _write_file(target, data)
-        if out.is_dir():  # move the old bundle aside, move the new one in, then drop the old one
-            old = _sibling(out, "old")
+        _fsync_dir(tmp)
+        if not out.is_dir():
+            os.rename(tmp, out)
+        elif not _exchange(tmp, out):  # no atomic swap here: the old bundle aside, the new one in
+            old = scratch_path(out)
             os.rename(out, old)
             try:
                 os.rename(tmp, out)
             except BaseException:
                 os.rename(old, out)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            tmp = old
+        _fsync_dir(out.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the half-written new bundle, or the old one
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux ``renameat2(RENAME_EXCHANGE)``): at every moment
+    each path holds one of them. False when this system or file system cannot."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel, or a file system without it
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+@functools.cache
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    return getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # glibc 2.28 and later
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (where directories can be opened: not on Windows)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -7,12 +7,15 @@ Errors are one line on stderr; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
+import re
 import sys
+import tempfile
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ._bench import bench_bundle, format_rows, parse_batches
-from ._bundle import Bundle, npz_bytes
-from ._exceptions import BundleError, InputError, JinferError, ParityError
+from ._bundle import Bundle, npz_bytes, scratch, write_atomically
+from ._exceptions import BackendError, BundleError, InputError, JinferError, ParityError
 from ._export import export, from_mlflow
 from ._limits import Limits
 from ._npy import read_npy, read_npz
@@ -73,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("bundle")
     v.add_argument("--backend")
     v.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    _non_finite_flag(v)
 
     rj = sub.add_parser("run-java", help="run a Java main inside this Python, with the python backend")
     rj.add_argument("-cp", "--classpath", default="", help="the Java program's classpath (':'-separated)")
@@ -85,13 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", help=".npz, .npy or .csv (default: CSV on stdout)")
     pr.add_argument("--backend")
     pr.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    _non_finite_flag(pr)
     bn = sub.add_parser("bench", help="latency and rows/s of a bundle through the Java backend")
     bn.add_argument("bundle")
     bn.add_argument("--batch", default="1,64,1024", help="comma-separated batch sizes (default: 1,64,1024)")
     bn.add_argument("--threads", type=int, default=1, help="threads predicting at once on one shared model")
     bn.add_argument("--backend")
     bn.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    _non_finite_flag(bn)
     return p
+
+
+def _non_finite_flag(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument(
+        "--allow-non-finite",
+        action="store_true",
+        help="let NaN and infinities through to a model that handles missing values "
+        "(refused by default; verify and bench always allow their recorded sample)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,8 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(args: argparse.Namespace, e: BaseException | str, code: int) -> int:
     if args.debug:
         traceback.print_exc()
-    print(f"jinfer: error: {e}", file=sys.stderr)
+    message = one_line(str(e))
+    if getattr(e, "code", None) == "UNTRUSTED_ARTIFACT":  # the runtime names the APIs, not this CLI
+        message += "; on this command line: --trust-python"
+    print(f"jinfer: error: {message}", file=sys.stderr)
     return code
+
+
+def one_line(text: str) -> str:
+    """Newlines and the spaces around them folded into one space, as the Java CLI does."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
 
 
 # ---------------------------------------------------------------- verbs
@@ -130,7 +153,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     formats = args.format.split(",") if args.format else None
     if args.from_mlflow is not None:
         X = _one_sample(args.sample) if args.sample is not None else None
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _temp_beside(args.output):
             warnings.simplefilter("always")
             bundle = from_mlflow(
                 args.from_mlflow,
@@ -149,7 +172,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("export: --sample FILE is required with MODEL_FILE")
     model = joblib.load(model_file)
     X = _one_sample(args.sample)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, _temp_beside(args.output):
         warnings.simplefilter("always")
         bundle = export(
             model,
@@ -163,6 +186,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return _exported(bundle, caught)
 
 
+@contextlib.contextmanager
+def _temp_beside(output: str) -> Iterator[None]:
+    """This process's temporary files (the converters' libraries' too) in a scratch directory
+    beside ``output``, so that a killed export leaves nothing but the one pattern there."""
+    with scratch(output) as work:
+        before, tempfile.tempdir = tempfile.tempdir, str(work)
+        try:
+            yield
+        finally:
+            tempfile.tempdir = before
+
+
 def _one_sample(path: str) -> np.ndarray:
     sample = read_inputs(Path(path))
     if len(sample) != 1:
@@ -172,7 +207,7 @@ def _one_sample(path: str) -> np.ndarray:
 
 def _exported(bundle: Bundle, caught: list[warnings.WarningMessage]) -> int:
     for w in caught:
-        print(f"jinfer: warning: {w.message}", file=sys.stderr)
+        print(f"jinfer: warning: {one_line(str(w.message))}", file=sys.stderr)
     print(f"wrote {bundle.path} with {', '.join(a.backend for a in bundle.manifest.artifacts)}")
     _print_parity(bundle)
     return OK
@@ -221,8 +256,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     ok = True
     for a in tqdm(artifacts, desc="verify", unit="artifact", disable=not sys.stderr.isatty()):
         parity = a.parity or {}
-        with load(args.bundle, backend=a.backend, trust_python=args.trust_python) as m:
-            actual = {k: np.array(v) for k, v in m.predict(inputs).items()}
+        try:
+            # the recorded sample is the model's own: its NaN, if any, were answered at export
+            with load(args.bundle, backend=a.backend, trust_python=args.trust_python, allow_non_finite=True) as m:
+                actual = {k: np.array(v) for k, v in m.predict(inputs).items()}
+        except (BackendError, InputError) as e:  # the artifact fails here, as in the Java CLI
+            ok = False
+            what = "the backend failed" if isinstance(e, BackendError) else "the backend refused the recorded inputs"
+            print(f"{a.backend}: FAIL ({what}: {one_line(str(e))})")
+            continue
         result = compare(
             expected, actual, rtol=_number(parity.get("rtol"), 1e-5), atol=_number(parity.get("atol"), 1e-6)
         )
@@ -246,7 +288,9 @@ def _cmd_run_java(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    with load(args.bundle, backend=args.backend, trust_python=args.trust_python) as m:
+    with load(
+        args.bundle, backend=args.backend, trust_python=args.trust_python, allow_non_finite=args.allow_non_finite
+    ) as m:
         feeds = read_inputs(Path(args.input), m)
         out = m.predict(feeds)
     write_outputs(out, Path(args.output) if args.output else None)
@@ -299,20 +343,25 @@ def read_inputs(path: Path, model: Any = None) -> dict[str, np.ndarray]:
 
 
 def write_outputs(out: dict[str, np.ndarray], path: Path | None) -> None:
-    if path is None or path.suffix.lower() == ".csv":
-        text = _to_csv(out)
-        if path is None:
-            sys.stdout.write(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-    elif path.suffix.lower() == ".npz":
-        path.write_bytes(npz_bytes({k: np.asarray(v) for k, v in out.items()}))
-    elif path.suffix.lower() == ".npy":
+    """The outputs as CSV on stdout, or to ``path`` (.csv, .npz, .npy) atomically: a full disk or a
+    killed process leaves the old file or none, never a part."""
+    if path is None:
+        sys.stdout.write(_to_csv(out))
+        return
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = _to_csv(out).encode("utf-8")
+    elif suffix == ".npz":
+        data = npz_bytes({k: np.asarray(v) for k, v in out.items()})
+    elif suffix == ".npy":
         if len(out) != 1:
             raise UsageError(f"{path}: .npy holds one array but the model has outputs {sorted(out)}; use .npz")
-        np.save(path, next(iter(out.values())))
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, np.asarray(next(iter(out.values()))), allow_pickle=False)
+        data = buf.getvalue()
     else:
         raise UsageError(f"{path}: expected .npz, .npy or .csv")
+    write_atomically(path, data)
 
 
 def _to_csv(out: dict[str, np.ndarray]) -> str:

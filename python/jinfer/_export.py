@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
-import tempfile
+import shutil
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._bundle import Bundle, npz_bytes, write_bundle
+from ._bundle import Bundle, npz_bytes, scratch, write_bundle
 from ._convert.formats import FORMATS
 from ._dtypes import Array
 from ._exceptions import JinferError, ParityError
@@ -73,7 +73,10 @@ def export(
     Its outputs are compared with the model's own; the figures go into the manifest. An artifact
     that fails to convert or misses parity is dropped with an :class:`ExportWarning` that says
     why. If none passes, :class:`ParityError` is raised and nothing is written. The bundle is
-    written atomically.
+    written atomically: a process killed during export leaves no bundle, whole or partial, at
+    ``path`` (nor a damaged one in place of an older bundle there), and nothing but
+    ``.NAME.PID-HEX.tmp`` entries beside it, which the next export to ``path`` removes
+    (docs/reliability.md).
 
     When neither ONNX nor PMML passes, the model itself is stored with joblib as a ``python``
     artifact, run in CPython when Python hosts the JVM (``jinfer run-java``); ask for it alone
@@ -109,52 +112,55 @@ def export(
         description=description,
         producer=_producer(wanted, prep.libraries, prep.source),
     )
-    parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
-    passed: list[Artifact] = []
-    files: dict[str, bytes] = dict(parity_files)
-    failures: list[str] = []
-    for fmt in wanted:
-        if fmt == "python" and formats is None and passed:
-            break  # the python artifact is the last resort, only when nothing else passed
-        try:
-            data, details = family.convert(fmt, prep, dtype, callable)
-        except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
-            reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
-            failures.append(f"{fmt}: {reason}")
-            warnings.warn(f"jinfer: no {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
-            continue
-        filename = FORMATS[fmt].filename
-        artifact = Artifact.of(fmt, filename, data, details=details)
-        try:
-            parity = _java_parity(
-                base.with_artifacts([artifact]),
-                {**parity_files, filename: data},
-                fmt,
-                sample.feeds,
-                expected,
-                rtol,
-                atol,
+    # everything written on the way (staging bundles, converters' files) lives beside the target
+    with scratch(path) as work:
+        parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
+        passed: list[Artifact] = []
+        files: dict[str, bytes] = dict(parity_files)
+        failures: list[str] = []
+        for fmt in wanted:
+            if fmt == "python" and formats is None and passed:
+                break  # the python artifact is the last resort, only when nothing else passed
+            try:
+                data, details = family.convert(fmt, prep, dtype, callable)
+            except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
+                reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
+                failures.append(f"{fmt}: {reason}")
+                warnings.warn(f"jinfer: no {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
+                continue
+            filename = FORMATS[fmt].filename
+            artifact = Artifact.of(fmt, filename, data, details=details)
+            try:
+                parity = _java_parity(
+                    work,
+                    base.with_artifacts([artifact]),
+                    {**parity_files, filename: data},
+                    fmt,
+                    sample.feeds,
+                    expected,
+                    rtol,
+                    atol,
+                )
+            except JinferError as e:  # the Java backend refused the artifact: drop it, say why
+                reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
+                failures.append(f"{fmt}: {reason}")
+                warnings.warn(f"jinfer: dropped the {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
+                continue
+            artifact = Artifact.of(fmt, filename, data, details=details, parity=parity)
+            if parity["passed"]:
+                passed.append(artifact)
+                files[filename] = data
+            else:
+                failures.append(f"{fmt}: parity failed: {_summary(parity)}")
+                warnings.warn(
+                    f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
+                    ExportWarning,
+                    stacklevel=2,
+                )
+        if not passed:
+            raise ParityError(
+                f"no artifact of {prep.name} matched the model within rtol={rtol}, atol={atol}: " + "; ".join(failures)
             )
-        except JinferError as e:  # the Java backend refused the artifact: drop it, say why
-            reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
-            failures.append(f"{fmt}: {reason}")
-            warnings.warn(f"jinfer: dropped the {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
-            continue
-        artifact = Artifact.of(fmt, filename, data, details=details, parity=parity)
-        if parity["passed"]:
-            passed.append(artifact)
-            files[filename] = data
-        else:
-            failures.append(f"{fmt}: parity failed: {_summary(parity)}")
-            warnings.warn(
-                f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
-                ExportWarning,
-                stacklevel=2,
-            )
-    if not passed:
-        raise ParityError(
-            f"no artifact of {prep.name} matched the model within rtol={rtol}, atol={atol}: " + "; ".join(failures)
-        )
     write_bundle(path, base.with_artifacts(passed), files, as_directory=as_directory)
     return Bundle.open(path)
 
@@ -165,6 +171,7 @@ def _first_line(e: BaseException) -> str:
 
 
 def _java_parity(
+    work: Path,
     manifest: Manifest,
     files: dict[str, bytes],
     fmt: str,
@@ -173,12 +180,20 @@ def _java_parity(
     rtol: float,
     atol: float,
 ) -> dict[str, Any]:
-    """Load a staging bundle through the Java backend and compare its outputs with ``expected``."""
-    with tempfile.TemporaryDirectory(prefix="jinfer-export-") as tmp:
-        staged = write_bundle(Path(tmp) / "staged", manifest, files, as_directory=True)
-        with load(staged, backend=fmt, trust_python=True) as m:  # our own pickle, just made
+    """Load a staging bundle (in ``work``) through the Java backend and compare its outputs with ``expected``."""
+    staged = write_bundle(work / f"staged-{fmt}", manifest, files, as_directory=True)
+    try:
+        # our own pickle, just made; and the sample's NaN, if any: the model answered them
+        with load(staged, backend=fmt, trust_python=True, allow_non_finite=_non_finite(feeds)) as m:
             actual = {k: np.array(v) for k, v in m.predict(feeds).items()}
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return compare(expected, actual, rtol=rtol, atol=atol)
+
+
+def _non_finite(feeds: Mapping[str, Array]) -> bool:
+    """Whether a floating input holds NaN or an infinity (which ``Model.predict`` refuses by default)."""
+    return any(a.dtype.kind == "f" and not np.isfinite(a).all() for a in feeds.values())
 
 
 def _summary(parity: dict[str, Any]) -> str:

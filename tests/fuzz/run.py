@@ -42,7 +42,7 @@ def run_one(name: str, seconds: int) -> int:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--atheris", name, str(seconds)]
     rc = _run_quietly(cmd)
     with open(BUILD / "log.tsv", "a", encoding="utf-8") as log:
-        stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         log.write(f"{stamp}\t{name}\t{seconds}\t{corpus_size(name)}\t{'ok' if rc == 0 else f'finding (exit {rc})'}\n")
     print(f"== {name}: {'ok' if rc == 0 else 'FINDING'}, corpus {corpus_size(name)} inputs", flush=True)
     return rc

@@ -173,3 +173,54 @@ def test_a_hostile_npy_input_is_one_line(cli: str, exported: Path) -> None:
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("jinfer: error: ") and r.stderr.count("\n") == 1, r.stderr
     assert "header" in r.stderr
+
+
+@pytest.fixture(scope="module")
+def refused_by_ort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle whose only artifact ONNX Runtime refuses (its checksum is right), with a parity sample."""
+    from jinfer import Artifact, Manifest, TensorSpec, write_bundle
+    from jinfer._bundle import npz_bytes
+
+    junk = b"\x08\x07 not an onnx graph"
+    manifest = Manifest(
+        name="refused",
+        version="1.0.0",
+        task="regression",
+        inputs=(TensorSpec("features", "float32", (-1, 2)),),
+        outputs=(TensorSpec("prediction", "float32", (-1,)),),
+        artifacts=(Artifact.of("onnx", "model.onnx", junk),),
+        classes=None,
+        created_at="2026-11-22T03:00:00Z",
+    )
+    X = np.zeros((2, 2), dtype=np.float32)
+    d = tmp_path_factory.mktemp("refused")
+    np.save(d / "x.npy", X)
+    files = {"model.onnx": junk, "parity/inputs.npz": npz_bytes({"features": X})}
+    files["parity/expected.npz"] = npz_bytes({"prediction": np.zeros(2, np.float32)})
+    return write_bundle(d / "refused.jinfer", manifest, files)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_an_artifact_the_runtime_refuses_fails_verify_alike(cli: str, refused_by_ort: Path) -> None:
+    r = CLIS[cli]("verify", refused_by_ort.name, cwd=refused_by_ort.parent)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)  # the artifact fails: exit 1, as for parity
+    assert "onnx: FAIL" in r.stdout and "ORT_INVALID_PROTOBUF" in r.stdout, r.stdout
+    r = CLIS[cli]("predict", refused_by_ort.name, "--input", "x.npy", cwd=refused_by_ort.parent)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)  # nothing can predict: bad input
+    assert len(r.stderr.strip().splitlines()) == 1 and "ORT_INVALID_PROTOBUF" in r.stderr, r.stderr
+
+
+def test_python_cli_errors_are_one_line(exported: Path) -> None:
+    """A Python model's error spans lines (scikit-learn's NaN advice does): the CLI prints one."""
+    import jinfer
+
+    path = exported / "iris-python.jinfer"
+    jinfer.export(fitted("logreg"), MODELS["logreg"][1], path, name="iris", formats=("python",))
+    X = MODELS["logreg"][1][:3].astype(np.float32)
+    X[1, 1] = np.nan
+    np.save(exported / "holes.npy", X)
+    args = ["predict", path.name, "--input", "holes.npy", "--trust-python", "--allow-non-finite"]
+    r = py_cli(*args, cwd=exported)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Input X contains NaN" in r.stderr and "does not accept missing values" in r.stderr

@@ -283,11 +283,17 @@ def test_failed_directory_write_leaves_the_old_bundle(tmp_path: Path, monkeypatc
 
 
 def test_failed_directory_swap_puts_the_old_bundle_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where directories cannot be swapped in one step (not Linux), the old bundle moves aside
+    and the new one in; a failure of the second rename puts the old one back."""
     out = write_bundle(tmp_path / "d", make_manifest(), files(), as_directory=True)
     real_rename = os.rename
+    monkeypatch.setattr(bundle_module, "_exchange", lambda a, b: False)
+
+    moved_in: list[Any] = []
 
     def rename(src: Any, dst: Any) -> None:
-        if str(src).endswith(".tmp"):  # moving the new bundle in fails, after the old one moved aside
+        if Path(dst) == out and not moved_in:  # moving the new bundle in fails, after the old one moved aside
+            moved_in.append(src)
             raise OSError("rename failed")
         real_rename(src, dst)
 

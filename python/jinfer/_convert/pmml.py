@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .._bundle import scratch_dir
 from .capture import captured
 
 __all__ = ["convert_pmml", "java_home"]
@@ -50,7 +51,7 @@ def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict
     if task not in ("classification", "regression"):
         raise ValueError(f"PMML export covers classifiers and regressors, not {task}")
     pipeline = make_pmml_pipeline(model, active_fields=list(columns), target_fields=["target"])
-    with tempfile.TemporaryDirectory(prefix="jinfer-pmml-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="jinfer-pmml-", dir=scratch_dir()) as tmp:  # the export's own
         out = Path(tmp) / "model.pmml"
         log = Path(tmp) / "sklearn2pmml.log"
         try:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._artifacts import TorchPredictor
+from .._bundle import scratch_dir
 from .._convert.capture import captured
 from .._convert.formats import Converted
 from .._convert.python import pickle_model
@@ -126,7 +127,7 @@ def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) 
     # torch.export specialises a dimension of size 0 or 1: trace with at least two rows
     x = torch.from_numpy(np.ascontiguousarray(X[:8] if len(X) >= 2 else np.concatenate([X, X])))
     name = predictor.input_name
-    with tempfile.TemporaryDirectory(prefix="jinfer-torch-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="jinfer-torch-", dir=scratch_dir()) as tmp:  # the export's own
         log = Path(tmp) / "torch.onnx.log"
         try:
             with captured(log):

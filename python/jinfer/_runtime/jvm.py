@@ -12,6 +12,7 @@ a hook with :func:`on_start`, as JPype's ``onJVMStart`` does; this module import
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,11 +23,26 @@ import jpype
 
 from .._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
 
-__all__ = ["classpath", "is_started", "java_errors", "jclass", "jvm", "on_start", "start", "translate_java_error"]
+__all__ = [
+    "DEFAULT_MAX_HEAP",
+    "classpath",
+    "is_started",
+    "java_errors",
+    "jclass",
+    "jvm",
+    "jvm_options",
+    "on_start",
+    "start",
+    "translate_java_error",
+]
 
 _lock = threading.Lock()
 _settings: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 _hooks: list[Callable[[], None]] = []
+
+DEFAULT_MAX_HEAP = "-Xmx1g"
+"""The heap bound of the JVM jinfer starts, unless the options name one (docs/decisions.md)."""
+_HEAP_OPTIONS = ("-Xmx", "-XX:MaxHeapSize=", "-XX:MaxRAMPercentage=", "-XX:MaxRAM=")
 
 
 def on_start(hook: Callable[[], None]) -> Callable[[], None]:
@@ -93,19 +109,26 @@ def is_started() -> bool:
     return bool(jpype.isJVMStarted())
 
 
-def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> None:
+def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, java_signals: bool = False) -> None:
     """Start the JVM with jinfer's jars, once. Calling again with the same settings is a no-op.
 
+    The JVM gets ``jvm_args`` after the options of ``JINFER_JVM_ARGS`` (split as a shell would),
+    and a heap bound of :data:`DEFAULT_MAX_HEAP` unless they name one. It leaves SIGINT, SIGTERM
+    and SIGHUP to Python (``-Xrs``): Ctrl-C raises ``KeyboardInterrupt`` and Python's handlers
+    run, as they would without a JVM. ``java_signals=True`` (``jinfer run-java``) keeps Java's
+    handlers instead, so that a Java program's shutdown hooks run on Ctrl-C. ONNX Runtime's
+    telemetry is off (``ORT_DISABLE_TELEMETRY=1``) unless that variable is set already.
+
     Raises :class:`JVMError` if the JVM is already running with other settings (JPype cannot
-    restart it), or if a JVM started elsewhere lacks jinfer's classes.
+    restart it), or if a JVM started elsewhere lacks jinfer's classes (each time it is asked).
     """
     global _settings
     wanted = (tuple(str(c) for c in extra_classpath), tuple(jvm_args))
     with _lock:
         if jpype.isJVMStarted():
             if _settings is None:
-                _settings = wanted  # started by someone else: accept it if jinfer is on it
-                _require_jinfer_classes()
+                _require_jinfer_classes()  # started by someone else: accept it if jinfer is on it
+                _settings = wanted
                 _started()
             elif wanted != _settings and (wanted[0] or wanted[1]):
                 raise JVMError(
@@ -116,12 +139,23 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = ()) -> 
                 )
             return
         cp = classpath(extra_classpath)
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # no mat-debug-<pid>.log, no upload
         try:
-            jpype.startJVM(*jvm_args, classpath=cp, convertStrings=False)
+            jpype.startJVM(*jvm_options(jvm_args, java_signals), classpath=cp, convertStrings=False, interrupt=False)
         except OSError as e:
             raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
         _settings = wanted
     _started()  # this JVM is hosted by Python: the hooks (the python-backend host among them) run now
+
+
+def jvm_options(jvm_args: Sequence[str] = (), java_signals: bool = False) -> list[str]:
+    """The options jinfer starts the JVM with: ``JINFER_JVM_ARGS``, then ``jvm_args``, with the
+    heap bound and ``-Xrs`` added unless those name a heap bound, or ``java_signals``."""
+    options = [*shlex.split(os.environ.get("JINFER_JVM_ARGS", "")), *jvm_args]
+    added = [] if java_signals or "-Xrs" in options else ["-Xrs"]
+    if not any(o.startswith(_HEAP_OPTIONS) for o in options):
+        added.append(DEFAULT_MAX_HEAP)
+    return added + options
 
 
 def _require_jinfer_classes() -> None:
@@ -169,7 +203,9 @@ _KINDS: dict[str, type[JinferError]] = {
 
 
 def translate_java_error(exc: BaseException) -> JinferError | None:
-    """The jinfer error for a Java exception that crossed into Python, keeping class and message.
+    """The jinfer error for a Java exception that crossed into Python, keeping class and message:
+    the Python kind of the nearest jinfer class it is an instance of (``PythonException``, a
+    ``BackendException``, gives :class:`BackendError`).
 
     Returns None for exceptions that are not Java ones.
     """
@@ -177,7 +213,7 @@ def translate_java_error(exc: BaseException) -> JinferError | None:
         return None
     cls = str(exc.getClass().getName())
     msg = str(exc.getMessage()) if exc.getMessage() is not None else cls
-    kind = _KINDS.get(cls)
+    kind = next((k for name, k in _KINDS.items() if jpype.JClass(name).class_.isInstance(exc)), None)
     if kind is None and jpype.JClass("io.jinfer.JinferException").class_.isInstance(exc):
         kind = JinferError
     if kind is None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from .._dtypes import dtype_by_name, dtype_of
+from .._dtypes import DTYPES, dtype_by_name, dtype_of
 from .._exceptions import InputError, JinferError
 from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
@@ -26,6 +28,10 @@ __all__ = ["Model", "load"]
 
 _STAGE_BYTES = 64 << 10  # one staging buffer per thread and model: inputs in the first half,
 _STAGE_INPUTS = 32 << 10  # outputs in the second
+_MAX_TENSOR_BYTES = 2**31 - 1  # a Java ByteBuffer holds at most this many bytes
+# the numpy (kind, itemsize) pairs of jinfer's numeric dtypes: arrays of any other kind are checked
+# by _input_array against the dtype table (so a dtype added to the table is taken here too)
+_NUMERIC = frozenset((d.numpy.kind, d.itemsize) for d in DTYPES if d.itemsize)
 
 
 def _batch(arrays: list[np.ndarray]) -> int:
@@ -33,17 +39,32 @@ def _batch(arrays: list[np.ndarray]) -> int:
     return next((arr.shape[0] for arr in arrays if arr.ndim), 1)
 
 
+def _close_java(jmodel: Any) -> None:
+    """Close a Java ``io.jinfer.Model`` that Python let go of; nothing to do once the JVM is down."""
+    if jpype.isJVMStarted():
+        with contextlib.suppress(jpype.JException):  # a failure to free memory has no caller to tell
+            jmodel.close()
+
+
 class Model:
-    """A bundle loaded in the JVM. ``predict`` runs the same Java code path a service runs."""
+    """A bundle loaded in the JVM. ``predict`` runs the same Java code path a service runs.
+
+    Close it (or use it as a context manager) to free the runtime's native memory at once; a
+    model dropped without ``close()`` is closed when Python collects it. ``close()`` waits for the
+    calls in flight; a call made after it raises :class:`JinferError` with code ``MODEL_CLOSED``.
+    """
 
     def __init__(self, jmodel: Any, path: Path) -> None:
         self._jmodel = jmodel
+        self._finalizer = weakref.finalize(self, _close_java, jmodel)
+        self._finalizer.atexit = False  # at exit, the JVM's shutdown frees everything
         self.path = path
         self.manifest = Manifest.from_json(str(jmodel.manifest().raw().toString()))
         self.backend: str = str(jmodel.backend())
         self._output_names = [o.name for o in self.manifest.outputs]
         self._input_names = [s.name for s in self.manifest.inputs]
         self._input_set = frozenset(self._input_names)
+        self._input_dtypes = {s.name: s.dtype for s in self.manifest.inputs}
         # per output: name, whether strings, numpy dtype, rank, and the shape after the batch
         self._outs = [
             (o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
@@ -79,8 +100,11 @@ class Model:
         inputs and of outputs) copies made through a staging buffer, otherwise read-only views of
         the Java result buffers."""
         if self._closed:
-            raise JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
+            raise self._closed_error()
         feeds = self._feeds(X)
+        for name, arr in feeds.items():
+            if (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC or arr.nbytes > _MAX_TENSOR_BYTES:
+                feeds[name] = _input_array(name, self._input_dtypes.get(name), arr)
         if feeds.keys() != self._input_set:
             return self._predict_map(feeds)
         arrays = [feeds[name] for name in self._input_names]
@@ -115,7 +139,7 @@ class Model:
         try:
             self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
         except jpype.JException as e:
-            raise translated(e) from None
+            raise self._translated(e) from None
         finally:
             local.busy = False
         return {name: view.copy() for name, view in outputs}
@@ -148,7 +172,7 @@ class Model:
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
-            raise translated(e) from None
+            raise self._translated(e) from None
         batch = _batch(arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
@@ -169,9 +193,20 @@ class Model:
         jinputs = self._HashMap()
         for name, arr in feeds.items():
             jinputs.put(name, to_java(arr))
-        with java_errors():
+        try:
             jout = self._jmodel.predict(jinputs)
+        except jpype.JException as e:
+            raise self._translated(e) from None
         return {name: from_java(jout.get(name)) for name in self._output_names}
+
+    def _translated(self, e: Any) -> BaseException:
+        """The jinfer error for a Java one; a call that reached Java after ``close()`` is MODEL_CLOSED."""
+        if self._closed and str(e.getClass().getName()) == "java.lang.IllegalStateException":
+            return self._closed_error()
+        return translated(e)
+
+    def _closed_error(self) -> JinferError:
+        return JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
 
     def _feeds(self, X: Any) -> dict[str, np.ndarray]:
         if hasattr(X, "columns") and hasattr(X, "dtypes"):
@@ -191,14 +226,18 @@ class Model:
         have = [str(c) for c in df.columns]
         if len(self.inputs) == 1 and self.inputs[0].columns and len(self.inputs[0].shape) == 2:
             spec = self.inputs[0]
-            missing = [c for c in spec.columns or () if c not in have]
+            cols = list(spec.columns or ())
+            missing = [c for c in cols if c not in have]
             if missing:
                 raise InputError(
-                    f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected "
-                    f"{list(spec.columns or ())}, got {have}",
+                    f"input {spec.name!r}: the DataFrame lacks columns {missing}; expected {cols}, got {have}",
                     code="MISSING_INPUT",
                 )
-            return {spec.name: df[list(spec.columns or ())].to_numpy(dtype=spec.dtype)}
+            if spec.dtype != "string":
+                with contextlib.suppress(TypeError, ValueError):
+                    return {spec.name: df[cols].to_numpy(dtype=spec.dtype)}
+            # strings, or a column that does not convert: column by column, naming the one at fault
+            return {spec.name: np.stack([_column(spec.name, c, df[c], spec.dtype) for c in cols], axis=1)}
         feeds = {}
         for spec in self.inputs:
             if spec.name not in have:
@@ -207,23 +246,16 @@ class Model:
                     f"{[s.name for s in self.inputs]}, got {have}",
                     code="MISSING_INPUT",
                 )
-            col = df[spec.name]
-            if spec.dtype == "string":
-                feeds[spec.name] = col.astype(str).to_numpy().astype(str)
-            else:
-                try:
-                    feeds[spec.name] = col.to_numpy(dtype=spec.dtype)
-                except (TypeError, ValueError) as e:
-                    raise InputError(
-                        f"input {spec.name!r}: expected {spec.dtype} values, got column of {col.dtype}: {e}",
-                        code="DTYPE_MISMATCH",
-                    ) from None
+            feeds[spec.name] = _column(spec.name, spec.name, df[spec.name], spec.dtype)
         return feeds
 
     def close(self) -> None:
+        """Free the runtime's resources, after the calls in flight return. Idempotent."""
         if not self._closed:
             self._closed = True
-            self._jmodel.close()
+            self._finalizer.detach()
+            with java_errors():
+                self._jmodel.close()
 
     def __enter__(self) -> Model:
         return self
@@ -233,6 +265,82 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({self.manifest.name!r} {self.manifest.version}, backend={self.backend!r})"
+
+
+def _column(input_name: str, column: str, series: Any, dtype: str) -> np.ndarray:
+    """One DataFrame column as an array of ``dtype``: numbers converted (a value that is not one is
+    ``DTYPE_MISMATCH``), strings checked as :func:`_input_array` checks them."""
+    where = f"input {input_name!r}, column {column!r}"
+    if dtype == "string":
+        values = series.to_numpy()
+        if values.dtype.kind not in "OUS":  # numbers or booleans as text, as pandas writes them
+            return np.asarray(series.astype(str).to_numpy(), dtype=str)
+        return _input_array(input_name, dtype, values, where)
+    try:
+        return np.asarray(series.to_numpy(dtype=dtype))
+    except (TypeError, ValueError) as e:
+        raise InputError(
+            f"{where}: expected {dtype} values, got a column of {series.dtype}: {e}", code="DTYPE_MISMATCH"
+        ) from None
+
+
+def _input_array(name: str, expected: str | None, arr: np.ndarray, where: str | None = None) -> np.ndarray:
+    """``arr`` as it can cross to Java, or the :class:`InputError` that says why it cannot: a dtype
+    outside the table (``DTYPE_MISMATCH``), more than 2 GiB, text that is not Unicode, or a string
+    input holding something else than ``str`` (None and NaN: ``INVALID_VALUE``)."""
+    where = where or f"input {name!r}"
+    want = f"expected {expected}" if expected else "expected one of jinfer's dtypes"
+    kind = arr.dtype.kind
+    if kind == "S":  # bytes: taken as UTF-8 text, as bundles store them
+        try:
+            arr = np.char.decode(arr, "utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(
+                f"{where}: bytes that are not UTF-8 text ({e.reason}); decode them", code="INVALID_VALUE"
+            ) from None
+    elif kind == "O":
+        for i, v in enumerate(arr.flat):
+            if not isinstance(v, str):
+                missing = v is None or (isinstance(v, float) and v != v)
+                raise InputError(
+                    f"{where}: element {i} is "
+                    + ("a missing value" if missing else f"{type(v).__name__} {v!r:.40}")
+                    + f"; {want}, and string inputs take str elements only",
+                    code="INVALID_VALUE" if missing else "DTYPE_MISMATCH",
+                ) from None
+    if arr.dtype.kind in "UO":
+        try:
+            "".join(arr.flat).encode("utf-8")
+        except UnicodeEncodeError:
+            i = next(i for i, v in enumerate(arr.flat) if not _is_unicode(v))
+            raise InputError(
+                f"{where}: element {i} is not valid Unicode text (a lone surrogate); Java strings hold UTF-8 text",
+                code="INVALID_VALUE",
+            ) from None
+        return arr
+    try:
+        dtype_of(arr)
+    except TypeError:
+        raise InputError(
+            f"{where}: {want}, got numpy {arr.dtype}, which has no jinfer dtype "
+            f"(jinfer has {[d.name for d in DTYPES]}); convert it with .astype(...)",
+            code="DTYPE_MISMATCH",
+        ) from None
+    if arr.nbytes > _MAX_TENSOR_BYTES:
+        raise InputError(
+            f"{where}: {arr.nbytes} bytes {list(arr.shape)} in one call; a tensor crosses to Java in one "
+            f"buffer of at most {_MAX_TENSOR_BYTES} bytes (2 GiB): split the batch",
+            code="INVALID_VALUE",
+        )
+    return arr
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load(
@@ -245,6 +353,7 @@ def load(
     options: Mapping[str, str] | None = None,
     trust_python: bool = False,
     limits: Limits | None = None,
+    allow_non_finite: bool = False,
 ) -> Model:
     """Load a bundle in the JVM (starting it if needed) through ``io.jinfer.Models.load``.
 
@@ -253,7 +362,9 @@ def load(
     first usable one is taken. ``trust_python=True`` allows a python artifact to be unpickled
     (which runs its code): only for bundles you trust. ``limits`` bounds what the Java reader
     accepts (:class:`jinfer.Limits`, the same fields as ``io.jinfer.Limits``); ``max_bytes`` is a
-    shorthand for its ``max_bundle_bytes``.
+    shorthand for its ``max_bundle_bytes``. ``allow_non_finite=True`` lets NaN and
+    infinities through to the backend, for a model that handles missing values itself; by default
+    ``predict`` refuses them with :class:`InputError` (``INVALID_VALUE``, naming the input and row).
     Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads.
     """
     start()
@@ -268,12 +379,18 @@ def load(
         b = b.maxBundleBytes(max_bytes)
     if trust_python:
         b = b.trustPython(True)
+    if allow_non_finite:
+        b = b.allowNonFinite(True)
     for k, v in (options or {}).items():
         b = b.option(k, v)
     location = str(path) if str(path).startswith("python:") else str(p.absolute())
     with java_errors():
         jmodel = jclass("io.jinfer.Models").load(jpype.JString(location), b.build())
-    return Model(jmodel, p)
+    try:
+        return Model(jmodel, p)
+    except BaseException:  # Java took the bundle and Python did not: free what Java loaded
+        _close_java(jmodel)
+        raise
 
 
 def _java_limits(limits: Limits) -> Any:

@@ -2,7 +2,8 @@
 
 The Java program then has the python backend: it can call real Python models in-process. The
 exit status is the program's: ``System.exit(n)`` gives ``n``, an uncaught Java exception gives 1
-with its stack trace on stderr, a normal return gives 0.
+with its stack trace on stderr, a normal return gives 0. The JVM keeps Java's signal handlers, as
+``java`` would: Ctrl-C or SIGTERM run the program's shutdown hooks and end the process (130, 143).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def run_java(main_class: str, args: Sequence[str] = (), classpath: Sequence[str]
     Returns the exit status (``System.exit`` ends the process itself, with its status).
     """
     cp = classpath.split(os.pathsep) if isinstance(classpath, str) else list(classpath)
-    start(extra_classpath=[c for c in cp if c])
+    start(extra_classpath=[c for c in cp if c], java_signals=True)  # Ctrl-C runs the program's shutdown hooks
     try:
         cls = jpype.JClass(main_class)
     except Exception as e:  # noqa: BLE001 - JPype raises TypeError/ClassNotFound flavours here

@@ -1,17 +1,26 @@
 package io.jinfer;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** Checks one call's inputs against the model's input specs, casting where it is safe. */
+/**
+ * Checks one call's inputs against the model's input specs, casting where it is safe, and refuses
+ * NaN and infinities in floating inputs unless the model allows them.
+ */
 final class InputChecker {
-    private final List<TensorSpec> specs;
+    private static final int FLOAT_EXPONENT = 0x7f800000;
+    private static final long DOUBLE_EXPONENT = 0x7ff0000000000000L;
 
-    InputChecker(List<TensorSpec> specs) {
+    private final List<TensorSpec> specs;
+    private final boolean allowNonFinite;
+
+    InputChecker(List<TensorSpec> specs, boolean allowNonFinite) {
         this.specs = specs;
+        this.allowNonFinite = allowNonFinite;
     }
 
     /**
@@ -34,7 +43,7 @@ final class InputChecker {
                         "unknown input '" + name + "': the model takes " + names());
             }
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> out = new LinkedHashMap<>(2 * specs.size());
         long batch = -1;
         String batchFrom = null;
         for (TensorSpec spec : specs) {
@@ -53,6 +62,9 @@ final class InputChecker {
             }
             t = checkDtype(spec, t);
             checkShape(spec, t);
+            if (!allowNonFinite) {
+                checkFinite(spec, t);
+            }
             if (t.rank() > 0) {
                 if (batch >= 0 && t.dim(0) != batch) {
                     throw new InputException(
@@ -93,6 +105,58 @@ final class InputChecker {
                         + ", which cannot be cast to "
                         + spec.dtype()
                         + " without loss; convert it first");
+    }
+
+    /**
+     * Refuses a NaN or an infinity in a floating tensor, naming the first one's row (and column of
+     * a 2-D input). A number is not finite when its exponent bits are all ones.
+     */
+    private static void checkFinite(TensorSpec spec, Tensor t) {
+        long at = -1;
+        ByteBuffer data =
+                t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64 ? t.data() : null;
+        if (t.dtype() == DType.FLOAT32) { // absolute reads: no buffer views made per call
+            for (int i = 0, n = (int) t.size(); i < n && at < 0; i++) {
+                if ((data.getInt(i << 2) & FLOAT_EXPONENT) == FLOAT_EXPONENT) {
+                    at = i;
+                }
+            }
+        } else if (data != null) {
+            for (int i = 0, n = (int) t.size(); i < n && at < 0; i++) {
+                if ((data.getLong(i << 3) & DOUBLE_EXPONENT) == DOUBLE_EXPONENT) {
+                    at = i;
+                }
+            }
+        }
+        if (at >= 0) {
+            throw new InputException(ErrorCode.INVALID_VALUE, nonFinite(spec, t, at));
+        }
+    }
+
+    private static String nonFinite(TensorSpec spec, Tensor t, long at) {
+        double v = t.getDouble(at);
+        String where = "";
+        if (t.rank() > 0) {
+            long perRow = t.dim(0) == 0 ? 1 : t.size() / t.dim(0);
+            where = ", row " + at / perRow;
+            if (t.rank() == 2) {
+                long col = at % perRow;
+                where +=
+                        spec.columns() != null && col < spec.columns().size()
+                                ? ", column " + col + " ('" + spec.columns().get((int) col) + "')"
+                                : ", column " + col;
+            }
+        }
+        return "input '"
+                + spec.name()
+                + "'"
+                + where
+                + ": "
+                + (Double.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf")
+                + " is refused, as scikit-learn refuses it (the backends would each answer"
+                + " something else); a model that handles missing values can take it when loaded"
+                + " with LoadOptions.builder().allowNonFinite(true) (Python:"
+                + " allow_non_finite=True)";
     }
 
     private static void checkShape(TensorSpec spec, Tensor t) {

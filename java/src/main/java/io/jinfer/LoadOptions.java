@@ -21,6 +21,7 @@ public final class LoadOptions {
     private final int interOpThreads;
     private final Limits limits;
     private final boolean trustPython;
+    private final boolean allowNonFinite;
     private final Map<String, String> backendOptions;
 
     private LoadOptions(Builder b) {
@@ -29,6 +30,7 @@ public final class LoadOptions {
         this.interOpThreads = b.interOpThreads;
         this.limits = b.limits;
         this.trustPython = b.trustPython;
+        this.allowNonFinite = b.allowNonFinite;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
     }
 
@@ -77,6 +79,14 @@ public final class LoadOptions {
         return trustPython || "1".equals(System.getenv("JINFER_TRUST_PYTHON"));
     }
 
+    /**
+     * Whether floating inputs may hold NaN and infinities. By default {@link Model#predict(Map)}
+     * refuses them ({@link ErrorCode#INVALID_VALUE}).
+     */
+    public boolean allowNonFinite() {
+        return allowNonFinite;
+    }
+
     /** Backend-specific options (for ONNX: session config entries), by key. */
     public Map<String, String> backendOptions() {
         return backendOptions;
@@ -89,6 +99,7 @@ public final class LoadOptions {
         private int interOpThreads;
         private Limits limits = Limits.defaults();
         private boolean trustPython;
+        private boolean allowNonFinite;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
         private Builder() {}
@@ -135,6 +146,17 @@ public final class LoadOptions {
          */
         public Builder trustPython(boolean trust) {
             this.trustPython = trust;
+            return this;
+        }
+
+        /**
+         * Let NaN and infinities through to the backend, for a model that handles missing values
+         * itself (XGBoost, LightGBM, HistGradientBoosting, a pipeline with an imputer). The
+         * backends then treat them as they do: ONNX Runtime computes with them, JPMML takes NaN as
+         * a missing value, and a row it cannot score is refused with {@code INVALID_VALUE}.
+         */
+        public Builder allowNonFinite(boolean allow) {
+            this.allowNonFinite = allow;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.jinfer;
 
 import io.jinfer.spi.BackendSession;
 
+import java.lang.ref.Cleaner;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,26 +23,72 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Inputs are checked before the backend sees them: an unknown or missing name, a dtype that
  * cannot be cast safely, a wrong rank or a wrong fixed dimension throws {@link InputException}, and
- * the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made silently.
- * An empty batch returns empty outputs. The model keeps no reference to an input after {@code
- * predict} returns.
+ * the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made silently. A
+ * NaN or an infinity in a floating input is refused ({@link ErrorCode#INVALID_VALUE}, naming the
+ * input and the row), as scikit-learn refuses them, unless the model was loaded with {@link
+ * LoadOptions.Builder#allowNonFinite(boolean)}. An empty batch returns empty outputs. The model
+ * keeps no reference to an input after {@code predict} returns.
  *
  * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and {@link
- * #close()} waits for the calls in flight.
+ * #close()} waits for the calls in flight. A model that becomes unreachable without {@code close()}
+ * is closed when the collector finds it, but the runtime's native memory is invisible to the
+ * collector, so close models when done.
+ *
+ * <h2>Handling exceptions</h2>
+ *
+ * <p>Which exception means what, as JPMML's {@code Evaluator} puts it:
+ *
+ * <ul>
+ *   <li>{@link InputException}: this call's inputs are wrong (a name, dtype, rank, shape, or a
+ *       value such as NaN). Skip or fix this input; the model is fine and keeps serving.
+ *   <li>{@link BackendException}: the runtime failed on this batch ({@code BACKEND_FAILURE}). The
+ *       model stays usable, but a repeated failure on good inputs means the artifact or the runtime
+ *       is broken here: retire the model.
+ *   <li>{@link BundleException} (from {@link Models#load}): the file is damaged, tampered with or
+ *       unsupported. Nothing was loaded; never retry the same file.
+ *   <li>{@link IllegalStateException}: the model is closed. A programming error of the caller.
+ *   <li>Any other exception, or an {@link Error}, is a defect of jinfer or of a runtime: retire the
+ *       model and report it.
+ * </ul>
  */
 public final class Model implements AutoCloseable {
+    /** Closes the sessions of models that were dropped without {@link #close()}. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final Manifest manifest;
     private final Manifest.Artifact artifact;
     private final BackendSession session;
     private final InputChecker checker;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Cleaner.Cleanable cleanable;
     private volatile boolean closed;
 
-    Model(Manifest manifest, Manifest.Artifact artifact, BackendSession session) {
+    Model(
+            Manifest manifest,
+            Manifest.Artifact artifact,
+            BackendSession session,
+            LoadOptions options) {
         this.manifest = manifest;
         this.artifact = artifact;
         this.session = session;
-        this.checker = new InputChecker(manifest.inputs());
+        this.checker = new InputChecker(manifest.inputs(), options.allowNonFinite());
+        this.cleanable = CLEANER.register(this, new Release(session));
+    }
+
+    /**
+     * Closes a session, once; it holds no reference to its model, so the model can be collected.
+     */
+    private static final class Release implements Runnable {
+        private final BackendSession session;
+
+        Release(BackendSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void run() {
+            session.close();
+        }
     }
 
     /** The input specs, in order. */
@@ -74,7 +121,8 @@ public final class Model implements AutoCloseable {
      *
      * @param inputs one tensor per input spec, by name
      * @return the canonical outputs by name, in spec order
-     * @throws InputException if the inputs do not fit the specs (the model stays usable)
+     * @throws InputException if the inputs do not fit the specs, or hold NaN or an infinity where
+     *     the model does not allow them (the model stays usable)
      * @throws BackendException if the runtime fails
      * @throws IllegalStateException if the model is closed
      */
@@ -131,8 +179,8 @@ public final class Model implements AutoCloseable {
     }
 
     private Map<String, Tensor> checkOutputs(Map<String, Tensor> out, long batch) {
-        Map<String, Tensor> ordered = new LinkedHashMap<>();
-        for (TensorSpec spec : outputs()) {
+        List<TensorSpec> specs = outputs();
+        for (TensorSpec spec : specs) {
             Tensor t = out.get(spec.name());
             if (t == null
                     || t.dtype() != spec.dtype()
@@ -150,9 +198,30 @@ public final class Model implements AutoCloseable {
                                 + " "
                                 + Tensor.shapeString(spec.concreteShape(batch)));
             }
-            ordered.put(spec.name(), t);
         }
-        return Collections.unmodifiableMap(ordered);
+        return Collections.unmodifiableMap(inSpecOrder(out, specs) ? out : ordered(out, specs));
+    }
+
+    /** Whether {@code out} holds exactly the outputs, in spec order (the backends' own maps do). */
+    private static boolean inSpecOrder(Map<String, Tensor> out, List<TensorSpec> specs) {
+        if (!(out instanceof LinkedHashMap) || out.size() != specs.size()) {
+            return false;
+        }
+        int i = 0;
+        for (String name : out.keySet()) {
+            if (!name.equals(specs.get(i++).name())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<String, Tensor> ordered(Map<String, Tensor> out, List<TensorSpec> specs) {
+        Map<String, Tensor> ordered = new LinkedHashMap<>(2 * specs.size());
+        for (TensorSpec spec : specs) {
+            ordered.put(spec.name(), out.get(spec.name()));
+        }
+        return ordered;
     }
 
     private void checkClosed() {
@@ -161,14 +230,17 @@ public final class Model implements AutoCloseable {
         }
     }
 
-    /** Frees the backend's resources; waits for calls in progress. Idempotent. */
+    /**
+     * Frees the backend's resources; waits for calls in progress, and later calls throw {@link
+     * IllegalStateException}. Idempotent.
+     */
     @Override
     public void close() {
         lock.writeLock().lock();
         try {
             if (!closed) {
                 closed = true;
-                session.close();
+                cleanable.clean();
             }
         } finally {
             lock.writeLock().unlock();

@@ -71,7 +71,10 @@ public final class Models {
                 }
                 LiveModel live = backend.openLive(location.substring(colon + 1), options);
                 return new Model(
-                        live.manifest(), live.manifest().artifacts().get(0), live.session());
+                        live.manifest(),
+                        live.manifest().artifacts().get(0),
+                        live.session(),
+                        options);
             }
         }
         return load(Path.of(location), options);
@@ -125,7 +128,7 @@ public final class Models {
                                             "external data of " + artifact.path()));
             try {
                 BackendSession session = backend.open(ctx);
-                return new Model(manifest, artifact, session);
+                return new Model(manifest, artifact, session, options);
             } catch (BundleException e) {
                 throw e; // a damaged bundle is refused whole, never half-loaded
             } catch (RuntimeException e) {

@@ -253,6 +253,15 @@ public final class Tensor {
         return data.asReadOnlyBuffer().order(NATIVE);
     }
 
+    /**
+     * The tensor's own buffer (direct, native order, position 0), for the core's checks: no view is
+     * made, and it is never handed out of the package.
+     */
+    ByteBuffer data() {
+        requireNumericState();
+        return data;
+    }
+
     /** Whether this is a string tensor. */
     public boolean isString() {
         return dtype == DType.STRING;

@@ -4,7 +4,10 @@ import io.jinfer.LoadOptions;
 
 import picocli.CommandLine.Option;
 
-/** The options every verb that loads a model shares: which backend, and whether to trust Python. */
+/**
+ * The options every verb that loads a model shares: which backend, whether to trust Python, and
+ * whether NaN may reach the model.
+ */
 final class BackendOptions {
     @Option(
             names = "--backend",
@@ -19,9 +22,29 @@ final class BackendOptions {
             description = "Allow python artifacts to be unpickled (runs their code).")
     boolean trustPython;
 
-    /** Load options for {@code backendName} (null: the first usable artifact), with this trust. */
+    @Option(
+            names = "--allow-non-finite",
+            description =
+                    "Let NaN and infinities through to a model that handles missing values"
+                            + " (refused by default; verify and bench always allow their recorded"
+                            + " sample).")
+    boolean allowNonFinite;
+
+    /** Load options for {@code backendName} (null: the first usable artifact), as the flags say. */
     LoadOptions load(String backendName) {
-        return LoadOptions.builder().backend(backendName).trustPython(trustPython).build();
+        return builder(backendName).allowNonFinite(allowNonFinite).build();
+    }
+
+    /**
+     * Load options for a verb that runs the bundle's recorded sample (verify, bench): NaN allowed,
+     * since the model answered that sample at export.
+     */
+    LoadOptions forSample(String backendName) {
+        return builder(backendName).allowNonFinite(true).build();
+    }
+
+    private LoadOptions.Builder builder(String backendName) {
+        return LoadOptions.builder().backend(backendName).trustPython(trustPython);
     }
 
     /** Load options for the backend the user named, if any. */

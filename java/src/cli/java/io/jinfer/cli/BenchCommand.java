@@ -97,7 +97,7 @@ final class BenchCommand extends Verb {
                             t.setDaemon(true);
                             return t;
                         });
-        LoadOptions options = backendOptions.load();
+        LoadOptions options = backendOptions.forSample(backendOptions.backend);
         try (Model model = Models.load(bundle.path, options)) {
             for (int batch : batches) {
                 List<Map<String, Tensor>> feeds = new ArrayList<>();

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -121,7 +122,25 @@ final class PredictCommand extends Verb {
         return specs.get(0);
     }
 
+    /**
+     * Writes the outputs; a file is written atomically, and a failure (a full or read-only disk)
+     * names it and leaves the old file as it was.
+     */
     private void writeOutputs(Map<String, Tensor> out, String kind) throws IOException {
+        try {
+            write(out, kind);
+        } catch (IOException e) {
+            String reason =
+                    e instanceof FileSystemException
+                                    && ((FileSystemException) e).getReason() != null
+                            ? ((FileSystemException) e).getReason()
+                            : e.getMessage();
+            throw new IOException(
+                    "cannot write " + output + ": " + reason + "; nothing was written", e);
+        }
+    }
+
+    private void write(Map<String, Tensor> out, String kind) throws IOException {
         switch (kind) {
             case ".npz":
                 Npz.write(out, output);
@@ -136,7 +155,7 @@ final class PredictCommand extends Verb {
                     w.print(csv);
                     w.flush();
                 } else {
-                    Files.write(output, csv.getBytes(StandardCharsets.UTF_8));
+                    Npy.writeAtomically(output, o -> o.write(csv.getBytes(StandardCharsets.UTF_8)));
                 }
         }
     }

@@ -132,7 +132,7 @@ final class VerifyCommand extends Verb {
                         expected,
                         number(p, "rtol", Parity.DEFAULT_RTOL),
                         number(p, "atol", Parity.DEFAULT_ATOL));
-        try (Model m = Models.load(b, backendOptions.load(a.backend()))) {
+        try (Model m = Models.load(b, backendOptions.forSample(a.backend()))) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
                 parity.add(m.predict(inputs));

@@ -51,7 +51,7 @@ public final class FromPython {
                             + " inputs for a model that takes "
                             + specs.size());
         }
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        Map<String, Tensor> inputs = new LinkedHashMap<>(2 * specs.size());
         Shapes shapes = new Shapes(meta, 0);
         for (int i = 0; i < data.length; i++) {
             shapes.next();
@@ -85,11 +85,16 @@ public final class FromPython {
      *     batch, or the outputs do not fit in {@code stage}
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        List<TensorSpec> specs = model.inputs();
+        Map<String, Tensor> inputs = new LinkedHashMap<>(2 * specs.size());
         Shapes shapes = new Shapes(meta, 1);
         long at = 0;
-        for (TensorSpec spec : model.inputs()) {
+        long batch = -1; // the first dimension of the first input that has one, as Model counts it
+        for (TensorSpec spec : specs) {
             shapes.next();
+            if (batch < 0 && shapes.shape.length > 0) {
+                batch = shapes.shape[0];
+            }
             long bytes = Layout.bytes(shapes.dtype, shapes.shape);
             if (at + bytes > meta[0]) {
                 throw new IllegalArgumentException(
@@ -100,12 +105,7 @@ public final class FromPython {
             at = Layout.align8(at + bytes);
         }
         Map<String, Tensor> out = model.predict(inputs);
-        long batch =
-                inputs.values().stream()
-                        .filter(t -> t.rank() > 0)
-                        .mapToLong(t -> t.dim(0))
-                        .findFirst()
-                        .orElse(1);
+        batch = batch < 0 ? 1 : batch;
         long put = meta[0];
         for (TensorSpec spec : model.outputs()) {
             Tensor t = out.get(spec.name());

@@ -381,8 +381,13 @@ public final class Npy {
         return s.append(')').toString();
     }
 
-    /** Writes through {@code body} into a temporary file next to {@code path}, then renames it. */
-    static void writeAtomically(Path path, IOBody body) throws IOException {
+    /**
+     * Writes through {@code body} into a temporary file next to {@code path}, then renames it over
+     * {@code path}: a reader, a full disk or a killed process never leaves part of a file there.
+     *
+     * @throws IOException if the file cannot be written (the temporary file is removed)
+     */
+    public static void writeAtomically(Path path, IOBody body) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
         try {
@@ -397,7 +402,8 @@ public final class Npy {
     }
 
     /** Something that writes a file's content. */
-    interface IOBody {
+    public interface IOBody {
+        /** Writes the content to {@code out}. */
         void writeTo(OutputStream out) throws IOException;
     }
 

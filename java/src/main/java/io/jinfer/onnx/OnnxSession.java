@@ -80,8 +80,10 @@ final class OnnxSession implements BackendSession {
         byte[] model = ctx.bytes();
         // jinfer reports the runtime's errors in its exceptions: the runtime's log would repeat
         // them
+        NativeLibraries.prepare(); // before ONNX Runtime loads its libraries
         OrtEnvironment env =
                 OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
+        NativeLibraries.forgetTelemetryLog();
         // before the runtime sees the model: tensors whose data is elsewhere come from the bundle
         Map<String, OnnxTensor> external = ExternalData.resolve(ctx, model, env);
         OrtSession session;
@@ -207,15 +209,15 @@ final class OnnxSession implements BackendSession {
         if (closed) {
             throw new IllegalStateException("ONNX session is closed");
         }
-        Map<String, OnnxTensor> feeds = new HashMap<>();
-        Map<String, OnnxTensor> pinned = new HashMap<>();
-        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>();
+        Map<String, OnnxTensor> feeds = new HashMap<>(2 * inputs.size());
+        Map<String, OnnxTensor> pinned = new HashMap<>(2 * outputs.size());
+        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>(2 * outputs.size());
         try {
             for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
                 String nat = inputNames.get(e.getKey());
                 feeds.put(nat, toOrt(e.getValue(), inputShapes.get(nat)));
             }
-            Set<String> requested = new HashSet<>();
+            Set<String> requested = new HashSet<>(2 * outputs.size());
             for (Output o : outputs) {
                 if (o.pinnable()) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
@@ -235,7 +237,7 @@ final class OnnxSession implements BackendSession {
                 }
             }
             try (OrtSession.Result result = session.run(feeds, requested, pinned)) {
-                Map<String, Tensor> out = new LinkedHashMap<>();
+                Map<String, Tensor> out = new LinkedHashMap<>(2 * outputs.size());
                 for (Output o : outputs) {
                     long[] shape = o.spec().concreteShape(batch);
                     ByteBuffer buf = pinnedBuffers.get(o.spec().name());

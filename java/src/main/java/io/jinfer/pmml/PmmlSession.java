@@ -351,7 +351,7 @@ final class PmmlSession implements BackendSession {
         void put(int row, Map<String, ?> results, PmmlSession session) {
             if ("classification".equals(manifest.task())) {
                 Object result = results.get(session.target().getName());
-                Object label = EvaluatorUtil.decode(result);
+                Object label = scored(EvaluatorUtil.decode(result), row);
                 TensorSpec labelSpec = specs.get("label");
                 if (labelSpec != null) {
                     if (labelSpec.dtype() == DType.STRING) {
@@ -378,11 +378,30 @@ final class PmmlSession implements BackendSession {
                 List<TargetField> targets = session.targets();
                 int t = targets.size();
                 for (int j = 0; j < t; j++) {
-                    Object v = EvaluatorUtil.decode(results.get(targets.get(j).getName()));
-                    double d = v == null ? Double.NaN : ((Number) v).doubleValue();
+                    Object v =
+                            scored(
+                                    EvaluatorUtil.decode(results.get(targets.get(j).getName())),
+                                    row);
+                    double d = ((Number) v).doubleValue();
                     write("prediction", pred.dtype(), row * t + j, d, (long) d);
                 }
             }
+        }
+
+        /**
+         * A target's value, or the refusal of the row: JPMML gives no value when a missing or
+         * invalid input is one the model does not handle (a NaN let in by {@code allowNonFinite}).
+         */
+        private static Object scored(Object value, int row) {
+            if (value == null) {
+                throw new InputException(
+                        ErrorCode.INVALID_VALUE,
+                        "row "
+                                + row
+                                + ": the PMML model gives no prediction for it (an input value is"
+                                + " missing, NaN or infinite, and the model does not handle it)");
+            }
+            return value;
         }
 
         private static Object toNumber(Object label) {
