@@ -87,7 +87,7 @@ public final class BatchingModel implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxDelayNanos =
                 maxDelay.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : maxDelay.toNanos();
-        this.checker = new InputChecker(model.inputs());
+        this.checker = model.checker(); // the same rules as the model, NaN policy included
         this.splittable = hasBatchDimension(model.inputs()) && hasBatchDimension(model.outputs());
         this.dispatcher =
                 new Thread(

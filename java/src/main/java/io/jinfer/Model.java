@@ -116,6 +116,11 @@ public final class Model implements AutoCloseable {
         return artifact;
     }
 
+    /** This model's input check (its specs and its non-finite rule), for {@link BatchingModel}. */
+    InputChecker checker() {
+        return checker;
+    }
+
     /**
      * Runs one batch.
      *
