@@ -1,5 +1,6 @@
 package io.jinfer;
 
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +22,7 @@ public final class LoadOptions {
     private final int interOpThreads;
     private final long maxBundleBytes;
     private final boolean trustPython;
+    private final Path pythonExecutable;
     private final Map<String, String> backendOptions;
 
     private LoadOptions(Builder b) {
@@ -29,6 +31,7 @@ public final class LoadOptions {
         this.interOpThreads = b.interOpThreads;
         this.maxBundleBytes = b.maxBundleBytes;
         this.trustPython = b.trustPython;
+        this.pythonExecutable = b.pythonExecutable;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
     }
 
@@ -70,6 +73,16 @@ public final class LoadOptions {
         return trustPython || "1".equals(System.getenv("JINFER_TRUST_PYTHON"));
     }
 
+    /**
+     * The Python whose CPython a plain JVM embeds for python artifacts (through Jep), or null for
+     * the process's choice: {@code -Djinfer.python}, then {@code JINFER_PYTHON}, then the {@code
+     * VIRTUAL_ENV} the JVM runs in. Unused when a Python process hosts the JVM ({@code jinfer
+     * run-java}): that Python runs the model.
+     */
+    public Path pythonExecutable() {
+        return pythonExecutable;
+    }
+
     /** Backend-specific options (for ONNX: session config entries), by key. */
     public Map<String, String> backendOptions() {
         return backendOptions;
@@ -82,6 +95,7 @@ public final class LoadOptions {
         private int interOpThreads;
         private long maxBundleBytes = Bundle.DEFAULT_MAX_BYTES;
         private boolean trustPython;
+        private Path pythonExecutable;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
         private Builder() {}
@@ -124,6 +138,17 @@ public final class LoadOptions {
          */
         public Builder trustPython(boolean trust) {
             this.trustPython = trust;
+            return this;
+        }
+
+        /**
+         * The {@code python} executable of the environment (a virtualenv, say) that has jinfer and
+         * jep installed ({@code pip install 'jinfer[jep]'}), for a plain JVM to embed its CPython
+         * when it loads a python artifact; null for the process's choice (see {@link
+         * LoadOptions#pythonExecutable()}).
+         */
+        public Builder pythonExecutable(Path python) {
+            this.pythonExecutable = python;
             return this;
         }
 
