@@ -16,6 +16,7 @@ import java.util.Map;
  * <pre>
  * PyPredict predict LOCATION INPUTS.npz trust|default   load, predict, print
  * PyPredict recover BUNDLE INPUTS.npz                   a Python error (x1 = -5000), then go on
+ * PyPredict exit BUNDLE INPUTS.npz                      predict, then System.exit(0) at once
  * </pre>
  *
  * A {@link JinferException} is printed as {@code error CLASS CODE MESSAGE} and exits 3.
@@ -29,6 +30,10 @@ public final class PyPredict {
                 predict(args[1], Npz.read(Path.of(args[2])), args[3].equals("trust"));
             } else if (args[0].equals("recover")) {
                 recover(args[1], Npz.read(Path.of(args[2])));
+            } else if (args[0].equals("exit")) {
+                Model model = Models.load(args[1], LoadOptions.builder().trustPython(true).build());
+                model.predict(Npz.read(Path.of(args[2])));
+                System.exit(0); // what the Python model printed must not be lost
             } else {
                 throw new IllegalArgumentException("unknown mode " + args[0]);
             }

@@ -1,0 +1,173 @@
+"""The python backend in a plain JVM: `java -cp jinfer's jars:classes MAIN` embeds CPython through Jep.
+
+No Python process hosts these JVMs. Each names this test's Python (``-Djinfer.python``, or
+``JINFER_PYTHON``, ``VIRTUAL_ENV``); jinfer finds its jep, loads Jep's jar and ``libjep.so`` from
+there, and runs the pickled model in that CPython. The battery shared with the JPype host (trust,
+checksums, libraries, Python errors, 8 threads) runs under both in test_python_backend.py; here are
+the cases of Jep alone: string labels and string inputs, finding (or not) the Python, what the
+model prints at ``System.exit``, and Jep never beside JPype.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pyhosts import (
+    X32,
+    X_IRIS,
+    Y_IRIS,
+    assert_matches_sklearn,
+    child_env,
+    cm,
+    in_host,
+    outputs,
+    predict_in,
+)
+
+import jinfer
+from tables import mixed, table
+
+PYTHON = sys.executable
+CLASSES = ("setosa", "versicolor", "virginica")
+
+
+@pytest.fixture(scope="module")
+def named_model() -> Any:
+    """The custom pipeline, trained on string class labels."""
+    return cm.custom_pipeline(X_IRIS, np.array(CLASSES)[Y_IRIS])
+
+
+def test_a_classifier_with_string_labels(named_model: Any, java_classes: Path, tmp_path: Path) -> None:
+    b = jinfer.export(named_model, X_IRIS, tmp_path / "named.jinfer", formats=("python",))
+    assert b.manifest.outputs[0].dtype == "string"
+    np.savez(tmp_path / "in.npz", features=X32)
+    r = predict_in("jep", java_classes, b.path, "in.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "backend python" in r.stdout.splitlines()
+    out = outputs(r.stdout)
+    assert set(out["label"]) == set(CLASSES)
+    assert_matches_sklearn(out, named_model, X32)
+
+
+def test_string_inputs(java_classes: Path, tmp_path: Path) -> None:
+    model = mixed()
+    df, _ = table(n=40, seed=5)
+    b = jinfer.export(model, df, tmp_path / "mixed.jinfer", formats=("python",))
+    specs = {s.name: s.dtype for s in b.manifest.inputs}
+    assert specs["color"] == "string", specs
+    np.savez(tmp_path / "in.npz", **{n: df[n].to_numpy().astype(str if t == "string" else t) for n, t in specs.items()})
+    r = predict_in("jep", java_classes, b.path, "in.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = outputs(r.stdout)
+    np.testing.assert_array_equal(out["label"], model.predict(df))
+    np.testing.assert_allclose(out["probabilities"], model.predict_proba(df), rtol=0, atol=1e-6)
+
+
+# ---------------------------------------------------------------- finding the Python
+
+
+def test_the_python_of_the_virtualenv_the_jvm_runs_in(
+    custom_export: tuple[Path, list[str]], java_classes: Path, work: Path
+) -> None:
+    venv = str(Path(PYTHON).parent.parent)
+    r = predict_in("plain", java_classes, custom_export[0], cwd=work, VIRTUAL_ENV=venv)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "backend python" in r.stdout.splitlines()
+    r = predict_in("plain", java_classes, custom_export[0], cwd=work, JINFER_PYTHON=PYTHON)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "backend python" in r.stdout.splitlines()
+
+
+@pytest.mark.parametrize("how", ["property", "variable"])
+def test_a_wrong_python_path_is_named(
+    how: str, custom_export: tuple[Path, list[str]], java_classes: Path, work: Path
+) -> None:
+    wrong = work / "no-such-env" / "bin" / "python"
+    if how == "property":
+        r = predict_in("jep", java_classes, custom_export[0], cwd=work, python=str(wrong))
+        source = "-Djinfer.python"
+    else:
+        r = predict_in("plain", java_classes, custom_export[0], cwd=work, JINFER_PYTHON=str(wrong))
+        source = "JINFER_PYTHON"
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.startswith("error io.jinfer.BackendException NO_USABLE_BACKEND"), r.stdout
+    assert f"python: {source} names {wrong}, which does not exist" in r.stdout, r.stdout
+    assert r.stderr == ""
+
+
+def test_a_python_without_jep_says_what_to_install(
+    custom_export: tuple[Path, list[str]], java_classes: Path, work: Path, tmp_path: Path
+) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    r = predict_in("jep", java_classes, custom_export[0], cwd=work, python=str(bare / "bin" / "python"))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert f"the Python at {bare / 'bin' / 'python'} (-Djinfer.python) has no jep; install it there" in r.stdout, (
+        r.stdout
+    )
+    assert "pip install 'jinfer[jep]' (Jep compiles against the JDK: set JAVA_HOME first)" in r.stdout
+
+
+def test_the_embedded_python_is_the_named_one_and_nothing_it_prints_is_lost(
+    custom_model: Any, java_classes: Path, work: Path, tmp_path: Path
+) -> None:
+    """The model prints (unflushed) which installation runs it; Java calls System.exit right after."""
+    b = jinfer.export(
+        custom_model, X_IRIS, tmp_path / "chatty.jinfer", formats=("python",), callable="custom_models:chatty_predict"
+    )
+    np.savez(tmp_path / "in.npz", features=X32[:7])
+    r = in_host("jep", java_classes, "PyPredict", "exit", b.path, "in.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the environment's own prefix and numpy, though the first python3 on PATH may be another installation's
+    assert f"python prefix={sys.prefix} numpy={np.__file__} rows=7" in r.stdout.splitlines(), r.stdout
+    assert "python stderr line" in r.stderr.splitlines(), r.stderr
+
+
+# ---------------------------------------------------------------- Jep and JPype never in one process
+
+
+def test_a_model_under_jep_cannot_start_a_jvm(
+    custom_model: Any, java_classes: Path, work: Path, tmp_path: Path
+) -> None:
+    b = jinfer.export(
+        custom_model, X_IRIS, tmp_path / "jvm.jinfer", formats=("python",), callable="custom_models:jvm_predict"
+    )
+    r = predict_in("jep", java_classes, b.path, cwd=work)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.splitlines()[:2] == [
+        "backend python",  # it loads; the call fails, and says why
+        "error io.jinfer.python.PythonException BACKEND_FAILURE Python model raised jinfer._exceptions.JVMError: "
+        "this Python is embedded in a JVM through Jep (jinfer's python backend in a plain JVM), and JPype cannot "
+        "start a second JVM in that process; Jep and JPype never share one. Code that a python artifact runs "
+        "cannot call jinfer.load or jinfer.jvm: predict in Python directly",
+    ], r.stdout
+
+
+def test_a_jvm_that_jpype_started_refuses_to_embed_jep(
+    custom_export: tuple[Path, list[str]], java_classes: Path, work: Path
+) -> None:
+    """JPype starts the JVM without jinfer's host (plain ``jpype.startJVM``): the python backend
+    must not embed a second CPython through Jep in this process, and says so."""
+    script = """
+import sys, jpype
+from jinfer._runtime.jvm import classpath
+jpype.startJVM("-Djinfer.python=" + sys.executable, classpath=[*classpath(), sys.argv[1]], convertStrings=False)
+jpype.JClass("PyPredict").main(["predict", sys.argv[2], "iris32.npz", "trust"])
+"""
+    r = subprocess.run(
+        [PYTHON, "-c", script, str(java_classes), str(custom_export[0])],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        timeout=120,
+        env=child_env(),
+    )
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.startswith("error io.jinfer.BackendException NO_USABLE_BACKEND"), r.stdout
+    assert "this JVM runs inside a CPython process (JPype started it)" in r.stdout
+    assert "embedding a second CPython through Jep in the same process is refused" in r.stdout
