@@ -67,7 +67,7 @@ public final class JepRuntime implements PythonRuntime {
     /** Calls one of the host module's functions in this thread's interpreter. */
     Object call(String function, Object... args) {
         try {
-            return interpreters.current().invoke(function, args);
+            return interpreters.invoke(function, args);
         } catch (JepException e) {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE, "the Jep call " + function + " failed: " + e, e);

@@ -1,0 +1,242 @@
+"""The python backend hosted by a plain JVM (Jep), against the JPype host and FastAPI (issue 13).
+
+    .venv/bin/python bench/jep_host.py [--quick]    # this benchmark alone: rewrites its section of
+                                                    # docs/benchmarks.md, prints the ratios
+    bench/run.py runs it too, as the suite ``jep-host``
+
+Measured in one run, interleaved:
+
+- one call from Java into the trivial Python model (a 1×20 float32 row, the sum of the features):
+  through Jep (a plain JVM, ``io.jinfer.bench.JepBench``), through the JPype host (this process's
+  JVM, ``io.jinfer.bench.Loop``) and through FastAPI on loopback; all three run the same pickled
+  function, the first two from the same bundle;
+- the scikit-learn forest (``rf``, its python artifact) called by 1 and 2 Java threads through Jep,
+  in rows/s;
+- both thread models the Jep host could use, in two plain JVMs side by side: one interpreter per
+  calling thread, attached to one root (Jep 4.3's ``attach``; the one jinfer keeps), and one
+  interpreter thread fed by a queue (``-Djinfer.jep.threads=queue``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import jinfer  # noqa: E402
+from common import ROOT, Config, Point, Results, log  # noqa: E402
+from jinfer._bench import time_interleaved  # noqa: E402
+from jinfer.tensor import to_java  # noqa: E402
+from suites import BENCH_CLASSES, Context, _java_loop, build_java_harness, make_workdir  # noqa: E402
+from trivial import TrivialRegressor  # noqa: E402
+
+MODES = ("attach", "queue")
+"""The Jep host's thread models: ``attach`` is jinfer's; ``queue`` is measured beside it."""
+
+SERIES = {"jep-attach": "Jep host (an interpreter per thread)", "jep-queue": "Jep host, one interpreter thread + queue",
+          "jpype": "JPype host (run-java)", "fastapi": "FastAPI on loopback"}
+CALLS = 1000  # calls of one row per crossing into a JVM (which reports nothing but the time it took)
+SECTION = "## Python backend in a plain JVM (Jep)"
+
+
+class JepBench:
+    """A plain JVM running ``io.jinfer.bench.JepBench`` with one of the Jep host's thread models."""
+
+    def __init__(self, classpath: str, mode: str, workdir: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])}
+        env.pop("VIRTUAL_ENV", None)
+        self.proc = subprocess.Popen(
+            ["java", f"-Djinfer.python={sys.executable}", f"-Djinfer.jep.threads={mode}", "-cp", classpath,
+             "io.jinfer.bench.JepBench"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=workdir, env=env)
+
+    def ask(self, command: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if not answer:
+            raise RuntimeError(f"JepBench ended on {command!r} (status {self.proc.wait()})")
+        return answer
+
+    def calls(self, name: str, n: int) -> Callable[[], object]:
+        return lambda: self.ask(f"calls {name} {n}")
+
+    def rate(self, name: str, batch: int, threads: int, ms: int) -> float:
+        return float(self.ask(f"rate {name} {batch} {threads} {ms}"))
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+def trivial_bundle(workdir: Path) -> Path:
+    """The trivial model as a python artifact (its callable is FastAPI's ``trivial_model``)."""
+    X = np.random.default_rng(0).normal(size=(64, 20)).astype(np.float32)
+    return jinfer.export(TrivialRegressor(), X, workdir / "trivial.jinfer", name="bench-trivial",
+                         formats=("python",), callable="trivial:trivial_call").path
+
+
+def rows(batch: int) -> np.ndarray:
+    """The rows JepBench predicts on: ``(i % 7) * 0.1 + j`` for row i, feature j."""
+    i, j = np.meshgrid(np.arange(batch), np.arange(20), indexing="ij")
+    return ((i % 7) * 0.1 + j).astype(np.float32)
+
+
+def run(ctx: Context) -> None:
+    """The suite: adds ``jep`` (per call) and ``jep-threads`` (rows/s) points to ``ctx.results``."""
+    c, results, workdir = ctx.config, ctx.results, ctx.workdir
+    classpath = build_java_harness()
+    bundle = trivial_bundle(workdir)
+    rest = ctx.start_rest()
+    jeps = {mode: JepBench(classpath, mode, workdir) for mode in MODES}
+    try:
+        for jep in jeps.values():
+            jep.ask(f"load trivial {bundle}")
+            jep.ask(f"load rf {ctx.models['rf'].bundle}")
+        hosted = jinfer.load(bundle, trust_python=True)  # the JPype host: this CPython runs it
+        calls = {f"jep-{m}": jeps[m].calls("trivial", CALLS) for m in MODES}
+        calls["jpype"] = _java_loop(hosted, to_java(rows(1)), CALLS)
+        calls["fastapi"] = rest.caller("trivial", rows(1))
+        log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
+        for series, t in time_interleaved(calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4,
+                                          rounds=c.rounds).items():
+            per = 1 if series == "fastapi" else CALLS
+            results.add(Point("jep", series, "trivial", 1, [v / per for v in t.seconds],
+                              calls_per_block=t.calls_per_block * per))
+        hosted.close()
+        for batch in c.thread_batches:
+            log(f"Jep host, forest, batch {batch}: 1 and 2 Java threads, both thread models")
+            cases = [(m, t) for m in MODES for t in (1, 2)]
+            for m, t in cases:  # warm-up: every thread's interpreter attached, the JIT done
+                jeps[m].rate("rf", batch, t, c.thread_round_ms)
+            samples: dict[tuple[str, int], list[float]] = {k: [] for k in cases}
+            for r in range(c.thread_rounds):
+                for i in range(len(cases)):
+                    m, t = cases[(i + r) % len(cases)]
+                    samples[(m, t)].append(jeps[m].rate("rf", batch, t, c.thread_round_ms))
+            for (m, t), s in samples.items():
+                results.add(Point("jep-threads", f"jep-{m}", "rf", t, s, batch=batch))
+    finally:
+        for jep in jeps.values():
+            jep.close()
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def ratios(results: Results) -> dict[str, float]:
+    """The targets' ratios: FastAPI over Jep, Jep over the JPype host, 2 threads over 1 (per batch)."""
+    def med(series: str) -> float:
+        p = results.get("jep", series, 1, "trivial")
+        return p.median if p else float("nan")
+
+    out = {"fastapi/jep": med("fastapi") / med("jep-attach"), "jep/jpype": med("jep-attach") / med("jpype"),
+           "queue/attach": med("jep-queue") / med("jep-attach")}
+    for batch in results.config.thread_batches:
+        for m in MODES:
+            one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", batch) for t in (1, 2))
+            if one and two:
+                out[f"{m} 2/1 threads, batch {batch}"] = two.median / one.median
+    return out
+
+
+def section(results: Results) -> str:
+    """This benchmark's section of docs/benchmarks.md."""
+    from report import figure, rate, spread  # the page's own formats
+    from targets import Figure
+
+    if not results.series("jep", "jep-attach", "trivial"):
+        return ""
+    r = ratios(results)
+    out: list[str] = [SECTION, ""]
+    w = out.append
+    w(f"Written by `bench/jep_host.py` ({results.config.name} run, {results.info.get('measured_at', '')}; "
+             "also run by `bench/run.py`). A plain JVM (`java -cp ...`, no Python host) calls the python "
+             "artifact of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, "
+             "interleaved with the same artifact called from Java through the JPype host and the same function "
+             "behind FastAPI on loopback; then the forest's python artifact from 1 and 2 Java threads.\n")
+    w("| target | measured | figures behind it | target | met |")
+    w("|---|---|---|---|---|")
+    jep, jpype, api = (results.get("jep", s, 1, "trivial") for s in ("jep-attach", "jpype", "fastapi"))
+    rows_ = [("One call from Java through Jep vs FastAPI on loopback", r["fastapi/jep"], (jep, api), "≥ 50x lower",
+              r["fastapi/jep"] >= 50),
+             ("One call from Java through Jep vs through the JPype host", r["jep/jpype"], (jep, jpype), "≤ 1.5x",
+              r["jep/jpype"] <= 1.5)]
+    for what, ratio, pts, target, met in rows_:
+        figs = "<br>".join(figure(Figure(SERIES[p.series], p, "time")) for p in pts if p)
+        w(f"| {what} | **{ratio:.2f}x** | {figs} | {target} | {'yes' if met else '**no**'} |")
+    for batch in results.config.thread_batches:
+        one, two = (results.get("jep-threads", "jep-attach", t, "rf", batch) for t in (1, 2))
+        if one and two:
+            ratio = two.median / one.median
+            figs = f"{figure(Figure('2 threads', two, 'rate'))}<br>{figure(Figure('1 thread', one, 'rate'))}"
+            w(f"| Forest through Jep, 2 Java threads vs 1, rows/s, batch {batch} | **{ratio:.2f}x** | {figs} | "
+              f"≥ 1.0x | {'yes' if ratio >= 1.0 else '**no**'} |")
+    w("")
+    w("The two thread models the issue names, side by side (medians; min – max in brackets):\n")
+    w("| | one call, trivial model | " + " | ".join(f"forest, batch {b}, 1 thread / 2 threads"
+                                                    for b in results.config.thread_batches) + " |")
+    w("|---|---|" + "---|" * len(results.config.thread_batches))
+    for m in MODES:
+        p = results.get("jep", f"jep-{m}", 1, "trivial")
+        cells = [spread(p) if p else "—"]
+        for b in results.config.thread_batches:
+            one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", b) for t in (1, 2))
+            cells.append(f"{rate(one.median)} / {rate(two.median)} ({two.median / one.median:.2f}x)"
+                         if one and two else "—")
+        w(f"| {SERIES[f'jep-{m}']} | " + " | ".join(cells) + " |")
+    w("")
+    return "\n".join(out) + "\n"
+
+
+def write_section(page: Path, text: str) -> None:
+    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes)."""
+    old = page.read_text(encoding="utf-8") if page.exists() else ""
+    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: text, old)
+    elif "## How it is measured" in old:
+        new = old.replace("## How it is measured", text + "## How it is measured", 1)
+    else:
+        new = old + "\n" + text
+    page.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from datetime import datetime, timezone
+
+    from models import make_models
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="the short run")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where benchmarks.md is")
+    args = p.parse_args(argv)
+    config = Config.quick() if args.quick else Config.full()
+    results = Results(config)
+    workdir = make_workdir()
+    build_java_harness()
+    with jinfer.jvm(extra_classpath=[str(BENCH_CLASSES)]):
+        ctx = Context(config, results, make_models(workdir), workdir)
+        try:
+            run(ctx)
+        finally:
+            ctx.stop_rest()
+    results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    write_section(args.docs / "benchmarks.md", section(results))
+    for k, v in ratios(results).items():
+        print(f"{k:>32}: {v:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
