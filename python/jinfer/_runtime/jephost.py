@@ -17,8 +17,9 @@ Every function returns plain values that Jep converts (None, int, str, list); a 
 comes back as ``["error", code, type, message, traceback]`` rather than raised, because Jep's
 ``JepException`` would carry the type and message but not the traceback.
 
-Layer L1a (runtime): it imports :mod:`.pycall` and :mod:`.wire` and never JPype (never import
-JPype in a process that Jep embeds CPython into: that process has its JVM already).
+Layer L1a (runtime): it imports :mod:`.pycall` and :mod:`.wire`, never JPype's side of jinfer
+(``jvm``, ``tensor``, ``pyhost``: an import contract keeps it so). The process Jep embeds CPython
+into has its JVM already, and JPype must not start another (``jvm.start`` refuses there).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ way, here; each host only moves the tensors across its own bridge.
 - :func:`model_callable`: ``predict_proba``/``predict``, a ``"module:function"``, or a plain callable.
 - :func:`error_fields`: a Python exception as both hosts report it to Java.
 
-Layer L1a (runtime), beside :mod:`jinfer.tensor`: numpy and the contracts only, never JPype, so
-that a CPython embedded by Jep can import it (Jep and JPype never share a process).
+Layer L1a (runtime), beside :mod:`jinfer.tensor`: numpy and the contracts only, none of JPype's
+side of jinfer, so that the Jep host can use it (Jep and JPype never share a process).
 """
 
 from __future__ import annotations
