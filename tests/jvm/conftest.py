@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from pyhosts import JAVA_SOURCES, X32, X_IRIS, Y_IRIS, cm
+from pyhosts import JAVA_SOURCES, X32, X_IRIS, Y_IRIS, cm, javac
 
 import jinfer
-from jinfer._runtime.jvm import classpath
 from models import MODELS, fitted
 
 
@@ -44,16 +41,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def java_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/jvm/javasrc/*.java, compiled against jinfer's jars."""
-    out = tmp_path_factory.mktemp("java-classes")
-    sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
-    r = subprocess.run(
-        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sources],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert r.returncode == 0, r.stderr
-    return out
+    return javac(JAVA_SOURCES.glob("*.java"), tmp_path_factory.mktemp("java-classes"))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,30 @@ def child_env(pyfixtures: bool = True, **extra: str) -> dict[str, str]:
     return env
 
 
+def javac(sources: Iterable[Path], out: Path) -> Path:
+    """Compiles ``sources`` against jinfer's jars into ``out``; returns ``out``."""
+    r = subprocess.run(
+        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sorted(map(str, sources))],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert r.returncode == 0, r.stderr
+    return out
+
+
 def run_java(
-    classes: Path, main: str, *args: object, cwd: Path, timeout: float = 120, pyfixtures: bool = True, **env: str
+    classes: Path,
+    main: str,
+    *args: object,
+    cwd: Path,
+    timeout: float = 120,
+    pyfixtures: bool = True,
+    command: tuple[str, ...] = (sys.executable, "-m", "jinfer"),
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...``."""
-    cmd = [sys.executable, "-m", "jinfer", "run-java", "-cp", str(classes), main, *map(str, args)]
+    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...`` (or another ``jinfer`` command)."""
+    cmd = [*command, "run-java", "-cp", str(classes), main, *map(str, args)]
     return subprocess.run(
         cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=child_env(pyfixtures, **env)
     )
