@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/jep_host.py [--quick]    # this benchmark alone: rewrites its section of
                                                     # docs/benchmarks.md, prints the ratios
-    bench/run.py runs it too, as the suite ``jep-host``
+    bench/run.py runs it too, as the suite ``jep-host`` (:data:`SUITE`), and puts :func:`section`
+    on the page
 
 Measured in one run, interleaved:
 
@@ -31,18 +32,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jinfer  # noqa: E402
-from common import ROOT, Config, Point, Results, log  # noqa: E402
-from jinfer._bench import time_interleaved  # noqa: E402
-from jinfer.tensor import to_java  # noqa: E402
-from suites import BENCH_CLASSES, Context, _java_loop, build_java_harness, make_workdir  # noqa: E402
-from trivial import TrivialRegressor  # noqa: E402
+import jinfer
+from anchors import BENCH_CLASSES, build_java_harness, java_loop
+from common import ROOT, Config, Point, Results, log
+from jinfer._bench import rate, time_interleaved
+from jinfer.tensor import to_java
+from models import make_models
+from suites import Context, Suite, make_workdir
+from trivial import TrivialRegressor
 
 MODES = ("attach", "queue")
 """The Jep host's thread models: ``attach`` is jinfer's; ``queue`` is measured beside it."""
 
-SERIES = {"jep-attach": "Jep host (an interpreter per thread)", "jep-queue": "Jep host, one interpreter thread + queue",
-          "jpype": "JPype host (run-java)", "fastapi": "FastAPI on loopback"}
+SERIES = {
+    "jep-attach": "Jep host (an interpreter per thread)",
+    "jep-queue": "Jep host, one interpreter thread + queue",
+    "jpype": "JPype host (run-java)",
+    "fastapi": "FastAPI on loopback",
+}
 CALLS = 1000  # calls of one row per crossing into a JVM (which reports nothing but the time it took)
 SECTION = "## Python backend in a plain JVM (Jep)"
 
@@ -53,10 +60,21 @@ class JepBench:
     def __init__(self, classpath: str, mode: str, workdir: Path) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])}
         env.pop("VIRTUAL_ENV", None)
-        self.proc = subprocess.Popen(
-            ["java", f"-Djinfer.python={sys.executable}", f"-Djinfer.jep.threads={mode}", "-cp", classpath,
-             "io.jinfer.bench.JepBench"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=workdir, env=env)
+        self.proc: subprocess.Popen[str] = subprocess.Popen(
+            [
+                "java",
+                f"-Djinfer.python={sys.executable}",
+                f"-Djinfer.jep.threads={mode}",
+                "-cp",
+                classpath,
+                "io.jinfer.bench.JepBench",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=workdir,
+            env=env,
+        )
 
     def ask(self, command: str) -> str:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -82,8 +100,15 @@ class JepBench:
 def trivial_bundle(workdir: Path) -> Path:
     """The trivial model as a python artifact (its callable is FastAPI's ``trivial_model``)."""
     X = np.random.default_rng(0).normal(size=(64, 20)).astype(np.float32)
-    return jinfer.export(TrivialRegressor(), X, workdir / "trivial.jinfer", name="bench-trivial",
-                         formats=("python",), callable="trivial:trivial_call").path
+    bundle = jinfer.export(
+        TrivialRegressor(),
+        X,
+        workdir / "trivial.jinfer",
+        name="bench-trivial",
+        formats=("python",),
+        callable="trivial:trivial_call",
+    )
+    return Path(bundle.path)
 
 
 def rows(batch: int) -> np.ndarray:
@@ -105,27 +130,31 @@ def run(ctx: Context) -> None:
             jep.ask(f"load rf {ctx.models['rf'].bundle}")
         hosted = jinfer.load(bundle, trust_python=True)  # the JPype host: this CPython runs it
         calls = {f"jep-{m}": jeps[m].calls("trivial", CALLS) for m in MODES}
-        calls["jpype"] = _java_loop(hosted, to_java(rows(1)), CALLS)
+        calls["jpype"] = java_loop(hosted, to_java(rows(1)), CALLS)
         calls["fastapi"] = rest.caller("trivial", rows(1))
         log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
-        for series, t in time_interleaved(calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4,
-                                          rounds=c.rounds).items():
+        for series, t in time_interleaved(
+            calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4, rounds=c.rounds
+        ).items():
             per = 1 if series == "fastapi" else CALLS
-            results.add(Point("jep", series, "trivial", 1, [v / per for v in t.seconds],
-                              calls_per_block=t.calls_per_block * per))
+            results.add(
+                Point(
+                    "jep", series, "trivial", 1, [v / per for v in t.seconds], calls_per_block=t.calls_per_block * per
+                )
+            )
         hosted.close()
         for batch in c.thread_batches:
             log(f"Jep host, forest, batch {batch}: 1 and 2 Java threads, both thread models")
-            cases = [(m, t) for m in MODES for t in (1, 2)]
-            for m, t in cases:  # warm-up: every thread's interpreter attached, the JIT done
-                jeps[m].rate("rf", batch, t, c.thread_round_ms)
+            cases = [(m, n) for m in MODES for n in (1, 2)]
+            for m, n in cases:  # warm-up: every thread's interpreter attached, the JIT done
+                jeps[m].rate("rf", batch, n, c.thread_round_ms)
             samples: dict[tuple[str, int], list[float]] = {k: [] for k in cases}
             for r in range(c.thread_rounds):
                 for i in range(len(cases)):
-                    m, t = cases[(i + r) % len(cases)]
-                    samples[(m, t)].append(jeps[m].rate("rf", batch, t, c.thread_round_ms))
-            for (m, t), s in samples.items():
-                results.add(Point("jep-threads", f"jep-{m}", "rf", t, s, batch=batch))
+                    m, n = cases[(i + r) % len(cases)]
+                    samples[(m, n)].append(jeps[m].rate("rf", batch, n, c.thread_round_ms))
+            for (m, n), rates in samples.items():
+                results.add(Point("jep-threads", f"jep-{m}", "rf", n, rates, batch=batch))
     finally:
         for jep in jeps.values():
             jep.close()
@@ -136,12 +165,16 @@ def run(ctx: Context) -> None:
 
 def ratios(results: Results) -> dict[str, float]:
     """The targets' ratios: FastAPI over Jep, Jep over the JPype host, 2 threads over 1 (per batch)."""
+
     def med(series: str) -> float:
         p = results.get("jep", series, 1, "trivial")
         return p.median if p else float("nan")
 
-    out = {"fastapi/jep": med("fastapi") / med("jep-attach"), "jep/jpype": med("jep-attach") / med("jpype"),
-           "queue/attach": med("jep-queue") / med("jep-attach")}
+    out = {
+        "fastapi/jep": med("fastapi") / med("jep-attach"),
+        "jep/jpype": med("jep-attach") / med("jpype"),
+        "queue/attach": med("jep-queue") / med("jep-attach"),
+    }
     for batch in results.config.thread_batches:
         for m in MODES:
             one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", batch) for t in (1, 2))
@@ -152,7 +185,7 @@ def ratios(results: Results) -> dict[str, float]:
 
 def section(results: Results) -> str:
     """This benchmark's section of docs/benchmarks.md."""
-    from report import figure, rate, spread  # the page's own formats
+    from page import figure, spread  # the page's own formats
     from targets import Figure
 
     if not results.series("jep", "jep-attach", "trivial"):
@@ -160,18 +193,32 @@ def section(results: Results) -> str:
     r = ratios(results)
     out: list[str] = [SECTION, ""]
     w = out.append
-    w(f"Written by `bench/jep_host.py` ({results.config.name} run, {results.info.get('measured_at', '')}; "
-             "also run by `bench/run.py`). A plain JVM (`java -cp ...`, no Python host) calls the python "
-             "artifact of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, "
-             "interleaved with the same artifact called from Java through the JPype host and the same function "
-             "behind FastAPI on loopback; then the forest's python artifact from 1 and 2 Java threads.\n")
+    w(
+        f"Written by `bench/jep_host.py` ({results.config.name} run, {results.info.get('measured_at', '')}; "
+        "also run by `bench/run.py`). A plain JVM (`java -cp ...`, no Python host) calls the python "
+        "artifact of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, "
+        "interleaved with the same artifact called from Java through the JPype host and the same function "
+        "behind FastAPI on loopback; then the forest's python artifact from 1 and 2 Java threads.\n"
+    )
     w("| target | measured | figures behind it | target | met |")
     w("|---|---|---|---|---|")
     jep, jpype, api = (results.get("jep", s, 1, "trivial") for s in ("jep-attach", "jpype", "fastapi"))
-    rows_ = [("One call from Java through Jep vs FastAPI on loopback", r["fastapi/jep"], (jep, api), "≥ 50x lower",
-              r["fastapi/jep"] >= 50),
-             ("One call from Java through Jep vs through the JPype host", r["jep/jpype"], (jep, jpype), "≤ 1.5x",
-              r["jep/jpype"] <= 1.5)]
+    rows_ = [
+        (
+            "One call from Java through Jep vs FastAPI on loopback",
+            r["fastapi/jep"],
+            (jep, api),
+            "≥ 50x lower",
+            r["fastapi/jep"] >= 50,
+        ),
+        (
+            "One call from Java through Jep vs through the JPype host",
+            r["jep/jpype"],
+            (jep, jpype),
+            "≤ 1.5x",
+            r["jep/jpype"] <= 1.5,
+        ),
+    ]
     for what, ratio, pts, target, met in rows_:
         figs = "<br>".join(figure(Figure(SERIES[p.series], p, "time")) for p in pts if p)
         w(f"| {what} | **{ratio:.2f}x** | {figs} | {target} | {'yes' if met else '**no**'} |")
@@ -180,27 +227,36 @@ def section(results: Results) -> str:
         if one and two:
             ratio = two.median / one.median
             figs = f"{figure(Figure('2 threads', two, 'rate'))}<br>{figure(Figure('1 thread', one, 'rate'))}"
-            w(f"| Forest through Jep, 2 Java threads vs 1, rows/s, batch {batch} | **{ratio:.2f}x** | {figs} | "
-              f"≥ 1.0x | {'yes' if ratio >= 1.0 else '**no**'} |")
+            w(
+                f"| Forest through Jep, 2 Java threads vs 1, rows/s, batch {batch} | **{ratio:.2f}x** | {figs} | "
+                f"≥ 1.0x | {'yes' if ratio >= 1.0 else '**no**'} |"
+            )
     w("")
     w("The two thread models the issue names, side by side (medians; min – max in brackets):\n")
-    w("| | one call, trivial model | " + " | ".join(f"forest, batch {b}, 1 thread / 2 threads"
-                                                    for b in results.config.thread_batches) + " |")
+    w(
+        "| | one call, trivial model | "
+        + " | ".join(f"forest, batch {b}, 1 thread / 2 threads" for b in results.config.thread_batches)
+        + " |"
+    )
     w("|---|---|" + "---|" * len(results.config.thread_batches))
     for m in MODES:
         p = results.get("jep", f"jep-{m}", 1, "trivial")
         cells = [spread(p) if p else "—"]
         for b in results.config.thread_batches:
             one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", b) for t in (1, 2))
-            cells.append(f"{rate(one.median)} / {rate(two.median)} ({two.median / one.median:.2f}x)"
-                         if one and two else "—")
+            cells.append(
+                f"{rate(one.median)} / {rate(two.median)} ({two.median / one.median:.2f}x)" if one and two else "—"
+            )
         w(f"| {SERIES[f'jep-{m}']} | " + " | ".join(cells) + " |")
     w("")
     return "\n".join(out) + "\n"
 
 
 def write_section(page: Path, text: str) -> None:
-    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes)."""
+    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes);
+    nothing when ``text`` is empty (the run did not measure it)."""
+    if not text:
+        return
     old = page.read_text(encoding="utf-8") if page.exists() else ""
     pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(old):
@@ -214,8 +270,6 @@ def write_section(page: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from datetime import datetime, timezone
-
-    from models import make_models
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="the short run")
@@ -236,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in ratios(results).items():
         print(f"{k:>32}: {v:.2f}")
     return 0
+
+
+SUITE = Suite("jep-host", run, needs_rest=True)
 
 
 if __name__ == "__main__":

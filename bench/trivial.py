@@ -11,7 +11,7 @@ def trivial_model(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"prediction": inputs["features"].sum(axis=1, dtype=np.float32)}
 
 
-class TrivialRegressor(RegressorMixin, BaseEstimator):
+class TrivialRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]  # scikit-learn is untyped
     """:func:`trivial_model` as an estimator, so that ``jinfer.export`` can pickle it into a python
     artifact that both hosts of the python backend (Jep, JPype) load (``bench/jep_host.py``)."""
 
@@ -19,7 +19,8 @@ class TrivialRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return np.asarray(X).sum(axis=1, dtype=np.float32)
+        total: np.ndarray = np.asarray(X).sum(axis=1, dtype=np.float32)
+        return total
 
 
 def trivial_call(model: object, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
