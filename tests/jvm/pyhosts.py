@@ -178,6 +178,14 @@ def assert_matches_sklearn(out: dict[str, np.ndarray], model: Any, X: np.ndarray
     np.testing.assert_allclose(out["probabilities"], model.predict_proba(X), rtol=0, atol=1e-6)
 
 
+def small_result(batch: int) -> bool:
+    """Whether ``custom_models.odd_layout``'s results at ``batch`` fit the buffer Java allocates for
+    small results (io.jinfer.python.PythonSession: 16 KiB; outputs in order, each at a multiple of
+    8 bytes), which Python fills; above, JPype hands numpy's memory over, and Jep copies into a
+    buffer of the Jep host's."""
+    return ((batch + 7) & ~7) + 16 * batch <= 16 << 10
+
+
 def marker_env(path: Path) -> dict[str, str]:
     return {"JINFER_TEST_MARKER": str(path)}
 

@@ -5,16 +5,20 @@ No Python process hosts these JVMs. Each names this test's Python (``-Djinfer.py
 there, and runs the pickled model in that CPython. The battery shared with the JPype host (trust,
 checksums, libraries, Python errors, 8 threads) runs under both in test_python_backend.py; here are
 the cases of Jep alone: string labels and string inputs, finding (or not) the Python, what the
-model prints at ``System.exit``, and Jep never beside JPype.
+model prints at ``System.exit``, Jep never beside JPype, and every layout of tensors across Jep
+(bundles of the plain functions that test_python_backend.py registers as live objects, since
+live objects need a Python host).
 """
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import pytest
 from pyhosts import (
@@ -27,9 +31,12 @@ from pyhosts import (
     in_host,
     outputs,
     predict_in,
+    small_result,
 )
 
 import jinfer
+from jinfer import Artifact, Manifest, TensorSpec, write_bundle
+from jinfer._manifest import utc_now
 from tables import mixed, table
 
 PYTHON = sys.executable
@@ -171,3 +178,108 @@ jpype.JClass("PyPredict").main(["predict", sys.argv[2], "iris32.npz", "trust"])
     assert r.stdout.startswith("error io.jinfer.BackendException NO_USABLE_BACKEND"), r.stdout
     assert "this JVM runs inside a CPython process (JPype started it)" in r.stdout
     assert "embedding a second CPython through Jep in the same process is refused" in r.stdout
+
+
+# ---------------------------------------------------------------- every layout of tensors, across Jep
+
+
+def callable_bundle(path: Path, fn: Any, inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> Path:
+    """A python bundle whose model is the plain function ``fn`` of tests/pyfixtures (pickled by
+    reference), with the tensor specs given: what ``jinfer.register`` declares, as a file."""
+    data = pickled(fn)
+    manifest = Manifest(
+        name=fn.__name__,
+        version="1",
+        task="transform",
+        inputs=tuple(TensorSpec.from_dict(s, "inputs") for s in inputs),
+        outputs=tuple(TensorSpec.from_dict(s, "outputs") for s in outputs),
+        artifacts=(
+            Artifact.of("python", "model.joblib", data, details={"callable": "__call__", "modules": ["custom_models"]}),
+        ),
+        classes=None,
+        created_at=utc_now(),
+    )
+    return write_bundle(path, manifest, {"model.joblib": data})
+
+
+def pickled(fn: Any) -> bytes:
+    buf = io.BytesIO()
+    joblib.dump(fn, buf)
+    return buf.getvalue()
+
+
+def test_results_of_every_layout_cross_back_through_jep(java_classes: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    edge = max(b for b in range(1, 2000) if small_result(b))
+    batches = [1, 3, edge, edge + 1, 5000]
+    odd = callable_bundle(
+        tmp_path / "odd.jinfer",
+        cm.odd_layout,
+        [{"name": "x", "dtype": "float32", "shape": [-1, 3]}],
+        [{"name": "sign", "dtype": "int8", "shape": [-1]}, {"name": "scaled", "dtype": "float64", "shape": [-1, 2]}],
+    )
+    ragged_spec = {"name": "x", "dtype": "float64", "shape": [-1, -1]}
+    ragged = callable_bundle(tmp_path / "ragged.jinfer", cm.ragged, [ragged_spec], [{**ragged_spec, "name": "y"}])
+    long = callable_bundle(tmp_path / "long.jinfer", cm.one_row_too_many, [ragged_spec], [{**ragged_spec, "name": "y"}])
+    for b in batches:
+        x = rng.normal(size=(b, 3)).astype(np.float32)
+        np.savez(tmp_path / f"x{b}.npz", x=x)
+        r = predict_in("jep", java_classes, odd, f"x{b}.npz", cwd=tmp_path)
+        assert r.returncode == 0, r.stdout + r.stderr
+        out, expected = outputs(r.stdout), cm.odd_layout({"x": x})
+        assert out["sign"].shape == (b,) and out["scaled"].shape == (b, 2)
+        np.testing.assert_array_equal(out["sign"], expected["sign"])
+        np.testing.assert_array_equal(out["scaled"], expected["scaled"].astype(np.float64))
+
+    wide = rng.normal(size=(4, 5))
+    np.savez(tmp_path / "wide.npz", x=wide)
+    np.savez(tmp_path / "empty.npz", x=np.zeros((4, 0)))
+    r = predict_in("jep", java_classes, ragged, "wide.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    y = outputs(r.stdout)["y"]  # dynamic inner dimension: copied into a buffer Python asked Java for
+    assert y.shape == (4, 5)
+    np.testing.assert_array_equal(y, wide * 2.0)
+    r = predict_in("jep", java_classes, ragged, "empty.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "out y float64 4x0" in r.stdout, r.stdout + r.stderr
+    r = predict_in("jep", java_classes, long, "wide.npz", cwd=tmp_path)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "error io.jinfer.python.PythonException BACKEND_FAILURE" in r.stdout
+    assert "output 'y' with shape [5, 5] for a batch of 4, but the manifest declares [4, -1]" in r.stdout
+
+
+def test_mixed_dtypes_in_and_strings_out_through_jep(java_classes: Path, tmp_path: Path) -> None:
+    a = np.array([[1.5, -2.0, 0.0], [3.0, 4.0, 5.0], [-1.0, -1.0, 2.25]], dtype=np.float32)
+    b = np.array([10, -3, 7], dtype=np.int64)
+    np.savez(tmp_path / "mixed.npz", a=a, b=b)
+    bundle = callable_bundle(
+        tmp_path / "mixed.jinfer",
+        cm.mixed,
+        [{"name": "a", "dtype": "float32", "shape": [-1, 3]}, {"name": "b", "dtype": "int64", "shape": [-1]}],
+        [
+            {"name": "total", "dtype": "float64", "shape": [-1]},
+            {"name": "count", "dtype": "int64", "shape": [-1]},
+            {"name": "tag", "dtype": "string", "shape": [-1]},
+        ],
+    )
+    r = predict_in("jep", java_classes, bundle, "mixed.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = outputs(r.stdout)
+    np.testing.assert_array_equal(out["total"], a.astype(np.float64).sum(axis=1) + b)
+    np.testing.assert_array_equal(out["count"], [1, 3, 1])
+    np.testing.assert_array_equal(out["tag"], ["row10", "row-3", "row7"])
+
+
+def test_inputs_reach_python_as_read_only_views_of_java_memory(java_classes: Path, tmp_path: Path) -> None:
+    np.savez(tmp_path / "x.npz", x=np.ones((3, 4)))
+    spec = {"name": "x", "dtype": "float64", "shape": [-1, 4]}
+    bundle = callable_bundle(
+        tmp_path / "flags.jinfer",
+        cm.input_flags,
+        [spec],
+        [{"name": "writeable", "dtype": "int8", "shape": [-1]}, {"name": "owndata", "dtype": "int8", "shape": [-1]}],
+    )
+    r = predict_in("jep", java_classes, bundle, "x.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = outputs(r.stdout)
+    np.testing.assert_array_equal(out["writeable"], [0, 0, 0])  # Java's tensor, seen read-only
+    np.testing.assert_array_equal(out["owndata"], [0, 0, 0])  # a view of Java's buffer, not a copy

@@ -43,6 +43,7 @@ from pyhosts import (
     predict_in,
     run_java,
     run_script,
+    small_result,
 )
 
 import jinfer
@@ -463,12 +464,6 @@ def test_tensors_cross_without_copies(java_classes: Path, tmp_path: Path) -> Non
     assert got["python.same_memory"] == "True"
     # Python keeps a view of Java's input; Java writes its buffer afterwards; the view sees it
     assert (got["keep.first"], got["peek.first"]) == ("0.0", "42.0")
-
-
-def small_result(batch: int) -> bool:
-    """Whether odd_layout's results at ``batch`` fit the buffer Java allocates for small results
-    (io.jinfer.python.PythonSession: 16 KiB; outputs in order, each at a multiple of 8 bytes)."""
-    return ((batch + 7) & ~7) + 16 * batch <= 16 << 10
 
 
 def test_results_of_every_layout_cross_back(java_classes: Path, tmp_path: Path) -> None:

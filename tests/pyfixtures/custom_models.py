@@ -167,6 +167,20 @@ def ragged(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"y": inputs["x"] * 2.0}
 
 
+def input_flags(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Whether the input Python sees is writeable, and whether the memory under it (the base of its
+    views) is its own, a copy, or another's: Java's buffer, viewed in place."""
+    x = inputs["x"]
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    n = len(x)
+    return {
+        "writeable": np.full(n, x.flags.writeable, dtype=np.int8),
+        "owndata": np.full(n, root.flags.owndata, dtype=np.int8),
+    }
+
+
 def one_row_too_many(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     x = inputs["x"]
     return {"y": np.concatenate([x, x[:1]])}
