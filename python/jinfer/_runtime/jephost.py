@@ -25,6 +25,7 @@ into has its JVM already, and JPype must not start another (``jvm.start`` refuse
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from typing import Any
 
@@ -34,11 +35,12 @@ from .._dtypes import strings_array
 from . import wire
 from .pycall import Call, error_fields, load_artifact
 
-__all__ = ["drop", "load", "predict"]
+__all__ = ["drop", "load", "predict", "stage"]
 
 _models: dict[int, _Model] = {}
 _keys = itertools.count(1)
 _lock = threading.Lock()
+_thread = threading.local()  # .staging: this thread's buffer for small results (each Java thread has its own)
 
 
 class _Model:
@@ -52,6 +54,9 @@ class _Model:
         self.packed = [i for i, s in enumerate(outputs) if s.dtype != "string" and -1 not in s.shape[1:]]
         self.dynamic = [i for i, s in enumerate(outputs) if s.dtype != "string" and -1 in s.shape[1:]]
         self.strings = [i for i, s in enumerate(outputs) if s.dtype == "string"]
+        # when the batch alone gives every input's shape, Java sends the batch, not the shapes
+        by_batch = all(-1 not in s.shape[1:] for s in call.manifest.inputs)
+        self.tails = [tuple(s.shape[1:]) if s.shape else None for s in call.manifest.inputs] if by_batch else None
 
 
 def load(data: Any, manifest_json: str, artifact_json: str) -> list[Any]:
@@ -69,6 +74,12 @@ def load(data: Any, manifest_json: str, artifact_json: str) -> list[Any]:
     return ["ok", key]
 
 
+def stage(buffer: Any) -> None:
+    """Keep ``buffer`` (a ``uint8`` array over a Java direct buffer) as this thread's buffer for
+    small results, which :func:`predict` fills when Java passes ``out=True``."""
+    _thread.staging = buffer
+
+
 def drop(key: int) -> None:
     """Forget the model of ``key`` (Java closed it)."""
     with _lock:
@@ -78,11 +89,12 @@ def drop(key: int) -> None:
 def predict(key: int, shapes: Any, out: Any, alloc: Any, *inputs: Any) -> list[Any] | None:
     """Run one batch of the model of ``key``.
 
-    ``shapes`` holds the inputs' shapes one after another (a Java ``long[]``); ``out`` is a
-    ``uint8`` array over the buffer Java allocated for the packed outputs (None when there are
-    none); ``alloc`` is a Java object whose ``allocate(n)`` gives a ``uint8`` array over a new
-    direct buffer of ``n`` bytes (None unless an output has dynamic inner dimensions); ``inputs``
-    are the manifest's inputs in its order.
+    ``shapes`` holds the inputs' shapes one after another (a Java ``long[]``), or is the batch
+    alone when that gives them all (``_Model.tails``); ``out`` is a ``uint8`` array over the
+    buffer Java allocated for the packed outputs, True for this thread's staging buffer
+    (:func:`stage`), or None when there are none; ``alloc`` is a Java object whose
+    ``allocate(n)`` gives a ``uint8`` array over a new direct buffer of ``n`` bytes (None unless
+    an output has dynamic inner dimensions); ``inputs`` are the manifest's inputs in its order.
 
     Returns None when every output went into ``out``; else ``["ok", shapes, strings...]``:
     every output's shape one after another (None when the batch fixes them all) and, for each
@@ -92,16 +104,13 @@ def predict(key: int, shapes: Any, out: Any, alloc: Any, *inputs: Any) -> list[A
     try:
         model = _models[key]
         call = model.call
-        dims = [int(d) for d in shapes]
+        batch, input_shapes = _shapes(model, shapes)
         arrays: dict[str, np.ndarray] = {}
-        at = 0
-        for x, (name, rank, is_string, dtype) in zip(inputs, call.inputs):
-            shape = tuple(dims[at : at + rank])
-            at += rank
+        for x, (name, _, is_string, dtype), shape in zip(inputs, call.inputs, input_shapes):
             arrays[name] = strings_array(x, shape) if is_string else _view(x, dtype, shape)
-        results = call(arrays, dims[0])
+        results = call(arrays, batch)
         if out is not None:
-            wire.pack_into(out, [results[i] for i in model.packed])
+            wire.pack_into(_thread.staging if out is True else out, [results[i] for i in model.packed])
         if not model.dynamic and not model.strings:
             return None
         if model.dynamic:
@@ -118,12 +127,25 @@ def predict(key: int, shapes: Any, out: Any, alloc: Any, *inputs: Any) -> list[A
         return ["error", *error_fields(e)]
 
 
+def _shapes(model: _Model, shapes: Any) -> tuple[int, list[tuple[int, ...]]]:
+    """The batch and every input's shape, from the batch alone or from the Java ``long[]``."""
+    if model.tails is not None:
+        batch = int(shapes)
+        return batch, [() if tail is None else (batch, *tail) for tail in model.tails]
+    dims = [int(d) for d in shapes]
+    out, at = [], 0
+    for _, rank, _, _ in model.call.inputs:
+        out.append(tuple(dims[at : at + rank]))
+        at += rank
+    return dims[0], out
+
+
 def _view(x: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     """A read-only array of ``dtype`` and ``shape`` over the bytes of ``x`` (Java's buffer, no copy;
     None for a tensor without elements)."""
     if x is None or 0 in shape:
         return np.zeros(shape, dtype=dtype)
-    n = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    view: np.ndarray = np.asarray(x)[:n].view(dtype).reshape(shape)
+    n = math.prod(shape) * dtype.itemsize
+    view: np.ndarray = (x if x.nbytes == n else x[:n]).view(dtype).reshape(shape)
     view.flags.writeable = False
     return view

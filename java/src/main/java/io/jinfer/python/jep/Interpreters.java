@@ -12,10 +12,9 @@ import jep.MainInterpreter;
 import jep.PyConfig;
 import jep.SharedInterpreter;
 
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The embedded CPython's interpreters, one per Java thread that calls into it.
@@ -37,14 +36,7 @@ final class Interpreters {
 
     static final String PREDICT = "_jinfer_predict";
     static final String DROP = "_jinfer_drop";
-
-    /**
-     * MEASUREMENT ONLY (bench/jep_host.py): {@code -Djinfer.jep.threads=queue} runs every call on
-     * the root's thread, fed by a queue, instead of in each thread's attached interpreter.
-     */
-    private static final boolean QUEUE = "queue".equals(System.getProperty("jinfer.jep.threads"));
-
-    private static final BlockingQueue<Runnable> TASKS = new LinkedBlockingQueue<>();
+    static final String STAGE = "_jinfer_stage";
 
     private final SharedInterpreter root;
     private final ThreadLocal<Interpreter> attached = new ThreadLocal<>();
@@ -67,26 +59,7 @@ final class Interpreters {
 
     /** Calls a function of the shared globals with {@code args}, in this thread's interpreter. */
     Object invoke(String function, Object... args) {
-        if (!QUEUE) {
-            return current().invoke(function, args);
-        }
-        CompletableFuture<Object> done = new CompletableFuture<>();
-        TASKS.add(
-                () -> {
-                    try {
-                        done.complete(root.invoke(function, args));
-                    } catch (RuntimeException e) {
-                        done.completeExceptionally(e);
-                    }
-                });
-        try {
-            return done.get();
-        } catch (ExecutionException e) {
-            throw (RuntimeException) e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException(ErrorCode.BACKEND_FAILURE, "interrupted", e);
-        }
+        return current().invoke(function, args);
     }
 
     /** This thread's interpreter, attached to the root on its first call. */
@@ -167,7 +140,9 @@ final class Interpreters {
                             + ", predict as "
                             + PREDICT
                             + ", drop as "
-                            + DROP);
+                            + DROP
+                            + ", stage as "
+                            + STAGE);
         } catch (JepException e) {
             throw new BackendException(
                     ErrorCode.BACKEND_UNAVAILABLE,
@@ -203,9 +178,10 @@ final class Interpreters {
     }
 
     private static void awaitForever() {
+        CountDownLatch never = new CountDownLatch(1);
         while (true) {
             try {
-                TASKS.take().run();
+                never.await();
             } catch (InterruptedException e) {
                 // the root interpreter stays: models of every thread live in it
             }

@@ -14,6 +14,7 @@ import jep.DirectNDArray;
 import jep.JepException;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -27,7 +28,11 @@ import java.util.List;
  * {@link #lookup} finds none here.
  */
 public final class JepRuntime implements PythonRuntime {
+    /** The staging buffer's size: the python backend's largest small result (16 KiB). */
+    private static final int STAGING_BYTES = 16 << 10;
+
     private final Interpreters interpreters;
+    private final ThreadLocal<ByteBuffer> staging = new ThreadLocal<>();
 
     /**
      * Embeds the CPython of {@code where} and imports jinfer's host module in it.
@@ -62,6 +67,21 @@ public final class JepRuntime implements PythonRuntime {
     @Override
     public String[] names() {
         return new String[0];
+    }
+
+    /**
+     * This thread's buffer for small results, of at least {@code bytes}: made, and shown to Python
+     * (the host module's {@code stage}), on the thread's first small call; null when {@code bytes}
+     * is more than a small result takes.
+     */
+    ByteBuffer staging(int bytes) {
+        ByteBuffer mine = staging.get();
+        if (mine == null && bytes <= STAGING_BYTES) {
+            mine = ByteBuffer.allocateDirect(STAGING_BYTES).order(ByteOrder.nativeOrder());
+            call(Interpreters.STAGE, new DirectNDArray<>(mine, true, STAGING_BYTES));
+            staging.set(mine);
+        }
+        return bytes <= STAGING_BYTES ? mine : null;
     }
 
     /** Calls one of the host module's functions in this thread's interpreter. */
