@@ -11,11 +11,9 @@ Measured in one run, interleaved:
   through Jep (a plain JVM, ``io.jinfer.bench.JepBench``), through the JPype host (this process's
   JVM, ``io.jinfer.bench.Loop``) and through FastAPI on loopback; all three run the same pickled
   function, the first two from the same bundle;
-- the scikit-learn forest (``rf``, its python artifact) called by 1 and 2 Java threads through Jep,
-  in rows/s;
-- both thread models the Jep host could use, in two plain JVMs side by side: one interpreter per
-  calling thread, attached to one root (Jep 4.3's ``attach``; the one jinfer keeps), and one
-  interpreter thread fed by a queue (``-Djinfer.jep.threads=queue``).
+- the scikit-learn forest (``rf``, its python artifact) called by 1 and 2 Java threads through Jep:
+  rows/s, and the JVM's CPU time per row, which shows whether two threads thrash (more CPU per
+  row) where a shared machine hides it from rows/s.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -35,40 +34,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jinfer
 from anchors import BENCH_CLASSES, build_java_harness, java_loop
 from common import ROOT, Config, Point, Results, log
-from jinfer._bench import rate, time_interleaved
+from jinfer._bench import duration, rate, time_interleaved
 from jinfer.tensor import to_java
 from models import make_models
 from suites import Context, Suite, make_workdir
 from trivial import TrivialRegressor
 
-MODES = ("attach", "queue")
-"""The Jep host's thread models: ``attach`` is jinfer's; ``queue`` is measured beside it."""
-
-SERIES = {
-    "jep-attach": "Jep host (an interpreter per thread)",
-    "jep-queue": "Jep host, one interpreter thread + queue",
-    "jpype": "JPype host (run-java)",
-    "fastapi": "FastAPI on loopback",
-}
+SERIES = {"jep": "Jep host (plain JVM)", "jpype": "JPype host (run-java)", "fastapi": "FastAPI on loopback"}
 CALLS = 1000  # calls of one row per crossing into a JVM (which reports nothing but the time it took)
 SECTION = "## Python backend in a plain JVM (Jep)"
 
 
 class JepBench:
-    """A plain JVM running ``io.jinfer.bench.JepBench`` with one of the Jep host's thread models."""
+    """A plain JVM running ``io.jinfer.bench.JepBench``, which embeds this Python through Jep."""
 
-    def __init__(self, classpath: str, mode: str, workdir: Path) -> None:
+    def __init__(self, classpath: str, workdir: Path) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")])}
         env.pop("VIRTUAL_ENV", None)
         self.proc: subprocess.Popen[str] = subprocess.Popen(
-            [
-                "java",
-                f"-Djinfer.python={sys.executable}",
-                f"-Djinfer.jep.threads={mode}",
-                "-cp",
-                classpath,
-                "io.jinfer.bench.JepBench",
-            ],
+            ["java", f"-Djinfer.python={sys.executable}", "-cp", classpath, "io.jinfer.bench.JepBench"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -88,8 +72,10 @@ class JepBench:
     def calls(self, name: str, n: int) -> Callable[[], object]:
         return lambda: self.ask(f"calls {name} {n}")
 
-    def rate(self, name: str, batch: int, threads: int, ms: int) -> float:
-        return float(self.ask(f"rate {name} {batch} {threads} {ms}"))
+    def rate(self, name: str, batch: int, threads: int, ms: int) -> tuple[float, float]:
+        """Rows/s, and the JVM's CPU seconds per row, of ``threads`` callers for ``ms``."""
+        rows_per_s, cpu_per_row = self.ask(f"rate {name} {batch} {threads} {ms}").split()
+        return float(rows_per_s), float(cpu_per_row)
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -118,46 +104,48 @@ def rows(batch: int) -> np.ndarray:
 
 
 def run(ctx: Context) -> None:
-    """The suite: adds ``jep`` (per call) and ``jep-threads`` (rows/s) points to ``ctx.results``."""
+    """The suite: adds ``jep`` (seconds per call), ``jep-threads`` (rows/s) and ``jep-cpu`` (CPU
+    seconds per row) points to ``ctx.results``."""
     c, results, workdir = ctx.config, ctx.results, ctx.workdir
     classpath = build_java_harness()
     bundle = trivial_bundle(workdir)
     rest = ctx.start_rest()
-    jeps = {mode: JepBench(classpath, mode, workdir) for mode in MODES}
+    jep = JepBench(classpath, workdir)
     try:
-        for jep in jeps.values():
-            jep.ask(f"load trivial {bundle}")
-            jep.ask(f"load rf {ctx.models['rf'].bundle}")
+        jep.ask(f"load trivial {bundle}")
+        jep.ask(f"load rf {ctx.models['rf'].bundle}")
         hosted = jinfer.load(bundle, trust_python=True)  # the JPype host: this CPython runs it
-        calls = {f"jep-{m}": jeps[m].calls("trivial", CALLS) for m in MODES}
-        calls["jpype"] = java_loop(hosted, to_java(rows(1)), CALLS)
-        calls["fastapi"] = rest.caller("trivial", rows(1))
+        calls = {
+            "jep": jep.calls("trivial", CALLS),
+            "jpype": java_loop(hosted, to_java(rows(1)), CALLS),
+            "fastapi": rest.caller("trivial", rows(1)),
+        }
         log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
-        for series, t in time_interleaved(
-            calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4, rounds=c.rounds
-        ).items():
+        timed = time_interleaved(calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4, rounds=c.rounds)
+        for series, t in timed.items():
             per = 1 if series == "fastapi" else CALLS
-            results.add(
-                Point(
-                    "jep", series, "trivial", 1, [v / per for v in t.seconds], calls_per_block=t.calls_per_block * per
-                )
-            )
+            samples = [v / per for v in t.seconds]
+            results.add(Point("jep", series, "trivial", 1, samples, calls_per_block=t.calls_per_block * per))
         hosted.close()
         for batch in c.thread_batches:
-            log(f"Jep host, forest, batch {batch}: 1 and 2 Java threads, both thread models")
-            cases = [(m, n) for m in MODES for n in (1, 2)]
-            for m, n in cases:  # warm-up: every thread's interpreter attached, the JIT done
-                jeps[m].rate("rf", batch, n, c.thread_round_ms)
-            samples: dict[tuple[str, int], list[float]] = {k: [] for k in cases}
+            log(f"Jep host, forest, batch {batch}: 1 and 2 Java threads")
+            for n in (1, 2):  # warm-up: every caller's interpreter attached, the JIT done
+                jep.rate("rf", batch, n, c.thread_round_ms)
+            rates: dict[int, list[float]] = {1: [], 2: []}
+            cpu: dict[int, list[float]] = {1: [], 2: []}
             for r in range(c.thread_rounds):
-                for i in range(len(cases)):
-                    m, n = cases[(i + r) % len(cases)]
-                    samples[(m, n)].append(jeps[m].rate("rf", batch, n, c.thread_round_ms))
-            for (m, n), rates in samples.items():
-                results.add(Point("jep-threads", f"jep-{m}", "rf", n, rates, batch=batch))
+                for n in (1, 2) if r % 2 == 0 else (2, 1):
+                    rows_per_s, cpu_per_row = jep.rate("rf", batch, n, c.thread_round_ms)
+                    rates[n].append(rows_per_s)
+                    cpu[n].append(cpu_per_row)
+            for n in (1, 2):
+                results.add(Point("jep-threads", "jep", "rf", n, rates[n], batch=batch))
+                results.add(Point("jep-cpu", "jep", "rf", n, cpu[n], batch=batch))
     finally:
-        for jep in jeps.values():
-            jep.close()
+        jep.close()
+
+
+SUITE = Suite("jep-host", run, needs_rest=True)
 
 
 # ---------------------------------------------------------------- the figures
@@ -170,84 +158,65 @@ def ratios(results: Results) -> dict[str, float]:
         p = results.get("jep", series, 1, "trivial")
         return p.median if p else float("nan")
 
-    out = {
-        "fastapi/jep": med("fastapi") / med("jep-attach"),
-        "jep/jpype": med("jep-attach") / med("jpype"),
-        "queue/attach": med("jep-queue") / med("jep-attach"),
-    }
+    out = {"fastapi/jep": med("fastapi") / med("jep"), "jep/jpype": med("jep") / med("jpype")}
     for batch in results.config.thread_batches:
-        for m in MODES:
-            one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", batch) for t in (1, 2))
+        for suite, what in (("jep-threads", "rows/s"), ("jep-cpu", "CPU per row")):
+            one, two = (results.get(suite, "jep", n, "rf", batch) for n in (1, 2))
             if one and two:
-                out[f"{m} 2/1 threads, batch {batch}"] = two.median / one.median
+                out[f"2/1 threads, {what}, batch {batch}"] = two.median / one.median
     return out
 
 
 def section(results: Results) -> str:
-    """This benchmark's section of docs/benchmarks.md."""
+    """This benchmark's section of docs/benchmarks.md ("" when the run did not measure it)."""
     from page import figure, spread  # the page's own formats
     from targets import Figure
 
-    if not results.series("jep", "jep-attach", "trivial"):
+    if not results.series("jep", "jep", "trivial"):
         return ""
     r = ratios(results)
     out: list[str] = [SECTION, ""]
     w = out.append
     w(
         f"Written by `bench/jep_host.py` ({results.config.name} run, {results.info.get('measured_at', '')}; "
-        "also run by `bench/run.py`). A plain JVM (`java -cp ...`, no Python host) calls the python "
-        "artifact of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, "
-        "interleaved with the same artifact called from Java through the JPype host and the same function "
-        "behind FastAPI on loopback; then the forest's python artifact from 1 and 2 Java threads.\n"
+        "`bench/run.py` runs it too). A plain JVM (`java -cp ...`, no Python host) calls the python artifact "
+        "of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, interleaved "
+        "with the same artifact called from Java through the JPype host and the same function behind FastAPI "
+        "on loopback; then the forest's python artifact from 1 and 2 Java threads. Figures are medians, with "
+        "the min – max of the samples in brackets.\n"
     )
     w("| target | measured | figures behind it | target | met |")
     w("|---|---|---|---|---|")
-    jep, jpype, api = (results.get("jep", s, 1, "trivial") for s in ("jep-attach", "jpype", "fastapi"))
-    rows_ = [
-        (
-            "One call from Java through Jep vs FastAPI on loopback",
-            r["fastapi/jep"],
-            (jep, api),
-            "≥ 50x lower",
-            r["fastapi/jep"] >= 50,
-        ),
-        (
-            "One call from Java through Jep vs through the JPype host",
-            r["jep/jpype"],
-            (jep, jpype),
-            "≤ 1.5x",
-            r["jep/jpype"] <= 1.5,
-        ),
+    jep, jpype, api = (results.get("jep", s, 1, "trivial") for s in SERIES)
+    comparisons = [
+        ("One call from Java through Jep vs FastAPI on loopback", r["fastapi/jep"], (jep, api), "≥ 50x lower", 50),
+        ("One call from Java through Jep vs through the JPype host", r["jep/jpype"], (jep, jpype), "≤ 1.5x", -1.5),
     ]
-    for what, ratio, pts, target, met in rows_:
+    for what, ratio, pts, target, limit in comparisons:
         figs = "<br>".join(figure(Figure(SERIES[p.series], p, "time")) for p in pts if p)
+        met = ratio >= limit if limit > 0 else ratio <= -limit
         w(f"| {what} | **{ratio:.2f}x** | {figs} | {target} | {'yes' if met else '**no**'} |")
     for batch in results.config.thread_batches:
-        one, two = (results.get("jep-threads", "jep-attach", t, "rf", batch) for t in (1, 2))
+        one, two = (results.get("jep-threads", "jep", n, "rf", batch) for n in (1, 2))
         if one and two:
             ratio = two.median / one.median
             figs = f"{figure(Figure('2 threads', two, 'rate'))}<br>{figure(Figure('1 thread', one, 'rate'))}"
             w(
                 f"| Forest through Jep, 2 Java threads vs 1, rows/s, batch {batch} | **{ratio:.2f}x** | {figs} | "
-                f"≥ 1.0x | {'yes' if ratio >= 1.0 else '**no**'} |"
+                f"≥ 1.0x, no collapse | {'yes' if ratio >= 1.0 else '**no**'} |"
             )
     w("")
-    w("The two thread models the issue names, side by side (medians; min – max in brackets):\n")
     w(
-        "| | one call, trivial model | "
-        + " | ".join(f"forest, batch {b}, 1 thread / 2 threads" for b in results.config.thread_batches)
-        + " |"
+        "The JVM's CPU time per row (all its threads, from `OperatingSystemMXBean.getProcessCpuTime`) tells "
+        "whether two callers thrash on the GIL: it would rise with 2 threads. It does not depend on what "
+        "other work takes of the machine, which rows/s does.\n"
     )
-    w("|---|---|" + "---|" * len(results.config.thread_batches))
-    for m in MODES:
-        p = results.get("jep", f"jep-{m}", 1, "trivial")
-        cells = [spread(p) if p else "—"]
-        for b in results.config.thread_batches:
-            one, two = (results.get("jep-threads", f"jep-{m}", t, "rf", b) for t in (1, 2))
-            cells.append(
-                f"{rate(one.median)} / {rate(two.median)} ({two.median / one.median:.2f}x)" if one and two else "—"
-            )
-        w(f"| {SERIES[f'jep-{m}']} | " + " | ".join(cells) + " |")
+    w("| forest | CPU per row, 1 thread | CPU per row, 2 threads | 2 / 1 |")
+    w("|---|---|---|---|")
+    for batch in results.config.thread_batches:
+        one, two = (results.get("jep-cpu", "jep", n, "rf", batch) for n in (1, 2))
+        if one and two:
+            w(f"| batch {batch} | {spread(one)} | {spread(two)} | {two.median / one.median:.2f} |")
     w("")
     return "\n".join(out) + "\n"
 
@@ -269,8 +238,6 @@ def write_section(page: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from datetime import datetime, timezone
-
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="the short run")
     p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where benchmarks.md is")
@@ -278,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     config = Config.quick() if args.quick else Config.full()
     results = Results(config)
     workdir = make_workdir()
-    build_java_harness()
+    results.info["load_start"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    build_java_harness()  # before the JVM starts: io.jinfer.bench.Loop goes on its classpath
     with jinfer.jvm(extra_classpath=[str(BENCH_CLASSES)]):
         ctx = Context(config, results, make_models(workdir), workdir)
         try:
@@ -287,12 +255,19 @@ def main(argv: list[str] | None = None) -> int:
             ctx.stop_rest()
     results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     write_section(args.docs / "benchmarks.md", section(results))
+    print(f"load average at start: {results.info['load_start']}")
+    for name in SERIES:
+        pt = results.get("jep", name, 1, "trivial")
+        print(f"{SERIES[name]:>32}: {duration(pt.median) if pt else '—'} per call")
+    for batch in config.thread_batches:
+        for n in (1, 2):
+            pt = results.get("jep-threads", "jep", n, "rf", batch)
+            cpu = results.get("jep-cpu", "jep", n, "rf", batch)
+            if pt and cpu:
+                print(f"   forest, batch {batch}, {n} thread(s): {rate(pt.median)}, {duration(cpu.median)} CPU per row")
     for k, v in ratios(results).items():
-        print(f"{k:>32}: {v:.2f}")
+        print(f"{k:>40}: {v:.2f}")
     return 0
-
-
-SUITE = Suite("jep-host", run, needs_rest=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 package io.jinfer.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import io.jinfer.LoadOptions;
 import io.jinfer.Model;
 import io.jinfer.Models;
@@ -7,6 +9,7 @@ import io.jinfer.Tensor;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -25,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * load NAME BUNDLE              ok                   loads the bundle's python artifact (trusted)
  * calls NAME N                  SECONDS              N calls of one row, timed here
- * rate NAME BATCH THREADS MS    ROWS_PER_SECOND      THREADS callers (kept across commands) for MS
+ * rate NAME BATCH THREADS MS    ROWS_PER_S CPU_S     THREADS callers (kept across commands) for MS:
+ *                                                    rows/s, and the JVM's CPU seconds per row
  * </pre>
  *
  * The rows are {@code (i % 7) * 0.1 + j} for row i, feature j: real numbers, the same in every
@@ -33,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class JepBench {
     private static final Map<String, Model> MODELS = new HashMap<>();
+    private static final OperatingSystemMXBean CPU =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final ExecutorService CALLERS =
             Executors.newFixedThreadPool(
                     4, // kept, so each caller's interpreter is attached once
@@ -67,12 +73,11 @@ public final class JepBench {
                     break;
                 case "rate":
                     answer =
-                            String.valueOf(
-                                    rate(
-                                            MODELS.get(w[1]),
-                                            Integer.parseInt(w[2]),
-                                            Integer.parseInt(w[3]),
-                                            Long.parseLong(w[4])));
+                            rate(
+                                    MODELS.get(w[1]),
+                                    Integer.parseInt(w[2]),
+                                    Integer.parseInt(w[3]),
+                                    Long.parseLong(w[4]));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown command: " + line);
@@ -105,12 +110,16 @@ public final class JepBench {
         return outputs > 0 ? seconds : Double.NaN;
     }
 
-    /** Rows per second of {@code threads} callers predicting batches for {@code ms}. */
-    private static double rate(Model model, int batch, int threads, long ms) throws Exception {
+    /**
+     * Rows per second of {@code threads} callers predicting batches for {@code ms}, and the JVM's
+     * CPU seconds per row (all its threads).
+     */
+    private static String rate(Model model, int batch, int threads, long ms) throws Exception {
         Tensor x = rows(model, batch);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong rows = new AtomicLong();
         Future<?>[] callers = new Future<?>[threads];
+        long cpu0 = CPU.getProcessCpuTime();
         long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             callers[t] =
@@ -127,6 +136,8 @@ public final class JepBench {
         for (Future<?> f : callers) {
             f.get();
         }
-        return rows.get() / ((System.nanoTime() - t0) / 1e9);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpu = (CPU.getProcessCpuTime() - cpu0) / 1e9;
+        return (rows.get() / seconds) + " " + (cpu / rows.get());
     }
 }
