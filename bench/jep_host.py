@@ -121,7 +121,7 @@ def run(ctx: Context) -> None:
             "fastapi": rest.caller("trivial", rows(1)),
         }
         log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
-        timed = time_interleaved(calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4, rounds=c.rounds)
+        timed = time_interleaved(calls, warmup_s=c.warmup_s * 3, block_s=c.block_s * 4, rounds=c.rounds * 2)
         for series, t in timed.items():
             per = 1 if series == "fastapi" else CALLS
             samples = [v / per for v in t.seconds]
@@ -183,7 +183,7 @@ def section(results: Results) -> str:
         "of a trivial model (a 1×20 float32 row, the sum of its features) through the Jep host, interleaved "
         "with the same artifact called from Java through the JPype host and the same function behind FastAPI "
         "on loopback; then the forest's python artifact from 1 and 2 Java threads. Figures are medians, with "
-        "the min – max of the samples in brackets.\n"
+        "the min – max of the samples in brackets." + _shared(results) + "\n"
     )
     w("| target | measured | figures behind it | target | met |")
     w("|---|---|---|---|---|")
@@ -219,6 +219,21 @@ def section(results: Results) -> str:
             w(f"| batch {batch} | {spread(one)} | {spread(two)} | {two.median / one.median:.2f} |")
     w("")
     return "\n".join(out) + "\n"
+
+
+def _shared(results: Results) -> str:
+    """A sentence on the machine's load at the start of the run, when other work shared it."""
+    load = str(results.info.get("load_start", ""))
+    try:
+        busy = float(load.split(",")[0]) > 1.0
+    except ValueError:
+        return ""
+    return (
+        f" The machine's load average was {load} at the start ({os.cpu_count()} cores): other work shared it, "
+        "which widens the spread and flattens the threads' scaling."
+        if busy
+        else ""
+    )
 
 
 def write_section(page: Path, text: str) -> None:

@@ -19,11 +19,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * interpreter ({@link Interpreters}). The Python object lives in jinfer's host module, under a key.
  *
  * <p>Inputs cross without a copy: each input's direct buffer goes to Python as a {@link
- * DirectNDArray}, which numpy views in place (read-only). Outputs cross with one copy, into memory
- * Java allocated: the outputs whose size the batch fixes (numeric, fixed inner dimensions) into one
- * buffer made before the call (or the small-result buffer the session passes), the numeric ones
- * with dynamic inner dimensions into one buffer Python asks for once it knows their size ({@link
- * Allocation}); strings come back as lists. Both buffers follow the wire format ({@link Layout}).
+ * DirectNDArray}, which numpy views in place (read-only). Outputs cross with one copy into memory
+ * Java allocated: small results (the session's {@code small} buffer: numeric, fixed inner
+ * dimensions, at most 16 KiB) into the calling thread's staging buffer, which Python has viewed
+ * since the thread's first call, and from there into {@code small}; larger ones whose size the
+ * batch fixes into one buffer made before the call; numeric ones with dynamic inner dimensions
+ * into one buffer Python asks for once it knows their size ({@link Allocation}); strings come back
+ * as lists. The buffers follow the wire format ({@link Layout}).
  */
 final class JepModel implements PythonModel {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
