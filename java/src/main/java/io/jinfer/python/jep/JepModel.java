@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Java allocated: small results (the session's {@code small} buffer: numeric, fixed inner
  * dimensions, at most 16 KiB) into the calling thread's staging buffer, which Python has viewed
  * since the thread's first call, and from there into {@code small}; larger ones whose size the
- * batch fixes into one buffer made before the call; numeric ones with dynamic inner dimensions
- * into one buffer Python asks for once it knows their size ({@link Allocation}); strings come back
- * as lists. The buffers follow the wire format ({@link Layout}).
+ * batch fixes into one buffer made before the call; numeric ones with dynamic inner dimensions into
+ * one buffer Python asks for once it knows their size ({@link Allocation}); strings come back as
+ * lists. The buffers follow the wire format ({@link Layout}).
  */
 final class JepModel implements PythonModel {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
@@ -34,11 +34,14 @@ final class JepModel implements PythonModel {
     private final long key;
     private final String manifestJson;
     private final List<TensorSpec> outputs;
-    private final boolean byBatch; // the batch alone gives every input's shape: send it, not all
-    private final boolean
-            fixed; // every output's inner dimensions are fixed: the batch gives shapes
-    private final boolean dynamic; // some numeric output has dynamic inner dimensions
-    private final boolean packed; // some output goes into the buffer allocated before the call
+    // the batch alone gives every input's shape (so it travels instead of the shapes)
+    private final boolean byBatch;
+    // every output's inner dimensions are fixed, so the batch gives the outputs' shapes too
+    private final boolean fixed;
+    // some numeric output has dynamic inner dimensions
+    private final boolean dynamic;
+    // some output goes into a buffer allocated before the call
+    private final boolean packed;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     JepModel(JepRuntime runtime, long key, Manifest manifest, String manifestJson) {
