@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
 export JAVA_HOME
 
-.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean
+.PHONY: setup venv gradle jars demo test test-java test-python test-torch lint lint-python lint-java format format-java bench bench-quick clean spark-venv test-spark bench-spark
 
 setup: venv jars
 
@@ -83,6 +83,7 @@ lint-java: gradle
 	@echo "== Java lint: google-java-format, checkstyle"
 	@$(GRADLE) $(GRADLE_FLAGS) verifyJava || { echo "Java files are not formatted (listed above): run make format-java"; exit 1; }
 	$(GRADLE) $(GRADLE_FLAGS) checkstyleMain checkstyleTest checkstyleIntegrationTest checkstyleBench
+	$(GRADLE) $(GRADLE_FLAGS) :jinfer-spark:checkstyleMain :jinfer-spark:checkstyleTest
 
 format-java: gradle
 	$(GRADLE) $(GRADLE_FLAGS) formatJava
@@ -95,6 +96,30 @@ test-torch: jars
 	test -x $(TORCH_VENV)/bin/python || $(PYTHON) -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/python -m pip install -q -e '.[test,pmml,torch,mlflow]'
 	$(TORCH_VENV)/bin/python -m pytest -p no:faulthandler -q tests/jvm/test_torch.py
+
+# Spark (docs/spark.md): jinfer-spark from Java (JUnit, embedded local[2]) and from PySpark, in a venv
+# of its own (pyspark 4.3.0 is a ~456 MB sdist that pip builds once; PySpark 4.3 needs pandas<3).
+# Out of `make test`, which only compiles the subproject; .ci/run runs it after `make test`.
+SPARK_VENV := build/venv-spark
+SPARK_PY := $(SPARK_VENV)/bin/python
+SPARK_ENV = SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$(CURDIR)/$(SPARK_PY)
+SPARK_JARS_DIR = $$($(SPARK_PY) -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "jars"))')
+spark-venv: $(SPARK_VENV)/.installed
+$(SPARK_VENV)/.installed: pyproject.toml VERSION
+	@echo "== Spark venv $(SPARK_VENV): jinfer[spark] (the first install builds pyspark's sdist)"
+	test -x $(SPARK_PY) || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_PY) -m pip install -q -e '.[test,spark]'
+	touch $@
+
+test-spark: jars spark-venv
+	@echo "== Spark tests: jinfer-spark in local[2], from Java (JUnit) and from PySpark (pytest)"
+	rm -rf build/spark-bundles
+	$(SPARK_PY) tests/spark/bundles.py build/spark-bundles
+	$(SPARK_ENV) $(GRADLE) --console=plain :jinfer-spark:test -PsparkJars="$(SPARK_JARS_DIR)" -PsparkBundles=$(CURDIR)/build/spark-bundles
+	$(SPARK_ENV) $(SPARK_PY) -m pytest -p no:faulthandler -q tests/spark
+
+bench-spark: jars spark-venv
+	$(SPARK_ENV) $(SPARK_PY) bench/spark.py
 
 bench: setup
 	$(VPY) bench/run.py

@@ -43,6 +43,7 @@ from trivial import TrivialRegressor
 SERIES = {"jep": "Jep host (plain JVM)", "jpype": "JPype host (run-java)", "fastapi": "FastAPI on loopback"}
 CALLS = 1000  # calls of one row per crossing into a JVM (which reports nothing but the time it took)
 SECTION = "## Python backend in a plain JVM (Jep)"
+_FRAGMENT = "bench/jep.md"  # under docs/: the section of the last run that measured it
 
 
 class JepBench:
@@ -236,11 +237,20 @@ def _shared(results: Results) -> str:
     )
 
 
+def record(results: Results, page: Path) -> None:
+    """Keep this run's section in docs/bench/jep.md when the run measured the Jep host, and put
+    the last one kept into ``page`` (``docs/benchmarks.md``), so a run of other suites keeps it."""
+    fragment = page.parent / _FRAGMENT
+    text = section(results)
+    if text:
+        fragment.parent.mkdir(parents=True, exist_ok=True)
+        fragment.write_text(text, encoding="utf-8")
+    if fragment.exists():
+        write_section(page, fragment.read_text(encoding="utf-8"))
+
+
 def write_section(page: Path, text: str) -> None:
-    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes);
-    nothing when ``text`` is empty (the run did not measure it)."""
-    if not text:
-        return
+    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes)."""
     old = page.read_text(encoding="utf-8") if page.exists() else ""
     pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(old):
@@ -269,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             ctx.stop_rest()
     results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    write_section(args.docs / "benchmarks.md", section(results))
+    record(results, args.docs / "benchmarks.md")
     print(f"load average at start: {results.info['load_start']}")
     for name in SERIES:
         pt = results.get("jep", name, 1, "trivial")

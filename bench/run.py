@@ -23,8 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jep_host
+import jep_host  # bench/jep_host.py: the Jep host's suite and its section of the page
 import jinfer
+import spark  # bench/spark.py: the Spark section of the page, which `make bench-spark` writes
 from anchors import BENCH_CLASSES, build_java_harness
 from common import ROOT, Config, CpuMeter, Results, log
 from models import make_models
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     written = page.write(
         results, {m.name: m.title for m in models.values()}, args.docs, elapsed_s=time.monotonic() - started
     )
-    jep_host.write_section(written, jep_host.section(results))
+    jep_host.record(results, written)
+    spark.insert_section(written)
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(
@@ -131,7 +133,8 @@ def _replot(path: Path, docs: Path) -> int:
         results.add(Point(p["suite"], p["series"], p["model"], p["x"], p["samples"], p["batch"], p["calls_per_block"]))
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
     written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
-    jep_host.write_section(written, jep_host.section(results))
+    jep_host.record(results, written)
+    spark.insert_section(written)
     log(f"wrote {written} again from {path}")
     return 0
 

@@ -18,6 +18,7 @@ from .boosters import LIGHTGBM_DISTS, XGBOOST_DISTS, LightGBMFamily, WrapperFami
 from .mlflow import MLflowFamily, MLflowSource, PyfuncFamily
 from .onnx import OnnxFamily
 from .sklearn import SklearnFamily
+from .sparkml import SparkMLFamily
 from .torch import TorchFamily
 
 __all__ = ["family_of"]
@@ -52,6 +53,7 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
     (_holds("lightgbm", "LGBMModel"), lambda m: WrapperFamily("lightgbm", "lightgbm", LIGHTGBM_DISTS)),
     (_is("onnx", "ModelProto"), lambda m: OnnxFamily()),
     (_is("torch.nn", "Module"), lambda m: TorchFamily()),
+    (_is("pyspark.ml.base", "Transformer"), lambda m: SparkMLFamily()),
     (lambda m: isinstance(m, MLflowSource), lambda m: MLflowFamily(family_of(m.model))),
     (lambda m: isinstance(m, PyfuncModel), lambda m: PyfuncFamily()),
     (_is("mlflow.pyfunc", "PyFuncModel"), _refuse_pyfunc),
