@@ -4,15 +4,16 @@ No Python process hosts these JVMs. Each names this test's Python (``-Djinfer.py
 ``JINFER_PYTHON``, ``VIRTUAL_ENV``); jinfer finds its jep, loads Jep's jar and ``libjep.so`` from
 there, and runs the pickled model in that CPython. The battery shared with the JPype host (trust,
 checksums, libraries, Python errors, 8 threads) runs under both in test_python_backend.py; here are
-the cases of Jep alone: string labels and string inputs, finding (or not) the Python, what the
-model prints at ``System.exit``, Jep never beside JPype, and every layout of tensors across Jep
-(bundles of the plain functions that test_python_backend.py registers as live objects, since
-live objects need a Python host).
+the cases of Jep alone: string labels and string inputs, finding (or not) the Python, ``java -jar``
+and a web application's class loader, what the model prints at ``System.exit``, Jep never beside
+JPype, and every layout of tensors across Jep (bundles of the plain functions that
+test_python_backend.py registers as live objects, since live objects need a Python host).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ from pyhosts import (
     child_env,
     cm,
     in_host,
+    java_executable,
     outputs,
     predict_in,
     small_result,
@@ -37,6 +39,7 @@ from pyhosts import (
 import jinfer
 from jinfer import Artifact, Manifest, TensorSpec, write_bundle
 from jinfer._manifest import utc_now
+from jinfer._runtime.jvm import classpath
 from tables import mixed, table
 
 PYTHON = sys.executable
@@ -133,6 +136,57 @@ def test_the_embedded_python_is_the_named_one_and_nothing_it_prints_is_lost(
     # the environment's own prefix and numpy, though the first python3 on PATH may be another installation's
     assert f"python prefix={sys.prefix} numpy={np.__file__} rows=7" in r.stdout.splitlines(), r.stdout
     assert "python stderr line" in r.stderr.splitlines(), r.stderr
+
+
+# ---------------------------------------------------------------- deployed as Java services are
+
+
+def test_java_jar_with_the_python_named_in_load_options(
+    custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path, tmp_path: Path
+) -> None:
+    """``java -jar app.jar``, its libraries beside it in lib/ (the manifest's Class-Path), the Python
+    named by ``LoadOptions.pythonExecutable``, which comes before a wrong ``-Djinfer.python``."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for jar in map(Path, classpath()):
+        (lib / jar.name).symlink_to(jar)
+    entry = "Class-Path: " + " ".join(f"lib/{j.name}" for j in sorted(lib.iterdir()))
+    # a manifest's lines hold at most 72 bytes; a longer one continues on lines that begin with a space
+    lines = [entry[:70], *(" " + entry[i : i + 69] for i in range(70, len(entry), 69))]
+    (tmp_path / "MANIFEST.MF").write_text("Main-Class: PyPredict\n" + "\n".join(lines) + "\n")
+    app = tmp_path / "app.jar"
+    made = subprocess.run(
+        ["jar", "--create", f"--file={app}", f"--manifest={tmp_path / 'MANIFEST.MF'}", "-C", str(java_classes), "."],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    wrong = "-Djinfer.python=/no/such/python"
+    cmd = [java_executable(), wrong, "-jar", str(app), "named", PYTHON, str(custom_export[0]), "iris32.npz"]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=work, timeout=120, env=child_env())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "backend python" in r.stdout.splitlines()
+    assert_matches_sklearn(outputs(r.stdout), custom_model, X32)
+
+
+def test_a_webapps_class_loader_and_a_request_thread(
+    custom_export: tuple[Path, list[str]], custom_model: Any, java_classes: Path, work: Path
+) -> None:
+    """jinfer and the application in a class loader of their own, not on the JVM's classpath, called
+    from a container's thread (tests/jvm/javasrc/Container.java), as in a servlet container; then a
+    second webapp with its own copy of jinfer, which cannot embed a second CPython, and says so."""
+    webapp = os.pathsep.join([*classpath(), str(java_classes)])
+    container = [java_executable(), f"-Djinfer.python={PYTHON}", "-cp", str(java_classes), "Container", "2", webapp]
+    app = ["PyPredict", "predict", str(custom_export[0]), "iris32.npz", "trust"]
+    r = subprocess.run([*container, *app], capture_output=True, text=True, cwd=work, timeout=120, env=child_env())
+    first, second = r.stdout.split("webapp 1\n")
+    assert first.splitlines()[:2] == ["webapp 0", "backend python"], r.stdout + r.stderr
+    assert_matches_sklearn(outputs(first), custom_model, X32)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert second.startswith("error io.jinfer.BackendException NO_USABLE_BACKEND"), second
+    assert f"this JVM embeds the CPython of {PYTHON} (-Djinfer.python) already, through a copy of jinfer" in second
+    assert "Load jinfer from a class loader the applications share" in second
 
 
 # ---------------------------------------------------------------- Jep and JPype never in one process

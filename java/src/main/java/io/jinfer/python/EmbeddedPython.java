@@ -20,6 +20,13 @@ import java.lang.reflect.InvocationTargetException;
 final class EmbeddedPython {
     private static final String RUNTIME = JepClassLoader.HOST + "JepRuntime";
 
+    /**
+     * The system property that records which Python this JVM embeds, for every copy of jinfer in it
+     * to see: another class loader's (a servlet container's other web application, or an earlier
+     * deployment of this one) has statics of its own, but the process has one CPython.
+     */
+    static final String EMBEDDED = "io.jinfer.python.embedded";
+
     private static PythonRuntime runtime;
     private static PythonLocation running;
     private static BackendException failed;
@@ -56,9 +63,11 @@ final class EmbeddedPython {
             return runtime;
         }
         refuseInsideJPype();
+        refuseBesideAnotherCopy();
         try {
             runtime = start(wanted);
             running = wanted;
+            System.setProperty(EMBEDDED, wanted.executable() + " (" + wanted.source() + ")");
             return runtime;
         } catch (BackendException e) {
             failed = e;
@@ -75,6 +84,22 @@ final class EmbeddedPython {
                             + " CPython through Jep in the same process is refused. Start the JVM"
                             + " with jinfer (jinfer.jvm(), jinfer.load(...) or `jinfer run-java`),"
                             + " which runs python artifacts in the CPython that hosts it");
+        }
+    }
+
+    private static void refuseBesideAnotherCopy() {
+        String other = System.getProperty(EMBEDDED);
+        if (other != null) {
+            throw new BackendException(
+                    ErrorCode.BACKEND_UNAVAILABLE,
+                    "this JVM embeds the CPython of "
+                            + other
+                            + " already, through a copy of jinfer that another class loader loaded"
+                            + " (another web application, or an earlier deployment of this one),"
+                            + " and CPython can be embedded only once per process. Load jinfer"
+                            + " from a class loader the applications share (a servlet container's"
+                            + " lib/, not each one's WEB-INF/lib), and restart the JVM to"
+                            + " redeploy");
         }
     }
 
