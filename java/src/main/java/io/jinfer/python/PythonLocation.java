@@ -161,11 +161,12 @@ public record PythonLocation(
                     at + " has no jep; install it there: " + executable + " -m " + INSTALL);
         }
         if (!facts.path("shared").asBoolean()) {
+            String version = facts.path("version").asText();
             throw unavailable(
                     at
                             + " was built without --enable-shared: Jep embeds CPython from its"
                             + " shared library (libpython"
-                            + facts.path("version").asText()
+                            + version.substring(0, Math.max(0, version.lastIndexOf('.')))
                             + ".so), which it lacks. Use a Python built with --enable-shared"
                             + " (python.org's and Debian's are; pyenv:"
                             + " PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install VERSION)");

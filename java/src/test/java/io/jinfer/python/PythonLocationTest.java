@@ -21,8 +21,9 @@ import java.nio.file.Path;
 
 /**
  * How a plain JVM finds the Python to embed, and what it says when it cannot: the named executable
- * is missing, is no executable file, or is not a Python. (The Pythons that work, and one without
- * jep, are run by tests/jvm/test_jep_host.py.)
+ * is missing, is no executable file, is not a Python, or is a Python without a shared libpython or
+ * without jinfer. (The Pythons that work, and one without jep, are run by
+ * tests/jvm/test_jep_host.py.)
  */
 public class PythonLocationTest {
     @Rule public final TemporaryFolder tmp = new TemporaryFolder();
@@ -77,6 +78,50 @@ public class PythonLocationTest {
         String reason = refusal(python(fake));
         assertTrue(reason, reason.contains("which is not a Python that runs: exit status 4"));
         assertTrue(reason, reason.contains("no python here"));
+    }
+
+    /**
+     * An executable that answers the probe as a Python with {@code facts} would. (No Python built
+     * without {@code --enable-shared} is installed here: python.org's, Debian's and pyenv's all are
+     * shared; the probe's own answers come from real Pythons in tests/jvm/test_jep_host.py.)
+     */
+    private Path answering(String facts) throws IOException {
+        Path python = tmp.newFolder().toPath().resolve("python");
+        Files.writeString(
+                python,
+                "#!/bin/sh\necho 'jinfer-probe: {\"version\": \"3.11.2\", " + facts + "}'\n");
+        assertTrue(python.toFile().setExecutable(true));
+        return python;
+    }
+
+    @Test
+    public void aPythonWithoutASharedLibpythonIsRefusedWithTheFix() throws IOException {
+        Path jep = tmp.newFolder("jep").toPath();
+        Path python = answering("\"jep\": \"" + jep + "\", \"jinfer\": \"/j\", \"shared\": false");
+        String reason = refusal(python(python));
+        assertTrue(
+                reason,
+                reason.startsWith(
+                        "the Python at "
+                                + python
+                                + " (LoadOptions.pythonExecutable) was built without"
+                                + " --enable-shared: Jep embeds CPython from its shared library"
+                                + " (libpython3.11.so)"));
+        assertTrue(reason, reason.contains("Use a Python built with --enable-shared"));
+    }
+
+    @Test
+    public void aPythonWithJepButNoJinferSaysWhatToInstall() throws IOException {
+        Path jep = tmp.newFolder("jep").toPath();
+        Path python = answering("\"jep\": \"" + jep + "\", \"jinfer\": null, \"shared\": true");
+        assertEquals(
+                "the Python at "
+                        + python
+                        + " (LoadOptions.pythonExecutable) has no jinfer; install it there: "
+                        + python
+                        + " -m pip install 'jinfer[jep]' (Jep compiles against the JDK: set"
+                        + " JAVA_HOME first)",
+                refusal(python(python)));
     }
 
     @Test
