@@ -6,6 +6,9 @@ VPY := $(VENV)/bin/python
 GRADLE ?= gradle
 GRADLE_FLAGS ?= --console=plain -q
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Jep (the jep extra) compiles against the JDK when pip builds it: JAVA_HOME from javac's real path if unset.
+JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
+export JAVA_HOME
 
 .PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching soak clean fuzz spark-venv test-spark bench-spark
 
@@ -28,11 +31,12 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml VERSION
 	@echo "== python venv with jinfer (editable) and its dependencies"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q -e '.[test,pmml,xgboost,lightgbm,mlflow]'
+	$(VPY) -m pip install -q -e '.[test,pmml,xgboost,lightgbm,mlflow,jep]'
 	touch $@
 
 # jinfer's jar and runtime jars into python/jinfer/jars/, plus the Java CLI in build/install/.
-jars: gradle
+# (The venv first: the Jep host compiles against the jar of its jep.)
+jars: venv gradle
 	@echo "== gradle build: jar, runtime jars, Java CLI"
 	$(GRADLE) $(GRADLE_FLAGS) pythonJars installDist
 
@@ -43,7 +47,10 @@ demo: setup
 	$(GRADLE) $(GRADLE_FLAGS) :java-service:run -Pbundle=$(CURDIR)/build/quickstart/iris.jinfer
 	@echo "== 3. Java calls a real Python model (a FunctionTransformer no format can express), in-process"
 	$(VPY) examples/python_model.py
-	$(GRADLE) $(GRADLE_FLAGS) :java-service:classes
+	@echo "== 3a. a plain JVM (gradle run) embeds the venv's CPython through Jep"
+	$(GRADLE) $(GRADLE_FLAGS) :java-service:run -Pservice=com.example.PythonModelService \
+	  -Pbundle=$(CURDIR)/build/examples/custom.jinfer -Ppython=$(CURDIR)/$(VPY)
+	@echo "== 3b. the same program hosted by Python (jinfer run-java, JPype)"
 	PYTHONPATH=examples $(VPY) -m jinfer run-java -cp examples/java-service/build/classes/java/main \
 	  com.example.PythonModelService build/examples/custom.jinfer
 

@@ -23,12 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import jep_host  # bench/jep_host.py: the Jep host's suite and its section of the page
 import jinfer
 import spark  # bench/spark.py: the Spark section of the page, which `make bench-spark` writes
 from anchors import BENCH_CLASSES, build_java_harness
 from common import ROOT, Config, CpuMeter, Results, log
 from models import make_models
 from suites import SUITES, Context, make_workdir
+
+SUITES.append(jep_host.SUITE)  # the python backend in a plain JVM (issue 13), in a file of its own
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     written = page.write(
         results, {m.name: m.title for m in models.values()}, args.docs, elapsed_s=time.monotonic() - started
     )
+    jep_host.record(results, written)
     spark.insert_section(written)
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
@@ -129,6 +133,7 @@ def _replot(path: Path, docs: Path) -> int:
         results.add(Point(p["suite"], p["series"], p["model"], p["x"], p["samples"], p["batch"], p["calls_per_block"]))
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
     written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
+    jep_host.record(results, written)
     spark.insert_section(written)
     log(f"wrote {written} again from {path}")
     return 0

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DTYPES", "Array", "DType", "dtype_by_name", "dtype_of"]
+__all__ = ["DTYPES", "Array", "DType", "dtype_by_name", "dtype_of", "strings_array"]
 
 Array: TypeAlias = npt.NDArray[Any]
 """An ndarray of any dtype: what crosses between numpy and the JVM, whose dtype is known at run time."""
@@ -70,3 +70,10 @@ def dtype_of(array: Array) -> DType:
     if found is None:
         raise TypeError(f"numpy dtype {dt} has no jinfer dtype; supported: {[d.name for d in DTYPES]}")
     return found
+
+
+def strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A numpy str array of ``shape`` from a flat sequence of strings (a Java ``String[]`` as
+    JPype or Jep hands it over; copied: Java strings are objects)."""
+    flat = [str(v) for v in values]
+    return np.array(flat, dtype=str if flat else "<U1").reshape(shape)

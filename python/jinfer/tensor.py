@@ -30,7 +30,7 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from ._dtypes import DTYPES, dtype_of
+from ._dtypes import DTYPES, dtype_of, strings_array
 from ._runtime.jvm import jclass
 
 __all__ = ["from_java", "is_zero_copy", "to_java"]
@@ -151,7 +151,7 @@ def from_java(tensor: Any) -> np.ndarray:
     dt = _BY_ID[int(tensor.dtype().id())]
     shape = tuple(tensor.shape())
     if dt.name == "string":
-        return _strings_array(tensor.toStringArray(), shape)
+        return strings_array(tensor.toStringArray(), shape)
     return _buffer_view(tensor.buffer(), dt.numpy, shape)
 
 
@@ -163,12 +163,6 @@ def _buffer_view(buffer: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.nda
     if view.flags.writeable:  # Tensor.buffer() is read-only already, so numpy's view is too
         view.flags.writeable = False
     return view
-
-
-def _strings_array(values: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """A numpy str array of ``shape`` from a Java ``String[]`` (copied: Java strings are objects)."""
-    flat = [str(v) for v in values]
-    return np.array(flat, dtype=str if flat else "<U1").reshape(shape)
 
 
 def _java_strings(arr: np.ndarray) -> Any:

@@ -7,12 +7,15 @@ subprocesses, so pickles that refer to it unpickle there too. Nothing here impor
 - :class:`Tripwire`: an identity step that writes ``$JINFER_TEST_MARKER`` when it is unpickled,
   so a test can prove that a refused load never unpickled anything.
 - :func:`strict_predict`: a ``callable=`` that raises ``ValueError`` on a sentinel input.
+- :func:`chatty_predict`: a ``callable=`` that prints where its Python lives, without flushing.
+- :func:`jvm_predict`: a ``callable=`` that asks jinfer for a JVM (refused where Jep embeds Python).
 - Live callables for ``jinfer.register``: :func:`affine`, :func:`mixed`, :func:`identity`, ...
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Any
 
@@ -72,6 +75,25 @@ def strict_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.nd
             f"at or below the sentinel {SENTINEL}"
         )
     return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
+
+
+def chatty_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``callable=`` for a bundle: the model's outputs, after printing (unflushed) on stdout and
+    stderr this Python's prefix and numpy's home, so a test sees which installation ran it."""
+    print(f"python prefix={sys.prefix} numpy={np.__file__} rows={len(inputs['features'])}")
+    print("python stderr line", file=sys.stderr)
+    X = inputs["features"]
+    return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
+
+
+def jvm_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``callable=`` for a bundle that starts jinfer's JVM from inside the model: where Jep embeds
+    this Python in a JVM, jinfer refuses (JPype would start a second JVM in that process)."""
+    import jinfer  # only here: the rest of this module never imports jinfer
+
+    with jinfer.jvm():
+        X = inputs["features"]
+        return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
 
 
 # ---------------------------------------------------------------- live callables (jinfer.register)
@@ -146,6 +168,20 @@ def odd_layout(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def ragged(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """An output whose inner dimension follows the input's: its shape has to travel back to Java."""
     return {"y": inputs["x"] * 2.0}
+
+
+def input_flags(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Whether the input Python sees is writeable, and whether the memory under it (the base of its
+    views) is its own, a copy, or another's: Java's buffer, viewed in place."""
+    x = inputs["x"]
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    n = len(x)
+    return {
+        "writeable": np.full(n, x.flags.writeable, dtype=np.int8),
+        "owndata": np.full(n, root.flags.owndata, dtype=np.int8),
+    }
 
 
 def one_row_too_many(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -4,7 +4,8 @@
 - :mod:`.wire`: the byte layout of several tensors in one buffer, shared with Java.
 - :mod:`jinfer.tensor` (public, beside this package): numpy ⇄ ``io.jinfer.Tensor``.
 - :mod:`.model`: ``Model`` and ``load``, a bundle run by ``io.jinfer.Models``.
-- :mod:`.pyhost`: the python backend's host, through which Java calls CPython models.
+- :mod:`.pyhost`: the python backend's JPype host, through which Java calls this CPython's models.
+- :mod:`.jephost`: its Jep host, for a plain JVM that embeds CPython; :mod:`.pycall`, what both share.
 - :mod:`.runjava`: ``jinfer run-java``, a Java ``main`` run inside this CPython.
 
 The boundary: this layer imports only the contracts (L0) and, at the bottom, ``jvm`` and

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -138,6 +139,12 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
                     "or pass the same settings to the first jinfer.jvm() call"
                 )
             return
+        if "_jep" in sys.modules:
+            raise JVMError(
+                "this Python is embedded in a JVM through Jep (jinfer's python backend in a plain JVM), and "
+                "JPype cannot start a second JVM in that process; Jep and JPype never share one. Code that a "
+                "python artifact runs cannot call jinfer.load or jinfer.jvm: predict in Python directly"
+            )
         cp = classpath(extra_classpath)
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # no mat-debug-<pid>.log, no upload
         try:

@@ -16,11 +16,11 @@ import jpype
 import jpype.nio
 import numpy as np
 
-from .._dtypes import DTYPES, dtype_by_name, dtype_of
+from .._dtypes import DTYPES, dtype_by_name, dtype_of, strings_array
 from .._exceptions import InputError, JinferError
 from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
-from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, from_java, to_java
 from . import wire
 from .jvm import java_errors, jclass, start, translated
 
@@ -184,7 +184,7 @@ class Model:
             else:
                 shape = (batch, *inner) if rank else ()
             value = result[i]
-            out[name] = _strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
+            out[name] = strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
         return out
 
     def _predict_map(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -1,39 +1,34 @@
-"""The CPython side of the ``python`` backend: Java calls real Python models through JPype.
+"""The CPython side of the ``python`` backend when this CPython hosts the JVM (JPype).
 
 When jinfer starts the JVM it installs a ``io.jinfer.python.PythonRuntime`` implemented here
 (this module registers :func:`install` as a start hook of :mod:`.jvm`).
 Java hands tensors over as numpy views of its buffers (no copy) and takes the results back the
 same way. A Python exception inside a model reaches Java as ``io.jinfer.python.PythonException``
-with the Python type, message and traceback.
+with the Python type, message and traceback. Loading and calling a model is shared with the
+other host, :mod:`.jephost` (a plain JVM embedding CPython through Jep), in :mod:`.pycall`; this
+module moves the tensors across JPype, and keeps the live objects of :func:`register`.
 """
 
 from __future__ import annotations
 
 import ctypes
-import importlib
-import importlib.metadata
-import io
-import json
 import threading
-import traceback
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import jpype
 import numpy as np
 
-from .._dtypes import dtype_by_name
-from .._estimators import final_estimator
-from .._exceptions import JinferError
+from .._dtypes import strings_array
 from .._manifest import Artifact, Manifest, TensorSpec, utc_now
-from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array
+from ..tensor import _buffer_view, _direct_buffer, _java_strings
 from . import wire
 from .jvm import on_start
+from .pycall import Call, DependencyWarning, check_requirements, error_fields, load_artifact, model_callable
 
 __all__ = ["DependencyWarning", "check_requirements", "install", "model_callable", "register", "unregister"]
 
-_registry: dict[str, Any] = {}
+_registry: dict[str, Call] = {}
 _lock = threading.Lock()
 _installed = False
 _proxy_classes: dict[str, Any] = {}
@@ -45,10 +40,6 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 def _override(method: _Method) -> _Method:
     """``jpype.JOverride`` (untyped), typed: the method as it was, marked as Java's interface method."""
     return cast(_Method, jpype.JOverride(method))
-
-
-class DependencyWarning(UserWarning):
-    """A library the Python artifact needs has another version here than at export."""
 
 
 _kept = threading.local()  # per Python thread state: whether keep_thread_state() ran in it
@@ -93,22 +84,9 @@ def _define_proxies() -> None:
         copied into one buffer Java allocated. Each JPype conversion costs a microsecond or more,
         so a call makes as few as it can."""
 
-        def __init__(self, fn: Callable[[dict[str, np.ndarray]], Mapping[str, Any]], manifest: Manifest) -> None:
-            self._fn = fn
-            self._json = manifest.to_json().decode("utf-8")
-            self._inputs = [
-                (s.name, len(s.shape), s.dtype == "string", dtype_by_name(s.dtype).numpy) for s in manifest.inputs
-            ]
-            self._outputs = manifest.outputs
-            # a result of this dtype and inner shape needs no conforming (None: always conform)
-            self._ready = [
-                (dtype_by_name(s.dtype).numpy, tuple(s.shape[1:]))
-                if s.dtype != "string" and s.shape and -1 not in s.shape[1:]
-                else None
-                for s in manifest.outputs
-            ]
-            # Java knows these outputs' shapes from the batch, so they travel without a long[]
-            self._fixed = all(-1 not in s.shape[1:] for s in manifest.outputs)
+        def __init__(self, call: Call) -> None:
+            self._call = call
+            self._json = call.manifest.to_json().decode("utf-8")
 
         @_override
         def predict(self, inputs: Any, shapes: Any, small: Any) -> Any:
@@ -117,14 +95,13 @@ def _define_proxies() -> None:
                 dims = np.asarray(shapes).tolist()
                 arrays: dict[str, np.ndarray] = {}
                 at = 0
-                for i, (name, rank, is_string, dtype) in enumerate(self._inputs):
+                for i, (name, rank, is_string, dtype) in enumerate(self._call.inputs):
                     shape = tuple(dims[at : at + rank])
                     at += rank
                     arrays[name] = (
-                        _strings_array(inputs[i], shape) if is_string else _buffer_view(inputs[i], dtype, shape)
+                        strings_array(inputs[i], shape) if is_string else _buffer_view(inputs[i], dtype, shape)
                     )
-                out = self._fn(arrays)
-                results = self._results(out, dims[0])
+                results = self._call(arrays, dims[0])
                 if small is not None:
                     wire.pack_into(np.frombuffer(small, dtype=np.uint8), results)
                     return None
@@ -134,26 +111,13 @@ def _define_proxies() -> None:
             except BaseException as e:  # noqa: BLE001 - every Python error crosses as PythonException
                 raise _java_exception(e) from None
 
-        def _results(self, out: Any, batch: int) -> list[np.ndarray]:
-            """The model's outputs in manifest order, each in its spec's dtype and shape."""
-            if type(out) is not dict and not isinstance(out, Mapping):
-                raise TypeError(
-                    f"the Python model returned {type(out).__name__}; expected a dict of output name "
-                    f"to array, with {[s.name for s in self._outputs]}"
-                )
-            results = []
-            for spec, ready in zip(self._outputs, self._ready):
-                arr = _ready(out.get(spec.name), ready, batch) if ready else None
-                results.append(_conform(spec, out, batch) if arr is None else arr)
-            return results
-
         def _hand_over(self, results: list[np.ndarray]) -> Any:
             """The results as Java takes them: numpy's memory as direct buffers, strings as String[]."""
             handed: list[Any] = [
                 _java_strings(a) if spec.dtype == "string" else _direct_buffer(a) if a.size else None
-                for spec, a in zip(self._outputs, results)
+                for spec, a in zip(self._call.outputs, results)
             ]
-            if not self._fixed:
+            if not self._call.fixed:
                 handed.append(longs([d for a in results for d in a.shape]))
             return objects(handed)
 
@@ -166,14 +130,7 @@ def _define_proxies() -> None:
         @_override
         def load(self, data: Any, manifest_json: Any, artifact_json: Any) -> Any:
             try:
-                manifest = Manifest.from_json(str(manifest_json))
-                artifact = json.loads(str(artifact_json))
-                check_requirements(artifact.get("details", {}))
-                import joblib
-
-                model = joblib.load(io.BytesIO(bytes(data)))
-                fn = model_callable(model, manifest, artifact.get("details", {}).get("callable"))
-                return _ModelProxy(fn, manifest)
+                return _ModelProxy(load_artifact(bytes(data), str(manifest_json), str(artifact_json)))
             except jpype.JException:
                 raise
             except BaseException as e:  # noqa: BLE001
@@ -183,7 +140,7 @@ def _define_proxies() -> None:
         def lookup(self, name: Any) -> Any:
             with _lock:
                 entry = _registry.get(str(name))
-            return None if entry is None else _ModelProxy(*entry)
+            return None if entry is None else _ModelProxy(entry)
 
         @_override
         def names(self) -> Any:
@@ -194,151 +151,10 @@ def _define_proxies() -> None:
 
 
 def _java_exception(e: BaseException) -> Any:
-    if isinstance(e, JinferError) and e.code in ("MISSING_DEPENDENCY", "UNTRUSTED_ARTIFACT"):
-        code = jpype.JClass("io.jinfer.ErrorCode").valueOf(e.code)
-        return jpype.JClass("io.jinfer.BundleException")(code, str(e))
-    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-    qualname = f"{type(e).__module__}.{type(e).__qualname__}"
-    return jpype.JClass("io.jinfer.python.PythonException")(qualname, str(e), tb)
-
-
-def _ready(value: Any, ready: tuple[np.dtype, tuple[int, ...]], batch: int) -> np.ndarray | None:
-    """``value`` when it is already an ndarray of the spec's dtype and shape (the common case), else None."""
-    if (
-        type(value) is np.ndarray
-        and value.dtype == ready[0]
-        and value.shape[1:] == ready[1]
-        and value.ndim
-        and value.shape[0] == batch
-    ):
-        return value
-    return None
-
-
-def _conform(spec: TensorSpec, out: Mapping[str, Any], batch: int) -> np.ndarray:
-    """The model's output ``spec.name`` in the spec's dtype, with a shape that fits the spec."""
-    if spec.name not in out:
-        raise KeyError(f"the Python model returned {sorted(out)} but the manifest declares output {spec.name!r}")
-    arr = np.asarray(out[spec.name])
-    if spec.dtype == "string":
-        arr = arr.astype(str)
-    elif arr.dtype != np.dtype(spec.dtype):
-        arr = arr.astype(spec.dtype)
-    if len(spec.shape) == 1 and arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if (
-        arr.ndim != len(spec.shape)
-        or any(want not in (-1, got) for want, got in zip(spec.shape[1:], arr.shape[1:]))
-        or (arr.ndim and arr.shape[0] != batch)
-    ):
-        want = [batch, *spec.shape[1:]] if spec.shape else []
-        raise ValueError(
-            f"the Python model returned output {spec.name!r} with shape {list(arr.shape)} for a batch of "
-            f"{batch}, but the manifest declares {want} (-1: any size)"
-        )
-    return arr
-
-
-def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable[[dict[str, np.ndarray]], Any]:
-    """The function Java calls: ``predict_proba``/``predict`` mapped to the canonical outputs, or
-    a ``"module:function"`` called as ``function(model, inputs) -> dict of outputs``."""
-    if spec and ":" in spec:
-        module, _, name = spec.partition(":")
-        fn = getattr(importlib.import_module(module), name)
-        return lambda inputs: fn(model, inputs)
-    if callable(model) and not hasattr(model, "predict"):
-        return lambda inputs: model(inputs)
-
-    def frame(inputs: dict[str, np.ndarray]) -> Any:
-        if len(manifest.inputs) == 1 and len(manifest.inputs[0].shape) == 2:
-            X = inputs[manifest.inputs[0].name]
-            cols = manifest.inputs[0].columns
-            if cols and getattr(model, "feature_names_in_", None) is not None:
-                import pandas as pd
-
-                return pd.DataFrame(X, columns=list(cols))
-            return X
-        import pandas as pd
-
-        return pd.DataFrame({s.name: inputs[s.name] for s in manifest.inputs})
-
-    if manifest.task == "classification" and _label_is_argmax(model):
-        classes = np.asarray(model.classes_)
-
-        def classify(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-            proba = model.predict_proba(frame(inputs))  # the model runs once, not twice
-            return {"label": classes.take(np.argmax(proba, axis=1)), "probabilities": proba}
-
-        return classify
-    if manifest.task == "classification":
-        return lambda inputs: (lambda X: {"label": model.predict(X), "probabilities": model.predict_proba(X)})(
-            frame(inputs)
-        )
-    if manifest.task == "regression":
-        return lambda inputs: {"prediction": model.predict(frame(inputs))}
-    return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
-
-
-def _label_is_argmax(model: Any) -> bool:
-    """Whether ``model.predict`` is, by scikit-learn's own definition, the class of the highest
-    ``predict_proba`` (ties aside): then the label is taken from the probabilities and the model
-    runs once per call. Not so for SVC, whose probabilities come from Platt scaling, nor for
-    estimators jinfer does not know, which keep calling both methods."""
-    from sklearn.ensemble import (
-        ExtraTreesClassifier,
-        GradientBoostingClassifier,
-        HistGradientBoostingClassifier,
-        RandomForestClassifier,
-    )
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.neural_network import MLPClassifier
-    from sklearn.tree import DecisionTreeClassifier, ExtraTreeClassifier
-
-    known = (
-        RandomForestClassifier,
-        ExtraTreesClassifier,
-        GradientBoostingClassifier,
-        HistGradientBoostingClassifier,
-        DecisionTreeClassifier,
-        ExtraTreeClassifier,
-        LogisticRegression,
-        KNeighborsClassifier,
-        MLPClassifier,
-    )
-    classes = getattr(model, "classes_", None)
-    return type(final_estimator(model)) in known and classes is not None and np.ndim(classes) == 1
-
-
-def check_requirements(details: Mapping[str, Any]) -> None:
-    """Refuse missing libraries (naming them) and warn on other versions than at export."""
-    missing, other = [], []
-    for dist, wanted in details.get("requirements", {}).items():
-        try:
-            have = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            missing.append(f"{dist}=={wanted}")
-            continue
-        if have != wanted:
-            other.append(f"{dist} {have} (exported with {wanted})")
-    for module in details.get("modules", []):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(f"module {module}")
-    if missing:
-        raise JinferError(
-            f"the Python artifact needs {', '.join(missing)}, which this Python lacks; "
-            f"install them (pip install ...) or put the modules on sys.path",
-            code="MISSING_DEPENDENCY",
-        )
-    if other:
-        warnings.warn(
-            f"jinfer: the Python artifact was exported with other library versions: {', '.join(other)}; "
-            "results may differ",
-            DependencyWarning,
-            stacklevel=2,
-        )
+    code, qualname, message, tb = error_fields(e)
+    if code is not None:
+        return jpype.JClass("io.jinfer.BundleException")(jpype.JClass("io.jinfer.ErrorCode").valueOf(code), message)
+    return jpype.JClass("io.jinfer.python.PythonException")(qualname, message, tb)
 
 
 def register(
@@ -383,9 +199,9 @@ def register(
     manifest.validate()
     # No JVM is started here: the runtime, installed whenever jinfer starts the JVM, looks the
     # name up at load time. Starting it here would fix its classpath before run_java(classpath=...).
-    fn = model_callable(model, manifest, callable_spec)
+    call = Call(model_callable(model, manifest, callable_spec), manifest)
     with _lock:
-        _registry[name] = (fn, manifest)
+        _registry[name] = call
 
 
 def unregister(name: str) -> None:

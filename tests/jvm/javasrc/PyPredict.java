@@ -16,6 +16,9 @@ import java.util.Map;
  * <pre>
  * PyPredict predict LOCATION INPUTS.npz trust|default   load, predict, print
  * PyPredict recover BUNDLE INPUTS.npz                   a Python error (x1 = -5000), then go on
+ * PyPredict exit BUNDLE INPUTS.npz                      predict, then System.exit(0) at once
+ * PyPredict named PYTHON LOCATION INPUTS.npz            load, trusted, embedding PYTHON
+ *                                                       (LoadOptions.pythonExecutable), predict
  * </pre>
  *
  * A {@link JinferException} is printed as {@code error CLASS CODE MESSAGE} and exits 3.
@@ -26,9 +29,22 @@ public final class PyPredict {
     public static void main(String[] args) throws Exception {
         try {
             if (args[0].equals("predict")) {
-                predict(args[1], Npz.read(Path.of(args[2])), args[3].equals("trust"));
+                LoadOptions trusted = LoadOptions.builder().trustPython(true).build();
+                LoadOptions options = args[3].equals("trust") ? trusted : LoadOptions.defaults();
+                predict(args[1], Npz.read(Path.of(args[2])), options);
             } else if (args[0].equals("recover")) {
                 recover(args[1], Npz.read(Path.of(args[2])));
+            } else if (args[0].equals("named")) {
+                LoadOptions options =
+                        LoadOptions.builder()
+                                .trustPython(true)
+                                .pythonExecutable(Path.of(args[1]))
+                                .build();
+                predict(args[2], Npz.read(Path.of(args[3])), options);
+            } else if (args[0].equals("exit")) {
+                Model model = Models.load(args[1], LoadOptions.builder().trustPython(true).build());
+                model.predict(Npz.read(Path.of(args[2])));
+                System.exit(0); // what the Python model printed must not be lost
             } else {
                 throw new IllegalArgumentException("unknown mode " + args[0]);
             }
@@ -39,9 +55,7 @@ public final class PyPredict {
         }
     }
 
-    private static void predict(String location, Map<String, Tensor> inputs, boolean trust) {
-        LoadOptions options =
-                trust ? LoadOptions.builder().trustPython(true).build() : LoadOptions.defaults();
+    private static void predict(String location, Map<String, Tensor> inputs, LoadOptions options) {
         try (Model model = Models.load(location, options)) {
             System.out.println("backend " + model.backend());
             print(model.predict(inputs));

@@ -1,5 +1,6 @@
 package io.jinfer;
 
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class LoadOptions {
     private final Limits limits;
     private final boolean trustPython;
     private final boolean allowNonFinite;
+    private final Path pythonExecutable;
     private final Map<String, String> backendOptions;
 
     private LoadOptions(Builder b) {
@@ -31,6 +33,7 @@ public final class LoadOptions {
         this.limits = b.limits;
         this.trustPython = b.trustPython;
         this.allowNonFinite = b.allowNonFinite;
+        this.pythonExecutable = b.pythonExecutable;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
     }
 
@@ -87,6 +90,16 @@ public final class LoadOptions {
         return allowNonFinite;
     }
 
+    /**
+     * The Python whose CPython a plain JVM embeds for python artifacts (through Jep), or null for
+     * the process's choice: {@code -Djinfer.python}, then {@code JINFER_PYTHON}, then the {@code
+     * VIRTUAL_ENV} the JVM runs in. Unused when a Python process hosts the JVM ({@code jinfer
+     * run-java}): that Python runs the model.
+     */
+    public Path pythonExecutable() {
+        return pythonExecutable;
+    }
+
     /** Backend-specific options (for ONNX: session config entries), by key. */
     public Map<String, String> backendOptions() {
         return backendOptions;
@@ -100,6 +113,7 @@ public final class LoadOptions {
         private Limits limits = Limits.defaults();
         private boolean trustPython;
         private boolean allowNonFinite;
+        private Path pythonExecutable;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
 
         private Builder() {}
@@ -157,6 +171,17 @@ public final class LoadOptions {
          */
         public Builder allowNonFinite(boolean allow) {
             this.allowNonFinite = allow;
+            return this;
+        }
+
+        /**
+         * The {@code python} executable of the environment (a virtualenv, say) that has jinfer and
+         * jep installed ({@code pip install 'jinfer[jep]'}), for a plain JVM to embed its CPython
+         * when it loads a python artifact; null for the process's choice (see {@link
+         * LoadOptions#pythonExecutable()}).
+         */
+        public Builder pythonExecutable(Path python) {
+            this.pythonExecutable = python;
             return this;
         }
 

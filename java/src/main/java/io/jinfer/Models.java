@@ -64,10 +64,10 @@ public final class Models {
         if (colon > 1) { // "python:name"; a one-letter prefix is a Windows drive, not a backend
             Backend backend = backends().get(location.substring(0, colon));
             if (backend != null) {
-                if (!backend.isAvailable()) {
+                String unavailable = backend.unavailableReason(options);
+                if (unavailable != null) {
                     throw new BackendException(
-                            ErrorCode.BACKEND_UNAVAILABLE,
-                            location + ": " + backend.unavailableReason());
+                            ErrorCode.BACKEND_UNAVAILABLE, location + ": " + unavailable);
                 }
                 LiveModel live = backend.openLive(location.substring(colon + 1), options);
                 return new Model(
@@ -110,8 +110,9 @@ public final class Models {
                                 + ")");
                 continue;
             }
-            if (!backend.isAvailable()) {
-                reasons.add(artifact.backend() + ": " + backend.unavailableReason());
+            String unavailable = backend.unavailableReason(options);
+            if (unavailable != null) {
+                reasons.add(artifact.backend() + ": " + unavailable);
                 continue;
             }
             ArtifactContext ctx =

@@ -290,10 +290,7 @@ public class ModelsTest {
         assertTrue(onnx.available());
         assertEquals(null, onnx.unavailableReason());
 
-        BackendStatus python = Models.backendStatus("python"); // no CPython hosts this JVM
-        assertTrue(python.installed());
-        assertFalse(python.available());
-        assertTrue(python.unavailableReason(), python.unavailableReason().contains("run-java"));
+        // the python backend's status: io.jinfer.python.PythonLocationTest
 
         BackendStatus none = Models.backendStatus("tensorflow");
         assertEquals("tensorflow", none.name());

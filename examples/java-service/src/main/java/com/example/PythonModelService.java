@@ -12,21 +12,33 @@ import java.nio.file.Path;
 
 /**
  * Calls a scikit-learn pipeline with hand-written Python features (examples/python_model.py), which
- * neither ONNX nor PMML can express, in-process: the real CPython model, no REST hop. Run it inside
- * Python, where the python backend lives:
+ * neither ONNX nor PMML can express, in-process: the real CPython model, no REST hop. It is an
+ * ordinary Java program. Run in a plain JVM, it embeds the CPython of the environment that has
+ * jinfer and jep ({@code pip install 'jinfer[jep]'}), named by {@code -Djinfer.python} (or {@code
+ * JINFER_PYTHON}, or the {@code VIRTUAL_ENV} it runs in):
+ *
+ * <pre>
+ * gradle :java-service:run -Pservice=com.example.PythonModelService -Pbundle=$PWD/build/examples/custom.jinfer
+ * PYTHONPATH=examples java -Djinfer.python=.venv/bin/python \
+ *     -cp "python/jinfer/jars/*:examples/java-service/build/classes/java/main" \
+ *     com.example.PythonModelService build/examples/custom.jinfer
+ * </pre>
+ *
+ * Or run it inside Python, which then hosts the JVM (JPype):
  *
  * <pre>
  * PYTHONPATH=examples .venv/bin/python -m jinfer run-java \
  *     -cp examples/java-service/build/classes/java/main com.example.PythonModelService build/examples/custom.jinfer
  * </pre>
+ *
+ * <p>{@code PYTHONPATH} holds {@code custom_features.py}, the module the pickled model refers to.
  */
 public final class PythonModelService {
     private PythonModelService() {}
 
     public static void main(String[] args) {
         if (args.length != 1) {
-            System.err.println(
-                    "usage: jinfer run-java -cp CLASSES com.example.PythonModelService BUNDLE");
+            System.err.println("usage: java -cp CLASSPATH com.example.PythonModelService BUNDLE");
             System.exit(2);
         }
         // Unpickling runs code: trust only bundles you made (or set JINFER_TRUST_PYTHON=1).
@@ -53,8 +65,7 @@ public final class PythonModelService {
                     e.pythonType() + ": " + e.pythonMessage() + "\n" + e.pythonTraceback());
             System.exit(1);
         } catch (BundleException | BackendException e) {
-            // e.g. a module the model needs is missing, or no Python hosts this JVM (use
-            // `jinfer run-java`)
+            // e.g. a module the model needs is missing, or no Python is named (-Djinfer.python)
             System.err.println("error: " + e.getMessage());
             System.exit(2);
         }

@@ -14,12 +14,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Runs {@code python} artifacts (a joblib-pickled model and its callable) in the CPython process
- * that hosts this JVM, through JPype. Available only there: in a plain {@code java} process it
- * reports itself unavailable and the loader takes the bundle's next artifact.
+ * Runs {@code python} artifacts (a joblib-pickled model and its callable) in real CPython, in this
+ * process. It picks its host itself:
+ *
+ * <ul>
+ *   <li>JPype, when a Python process hosts this JVM ({@code jinfer run-java}, {@code
+ *       jinfer.jvm()}): the model runs in that CPython, through the {@link PythonRuntime} jinfer's
+ *       Python package installs ({@link PythonRuntimes});
+ *   <li>otherwise Jep: this plain JVM embeds the CPython of the Python that {@link
+ *       LoadOptions#pythonExecutable()}, {@code -Djinfer.python}, {@code JINFER_PYTHON} or {@code
+ *       VIRTUAL_ENV} names ({@link PythonLocation}), once per process. Where no such Python is
+ *       found, or it lacks jep, the backend is unavailable, saying what to install, and the loader
+ *       takes the bundle's next artifact.
+ * </ul>
  *
  * <p>Unpickling runs code: loading a python artifact needs {@link LoadOptions#trustPython()} (or
- * {@code JINFER_TRUST_PYTHON=1}). Without it the load fails before a byte is read.
+ * {@code JINFER_TRUST_PYTHON=1}). Without it the load fails before a byte is read, and before any
+ * CPython is embedded.
  */
 public final class PythonBackend implements Backend {
     @Override
@@ -29,16 +40,26 @@ public final class PythonBackend implements Backend {
 
     @Override
     public boolean isAvailable() {
-        return PythonRuntimes.current() != null;
+        return unavailableReason(LoadOptions.defaults()) == null;
     }
 
     @Override
     public String unavailableReason() {
-        return isAvailable()
-                ? null
-                : "the python backend runs the real Python model in the CPython process that hosts"
-                        + " this JVM; this JVM has none. Run the program under `jinfer run-java -cp"
-                        + " ... MAIN`";
+        return unavailableReason(LoadOptions.defaults());
+    }
+
+    /** Null when Python hosts this JVM or the Python that {@code options} names can be embedded. */
+    @Override
+    public String unavailableReason(LoadOptions options) {
+        if (PythonRuntimes.current() != null) {
+            return null;
+        }
+        try {
+            PythonLocation.find(options);
+            return null;
+        } catch (BackendException e) {
+            return e.getMessage();
+        }
     }
 
     @Override
@@ -55,20 +76,30 @@ public final class PythonBackend implements Backend {
         byte[] data = ctx.bytes(); // size and sha256 checked before anything is unpickled
         String manifest = ctx.manifest().raw().toString();
         String artifact = artifactJson(ctx);
-        PythonModel model = runtime().load(data, manifest, artifact);
+        PythonModel model = runtime(ctx.options()).load(data, manifest, artifact);
         return new PythonSession(model, ctx.manifest());
     }
 
     @Override
     public LiveModel openLive(String name, LoadOptions options) {
-        PythonModel model = runtime().lookup(name);
+        PythonRuntime host = PythonRuntimes.current();
+        if (host == null) {
+            throw new BackendException(
+                    ErrorCode.BACKEND_UNAVAILABLE,
+                    "live objects (jinfer.register) live in the Python process that hosts the JVM,"
+                            + " and no Python process hosts this one; run the program under"
+                            + " `jinfer run-java -cp ... MAIN`, from the Python that registers '"
+                            + name
+                            + "'");
+        }
+        PythonModel model = host.lookup(name);
         if (model == null) {
             throw new BackendException(
                     ErrorCode.NO_USABLE_BACKEND,
                     "no Python object is registered as '"
                             + name
                             + "'; registered: "
-                            + Arrays.toString(runtime().names())
+                            + Arrays.toString(host.names())
                             + ". Register it with jinfer.register(\""
                             + name
                             + "\", model, inputs=..., outputs=...)");
@@ -86,11 +117,9 @@ public final class PythonBackend implements Backend {
         return "{}";
     }
 
-    private PythonRuntime runtime() {
-        PythonRuntime r = PythonRuntimes.current();
-        if (r == null) {
-            throw new BackendException(ErrorCode.BACKEND_UNAVAILABLE, unavailableReason());
-        }
-        return r;
+    /** The JPype host when Python hosts this JVM, else CPython embedded through Jep. */
+    private static PythonRuntime runtime(LoadOptions options) {
+        PythonRuntime hosted = PythonRuntimes.current();
+        return hosted != null ? hosted : EmbeddedPython.runtime(options);
     }
 }

@@ -1,8 +1,9 @@
 package io.jinfer.python;
 
 /**
- * One Python model or callable, as Java sees it. Implemented in Python ({@code
- * jinfer._runtime.pyhost}).
+ * One Python model or callable, as Java sees it. Implemented in Python when Python hosts the JVM
+ * ({@code jinfer._runtime.pyhost}, through JPype), and by {@code io.jinfer.python.jep.JepModel}
+ * when a plain JVM embeds CPython (Jep).
  *
  * <p>The call is shaped so that crossing into CPython costs as few JPype conversions as possible:
  * tensors travel as bare buffers in manifest order, their dtypes come from the manifest, and all
@@ -29,4 +30,10 @@ public interface PythonModel {
 
     /** The manifest of a live object (its specs), as JSON. */
     String manifestJson();
+
+    /**
+     * Frees the Python object; the model is not called again. Under JPype, Java dropping the proxy
+     * frees it, and this does nothing.
+     */
+    default void close() {}
 }

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One Python model, called through {@link PythonModel}. JPype takes the GIL for each call, so any
- * Java thread may call.
+ * One Python model, called through {@link PythonModel}. Either host takes the GIL for each call
+ * (JPype; Jep through each thread's own interpreter), so any Java thread may call.
  *
  * <p>Each JPype conversion costs a microsecond or more, so a call is shaped to need few: inputs
  * travel as their bare buffers, their dtypes come from the manifest, and all their shapes share one
@@ -70,7 +70,7 @@ final class PythonSession implements BackendSession {
 
     @Override
     public void close() {
-        // the Python object is freed when Java drops the proxy
+        model.close();
     }
 
     /**

@@ -1,7 +1,9 @@
 /**
- * The {@code python} backend: Java calling the real Python model in the CPython process that hosts
- * this JVM, through the {@link io.jinfer.python.PythonRuntime} that jinfer's Python package
- * installs. (The other direction, Python calling Java, is {@link io.jinfer.bridge}.)
+ * The {@code python} backend: Java calling the real Python model in-process. When a CPython process
+ * hosts this JVM, through the {@link io.jinfer.python.PythonRuntime} that jinfer's Python package
+ * installs there (JPype); in a plain JVM, through CPython embedded with Jep ({@code
+ * io.jinfer.python.jep}, which {@link io.jinfer.python.PythonLocation} finds and {@code
+ * JepClassLoader} loads). (The other direction, Python calling Java, is {@link io.jinfer.bridge}.)
  *
  * <p><b>Layer:</b> backend. Found through the SPI's service file; nothing imports it, except that
  * jinfer's Python package implements its interfaces and throws its {@link

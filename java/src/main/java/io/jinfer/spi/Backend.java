@@ -20,6 +20,15 @@ public interface Backend {
     String unavailableReason();
 
     /**
+     * Why this backend cannot run artifacts loaded with {@code options}, with what to add or do;
+     * null when it can. By default {@link #unavailableReason()} whenever {@link #isAvailable()} is
+     * false; a backend whose runtime an option chooses (the python backend's Python) overrides it.
+     */
+    default String unavailableReason(io.jinfer.LoadOptions options) {
+        return isAvailable() ? null : unavailableReason();
+    }
+
+    /**
      * Loads the artifact.
      *
      * @throws io.jinfer.BundleException if the artifact is malformed for this backend
