@@ -81,13 +81,20 @@ public final class MojoBench {
         boolean hasOnnx = manifest.artifacts().stream().anyMatch(x -> x.backend().equals("onnx"));
         EasyPredictModelWrapper raw = rawWrapper(mojo);
         List<Map<String, Object>> out = new ArrayList<>();
-        try (Model jinfer = Models.load(path, LoadOptions.builder().backend("mojo").build());
+        try (Model jinfer =
+                        Models.load(
+                                path,
+                                LoadOptions.builder()
+                                        .backend("mojo")
+                                        .allowNonFinite(true)
+                                        .build());
                 Model onnx =
                         hasOnnx
                                 ? Models.load(
                                         path,
                                         LoadOptions.builder()
                                                 .backend("onnx")
+                                                .allowNonFinite(true)
                                                 .intraOpThreads(1)
                                                 .build())
                                 : null) {
