@@ -129,7 +129,7 @@ def test_from_dict_copies_nested_dicts() -> None:
 def test_validate_catches_a_manifest_built_in_code() -> None:
     manifest().validate()
     with pytest.raises(BundleError) as info:
-        manifest(inputs=(TensorSpec("x", "float16", (-1, 2)),)).validate()
+        manifest(inputs=(TensorSpec("x", "float128", (-1, 2)),)).validate()
     assert info.value.code == "INVALID_MANIFEST" and "inputs[0].dtype" in str(info.value)
     with pytest.raises(BundleError, match="artifacts"):
         manifest(artifacts=()).validate()

@@ -107,7 +107,7 @@ class Model:
             return None
         meta, inputs, outputs = plan
         for dst, arr in zip(inputs, arrays):
-            dst[...] = arr
+            dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
         local.busy = True
         try:
             self._FromPython.predictStaged(self._jmodel, local.jstage, meta)

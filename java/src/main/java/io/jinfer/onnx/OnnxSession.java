@@ -104,7 +104,7 @@ final class OnnxSession implements BackendSession {
                     shape = ti.getShape();
                     pinnable =
                             spec.dtype().isNumeric()
-                                    && OrtTypes.toDType(ti.type) == spec.dtype()
+                                    && OrtTypes.readAs(ti.type, spec.dtype()) == spec.dtype()
                                     && TensorSpec.hasFixedInnerDims(shape)
                                     && spec.hasFixedInnerDims();
                 }
@@ -308,7 +308,7 @@ final class OnnxSession implements BackendSession {
                             + ", which does not fit "
                             + o.spec());
         }
-        DType dtype = OrtTypes.toDType(info.type);
+        DType dtype = OrtTypes.readAs(info.type, o.spec().dtype());
         Tensor out;
         if (dtype == DType.STRING) {
             out =
