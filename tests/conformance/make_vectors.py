@@ -165,6 +165,23 @@ VALID = {
         "classes": None,
         "outputs": [{"name": "transformed", "dtype": "float32", "shape": [-1, 5]}],
     },
+    # an ONNX graph as it is: a side input without a batch, scalars, a batch that is not first
+    "transform_graph.json": {
+        **copy.deepcopy(REGRESSOR),
+        "task": "transform",
+        "classes": None,
+        "inputs": [
+            {"name": "x", "dtype": "float16", "shape": [-1, 3]},
+            {"name": "shape", "dtype": "int64", "shape": [2], "batch_dim": -1},
+            {"name": "scale", "dtype": "float32", "shape": []},
+            {"name": "seq", "dtype": "uint32", "shape": [7, -1], "batch_dim": 1},
+        ],
+        "outputs": [
+            {"name": "y", "dtype": "bfloat16", "shape": [-1, 3]},
+            {"name": "len", "dtype": "int64", "shape": []},
+            {"name": "tokens", "dtype": "string", "shape": [-1, -1]},
+        ],
+    },
 }
 
 
@@ -208,6 +225,11 @@ INVALID: dict[str, tuple[Any, str, list[str]]] = {  # file: (content, code, mess
         broken(lambda d: d["inputs"][0].update(shape=[-1, 4.5])),
         "INVALID_MANIFEST",
         ["inputs[0].shape[1]", "4.5"],
+    ),
+    "batch_dim_out_of_range.json": (
+        broken(lambda d: d["inputs"][0].update(batch_dim=2)),
+        "INVALID_MANIFEST",
+        ["inputs[0].batch_dim", "2"],
     ),
     "shape_bad_dimension.json": (
         broken(lambda d: d["outputs"][1].update(shape=[-2, 3])),

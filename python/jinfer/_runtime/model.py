@@ -25,9 +25,14 @@ _STAGE_BYTES = 64 << 10  # one staging buffer per thread and model: inputs in th
 _STAGE_INPUTS = 32 << 10  # outputs in the second
 
 
-def _batch(arrays: list[np.ndarray]) -> int:
-    """The batch size as Java counts it: the first dimension of the first input that has one."""
-    return next((arr.shape[0] for arr in arrays if arr.ndim), 1)
+def _batch(specs: tuple[TensorSpec, ...], arrays: list[np.ndarray]) -> int:
+    """The batch size as Java counts it: the batch dimension of the first batched input (1 when
+    no input has one)."""
+    for spec, arr in zip(specs, arrays):
+        axis = spec.batch_dim if spec.batch_dim is not None else 0
+        if axis >= 0 and arr.ndim > axis:
+            return int(arr.shape[axis])
+    return 1
 
 
 class Model:
@@ -46,14 +51,18 @@ class Model:
             (o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
             for o in self.manifest.outputs
         ]
-        self._shapes_back = any(-1 in o.shape[1:] for o in self.manifest.outputs)
-        # per output, bytes per batch row: the staged path needs them all (numeric, fixed inner dims)
+        # Java sends the shapes back unless every output is [batch, fixed...] (or rank 0)
+        self._shapes_back = any(-1 in o.shape[1:] or (o.shape and o.batch_dim != 0) for o in self.manifest.outputs)
+        # per output, bytes per batch row: the staged path needs them all (numeric, batch first, fixed
+        # inner dims), and inputs that all have their batch first
         rows = [
             None
-            if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
+            if o.dtype == "string" or not o.shape or -1 in o.shape[1:] or o.batch_dim != 0
             else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:]))
             for o in self.manifest.outputs
         ]
+        if any(spec.batch_dim != 0 for spec in self.manifest.inputs):
+            rows = [None]
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
@@ -125,7 +134,7 @@ class Model:
         if wire.size([a.nbytes for a in arrays]) > _STAGE_INPUTS:
             return False
         inputs = wire.views(stage, [(dtype_of(a).numpy, a.shape) for a in arrays])
-        batch = _batch(arrays)
+        batch = _batch(self.inputs, arrays)
         sizes = [batch * row for row in self._row_bytes or ()]
         if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:
             return False
@@ -146,7 +155,7 @@ class Model:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
             raise translated(e) from None
-        batch = _batch(arrays)
+        batch = _batch(self.inputs, arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
         at = 0

@@ -100,12 +100,13 @@ public final class FromPython {
             at = Layout.align8(at + bytes);
         }
         Map<String, Tensor> out = model.predict(inputs);
-        long batch =
-                inputs.values().stream()
-                        .filter(t -> t.rank() > 0)
-                        .mapToLong(t -> t.dim(0))
-                        .findFirst()
-                        .orElse(1);
+        long batch = 1;
+        for (TensorSpec spec : model.inputs()) {
+            if (spec.isBatched()) {
+                batch = inputs.get(spec.name()).dim(spec.batchDim());
+                break;
+            }
+        }
         long put = meta[0];
         for (TensorSpec spec : model.outputs()) {
             Tensor t = out.get(spec.name());
@@ -155,7 +156,11 @@ public final class FromPython {
     }
 
     private static Object[] pack(List<TensorSpec> specs, Map<String, Tensor> out) {
-        boolean dynamic = specs.stream().anyMatch(s -> !s.hasFixedInnerDims());
+        // shapes travel back unless every output is [batch, fixed...] or a scalar (Python's rule)
+        boolean dynamic =
+                specs.stream()
+                        .anyMatch(
+                                s -> !s.hasFixedInnerDims() || (s.rank() > 0 && s.batchDim() != 0));
         Object[] result = new Object[specs.size() + (dynamic ? 1 : 0)];
         long[] dims = new long[dynamic ? specs.stream().mapToInt(TensorSpec::rank).sum() : 0];
         int at = 0;

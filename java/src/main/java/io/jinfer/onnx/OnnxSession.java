@@ -105,8 +105,12 @@ final class OnnxSession implements BackendSession {
                     pinnable =
                             spec.dtype().isNumeric()
                                     && OrtTypes.readAs(ti.type, spec.dtype()) == spec.dtype()
-                                    && TensorSpec.hasFixedInnerDims(shape)
-                                    && spec.hasFixedInnerDims();
+                                    && spec.hasFixedInnerDims()
+                                    && shape.length > 0
+                                    && (spec.batchDim() == 0
+                                            ? TensorSpec.hasFixedInnerDims(shape)
+                                            : !spec.isBatched()
+                                                    && Arrays.stream(shape).allMatch(d -> d >= 0));
                 }
                 outs.add(new Output(spec, nat, shape, pinnable));
             }
@@ -201,7 +205,7 @@ final class OnnxSession implements BackendSession {
             }
             Set<String> requested = new HashSet<>();
             for (Output o : outputs) {
-                if (o.pinnable()) {
+                if (o.pinnable() && (batch >= 0 || !o.spec().isBatched())) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
                     ByteBuffer buf =
                             ByteBuffer.allocateDirect(
@@ -295,7 +299,7 @@ final class OnnxSession implements BackendSession {
         TensorInfo info = t.getInfo();
         long[] nativeShape = info.getShape();
         long[] shape = o.spec().concreteShape(batch);
-        if (!o.spec().hasFixedInnerDims()) {
+        if (!o.spec().hasFixedInnerDims() || (batch < 0 && o.spec().isBatched())) {
             shape = nativeShape; // e.g. a transform's free dimensions: trust the runtime
         }
         if (Tensor.elementCount(nativeShape) != Tensor.elementCount(shape)) {
