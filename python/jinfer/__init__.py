@@ -11,7 +11,16 @@ families; L1a the runtime (JVM, tensors, Model) beside L1b the converters; L0 th
 """
 
 from ._bundle import Bundle, write_bundle
-from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, MLflowModelError, ParityError
+from ._exceptions import (
+    BackendError,
+    BundleError,
+    InputError,
+    JinferError,
+    JVMError,
+    MLflowModelError,
+    ParityError,
+    UnsupportedModelError,
+)
 from ._export import ExportWarning, export, from_mlflow
 from ._manifest import Artifact, Manifest, TensorSpec
 from ._runtime.jvm import jvm
@@ -35,6 +44,7 @@ __all__ = [
     "Model",
     "ParityError",
     "TensorSpec",
+    "UnsupportedModelError",
     "__version__",
     "export",
     "from_mlflow",
