@@ -66,7 +66,8 @@ def bfloat16_numpy() -> np.dtype[Any]:
     """numpy's dtype for bfloat16: ``ml_dtypes.bfloat16`` where that package is installed (an
     optional dependency, imported on first use), else two raw bytes, ``V2``."""
     if importlib.util.find_spec("ml_dtypes") is not None:
-        return np.dtype(importlib.import_module("ml_dtypes").bfloat16)
+        found: np.dtype[Any] = np.dtype(importlib.import_module("ml_dtypes").bfloat16)
+        return found
     return np.dtype("V2")
 
 
