@@ -139,7 +139,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"no model file at {model_file}")
     if args.sample is None:
         raise UsageError("export: --sample FILE is required with MODEL_FILE")
-    model = joblib.load(model_file)
+    try:
+        model = joblib.load(model_file)
+    except Exception as e:  # noqa: BLE001 - any failure to unpickle is the file's fault: one line, exit 2
+        raise UsageError(f"{model_file}: cannot be loaded with joblib: {type(e).__name__}: {e}") from None
     X = _one_sample(args.sample)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -25,6 +25,7 @@ from ._exceptions import JinferError, ParityError
 from ._families.mlflow import MLflowSource
 from ._families.mlmodel import conform, load_example, load_flavor, read_mlmodel, signature_dtype
 from ._families.table import family_of
+from ._families.wrapped import unwrap
 from ._manifest import Artifact, Manifest, utc_now
 from ._optional import version_of
 from ._parity import DEFAULT_ATOL, DEFAULT_RTOL, compare
@@ -61,7 +62,11 @@ def export(
     ``model`` is a scikit-learn estimator or Pipeline (XGBoost's and LightGBM's scikit-learn
     wrappers included), an XGBoost or LightGBM ``Booster``, a PyTorch ``nn.Module`` (``X_sample``
     is then its example input) or an ``onnx.ModelProto``; ``jinfer.from_mlflow`` exports MLflow
-    model directories. docs/models.md lists what each family exports to, with measured parity.
+    model directories. A dict holding one of these under ``"model"`` (a versioned pickle) is
+    exported as that model, and the rest of it (its ``"metadata"``) goes into the manifest's
+    ``producer.metadata`` (and its ``description``, unless ``description`` is given). Anything
+    else, or an estimator that was never fitted, raises :class:`UnsupportedModelError`.
+    docs/models.md lists what each family exports to, with measured parity.
 
     ``X_sample`` is a 2-D array, a pandas DataFrame, or a dict of column arrays. A numeric table
     becomes one ``features`` input ``[n, d]`` with its column names; a table that mixes types
@@ -86,10 +91,14 @@ def export(
     ``task`` says what a PyTorch module's (or an ONNX graph's) output is: ``"regression"``
     (default: ``prediction``) or ``"classification"`` (the output is logits; the bundle gives
     ``label`` and softmax ``probabilities``, with ``classes`` naming the columns, default
-    ``0..k-1``). For other models ``task`` must agree with the model, and ``classes`` is refused.
+    ``0..k-1``). ``"transform"`` keeps a graph's (or module's) own outputs, by name; an ONNX graph
+    that is recognisably neither a classifier nor a regressor is one by default, and then
+    ``X_sample`` is a dict of arrays by input name (or one array for a single input). For other
+    models ``task`` must agree with the model, and ``classes`` is refused.
     """
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    model, metadata = unwrap(model)
     family = family_of(model)
     wanted = tuple(formats) if formats is not None else family.formats(model)
     unknown = [f for f in wanted if f not in FORMATS]
@@ -106,8 +115,8 @@ def export(
         artifacts=(),
         classes=prep.classes,
         created_at=utc_now(),
-        description=description,
-        producer=_producer(wanted, prep.libraries, prep.source),
+        description=description or _described(metadata),
+        producer=_producer(wanted, prep.libraries, prep.source, metadata),
     )
     parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
     passed: list[Artifact] = []
@@ -191,8 +200,17 @@ def _summary(parity: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _described(metadata: dict[str, Any] | None) -> str:
+    """A wrapper's own description of its model, if its metadata has one."""
+    text = (metadata or {}).get("description")
+    return text if isinstance(text, str) else ""
+
+
 def _producer(
-    formats: Sequence[str], extra: Mapping[str, str] | None = None, source: dict[str, Any] | None = None
+    formats: Sequence[str],
+    extra: Mapping[str, str] | None = None,
+    source: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     libs = dict(extra or {})
     names = ["scikit-learn", "numpy", "pandas", "JPype1", "joblib"]
@@ -206,6 +224,8 @@ def _producer(
     }
     if source:
         producer["source"] = source
+    if metadata is not None:
+        producer["metadata"] = metadata  # what the pickled wrapper said of its model
     return producer
 
 
