@@ -23,6 +23,7 @@ from ._exceptions import (
 )
 from ._export import ExportWarning, export, from_mlflow
 from ._manifest import Artifact, Manifest, TensorSpec
+from ._outputs import Outputs
 from ._runtime.jvm import jvm
 from ._runtime.model import Model, load
 from ._runtime.pyhost import DependencyWarning, register, unregister  # also: the host installs when the JVM starts
@@ -42,6 +43,7 @@ __all__ = [
     "MLflowModelError",
     "Manifest",
     "Model",
+    "Outputs",
     "ParityError",
     "TensorSpec",
     "UnsupportedModelError",

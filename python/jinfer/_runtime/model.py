@@ -15,6 +15,7 @@ import numpy as np
 from .._dtypes import dtype_by_name, dtype_of
 from .._exceptions import InputError, JinferError
 from .._manifest import Manifest, TensorSpec
+from .._outputs import Outputs
 from ..tensor import _buffer_view, _direct_buffer, _java_strings, _strings_array, from_java, to_java
 from . import wire
 from .jvm import java_errors, jclass, start, translated
@@ -79,19 +80,20 @@ class Model:
     def outputs(self) -> tuple[TensorSpec, ...]:
         return self.manifest.outputs
 
-    def predict(self, X: Any) -> dict[str, np.ndarray]:
+    def predict(self, X: Any) -> Outputs:
         """Run one batch. ``X`` is an array (single-input models) or a mapping of input name to
-        array. Returns the canonical outputs by name: for a small numeric batch (up to 32 KiB of
-        inputs and of outputs) copies made through a staging buffer, otherwise read-only views of
-        the Java result buffers."""
+        array. Returns the canonical outputs by name (an :class:`Outputs` dict, with ``.label``,
+        ``.probabilities``, ``.scores`` and ``.prediction``): for a small numeric batch (up to 32
+        KiB of inputs and of outputs) copies made through a staging buffer, otherwise read-only
+        views of the Java result buffers."""
         if self._closed:
             raise JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
         feeds = self._feeds(X)
         if feeds.keys() != self._input_set:
-            return self._predict_map(feeds)
+            return Outputs(self._predict_map(feeds))
         arrays = [feeds[name] for name in self._input_names]
         staged = self._predict_staged(arrays) if self._row_bytes is not None else None
-        return staged if staged is not None else self._predict_buffers(arrays)
+        return Outputs(staged if staged is not None else self._predict_buffers(arrays))
 
     def _predict_staged(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray] | None:
         """A small numeric batch through this thread's staging buffer (``FromPython.predictStaged``):
