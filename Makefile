@@ -61,7 +61,7 @@ test-python: setup
 	$(VPY) -m pytest -p no:faulthandler -q tests
 
 # Python lint: ruff (check and format), mypy strict, and the import-layer contract (pyproject.toml).
-PY_LINT_PATHS := python tests scripts
+PY_LINT_PATHS := python tests scripts bench
 lint-python: venv
 	@echo "== ruff, mypy (strict), import contract"
 	$(VENV)/bin/ruff check $(PY_LINT_PATHS)

@@ -13,6 +13,30 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 _T0 = time.monotonic()
 
+# What the page and the plots call each series.
+LABELS = {
+    "jinfer-python": "jinfer from Python (jinfer.load(...).predict)",
+    "ort-python": "onnxruntime Python (InferenceSession.run)",
+    "jinfer-java": "jinfer Java (Models.load(...).predict)",
+    "ort-java": "raw ONNX Runtime Java (OrtSession.run)",
+    "jinfer-pmml-java": "jinfer PMML backend, Java",
+    "jpmml-java": "raw JPMML-Evaluator, Java, row by row",
+    "jinfer-pmml-python": "jinfer PMML backend from Python",
+    "jpmml-python": "jpmml-evaluator-python evaluateAll",
+    "jinfer-pybackend-java": "jinfer Python backend, called from Java",
+    "sklearn": "scikit-learn predict_proba",
+    "fastapi": "FastAPI + uvicorn on loopback (scikit-learn)",
+    "zero-copy": "to_java, C-contiguous (zero copy)",
+    "zero-copy-no-prompt": "to_java, C-contiguous, collector prompt off (diagnostic)",
+    "copy-strided": "to_java, every other row (copy path)",
+    "copy-fortran": "to_java, Fortran order (copy path)",
+    "numpy-strided": "np.ascontiguousarray, every other row (numpy alone)",
+    "numpy-fortran": "np.ascontiguousarray, Fortran order (numpy alone)",
+    "from-java": "from_java (Java → numpy view)",
+    "jarray": "JArray(JFloat)(ndarray) copy",
+    "memcpy": "np.copyto (memcpy)",
+}
+
 
 def log(msg: str) -> None:
     """One progress line on stderr, with the seconds since the run started."""
@@ -21,54 +45,63 @@ def log(msg: str) -> None:
 
 @dataclass(frozen=True)
 class Config:
-    """How long and how wide a run is. ``quick`` fits in under two minutes; ``full`` in a few."""
+    """How long and how wide a run is. The defaults are the ``quick`` run, which fits in under two
+    minutes; ``full`` takes a few."""
 
-    name: str
-    batches: tuple[int, ...]          # latency against batch size
-    pmml_batches: tuple[int, ...]     # the batch sizes of those where PMML runs from Python
-    java_pmml_batches: tuple[int, ...]  # ... and in Java, against raw JPMML row by row
-    sizes: tuple[int, ...]            # handover array sizes, bytes
-    rounds: int                       # interleaved rounds per comparison
-    block_s: float                    # the length of one block of calls
-    warmup_s: float
-    prewarm_s: float                  # before the first batch of each model and path: JIT compilation
-    java_rounds: int
-    java_block_ms: int
-    java_warmup_ms: int
-    thread_batches: tuple[int, ...]   # batch sizes of the threads measurement
-    thread_rounds: int
-    thread_round_ms: int
-    max_requests: int                 # the bound on requests sent to the REST anchor
-    rest_max_batch: int               # the largest batch sent to it (10,000 JSON rows take ~0.3 s)
+    name: str = "quick"
+    batches: tuple[int, ...] = (1, 1024, 10_000)  # latency against batch size
+    pmml_batches: tuple[int, ...] = (1, 1024)  # the batch sizes of those where PMML runs from Python
+    java_pmml_batches: tuple[int, ...] = (1, 64)  # ... and in Java, against raw JPMML row by row
+    sizes: tuple[int, ...] = (10**3, 10**5, 10**8)  # handover array sizes, bytes
+    rounds: int = 5  # interleaved rounds per comparison
+    block_s: float = 0.02  # the length of one block of calls
+    warmup_s: float = 0.1
+    prewarm_s: float = 0.5  # before the first batch of each model and path: JIT compilation
+    java_rounds: int = 7
+    java_block_ms: int = 20
+    java_warmup_ms: int = 200
+    thread_batches: tuple[int, ...] = (1, 64)  # batch sizes of the threads measurement
+    thread_rounds: int = 3
+    thread_round_ms: int = 100
+    max_requests: int = 3_000  # the bound on requests sent to the REST anchor
+    rest_max_batch: int = 1024  # the largest batch sent to it (10,000 JSON rows take ~0.3 s)
 
     @staticmethod
     def quick() -> Config:
-        return Config("quick", batches=(1, 1024, 10_000), pmml_batches=(1, 1024), java_pmml_batches=(1, 64),
-                      sizes=(10**3, 10**5, 10**8), rounds=5,
-                      block_s=0.02, warmup_s=0.1, prewarm_s=0.5, java_rounds=7, java_block_ms=20, java_warmup_ms=200,
-                      thread_batches=(1, 64), thread_rounds=3, thread_round_ms=100, max_requests=3_000,
-                      rest_max_batch=1024)
+        return Config()
 
     @staticmethod
     def full() -> Config:
-        return Config("full", batches=(1, 4, 16, 64, 256, 1024, 4096, 10_000),
-                      pmml_batches=(1, 4, 16, 64, 256, 1024, 4096, 10_000), java_pmml_batches=(1, 4, 16, 64, 256, 1024),
-                      sizes=(10**3, 10**4, 10**5, 10**6, 10**7, 10**8), rounds=15, block_s=0.05, warmup_s=0.3,
-                      prewarm_s=2.0,
-                      java_rounds=21, java_block_ms=50, java_warmup_ms=500, thread_batches=(1, 64),
-                      thread_rounds=10, thread_round_ms=300, max_requests=30_000, rest_max_batch=10_000)
+        return Config(
+            "full",
+            batches=(1, 4, 16, 64, 256, 1024, 4096, 10_000),
+            pmml_batches=(1, 4, 16, 64, 256, 1024, 4096, 10_000),
+            java_pmml_batches=(1, 4, 16, 64, 256, 1024),
+            sizes=(10**3, 10**4, 10**5, 10**6, 10**7, 10**8),
+            rounds=15,
+            block_s=0.05,
+            warmup_s=0.3,
+            prewarm_s=2.0,
+            java_rounds=21,
+            java_block_ms=50,
+            java_warmup_ms=500,
+            thread_rounds=10,
+            thread_round_ms=300,
+            max_requests=30_000,
+            rest_max_batch=10_000,
+        )
 
 
 @dataclass
 class Point:
     """One measured series at one x: samples of seconds per call (or rows/s for ``threads``)."""
 
-    suite: str                 # "latency", "handover", "threads", "breakdown", ...
-    series: str                # "jinfer-python", "ort-java", "zero-copy", ...
-    model: str                 # "rf", "logreg", or "" where no model is involved
-    x: float                   # batch size, bytes, or threads
+    suite: str  # "latency", "handover", "threads", "breakdown", ...
+    series: str  # "jinfer-python", "ort-java", "zero-copy", ...
+    model: str  # "rf", "logreg", or "" where no model is involved
+    x: float  # batch size, bytes, or threads
     samples: list[float]
-    batch: int = 0             # the batch size of a threads point
+    batch: int = 0  # the batch size of a threads point
     calls_per_block: int = 1
 
     @property
@@ -88,9 +121,19 @@ class Point:
         return float(statistics.fmean(self.samples))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"suite": self.suite, "series": self.series, "model": self.model, "x": self.x, "batch": self.batch,
-                "calls_per_block": self.calls_per_block, "median": self.median, "min": self.min, "max": self.max,
-                "mean": self.mean, "samples": self.samples}
+        return {
+            "suite": self.suite,
+            "series": self.series,
+            "model": self.model,
+            "x": self.x,
+            "batch": self.batch,
+            "calls_per_block": self.calls_per_block,
+            "median": self.median,
+            "min": self.min,
+            "max": self.max,
+            "mean": self.mean,
+            "samples": self.samples,
+        }
 
 
 @dataclass
@@ -100,7 +143,7 @@ class Results:
     config: Config
     points: list[Point] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)   # suite -> why it did not run
+    skipped: dict[str, str] = field(default_factory=dict)  # suite -> why it did not run
 
     def add(self, point: Point) -> None:
         self.points.append(point)
@@ -143,8 +186,10 @@ class CpuMeter:
             steal = v[7] / hz if len(v) > 7 else 0.0
         except (OSError, ValueError, IndexError):
             pass
-        own = sum(resource.getrusage(w).ru_utime + resource.getrusage(w).ru_stime
-                  for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        own = sum(
+            resource.getrusage(w).ru_utime + resource.getrusage(w).ru_stime
+            for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
         return time.monotonic(), busy, own, steal
 
     def stop(self) -> dict[str, float]:
@@ -152,6 +197,11 @@ class CpuMeter:
         t1, b1, o1, s1 = self._snapshot()
         t0, b0, o0, s0 = self.start
         wall = max(t1 - t0, 1e-9)
-        busy, own = b1 - b0, min(o1 - o0, b1 - b0)   # a child's CPU time is counted when it ends
-        return {"wall_s": wall, "busy_cores": busy / wall, "bench_cores": own / wall,
-                "other_cores": max(0.0, busy - own) / wall, "steal_cores": (s1 - s0) / wall}
+        busy, own = b1 - b0, min(o1 - o0, b1 - b0)  # a child's CPU time is counted when it ends
+        return {
+            "wall_s": wall,
+            "busy_cores": busy / wall,
+            "bench_cores": own / wall,
+            "other_cores": max(0.0, busy - own) / wall,
+            "steal_cores": (s1 - s0) / wall,
+        }

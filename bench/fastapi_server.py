@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import joblib
 import numpy as np
@@ -33,7 +34,7 @@ def make_app(models: dict[str, object]) -> FastAPI:
         return {"models": sorted(models)}
 
     @app.post("/predict/{name}")
-    def predict(name: str, body: Rows) -> dict[str, list]:
+    def predict(name: str, body: Rows) -> dict[str, list[Any]]:
         model = models.get(name)
         if model is None:
             raise HTTPException(404, f"no model {name!r}")
@@ -59,8 +60,9 @@ def main(argv: list[str]) -> None:
             models[name] = joblib.load(where)
     # Keep-alive for longer than uvicorn's 5 s default: the client holds one connection across the
     # whole run, with pauses while other comparisons run.
-    uvicorn.run(make_app(models), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                timeout_keep_alive=600)
+    uvicorn.run(
+        make_app(models), host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_keep_alive=600
+    )
 
 
 if __name__ == "__main__":

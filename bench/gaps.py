@@ -7,32 +7,31 @@ from collections.abc import Callable
 from typing import Any
 
 from common import Point, Results
-
-
-def _d(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.3g} µs"
-    if s < 1:
-        return f"{s * 1e3:.3g} ms"
-    return f"{s:.3g} s"
+from jinfer._bench import duration
 
 
 def _med(p: Point | None) -> str:
-    return "?" if p is None else _d(p.median)
+    return "?" if p is None else duration(p.median)
 
 
 def _java_vs_raw(r: Results, batch: int) -> str:
     j, o = r.get("latency", "jinfer-java", batch, "rf"), r.get("latency", "ort-java", batch, "rf")
     lj, lo = r.get("latency", "jinfer-java", 10_000, "logreg"), r.get("latency", "ort-java", 10_000, "logreg")
     text = f"jinfer {_med(j)} against raw {_med(o)} per call." + _overlap(j, o) + _busy(r, "java")
-    text += (" What jinfer adds per call: the input check, and pinned outputs allocated with "
-             "`ByteBuffer.allocateDirect` (zeroed, and freed only when the Java heap is collected, which a "
-             "service that allocates little on the heap rarely does, so its resident memory grows meanwhile).")
+    text += (
+        " What jinfer adds per call: the input check, and pinned outputs allocated with "
+        "`ByteBuffer.allocateDirect` (zeroed, and freed only when the Java heap is collected, which a "
+        "service that allocates little on the heap rarely does, so its resident memory grows meanwhile)."
+    )
     if lj is not None and lo is not None and lj.median > 1.2 * lo.median:
-        text += (f" That shows where the model is cheap and the outputs large: logreg at batch 10,000 takes "
-                 f"{_med(lj)} in jinfer against {_med(lo)} raw.")
-    return text + (" A per-model pool of output buffers, reused across calls, would remove the allocation; a run "
-                   "on an idle machine would tell how much of the gap is noise.")
+        text += (
+            f" That shows where the model is cheap and the outputs large: logreg at batch 10,000 takes "
+            f"{_med(lj)} in jinfer against {_med(lo)} raw."
+        )
+    return text + (
+        " A per-model pool of output buffers, reused across calls, would remove the allocation; a run "
+        "on an idle machine would tell how much of the gap is noise."
+    )
 
 
 def _overlap(a: Point | None, b: Point | None) -> str:
@@ -51,11 +50,19 @@ def _handover(r: Results) -> str:
     if big is None or small is None:
         return ""
     off = r.get("handover", "zero-copy-no-prompt", 10**8)
-    diag = "" if off is None else (f" With the prompt switched off (a diagnostic series), the median 100 MB "
-                                   f"handover is {_d(off.median)}.")
-    return (f"The fastest 100 MB call took {_d(big.min)} and the median 1 KB call {_d(small.median)}, so the "
-            f"handover itself does not grow with size; the slow calls (up to {_d(big.max)}) are the JVM's "
-            "own collections and JPype releasing what they freed, which needs the GIL." + diag)
+    diag = (
+        ""
+        if off is None
+        else (
+            f" With the prompt switched off (a diagnostic series), the median 100 MB "
+            f"handover is {duration(off.median)}."
+        )
+    )
+    return (
+        f"The fastest 100 MB call took {duration(big.min)} and the median 1 KB call {duration(small.median)}, so the "
+        f"handover itself does not grow with size; the slow calls (up to {duration(big.max)}) are the JVM's "
+        "own collections and JPype releasing what they freed, which needs the GIL." + diag
+    )
 
 
 def _copy(r: Results, series: str) -> str:
@@ -63,20 +70,25 @@ def _copy(r: Results, series: str) -> str:
     own = r.get("handover", "numpy-" + series.split("-")[1], 10**8)
     if a is None or mc is None:
         return ""
-    own_txt = "" if own is None else (f"numpy's own copy of the same input (`np.ascontiguousarray`) takes "
-                                      f"{_med(own)}, so ")
-    return (f"`to_java` took {_med(a)} (fastest {_d(a.min)}) against memcpy's {_med(mc)}; {own_txt}the copy path "
-            "runs at numpy's own speed. What is left is numpy's copy into 100 MB of fresh pages (each first "
-            "touched, and zeroed by the kernel) where memcpy writes into an array that exists; a fresh copy "
-            "per call is needed because the Tensor `to_java` returns is the caller's to keep. Only "
-            "`Model.predict`, after which Java keeps no input, could copy into one reused staging buffer.")
+    own_txt = (
+        "" if own is None else (f"numpy's own copy of the same input (`np.ascontiguousarray`) takes {_med(own)}, so ")
+    )
+    return (
+        f"`to_java` took {_med(a)} (fastest {duration(a.min)}) against memcpy's {_med(mc)}; {own_txt}the copy path "
+        "runs at numpy's own speed. What is left is numpy's copy into 100 MB of fresh pages (each first "
+        "touched, and zeroed by the kernel) where memcpy writes into an array that exists; a fresh copy "
+        "per call is needed because the Tensor `to_java` returns is the caller's to keep. Only "
+        "`Model.predict`, after which Java keeps no input, could copy into one reused staging buffer."
+    )
 
 
 def _python(r: Results, batch: int) -> str:
     if batch != 1:
         j, o = r.get("latency", "jinfer-python", batch, "rf"), r.get("latency", "ort-python", batch, "rf")
-        return (f"jinfer {_med(j)} against onnxruntime {_med(o)}: at this size the time is the runtime's, "
-                "and the difference is the pinned-output allocation and the Java runtime's own overhead.")
+        return (
+            f"jinfer {_med(j)} against onnxruntime {_med(o)}: at this size the time is the runtime's, "
+            "and the difference is the pinned-output allocation and the Java runtime's own overhead."
+        )
     parts = {p.series: p for p in r.points if p.suite == "breakdown"}
     raw_java = r.get("latency", "ort-java", 1, "rf")
     if not parts:
@@ -88,41 +100,53 @@ def _python(r: Results, batch: int) -> str:
         return ""
     python_side = max(whole.median - crossing.median, 0.0)
     budget = 1.5 * ort_run.median - crossing.median
-    return ("Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-            f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.predictStaged`, with its "
-            f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
-            f"loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
-            f"{_d(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "
-            f"and each output out of it. onnxruntime's whole `run` is {_med(ort_run)}, so the target leaves "
-            + (f"{_d(budget)} for Python's side" if budget > 0 else "nothing for Python's side")
-            + ". Fewer Python operations per call (one cached plan per input layout already saves the "
-            "Java arrays) are what is left to take out.")
+    return (
+        "Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
+        f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.predictStaged`, with its "
+        f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
+        f"loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
+        f"{duration(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "
+        f"and each output out of it. onnxruntime's whole `run` is {_med(ort_run)}, so the target leaves "
+        + (f"{duration(budget)} for Python's side" if budget > 0 else "nothing for Python's side")
+        + ". Fewer Python operations per call (one cached plan per input layout already saves the "
+        "Java arrays) are what is left to take out."
+    )
 
 
 def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
     raw2, raw1 = r.get("threads", "ort-java", 2, "rf", batch), r.get("threads", "ort-java", 1, "rf", batch)
     other = r.info.get("cpu", {}).get("java", {}).get("other_cores", 0.0)
-    raw = "" if raw2 is None or raw1 is None else (
-        f" Raw ONNX Runtime Java went {raw2.median / raw1.median:.2f}x in the same rounds.")
+    raw = (
+        ""
+        if raw2 is None or raw1 is None
+        else (f" Raw ONNX Runtime Java went {raw2.median / raw1.median:.2f}x in the same rounds.")
+    )
     if other > 0.5:
-        return (f"other work used {other:.2f} of the {_cores(r)} cores on average while the Java suite ran, so a "
-                f"second thread had no free core to run on.{raw} This run cannot show scaling either way; "
-                "`make bench` on an idle machine can.")
+        return (
+            f"other work used {other:.2f} of the {_cores(r)} cores on average while the Java suite ran, so a "
+            f"second thread had no free core to run on.{raw} This run cannot show scaling either way; "
+            "`make bench` on an idle machine can."
+        )
     if series == "jinfer-pmml-java":
-        return ("JPMML allocates a good deal per row (argument maps, field values, results), so two threads "
-                "also meet in the young-generation collector, whose threads need the same two cores. A larger "
-                "young generation (`-Xmn`) is where to start.")
+        return (
+            "JPMML allocates a good deal per row (argument maps, field values, results), so two threads "
+            "also meet in the young-generation collector, whose threads need the same two cores. A larger "
+            "young generation (`-Xmn`) is where to start."
+        )
     runtime_scales = raw2 is not None and raw1 is not None and raw2.median / raw1.median >= 1.5
     b64 = r.get("threads", series, 2, "rf", 64), r.get("threads", series, 1, "rf", 64)
     scales_64 = batch != 64 and b64[0] is not None and b64[1] is not None and b64[0].median / b64[1].median >= 1.7
-    return (raw.strip() + (" So the runtime scales and jinfer's layer does not." if runtime_scales else "")
-            + " jinfer's `Model` takes a shared read lock per call, which does not queue the threads; but its "
-            "ONNX backend allocates two pinned output buffers per call with `ByteBuffer.allocateDirect`, and "
-            "that does not scale across threads: the JDK reserves direct memory in one shared counter and "
-            "registers each buffer's cleaner in one shared list, and a loop that only allocates such pairs "
-            "runs no faster on two threads than on one on this machine. Output buffers reused per thread (or a "
-            "pool per model) would remove it."
-            + (" At batch 64, where the allocation is a smaller share of a call, jinfer scales." if scales_64 else ""))
+    return (
+        raw.strip()
+        + (" So the runtime scales and jinfer's layer does not." if runtime_scales else "")
+        + " jinfer's `Model` takes a shared read lock per call, which does not queue the threads; but its "
+        "ONNX backend allocates two pinned output buffers per call with `ByteBuffer.allocateDirect`, and "
+        "that does not scale across threads: the JDK reserves direct memory in one shared counter and "
+        "registers each buffer's cleaner in one shared list, and a loop that only allocates such pairs "
+        "runs no faster on two threads than on one on this machine. Output buffers reused per thread (or a "
+        "pool per model) would remove it."
+        + (" At batch 64, where the allocation is a smaller share of a call, jinfer scales." if scales_64 else "")
+    )
 
 
 def _threads_pmml(r: Results, batch: int) -> str:
@@ -133,8 +157,7 @@ def _busy(r: Results, suite: str) -> str:
     cpu = r.info.get("cpu", {}).get(suite, {})
     if not cpu:
         return ""
-    return (f" Other work used {cpu.get('other_cores', 0):.2f} of the {_cores(r)} cores on average while this "
-            "suite ran.")
+    return f" Other work used {cpu.get('other_cores', 0):.2f} of the {_cores(r)} cores on average while this suite ran."
 
 
 def _cores(r: Results) -> int:
@@ -143,35 +166,46 @@ def _cores(r: Results) -> int:
 
 def _pmml_java(r: Results) -> str:
     j, o = r.get("latency", "jinfer-pmml-java", 1, "rf"), r.get("latency", "jpmml-java", 1, "rf")
-    return (f"jinfer {_med(j)} against raw JPMML {_med(o)} per row." + _overlap(j, o) + " Both spend nearly all "
-            "of it in JPMML's `evaluate`; around it jinfer adds the input check, a column reader that copies "
-            "string inputs, two direct output buffers per call and the probabilities read in the manifest's "
-            "class order." + _busy(r, "java") + " Reusing the per-call buffers would trim the fixed part; a "
-            "run on an idle machine would show whether more remains.")
+    return (
+        f"jinfer {_med(j)} against raw JPMML {_med(o)} per row." + _overlap(j, o) + " Both spend nearly all "
+        "of it in JPMML's `evaluate`; around it jinfer adds the input check, a column reader that copies "
+        "string inputs, two direct output buffers per call and the probabilities read in the manifest's "
+        "class order." + _busy(r, "java") + " Reusing the per-call buffers would trim the fixed part; a "
+        "run on an idle machine would show whether more remains."
+    )
 
 
 def _pmml_python(r: Results) -> str:
     j, o = r.get("latency", "jinfer-pmml-python", 1024, "rf"), r.get("latency", "jpmml-python", 1024, "rf")
     lj, lo = r.get("latency", "jinfer-pmml-python", 1024, "logreg"), r.get("latency", "jpmml-python", 1024, "logreg")
-    cheap = "" if lj is None or lo is None else (
-        f" On the cheap logreg model the same comparison gives {lo.median / lj.median:.2f}x "
-        f"({_med(lj)} against {_med(lo)}).")
-    return (f"jinfer {_med(j)} against jpmml-evaluator-python {_med(o)} per batch of 1,024 rows. Both run the "
-            "same JPMML evaluation row by row, spread over the cores (jpmml-evaluator-python 0.16's "
-            "`evaluateAll` defaults to `parallelism=-1`). What jinfer saves (pickling the columns both ways, "
-            "building the result DataFrame) is a small part of a 100-tree forest's evaluation, so the ratio "
-            "tends to 1 as the model grows." + cheap + " For large forests the gap can only close with "
-            "cheaper evaluation per row, which is JPMML's work, not the crossing's.")
+    cheap = (
+        ""
+        if lj is None or lo is None
+        else (
+            f" On the cheap logreg model the same comparison gives {lo.median / lj.median:.2f}x "
+            f"({_med(lj)} against {_med(lo)})."
+        )
+    )
+    return (
+        f"jinfer {_med(j)} against jpmml-evaluator-python {_med(o)} per batch of 1,024 rows. Both run the "
+        "same JPMML evaluation row by row, spread over the cores (jpmml-evaluator-python 0.16's "
+        "`evaluateAll` defaults to `parallelism=-1`). What jinfer saves (pickling the columns both ways, "
+        "building the result DataFrame) is a small part of a 100-tree forest's evaluation, so the ratio "
+        "tends to 1 as the model grows." + cheap + " For large forests the gap can only close with "
+        "cheaper evaluation per row, which is JPMML's work, not the crossing's."
+    )
 
 
 def _python_backend(r: Results) -> str:
     b = r.get("pybackend", "pybackend-from-java", 1, "trivial")
     a = r.get("pybackend", "fastapi-trivial", 1, "trivial")
-    need = "?" if a is None else _d(a.median / 50)
-    return (f"one call from Java takes {_med(b)}, FastAPI {_med(a)}, so the target needs {need} per call. A call "
-            "passes bare buffers and one `long[]` of shapes, and small results are copied into one buffer "
-            "Java allocated (docs/python-backend.md); what is left is JPype's own Java-to-Python call (about "
-            "2 µs), reading the input from the `Object[]`, the model, and the copy back.")
+    need = "?" if a is None else duration(a.median / 50)
+    return (
+        f"one call from Java takes {_med(b)}, FastAPI {_med(a)}, so the target needs {need} per call. A call "
+        "passes bare buffers and one `long[]` of shapes, and small results are copied into one buffer "
+        "Java allocated (docs/python-backend.md); what is left is JPype's own Java-to-Python call (about "
+        "2 µs), reading the input from the `Object[]`, the model, and the copy back."
+    )
 
 
 NOTES: dict[str, Callable[[Results], str]] = {

@@ -10,11 +10,10 @@ the same model.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import warnings
 
 import joblib
 import numpy as np
@@ -34,14 +33,14 @@ TITLES = {"rf": "RandomForest, 100 trees, depth 8", "logreg": "LogisticRegressio
 class BenchModel:
     name: str
     title: str
-    estimator: Any          # the fitted scikit-learn model (n_jobs=None when predicting)
-    bundle: Path            # the jinfer bundle
-    joblib_path: Path       # the same model for the REST server
-    onnx: bytes             # the bundle's model.onnx, for the raw-runtime anchors
-    X: np.ndarray           # float32 rows to predict on (tiled to each batch size)
-    backends: tuple[str, ...]       # the bundle's artifacts
-    pmml_path: Path | None          # the bundle's model.pmml, for jpmml-evaluator-python
-    columns: tuple[str, ...]        # the input's column names (the PMML fields)
+    estimator: Any  # the fitted scikit-learn model (n_jobs=None when predicting)
+    bundle: Path  # the jinfer bundle
+    joblib_path: Path  # the same model for the REST server
+    onnx: bytes  # the bundle's model.onnx, for the raw-runtime anchors
+    X: np.ndarray  # float32 rows to predict on (tiled to each batch size)
+    backends: tuple[str, ...]  # the bundle's artifacts
+    pmml_path: Path | None  # the bundle's model.pmml, for jpmml-evaluator-python
+    columns: tuple[str, ...]  # the input's column names (the PMML fields)
 
     def rows(self, batch: int) -> np.ndarray:
         """``batch`` rows of real data, C-contiguous float32."""
@@ -49,8 +48,7 @@ class BenchModel:
 
 
 def make_models(out: Path) -> dict[str, BenchModel]:
-    X, y = make_classification(n_samples=5000, n_features=FEATURES, n_informative=10, n_redundant=4,
-                               random_state=0)
+    X, y = make_classification(n_samples=5000, n_features=FEATURES, n_informative=10, n_redundant=4, random_state=0)
     X = X.astype(np.float32)
     estimators: dict[str, Any] = {
         "rf": RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0, n_jobs=-1),
@@ -61,11 +59,12 @@ def make_models(out: Path) -> dict[str, BenchModel]:
         log(f"train and export {name} ({TITLES[name]})")
         est.fit(X, y)
         if hasattr(est, "n_jobs"):
-            est.set_params(n_jobs=None)   # predict as a single-process service would
+            est.set_params(n_jobs=None)  # predict as a single-process service would
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", jinfer.ExportWarning)
-            bundle = jinfer.export(est, X[:500], out / f"{name}.jinfer", name=f"bench-{name}", version="1.0.0",
-                                   formats=FORMATS)
+            bundle = jinfer.export(
+                est, X[:500], out / f"{name}.jinfer", name=f"bench-{name}", version="1.0.0", formats=FORMATS
+            )
         for w in caught:
             if issubclass(w.category, jinfer.ExportWarning):
                 log(f"  {name}: {w.message}")
@@ -79,6 +78,7 @@ def make_models(out: Path) -> dict[str, BenchModel]:
         bundle.close()
         joblib_path = out / f"{name}.joblib"
         joblib.dump(est, joblib_path)
-        models[name] = BenchModel(name, TITLES[name], est, out / f"{name}.jinfer", joblib_path, onnx, X,
-                                  tuple(arts), pmml_path, columns)
+        models[name] = BenchModel(
+            name, TITLES[name], est, out / f"{name}.jinfer", joblib_path, onnx, X, tuple(arts), pmml_path, columns
+        )
     return models

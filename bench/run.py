@@ -23,23 +23,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jinfer  # noqa: E402
-from common import ROOT, Config, CpuMeter, Results, log  # noqa: E402
-from models import make_models  # noqa: E402
-from suites import BENCH_CLASSES, SUITES, Context, build_java_harness, make_workdir  # noqa: E402
+import jinfer
+from anchors import BENCH_CLASSES, build_java_harness
+from common import ROOT, Config, CpuMeter, Results, log
+from models import make_models
+from suites import SUITES, Context, make_workdir
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="the short run (under two minutes)")
     p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where benchmarks.md and bench/*.png go")
-    p.add_argument("--only", help="comma-separated suites to run (default: all): "
-                   + ",".join(s.name for s in SUITES))
+    p.add_argument("--only", help="comma-separated suites to run (default: all): " + ",".join(s.name for s in SUITES))
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (bundles, logs)")
-    p.add_argument("--from-json", type=Path, metavar="RESULTS",
-                   help="measure nothing: write the page and plots again from a run's build/bench/results.json")
-    p.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
-                   help="first wait, at most this long, for the machine's 1-minute load average to drop below 0.5")
+    p.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="RESULTS",
+        help="measure nothing: write the page and plots again from a run's build/bench/results.json",
+    )
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait, at most this long, for the machine's 1-minute load average to drop below 0.5",
+    )
     args = p.parse_args(argv)
     if args.from_json:
         return _replot(args.from_json, args.docs)
@@ -55,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     suites = [s for s in SUITES if only is None or s.name in only]
     last_rest = max((i for i, s in enumerate(suites) if s.needs_rest), default=-1)
     try:
-        build_java_harness()   # before the JVM starts: its classes (io.jinfer.bench.Loop) go on its classpath
+        build_java_harness()  # before the JVM starts: its classes (io.jinfer.bench.Loop) go on its classpath
         with jinfer.jvm(extra_classpath=[str(BENCH_CLASSES)]):
             models = make_models(workdir)
             results.info["model_titles"] = [f"`{m.name}` {m.title}" for m in models.values()]
@@ -68,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                     if i == last_rest:
                         ctx.stop_rest()
                     cpu = results.info.setdefault("cpu", {})[suite.name] = meter.stop()
-                    log(f"suite {suite.name} done in {cpu['wall_s']:.1f} s; cores busy: {cpu['bench_cores']:.2f} "
-                        f"by the benchmark, {cpu['other_cores']:.2f} by other work")
+                    log(
+                        f"suite {suite.name} done in {cpu['wall_s']:.1f} s; cores busy: {cpu['bench_cores']:.2f} "
+                        f"by the benchmark, {cpu['other_cores']:.2f} by other work"
+                    )
             finally:
                 ctx.stop_rest()
     finally:
@@ -79,22 +90,33 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     results.info["load_end"] = _load()
     results.info["measured_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    import report
+    import page
 
-    page = report.write(results, {m.name: m.title for m in models.values()}, args.docs,
-                        elapsed_s=time.monotonic() - started)
+    written = page.write(
+        results, {m.name: m.title for m in models.values()}, args.docs, elapsed_s=time.monotonic() - started
+    )
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
-    raw.write_text(json.dumps({"config": config.__dict__, "info": results.info, "skipped": results.skipped,
-                               "elapsed_s": time.monotonic() - started,
-                               "points": [pt.to_dict() for pt in results.points]}, indent=1, default=str))
-    log(f"wrote {page} and its plots in {args.docs / 'bench'}; samples in {raw}")
+    raw.write_text(
+        json.dumps(
+            {
+                "config": config.__dict__,
+                "info": results.info,
+                "skipped": results.skipped,
+                "elapsed_s": time.monotonic() - started,
+                "points": [pt.to_dict() for pt in results.points],
+            },
+            indent=1,
+            default=str,
+        )
+    )
+    log(f"wrote {written} and its plots in {args.docs / 'bench'}; samples in {raw}")
     _print_summary(results)
     return 0
 
 
 def _replot(path: Path, docs: Path) -> int:
-    import report
+    import page
     from common import Point
 
     data = json.loads(path.read_text())
@@ -104,8 +126,8 @@ def _replot(path: Path, docs: Path) -> int:
     for p in data["points"]:
         results.add(Point(p["suite"], p["series"], p["model"], p["x"], p["samples"], p["batch"], p["calls_per_block"]))
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
-    page = report.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
-    log(f"wrote {page} again from {path}")
+    written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
+    log(f"wrote {written} again from {path}")
     return 0
 
 

@@ -18,8 +18,8 @@ class Figure:
 
     label: str
     point: Point
-    unit: str            # "time" (seconds per call), "rate" (rows/s samples), "batch-rate" (rows/s of a batch)
-    batch: int = 1       # for "batch-rate": rows per call
+    unit: str  # "time" (seconds per call), "rate" (rows/s samples), "batch-rate" (rows/s of a batch)
+    batch: int = 1  # for "batch-rate": rows per call
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,18 @@ class Outcome:
 @dataclass(frozen=True)
 class Target:
     key: str
-    what: str                     # the row's text, as DESIGN.md puts it
-    target: str                   # "≤ 1.05x"
+    what: str  # the row's text, as DESIGN.md puts it
+    target: str  # "≤ 1.05x"
     evaluate: Callable[[Results], Outcome | None] | None = None
-    pending: str = ""             # why it is not measured yet
-    gap: str = ""                 # what would close the gap, shown when missed
+    pending: str = ""  # why it is not measured yet
+    gap: str = ""  # what would close the gap, shown when missed
 
 
-def _ratio_of_times(suite: str, num: tuple[str, str, float], den: tuple[str, str, float], limit: float,
-                    labels: tuple[str, str]) -> Callable[[Results], Outcome | None]:
+def _ratio_of_times(
+    suite: str, num: tuple[str, str, float], den: tuple[str, str, float], limit: float, labels: tuple[str, str]
+) -> Callable[[Results], Outcome | None]:
     """num / den of median seconds per call; met when at most ``limit``."""
+
     def ev(r: Results) -> Outcome | None:
         a = r.get(suite, num[0], num[2], num[1])
         b = r.get(suite, den[0], den[2], den[1])
@@ -49,17 +51,24 @@ def _ratio_of_times(suite: str, num: tuple[str, str, float], den: tuple[str, str
             return None
         ratio = a.median / b.median
         return Outcome(ratio, (Figure(labels[0], a, "time"), Figure(labels[1], b, "time")), ratio <= limit)
+
     return ev
 
 
 def _java_vs_raw(batch: int, limit: float) -> Callable[[Results], Outcome | None]:
-    return _ratio_of_times("latency", ("jinfer-java", "rf", batch), ("ort-java", "rf", batch), limit,
-                           ("jinfer Java", "raw ORT Java"))
+    return _ratio_of_times(
+        "latency", ("jinfer-java", "rf", batch), ("ort-java", "rf", batch), limit, ("jinfer Java", "raw ORT Java")
+    )
 
 
 def _python_vs_ort(batch: int, limit: float) -> Callable[[Results], Outcome | None]:
-    return _ratio_of_times("latency", ("jinfer-python", "rf", batch), ("ort-python", "rf", batch), limit,
-                           ("jinfer from Python", "onnxruntime Python"))
+    return _ratio_of_times(
+        "latency",
+        ("jinfer-python", "rf", batch),
+        ("ort-python", "rf", batch),
+        limit,
+        ("jinfer from Python", "onnxruntime Python"),
+    )
 
 
 LIMIT_100MB = 50e-6
@@ -84,6 +93,7 @@ def _size_independent(r: Results) -> Outcome | None:
 
 def _bandwidth(series: str, label: str) -> Callable[[Results], Outcome | None]:
     """The share of memcpy's bandwidth a copy path reaches at 100 MB: memcpy time / its time."""
+
     def ev(r: Results) -> Outcome | None:
         a = r.get("handover", series, 10**8)
         b = r.get("handover", "memcpy", 10**8)
@@ -91,19 +101,28 @@ def _bandwidth(series: str, label: str) -> Callable[[Results], Outcome | None]:
             return None
         ratio = b.median / a.median
         return Outcome(ratio, (Figure(label, a, "time"), Figure("np.copyto (memcpy)", b, "time")), ratio >= 0.5)
+
     return ev
 
 
 def _pmml_python(batch: int) -> Callable[[Results], Outcome | None]:
     """Rows/s of jinfer's PMML backend from Python over jpmml-evaluator-python's, at one batch size."""
+
     def ev(r: Results) -> Outcome | None:
         a = r.get("latency", "jinfer-pmml-python", batch, "rf")
         b = r.get("latency", "jpmml-python", batch, "rf")
         if a is None or b is None:
             return None
         ratio = b.median / a.median
-        return Outcome(ratio, (Figure("jinfer PMML from Python", a, "batch-rate", batch),
-                               Figure("jpmml-evaluator-python evaluateAll", b, "batch-rate", batch)), ratio >= 2)
+        return Outcome(
+            ratio,
+            (
+                Figure("jinfer PMML from Python", a, "batch-rate", batch),
+                Figure("jpmml-evaluator-python evaluateAll", b, "batch-rate", batch),
+            ),
+            ratio >= 2,
+        )
+
     return ev
 
 
@@ -113,8 +132,11 @@ def _python_backend(r: Results) -> Outcome | None:
     if a is None or b is None:
         return None
     ratio = a.median / b.median
-    return Outcome(ratio, (Figure("Python backend, called from Java", b, "time"),
-                           Figure("FastAPI on loopback", a, "time")), ratio >= 50)
+    return Outcome(
+        ratio,
+        (Figure("Python backend, called from Java", b, "time"), Figure("FastAPI on loopback", a, "time")),
+        ratio >= 50,
+    )
 
 
 def _threads(batch: int, series: str = "jinfer-java") -> Callable[[Results], Outcome | None]:
@@ -125,39 +147,92 @@ def _threads(batch: int, series: str = "jinfer-java") -> Callable[[Results], Out
             return None
         ratio = two.median / one.median
         return Outcome(ratio, (Figure("2 threads", two, "rate"), Figure("1 thread", one, "rate")), ratio >= 1.7)
+
     return ev
 
 
 TARGETS: list[Target] = [
     Target("java-1", "Java ONNX backend vs raw ONNX Runtime Java, batch 1", "≤ 1.05x", _java_vs_raw(1, 1.05)),
-    Target("java-1024", "Java ONNX backend vs raw ONNX Runtime Java, batch 1024", "≤ 1.02x",
-           _java_vs_raw(1024, 1.02)),
+    Target("java-1024", "Java ONNX backend vs raw ONNX Runtime Java, batch 1024", "≤ 1.02x", _java_vs_raw(1024, 1.02)),
     Target("handover-100mb", "numpy → Java Tensor, C-contiguous, 100 MB", "< 50 µs", _handover_100mb),
-    Target("handover-flat", "numpy → Java Tensor, C-contiguous: time independent of size (100 MB vs 1 KB)",
-           "≤ 2x", _size_independent),
-    Target("copy-strided", "copy path, non-contiguous in (every other row), share of memcpy bandwidth at 100 MB",
-           "≥ 0.5", _bandwidth("copy-strided", "to_java, strided")),
-    Target("copy-fortran", "copy path, non-contiguous in (Fortran order), share of memcpy bandwidth at 100 MB",
-           "≥ 0.5", _bandwidth("copy-fortran", "to_java, Fortran")),
-    Target("from-java", "Java out → numpy (from_java: a view, no copy), share of memcpy bandwidth at 100 MB",
-           "≥ 0.5", _bandwidth("from-java", "from_java")),
-    Target("python-1", "jinfer.load(...).predict from Python vs onnxruntime InferenceSession.run, batch 1",
-           "≤ 1.5x", _python_vs_ort(1, 1.5)),
-    Target("python-10000", "jinfer.load(...).predict from Python vs onnxruntime InferenceSession.run, batch 10,000",
-           "≤ 1.05x", _python_vs_ort(10_000, 1.05)),
-    Target("pmml-java", "PMML backend vs raw JPMML evaluate, per row in Java (batch 1)", "≤ 1.1x",
-           _ratio_of_times("latency", ("jinfer-pmml-java", "rf", 1), ("jpmml-java", "rf", 1), 1.1,
-                           ("jinfer PMML Java", "raw JPMML"))),
-    Target("pmml-python", "PMML backend, batch rows/s from Python vs jpmml-evaluator-python evaluateAll "
-           "(batch 1,024)", "≥ 2x", _pmml_python(1024)),
-    Target("python-backend", "Python backend: one call from Java (1×20 float32, trivial model) vs the same "
-           "model behind FastAPI on loopback", "≥ 50x lower", _python_backend),
-    Target("threads-1", "2 threads vs 1 thread, rows/s (ONNX, intra-op threads 1, one shared Model), batch 1",
-           "≥ 1.7x", _threads(1)),
-    Target("threads-64", "2 threads vs 1 thread, rows/s (ONNX, intra-op threads 1, one shared Model), batch 64",
-           "≥ 1.7x", _threads(64)),
-    Target("threads-pmml-1", "2 threads vs 1 thread, rows/s (PMML, one thread per call, one shared Model), batch 1",
-           "≥ 1.7x", _threads(1, "jinfer-pmml-java")),
-    Target("threads-pmml-64", "2 threads vs 1 thread, rows/s (PMML, one thread per call, one shared Model), batch 64",
-           "≥ 1.7x", _threads(64, "jinfer-pmml-java")),
+    Target(
+        "handover-flat",
+        "numpy → Java Tensor, C-contiguous: time independent of size (100 MB vs 1 KB)",
+        "≤ 2x",
+        _size_independent,
+    ),
+    Target(
+        "copy-strided",
+        "copy path, non-contiguous in (every other row), share of memcpy bandwidth at 100 MB",
+        "≥ 0.5",
+        _bandwidth("copy-strided", "to_java, strided"),
+    ),
+    Target(
+        "copy-fortran",
+        "copy path, non-contiguous in (Fortran order), share of memcpy bandwidth at 100 MB",
+        "≥ 0.5",
+        _bandwidth("copy-fortran", "to_java, Fortran"),
+    ),
+    Target(
+        "from-java",
+        "Java out → numpy (from_java: a view, no copy), share of memcpy bandwidth at 100 MB",
+        "≥ 0.5",
+        _bandwidth("from-java", "from_java"),
+    ),
+    Target(
+        "python-1",
+        "jinfer.load(...).predict from Python vs onnxruntime InferenceSession.run, batch 1",
+        "≤ 1.5x",
+        _python_vs_ort(1, 1.5),
+    ),
+    Target(
+        "python-10000",
+        "jinfer.load(...).predict from Python vs onnxruntime InferenceSession.run, batch 10,000",
+        "≤ 1.05x",
+        _python_vs_ort(10_000, 1.05),
+    ),
+    Target(
+        "pmml-java",
+        "PMML backend vs raw JPMML evaluate, per row in Java (batch 1)",
+        "≤ 1.1x",
+        _ratio_of_times(
+            "latency", ("jinfer-pmml-java", "rf", 1), ("jpmml-java", "rf", 1), 1.1, ("jinfer PMML Java", "raw JPMML")
+        ),
+    ),
+    Target(
+        "pmml-python",
+        "PMML backend, batch rows/s from Python vs jpmml-evaluator-python evaluateAll (batch 1,024)",
+        "≥ 2x",
+        _pmml_python(1024),
+    ),
+    Target(
+        "python-backend",
+        "Python backend: one call from Java (1×20 float32, trivial model) vs the same model behind FastAPI on loopback",
+        "≥ 50x lower",
+        _python_backend,
+    ),
+    Target(
+        "threads-1",
+        "2 threads vs 1 thread, rows/s (ONNX, intra-op threads 1, one shared Model), batch 1",
+        "≥ 1.7x",
+        _threads(1),
+    ),
+    Target(
+        "threads-64",
+        "2 threads vs 1 thread, rows/s (ONNX, intra-op threads 1, one shared Model), batch 64",
+        "≥ 1.7x",
+        _threads(64),
+    ),
+    Target(
+        "threads-pmml-1",
+        "2 threads vs 1 thread, rows/s (PMML, one thread per call, one shared Model), batch 1",
+        "≥ 1.7x",
+        _threads(1, "jinfer-pmml-java"),
+    ),
+    Target(
+        "threads-pmml-64",
+        "2 threads vs 1 thread, rows/s (PMML, one thread per call, one shared Model), batch 64",
+        "≥ 1.7x",
+        _threads(64, "jinfer-pmml-java"),
+    ),
 ]

@@ -12,6 +12,7 @@ rows per second (the median over the rounds of rows done divided by wall time).
 
 :func:`time_interleaved` is the careful side-by-side timer that ``bench/run.py`` uses for its
 ratios: warm-up, blocks of calls, and rounds in rotated order so noise hits every side alike.
+:func:`duration`, :func:`rate` and :func:`size` are the one way both print their figures.
 """
 
 from __future__ import annotations
@@ -32,7 +33,18 @@ from ._bundle import Bundle
 from ._manifest import TensorSpec
 from ._runtime.model import load
 
-__all__ = ["BenchRow", "Timing", "bench_bundle", "format_rows", "make_inputs", "parse_batches", "time_interleaved"]
+__all__ = [
+    "BenchRow",
+    "Timing",
+    "bench_bundle",
+    "duration",
+    "format_rows",
+    "make_inputs",
+    "parse_batches",
+    "rate",
+    "size",
+    "time_interleaved",
+]
 
 
 # ---------------------------------------------------------------- the side-by-side timer
@@ -310,16 +322,31 @@ def format_rows(rows: Sequence[BenchRow], title: str = "") -> str:
     lines.append(f"{'batch':>8}  {'latency median':>14}  {'min - max':>23}  {'rows/s':>12}  {'calls':>7}")
     for r in rows:
         lines.append(
-            f"{r.batch:>8}  {_duration(r.median_s):>14}  "
-            f"{_duration(r.min_s) + ' - ' + _duration(r.max_s):>23}  {r.rows_per_s:>12,.0f}  {r.calls:>7}"
+            f"{r.batch:>8}  {duration(r.median_s):>14}  "
+            f"{duration(r.min_s) + ' - ' + duration(r.max_s):>23}  {r.rows_per_s:>12,.0f}  {r.calls:>7}"
         )
     return "\n".join(lines)
 
 
-def _duration(seconds: float) -> str:
-    """``12.3 µs``, ``4.56 ms``, ``1.20 s``."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
+def duration(seconds: float) -> str:
+    """Seconds to three significant digits, in the unit that keeps the number below 1,000:
+    ``850 ns``, ``12.3 µs``, ``4.56 ms``, ``1.2 s``. One rule for ``jinfer bench`` (as the Java
+    CLI prints it too) and for ``docs/benchmarks.md``."""
+    r = float(f"{seconds:.3g}")  # rounded first, so that 999.7 µs shows as 1 ms, not 1e+03 µs
+    for unit, scale in (("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3)):
+        if abs(r) < 1000 * scale:
+            return f"{r / scale:g} {unit}"
+    return f"{r:g} s"
+
+
+def rate(rows_per_s: float) -> str:
+    """``12,345 rows/s``."""
+    return f"{rows_per_s:,.0f} rows/s"
+
+
+def size(n_bytes: float) -> str:
+    """Bytes in decimal units: ``100 MB``, ``1 KB``, ``512 B``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:g} {unit}"
+    return f"{n_bytes:g} B"

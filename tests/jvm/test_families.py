@@ -17,6 +17,13 @@ import numpy as np
 import pytest
 from parity_record import export_and_check
 from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 import jinfer
 
@@ -80,152 +87,88 @@ def lgb_truth(booster: Any, X: np.ndarray) -> dict[str, np.ndarray]:
     return {"prediction": p}
 
 
+IRIS, BINARY, REGRESSION = (X_IRIS, Y_IRIS), (X_BIN, Y_BIN), (X_REG, Y_REG)
+X_HOLES = np.where(np.random.default_rng(5).random(X_IRIS.shape) < 0.1, np.nan, X_IRIS)
+BOTH_DTYPES = ("float32", "float64")
+
+
 @dataclass
 class Case:
     family: str
     model_name: str
-    make: Callable[[], Any]
-    X: np.ndarray
-    truth: Callable[[Any, np.ndarray], dict[str, np.ndarray]]
-    backends: list[str]
+    fit: Callable[[np.ndarray, np.ndarray], Any]  # trains the model on ``data`` and returns it
+    data: tuple[np.ndarray, np.ndarray]  # X, y
+    truth: Callable[[Any, np.ndarray], dict[str, np.ndarray]] = sk_truth
+    backends: tuple[str, ...] = ("onnx", "pmml")
     dropped: dict[str, str] = field(default_factory=dict)
     dtypes: tuple[str, ...] = ("float32",)
 
 
-def _xgb_train(params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-    return lambda: xgb.train({"max_depth": 3, "eta": 0.3, **params}, xgb.DMatrix(X, label=y), num_boost_round=15)
+def _xgb_train(params: dict[str, Any]) -> Callable[[np.ndarray, np.ndarray], Any]:
+    return lambda X, y: xgb.train({"max_depth": 3, "eta": 0.3, **params}, xgb.DMatrix(X, label=y), num_boost_round=15)
 
 
-def _lgb_train(params: dict[str, Any], X: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-    return lambda: lgb.train({"num_leaves": 8, "verbose": -1, **params}, lgb.Dataset(X, label=y), num_boost_round=15)
+def _lgb_train(params: dict[str, Any]) -> Callable[[np.ndarray, np.ndarray], Any]:
+    return lambda X, y: lgb.train(
+        {"num_leaves": 8, "verbose": -1, **params}, lgb.Dataset(X, label=y), num_boost_round=15
+    )
 
 
-def _hgb_clf() -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(X_IRIS, Y_IRIS)
-
-
-def _hgb_reg() -> Any:
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
-    return HistGradientBoostingRegressor(max_iter=15, random_state=0).fit(X_REG, Y_REG)
-
-
-def _svc() -> Any:
-    from sklearn.svm import SVC
-
-    return SVC(probability=True, random_state=0).fit(X_IRIS, Y_IRIS)
-
-
-def _knn_clf() -> Any:
-    from sklearn.neighbors import KNeighborsClassifier
-
-    return KNeighborsClassifier(n_neighbors=5).fit(X_IRIS, Y_IRIS)
-
-
-def _knn_reg() -> Any:
-    from sklearn.neighbors import KNeighborsRegressor
-
-    return KNeighborsRegressor(n_neighbors=5).fit(X_REG, Y_REG)
+def _library_cases(
+    prefix: str,
+    family: str,
+    classifier: Callable[[], Any],
+    regressor: Callable[[], Any],
+    train: Callable[[dict[str, Any]], Callable[[np.ndarray, np.ndarray], Any]],
+    truth: Callable[[Any, np.ndarray], dict[str, np.ndarray]],
+    objectives: tuple[str, str, str],
+) -> dict[str, Case]:
+    """What XGBoost and LightGBM both offer: the scikit-learn API's classifier (binary, multiclass)
+    and regressor, and the native Booster with a binary, a multiclass and a regression objective."""
+    binary, multiclass, regression = objectives
+    clf, reg = type(classifier()).__name__, type(regressor()).__name__
+    return {
+        f"{prefix}-classifier-binary": Case(family, f"{clf} (binary)", classifier().fit, BINARY, dtypes=BOTH_DTYPES),
+        f"{prefix}-classifier-multiclass": Case(family, f"{clf} (multiclass)", classifier().fit, IRIS),
+        f"{prefix}-regressor": Case(family, reg, regressor().fit, REGRESSION, dtypes=BOTH_DTYPES),
+        f"{prefix}-booster-binary": Case(family, f"Booster {binary}", train({"objective": binary}), BINARY, truth),
+        f"{prefix}-booster-multiclass": Case(
+            family, f"Booster {multiclass}", train({"objective": multiclass, "num_class": 3}), IRIS, truth
+        ),
+        f"{prefix}-booster-regression": Case(
+            family, f"Booster {regression}", train({"objective": regression}), REGRESSION, truth
+        ),
+    }
 
 
-def _mlp_clf() -> Any:
-    from sklearn.neural_network import MLPClassifier
-
-    return MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X_IRIS, Y_IRIS)
-
-
-def _mlp_reg() -> Any:
-    from sklearn.neural_network import MLPRegressor
-
-    return MLPRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X_REG, Y_REG)
-
-
-X_HOLES = np.where(np.random.default_rng(5).random(X_IRIS.shape) < 0.1, np.nan, X_IRIS)
-
-
-def _xgb_pipeline() -> Any:
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-
-    return make_pipeline(SimpleImputer(), xgb.XGBClassifier(n_estimators=15, max_depth=3)).fit(X_HOLES, Y_IRIS)
-
-
-def _xgb_scaled_pipeline() -> Any:
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    return make_pipeline(StandardScaler(), xgb.XGBClassifier(n_estimators=15, max_depth=3)).fit(X_IRIS, Y_IRIS)
+def _sklearn(estimator: Any, data: tuple[np.ndarray, np.ndarray], name: str = "", **more: Any) -> Case:
+    return Case("scikit-learn", name or type(estimator).__name__, estimator.fit, data, **more)
 
 
 CASES: dict[str, Case] = {
-    "xgb-classifier-binary": Case(
+    **_library_cases(
+        "xgb",
         "XGBoost",
-        "XGBClassifier (binary)",
-        lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_BIN, Y_BIN),
-        X_BIN,
-        sk_truth,
-        ["onnx", "pmml"],
-        dtypes=("float32", "float64"),
-    ),
-    "xgb-classifier-multiclass": Case(
-        "XGBoost",
-        "XGBClassifier (multiclass)",
-        lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3).fit(X_IRIS, Y_IRIS),
-        X_IRIS,
-        sk_truth,
-        ["onnx", "pmml"],
-    ),
-    "xgb-regressor": Case(
-        "XGBoost",
-        "XGBRegressor",
-        lambda: xgb.XGBRegressor(n_estimators=15, max_depth=3).fit(X_REG, Y_REG),
-        X_REG,
-        sk_truth,
-        ["onnx", "pmml"],
-        dtypes=("float32", "float64"),
-    ),
-    "xgb-booster-binary": Case(
-        "XGBoost",
-        "Booster binary:logistic",
-        _xgb_train({"objective": "binary:logistic"}, X_BIN, Y_BIN),
-        X_BIN,
+        lambda: xgb.XGBClassifier(n_estimators=15, max_depth=3),
+        lambda: xgb.XGBRegressor(n_estimators=15, max_depth=3),
+        _xgb_train,
         xgb_truth,
-        ["onnx", "pmml"],
-    ),
-    "xgb-booster-multiclass": Case(
-        "XGBoost",
-        "Booster multi:softprob",
-        _xgb_train({"objective": "multi:softprob", "num_class": 3}, X_IRIS, Y_IRIS),
-        X_IRIS,
-        xgb_truth,
-        ["onnx", "pmml"],
+        ("binary:logistic", "multi:softprob", "reg:squarederror"),
     ),
     "xgb-booster-softmax": Case(
         "XGBoost",
         "Booster multi:softmax",
-        _xgb_train({"objective": "multi:softmax", "num_class": 3}, X_IRIS, Y_IRIS),
-        X_IRIS,
+        _xgb_train({"objective": "multi:softmax", "num_class": 3}),
+        IRIS,
         xgb_truth,
-        ["pmml"],
+        ("pmml",),
         {"onnx": "parity through Java failed: .*probabilities"},
-    ),
-    "xgb-booster-regression": Case(
-        "XGBoost",
-        "Booster reg:squarederror",
-        _xgb_train({"objective": "reg:squarederror"}, X_REG, Y_REG),
-        X_REG,
-        xgb_truth,
-        ["onnx", "pmml"],
     ),
     "xgb-pipeline": Case(
         "XGBoost",
         "Pipeline(SimpleImputer, XGBClassifier), 10% missing",
-        _xgb_pipeline,
-        X_HOLES,
-        sk_truth,
-        ["onnx", "pmml"],
+        make_pipeline(SimpleImputer(), xgb.XGBClassifier(n_estimators=15, max_depth=3)).fit,
+        (X_HOLES, Y_IRIS),
     ),
     # A float transform ahead of trees: ONNX scales in float32 where scikit-learn scales in float64,
     # and the trees then pick other leaves for rows at a threshold. Neither format reaches parity,
@@ -233,85 +176,39 @@ CASES: dict[str, Case] = {
     "xgb-pipeline-scaled": Case(
         "XGBoost",
         "Pipeline(StandardScaler, XGBClassifier)",
-        _xgb_scaled_pipeline,
-        X_IRIS,
-        sk_truth,
-        ["python"],
-        {"onnx": "parity through Java failed", "pmml": "parity through Java failed"},
+        make_pipeline(StandardScaler(), xgb.XGBClassifier(n_estimators=15, max_depth=3)).fit,
+        IRIS,
+        backends=("python",),
+        dropped={"onnx": "parity through Java failed", "pmml": "parity through Java failed"},
     ),
-    "lgbm-classifier-binary": Case(
+    **_library_cases(
+        "lgbm",
         "LightGBM",
-        "LGBMClassifier (binary)",
-        lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8, verbose=-1).fit(X_BIN, Y_BIN),
-        X_BIN,
-        sk_truth,
-        ["onnx", "pmml"],
-        dtypes=("float32", "float64"),
-    ),
-    "lgbm-classifier-multiclass": Case(
-        "LightGBM",
-        "LGBMClassifier (multiclass)",
-        lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8, verbose=-1).fit(X_IRIS, Y_IRIS),
-        X_IRIS,
-        sk_truth,
-        ["onnx", "pmml"],
-    ),
-    "lgbm-regressor": Case(
-        "LightGBM",
-        "LGBMRegressor",
-        lambda: lgb.LGBMRegressor(n_estimators=15, num_leaves=8, verbose=-1).fit(X_REG, Y_REG),
-        X_REG,
-        sk_truth,
-        ["onnx", "pmml"],
-        dtypes=("float32", "float64"),
-    ),
-    "lgbm-booster-binary": Case(
-        "LightGBM",
-        "Booster binary",
-        _lgb_train({"objective": "binary"}, X_BIN, Y_BIN),
-        X_BIN,
+        lambda: lgb.LGBMClassifier(n_estimators=15, num_leaves=8, verbose=-1),
+        lambda: lgb.LGBMRegressor(n_estimators=15, num_leaves=8, verbose=-1),
+        _lgb_train,
         lgb_truth,
-        ["onnx", "pmml"],
+        ("binary", "multiclass", "regression"),
     ),
-    "lgbm-booster-multiclass": Case(
-        "LightGBM",
-        "Booster multiclass",
-        _lgb_train({"objective": "multiclass", "num_class": 3}, X_IRIS, Y_IRIS),
-        X_IRIS,
-        lgb_truth,
-        ["onnx", "pmml"],
+    "sklearn-hist-gradient-boosting-classifier": _sklearn(
+        HistGradientBoostingClassifier(max_iter=15, random_state=0), IRIS
     ),
-    "lgbm-booster-regression": Case(
-        "LightGBM",
-        "Booster regression",
-        _lgb_train({"objective": "regression"}, X_REG, Y_REG),
-        X_REG,
-        lgb_truth,
-        ["onnx", "pmml"],
+    "sklearn-hist-gradient-boosting-regressor": _sklearn(
+        HistGradientBoostingRegressor(max_iter=15, random_state=0), REGRESSION
     ),
-    "sklearn-hist-gradient-boosting-classifier": Case(
-        "scikit-learn", "HistGradientBoostingClassifier", _hgb_clf, X_IRIS, sk_truth, ["onnx", "pmml"]
-    ),
-    "sklearn-hist-gradient-boosting-regressor": Case(
-        "scikit-learn", "HistGradientBoostingRegressor", _hgb_reg, X_REG, sk_truth, ["onnx", "pmml"]
-    ),
-    "sklearn-svc-probability": Case(
-        "scikit-learn",
+    "sklearn-svc-probability": _sklearn(
+        SVC(probability=True, random_state=0),
+        IRIS,
         "SVC(probability=True)",
-        _svc,
-        X_IRIS,
-        sk_truth,
-        ["onnx"],
-        {"pmml": "parity through Java failed: .*probabilities: [1-9]"},
+        backends=("onnx",),
+        dropped={"pmml": "parity through Java failed: .*probabilities: [1-9]"},
     ),
-    "sklearn-kneighbors-classifier": Case(
-        "scikit-learn", "KNeighborsClassifier", _knn_clf, X_IRIS, sk_truth, ["onnx"], {"pmml": "gives no probabilities"}
+    "sklearn-kneighbors-classifier": _sklearn(
+        KNeighborsClassifier(n_neighbors=5), IRIS, backends=("onnx",), dropped={"pmml": "gives no probabilities"}
     ),
-    "sklearn-kneighbors-regressor": Case(
-        "scikit-learn", "KNeighborsRegressor", _knn_reg, X_REG, sk_truth, ["onnx", "pmml"]
-    ),
-    "sklearn-mlp-classifier": Case("scikit-learn", "MLPClassifier", _mlp_clf, X_IRIS, sk_truth, ["onnx", "pmml"]),
-    "sklearn-mlp-regressor": Case("scikit-learn", "MLPRegressor", _mlp_reg, X_REG, sk_truth, ["onnx", "pmml"]),
+    "sklearn-kneighbors-regressor": _sklearn(KNeighborsRegressor(n_neighbors=5), REGRESSION),
+    "sklearn-mlp-classifier": _sklearn(MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0), IRIS),
+    "sklearn-mlp-regressor": _sklearn(MLPRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0), REGRESSION),
 }
 
 PARAMS = [pytest.param(name, dtype, id=f"{name}-{dtype}") for name, case in CASES.items() for dtype in case.dtypes]
@@ -320,17 +217,18 @@ PARAMS = [pytest.param(name, dtype, id=f"{name}-{dtype}") for name, case in CASE
 @pytest.mark.parametrize(("name", "dtype"), PARAMS)
 def test_family_round_trips_through_java(name: str, dtype: str, tmp_path: Path) -> None:
     case = CASES[name]
-    model = case.make()
-    X_new = fresh(case.X).astype(dtype)
+    X = case.data[0]
+    model = case.fit(*case.data)
+    X_new = fresh(X).astype(dtype)
     truth = case.truth(model, X_new)
     bundle = export_and_check(
         f"{name}-{dtype}",
         case.family,
         case.model_name,
-        lambda: jinfer.export(model, case.X, tmp_path / f"{name}.jinfer", name=name, dtype=dtype),
+        lambda: jinfer.export(model, X, tmp_path / f"{name}.jinfer", name=name, dtype=dtype),
         X_new,
         truth,
-        backends=case.backends,
+        backends=list(case.backends),
         dropped_reasons=case.dropped,
         trust_python=True,
     )

@@ -19,6 +19,7 @@ import sys
 import textwrap
 import warnings
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,17 @@ def child_env(pyfixtures: bool = True, **extra: str) -> dict[str, str]:
 
 
 def run_java(
-    classes: Path, main: str, *args: object, cwd: Path, timeout: float = 120, pyfixtures: bool = True, **env: str
+    classes: Path,
+    main: str,
+    *args: object,
+    cwd: Path,
+    timeout: float = 120,
+    pyfixtures: bool = True,
+    command: tuple[str, ...] = (sys.executable, "-m", "jinfer"),
+    **env: str,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...``."""
-    cmd = [sys.executable, "-m", "jinfer", "run-java", "-cp", str(classes), main, *map(str, args)]
+    """``python -m jinfer run-java -cp CLASSES MAIN ARGS...`` (or another ``jinfer`` command)."""
+    cmd = [*command, "run-java", "-cp", str(classes), main, *map(str, args)]
     return subprocess.run(
         cmd, capture_output=True, text=True, cwd=cwd, timeout=timeout, env=child_env(pyfixtures, **env)
     )
@@ -117,10 +125,13 @@ def assert_matches_sklearn(out: dict[str, np.ndarray], model: Any, X: np.ndarray
 @pytest.fixture(scope="module")
 def java_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/jvm/javasrc/*.java, compiled against jinfer's jars."""
-    out = tmp_path_factory.mktemp("java-classes")
-    sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
+    return javac(JAVA_SOURCES.glob("*.java"), tmp_path_factory.mktemp("java-classes"))
+
+
+def javac(sources: Iterable[Path], out: Path) -> Path:
+    """Compiles ``sources`` against jinfer's jars into ``out``; returns ``out``."""
     r = subprocess.run(
-        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sources],
+        ["javac", "--release", "17", "-d", str(out), "-cp", os.pathsep.join(classpath()), *sorted(map(str, sources))],
         capture_output=True,
         text=True,
         timeout=180,
@@ -206,23 +217,9 @@ def test_run_java_exit_status(case: str, java_classes: Path, tmp_path: Path) -> 
 def test_the_jinfer_script_runs_java(java_classes: Path, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "jinfer"
     assert script.is_file(), "the `jinfer` console script is not installed in this environment"
-    r = subprocess.run(
-        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "ok", "x"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env=child_env(),
-    )
+    r = run_java(java_classes, "ExitStatus", "ok", "x", cwd=tmp_path, command=(str(script),))
     assert (r.returncode, r.stdout) == (0, "ran with ok x\n"), r.stderr
-    r = subprocess.run(
-        [str(script), "run-java", "-cp", str(java_classes), "ExitStatus", "exit", "5"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        env=child_env(),
-    )
+    r = run_java(java_classes, "ExitStatus", "exit", "5", cwd=tmp_path, command=(str(script),))
     assert r.returncode == 5, r.stderr
 
 
@@ -339,13 +336,20 @@ def test_tampered_joblib_is_refused_before_unpickling(
     with zipfile.ZipFile(bad) as z, zipfile.ZipFile(tripwire_bundle) as orig:
         assert z.read("manifest.json") == orig.read("manifest.json")
         assert z.read("model.joblib") != orig.read("model.joblib")
+    out = refused_before_unpickling(java_classes, bad, tmp_path)
+    assert out.startswith("error io.jinfer.BundleException CHECKSUM_MISMATCH"), out
+    assert "model.joblib" in out
+
+
+def refused_before_unpickling(java_classes: Path, bundle: Path, tmp_path: Path) -> str:
+    """PyPredict on ``bundle``, trusted, must fail (exit 3) before the model is unpickled (no
+    marker file); returns what it printed."""
     np.savez(tmp_path / "in.npz", features=X32[:3])
     marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", bad, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
+    r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
     assert r.returncode == 3, r.stdout + r.stderr
-    assert r.stdout.startswith("error io.jinfer.BundleException CHECKSUM_MISMATCH"), r.stdout
-    assert "model.joblib" in r.stdout
     assert not marker.exists()
+    return r.stdout
 
 
 def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
@@ -354,13 +358,9 @@ def test_a_missing_library_is_refused_by_name(tripwire_bundle: Path, java_classe
     bundle = patched(
         tripwire_bundle, tmp_path / "needs-more.jinfer", requirements={**requirements, "no-such-dist-xyz": "1.0"}
     )
-    np.savez(tmp_path / "in.npz", features=X32[:3])
-    marker = tmp_path / "unpickled.txt"
-    r = run_java(java_classes, "PyPredict", "predict", bundle, "in.npz", "trust", cwd=tmp_path, **marker_env(marker))
-    assert r.returncode == 3, r.stdout + r.stderr
-    assert r.stdout.startswith("error io.jinfer.BundleException MISSING_DEPENDENCY"), r.stdout
-    assert "no-such-dist-xyz==1.0" in r.stdout
-    assert not marker.exists()  # refused before unpickling
+    out = refused_before_unpickling(java_classes, bundle, tmp_path)
+    assert out.startswith("error io.jinfer.BundleException MISSING_DEPENDENCY"), out
+    assert "no-such-dist-xyz==1.0" in out
 
 
 def test_a_missing_module_is_refused_by_name(tripwire_bundle: Path, java_classes: Path, tmp_path: Path) -> None:
@@ -678,17 +678,9 @@ def test_example_runs(tmp_path: Path) -> None:
     assert "no onnx artifact" in r.stdout
     python_rows = re.findall(r"-> class (\d) p=\[(.*)\]", r.stdout)
 
-    classes = ROOT / "examples" / "java-service" / "build" / "classes" / "java" / "main"
-    if not (classes / "com" / "example" / "PythonModelService.class").is_file():  # no `gradle :java-service:classes`
-        classes = tmp_path / "classes"
-        source = EXAMPLES / "java-service" / "src" / "main" / "java" / "com" / "example" / "PythonModelService.java"
-        c = subprocess.run(
-            ["javac", "--release", "17", "-d", str(classes), "-cp", os.pathsep.join(classpath()), str(source)],
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
-        assert c.returncode == 0, c.stderr
+    # compiled here from the example's sources, so that classes a `gradle :java-service:classes` left
+    # behind cannot be older than the sources
+    classes = javac((EXAMPLES / "java-service" / "src" / "main" / "java").rglob("*.java"), tmp_path / "classes")
     env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLES), env["PYTHONPATH"]]).rstrip(os.pathsep)
     r = _run_example(
         [

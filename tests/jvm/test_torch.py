@@ -81,17 +81,34 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def test_regression_with_one_output(tmp_path: Path) -> None:
-    m = module(MLP, 6, 1)
-    b = export_and_check(
-        "torch-mlp-regression",
+def classified(logits: np.ndarray, classes: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """What a classifier's bundle gives for these logits: the label (the class of the largest) and
+    the probabilities (their softmax)."""
+    best = logits.argmax(axis=1)
+    return {"label": best if classes is None else classes[best], "probabilities": softmax(logits)}
+
+
+def onnx_round_trip(
+    tmp_path: Path, case: str, model_name: str, m: Any, example: Any, X_new: np.ndarray, truth: Any, **export: Any
+) -> jinfer.Bundle:
+    """``jinfer.export(m, example, **export)`` ends with one artifact, ONNX, which gives ``truth``
+    on ``X_new`` through Java (export_and_check, recorded as the PyTorch family's ``case``)."""
+    return export_and_check(
+        case,
         "PyTorch",
-        "nn.Module MLP, 1 output (regression)",
-        lambda: jinfer.export(m, torch.from_numpy(X), tmp_path / "r.jinfer"),
-        X_NEW,
-        {"prediction": run(m, X_NEW)[:, 0]},
+        model_name,
+        lambda: jinfer.export(m, example, tmp_path / f"{case}.jinfer", **export),
+        X_new,
+        truth,
         backends=["onnx"],
     )
+
+
+def test_regression_with_one_output(tmp_path: Path) -> None:
+    m = module(MLP, 6, 1)
+    truth = {"prediction": run(m, X_NEW)[:, 0]}
+    name = "nn.Module MLP, 1 output (regression)"
+    b = onnx_round_trip(tmp_path, "torch-mlp-regression", name, m, torch.from_numpy(X), X_NEW, truth)
     (spec,) = b.manifest.outputs
     assert (spec.name, spec.dtype, spec.shape) == ("prediction", "float32", (-1,))
     assert b.manifest.inputs[0].name == "features" and b.manifest.inputs[0].shape == (-1, 6)
@@ -100,30 +117,16 @@ def test_regression_with_one_output(tmp_path: Path) -> None:
 
 def test_regression_with_several_outputs(tmp_path: Path) -> None:
     m = module(MLP, 6, 2)
-    b = export_and_check(
-        "torch-mlp-regression-2",
-        "PyTorch",
-        "nn.Module MLP, 2 outputs (regression)",
-        lambda: jinfer.export(m, X, tmp_path / "r2.jinfer"),
-        X_NEW,
-        {"prediction": run(m, X_NEW)},
-        backends=["onnx"],
-    )
+    truth = {"prediction": run(m, X_NEW)}
+    b = onnx_round_trip(tmp_path, "torch-mlp-regression-2", "nn.Module MLP, 2 outputs (regression)", m, X, X_NEW, truth)
     assert b.manifest.outputs[0].shape == (-1, 2)
 
 
 def test_classifier_logits_give_label_and_probabilities(tmp_path: Path) -> None:
     m = module(MLP, 6, 3)
-    logits = run(m, X_NEW)
-    b = export_and_check(
-        "torch-mlp-classifier",
-        "PyTorch",
-        "nn.Module MLP, logits (task='classification')",
-        lambda: jinfer.export(m, X, tmp_path / "c.jinfer", task="classification"),
-        X_NEW,
-        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
-        backends=["onnx"],
-    )
+    truth = classified(run(m, X_NEW))
+    name = "nn.Module MLP, logits (task='classification')"
+    b = onnx_round_trip(tmp_path, "torch-mlp-classifier", name, m, X, X_NEW, truth, task="classification")
     assert b.manifest.task == "classification" and b.manifest.classes == (0, 1, 2)
     assert [(s.name, s.dtype, s.shape) for s in b.manifest.outputs] == [
         ("label", "int64", (-1,)),
@@ -133,32 +136,20 @@ def test_classifier_logits_give_label_and_probabilities(tmp_path: Path) -> None:
 
 def test_named_classes(tmp_path: Path) -> None:
     m = module(MLP, 6, 3)
-    logits = run(m, X_NEW)
     names = np.array(["cat", "dog", "fish"])
-    b = export_and_check(
-        "torch-mlp-classifier-named",
-        "PyTorch",
-        "nn.Module MLP, logits, classes=['cat','dog','fish']",
-        lambda: jinfer.export(m, X, tmp_path / "n.jinfer", task="classification", classes=list(names)),
-        X_NEW,
-        {"label": names[logits.argmax(axis=1)], "probabilities": softmax(logits)},
-        backends=["onnx"],
+    truth = classified(run(m, X_NEW), names)
+    name = "nn.Module MLP, logits, classes=['cat','dog','fish']"
+    b = onnx_round_trip(
+        tmp_path, "torch-mlp-classifier-named", name, m, X, X_NEW, truth, task="classification", classes=list(names)
     )
     assert b.manifest.classes == ("cat", "dog", "fish") and b.manifest.outputs[0].dtype == "string"
 
 
 def test_images_keep_their_shape_and_any_batch_size(tmp_path: Path) -> None:
     m = module(CNN)
-    logits = run(m, IMAGES_NEW)
-    b = export_and_check(
-        "torch-cnn-classifier",
-        "PyTorch",
-        "nn.Module CNN on [n, 1, 8, 8] images, logits",
-        lambda: jinfer.export(m, IMAGES, tmp_path / "cnn.jinfer", task="classification"),
-        IMAGES_NEW,
-        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
-        backends=["onnx"],
-    )
+    truth = classified(run(m, IMAGES_NEW))
+    name = "nn.Module CNN on [n, 1, 8, 8] images, logits"
+    b = onnx_round_trip(tmp_path, "torch-cnn-classifier", name, m, IMAGES, IMAGES_NEW, truth, task="classification")
     assert (b.manifest.inputs[0].name, b.manifest.inputs[0].shape) == ("input", (-1, 1, 8, 8))
     with jinfer.load(b.path) as j:
         for n in (1, 257):
@@ -169,17 +160,11 @@ def test_images_keep_their_shape_and_any_batch_size(tmp_path: Path) -> None:
 
 
 def test_float64(tmp_path: Path) -> None:
-    m = module(MLP, 6, 2)
     X64 = X_NEW.astype(np.float64)
-    want = run(m.double(), X64)
-    b = export_and_check(
-        "torch-mlp-regression-float64",
-        "PyTorch",
-        "nn.Module MLP, float64",
-        lambda: jinfer.export(module(MLP, 6, 2), X, tmp_path / "d.jinfer", dtype="float64"),
-        X64,
-        {"prediction": want},
-        backends=["onnx"],
+    truth = {"prediction": run(module(MLP, 6, 2).double(), X64)}
+    m = module(MLP, 6, 2)  # the same weights, still float32: export makes the float64 graph
+    b = onnx_round_trip(
+        tmp_path, "torch-mlp-regression-float64", "nn.Module MLP, float64", m, X, X64, truth, dtype="float64"
     )
     assert b.manifest.inputs[0].dtype == "float64"
 
@@ -246,14 +231,13 @@ def test_mlflow_pytorch_flavor(tmp_path: Path) -> None:
         input_example=X[:32],
         pip_requirements=["torch"],
     )
-    logits = run(m, X_NEW)
     b = export_and_check(
         "mlflow-pytorch",
         "MLflow",
         "pytorch flavor: nn.Module MLP, logits (task='classification')",
         lambda: jinfer.from_mlflow(tmp_path / "torch-model", tmp_path / "t.jinfer", task="classification"),
         X_NEW,
-        {"label": logits.argmax(axis=1), "probabilities": softmax(logits)},
+        classified(run(m, X_NEW)),
         backends=["onnx"],
     )
     assert b.manifest.producer["source"]["mlflow"]["flavor"] == "pytorch"

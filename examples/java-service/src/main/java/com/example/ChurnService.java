@@ -6,8 +6,6 @@ import io.jinfer.Models;
 import io.jinfer.Tensor;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Map;
 
 /** Loads a bundle exported from Python and predicts in-process: no REST hop, no Python. */
 public final class ChurnService {
@@ -28,17 +26,7 @@ public final class ChurnService {
                             + " classes="
                             + model.manifest().classes());
             float[][] rows = {{5.1f, 3.5f, 1.4f, 0.2f}, {6.7f, 3.0f, 5.2f, 2.3f}};
-            Map<String, Tensor> out = model.predict(Tensor.of(rows));
-            long[] labels = out.get("label").toLongArray();
-            float[][] p = out.get("probabilities").toFloatMatrix();
-            for (int i = 0; i < rows.length; i++) {
-                System.out.println(
-                        Arrays.toString(rows[i])
-                                + " -> class "
-                                + labels[i]
-                                + " p="
-                                + Arrays.toString(p[i]));
-            }
+            Predictions.print(model, rows);
             try {
                 model.predict(Tensor.of(new float[][] {{1f, 2f}}));
             } catch (InputException e) {

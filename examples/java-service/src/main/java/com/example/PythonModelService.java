@@ -9,8 +9,6 @@ import io.jinfer.Tensor;
 import io.jinfer.python.PythonException;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Map;
 
 /**
  * Calls a scikit-learn pipeline with hand-written Python features (examples/python_model.py), which
@@ -38,17 +36,7 @@ public final class PythonModelService {
             float[][] rows = {
                 {5.1f, 3.5f, 1.4f, 0.2f}, {6.7f, 3.0f, 5.2f, 2.3f}, {5.9f, 3.0f, 4.2f, 1.5f}
             };
-            Map<String, Tensor> out = model.predict(Tensor.of(rows));
-            long[] labels = out.get("label").toLongArray();
-            float[][] p = out.get("probabilities").toFloatMatrix();
-            for (int i = 0; i < rows.length; i++) {
-                System.out.println(
-                        Arrays.toString(rows[i])
-                                + " -> class "
-                                + labels[i]
-                                + " p="
-                                + Arrays.toString(p[i]));
-            }
+            Predictions.print(model, rows);
 
             Tensor one = Tensor.of(new float[][] {rows[0]});
             int calls = 1000;

@@ -11,12 +11,12 @@ import io.jinfer.npy.ParitySample;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,15 +44,13 @@ import java.util.concurrent.Future;
  */
 @Command(
         name = "bench",
-        mixinStandardHelpOptions = true,
         description =
                 "Latency and rows/s of the bundle at each batch size, through the Java backend.")
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand extends Verb {
     static final int ROUNDS = 10;
     static final long ROUND_MS = 100;
     static final long WARMUP_MS = 300;
-
-    @Mixin BundleArgument bundle;
+    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     @Option(
             names = "--batch",
@@ -75,8 +72,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin BackendOptions backendOptions;
 
-    @Spec CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         if (threads < 1) {
@@ -92,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Bundle b = Bundle.open(bundle.path)) {
             sample = ParitySample.inputs(b);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         List<Row> rows = new ArrayList<>();
         ExecutorService pool =
                 Executors.newFixedThreadPool(
@@ -344,15 +339,21 @@ final class BenchCommand implements Callable<Integer> {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    /** {@code 12.3 µs}, {@code 4.56 ms}, {@code 1.20 s}, as the Python CLI prints them. */
+    /**
+     * Nanoseconds to three significant digits, in the unit that keeps the number below 1,000:
+     * {@code 850 ns}, {@code 12.3 µs}, {@code 4.56 ms}, {@code 1.2 s}, as the Python CLI prints
+     * them ({@code jinfer._bench.duration}).
+     */
     static String duration(long nanos) {
-        double s = nanos / 1e9;
-        if (s < 1e-3) {
-            return String.format(Locale.ROOT, "%.1f µs", s * 1e6);
+        // rounded first, so that 999.7 µs shows as 1 ms, not 1000 µs
+        BigDecimal v = new BigDecimal(nanos).round(new MathContext(3));
+        String[] units = {"ns", "µs", "ms"};
+        for (String unit : units) {
+            if (v.abs().compareTo(THOUSAND) < 0) {
+                return v.stripTrailingZeros().toPlainString() + " " + unit;
+            }
+            v = v.movePointLeft(3);
         }
-        if (s < 1) {
-            return String.format(Locale.ROOT, "%.2f ms", s * 1e3);
-        }
-        return String.format(Locale.ROOT, "%.2f s", s);
+        return v.stripTrailingZeros().toPlainString() + " s";
     }
 }

@@ -11,10 +11,7 @@ import io.jinfer.Models;
 import io.jinfer.TensorSpec;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code jinfer inspect BUNDLE [--json]}: the manifest (name, version, task, creation time), the
@@ -31,19 +27,14 @@ import java.util.concurrent.Callable;
  */
 @Command(
         name = "inspect",
-        mixinStandardHelpOptions = true,
         description = "Show a bundle's manifest, artifacts, parity figures and input/output specs.")
-final class InspectCommand implements Callable<Integer> {
-    @Mixin BundleArgument bundle;
-
+final class InspectCommand extends Verb {
     @Option(names = "--json", description = "Print the manifest as JSON.")
     boolean json;
 
-    @Spec CommandSpec spec;
-
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (Bundle b = Bundle.open(bundle.path)) {
             Manifest m = b.manifest();
             if (json) {

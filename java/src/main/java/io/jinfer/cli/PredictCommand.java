@@ -10,9 +10,7 @@ import io.jinfer.npy.Npz;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +22,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]}.
@@ -36,13 +33,8 @@ import java.util.concurrent.Callable;
  * .npy} (a single-output model) or {@code .csv} by the file's extension, or as CSV to stdout
  * without {@code --output}.
  */
-@Command(
-        name = "predict",
-        mixinStandardHelpOptions = true,
-        description = "Run a bundle on .npy, .npz or .csv inputs.")
-final class PredictCommand implements Callable<Integer> {
-    @Mixin BundleArgument bundle;
-
+@Command(name = "predict", description = "Run a bundle on .npy, .npz or .csv inputs.")
+final class PredictCommand extends Verb {
     @Option(
             names = "--input",
             required = true,
@@ -59,8 +51,6 @@ final class PredictCommand implements Callable<Integer> {
     Path output;
 
     @Mixin BackendOptions backendOptions;
-
-    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -142,7 +132,7 @@ final class PredictCommand implements Callable<Integer> {
             default:
                 String csv = Csv.format(out);
                 if (output == null) {
-                    PrintWriter w = spec.commandLine().getOut();
+                    PrintWriter w = out();
                     w.print(csv);
                     w.flush();
                 } else {

@@ -14,15 +14,12 @@ import io.jinfer.npy.ParitySample;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * {@code jinfer verify BUNDLE [--backend NAME]}: runs the parity sample stored at export ({@code
@@ -36,22 +33,17 @@ import java.util.concurrent.Callable;
  */
 @Command(
         name = "verify",
-        mixinStandardHelpOptions = true,
         description = "Re-run the bundle's parity sample through the Java backend(s) and compare.")
-final class VerifyCommand implements Callable<Integer> {
+final class VerifyCommand extends Verb {
     static final int BATCH_ROWS = 1024;
-
-    @Mixin BundleArgument bundle;
 
     @ParentCommand Main main;
 
     @Mixin BackendOptions backendOptions;
 
-    @Spec CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         boolean ok = true;
         int verified = 0;
         List<String> skipped = new ArrayList<>();
