@@ -218,3 +218,21 @@ def test_graphs_jinfer_cannot_hold_are_refused_naming_why(tmp_path: Path) -> Non
     with pytest.raises(jinfer.UnsupportedModelError, match="'s' is a sequence_type, not a tensor"):
         jinfer.export(seq, {"x": np.zeros(3, np.float32)}, tmp_path / "s.jinfer")
     assert not (tmp_path / "s.jinfer").exists()
+
+
+def test_rank_eight_and_rank_zero_inputs_and_outputs(tmp_path: Path) -> None:
+    m = model(
+        [helper.make_node("Mul", ["v", "k"], ["scaled"]), helper.make_node("Add", ["k", "k"], ["twice"])],
+        [vi("v", T.FLOAT, ["N", 2, 1, 2, 1, 2, 1, 2]), vi("k", T.FLOAT, [])],
+        [vi("scaled", T.FLOAT, ["N", 2, 1, 2, 1, 2, 1, 2]), vi("twice", T.FLOAT, [])],
+    )
+    v = RNG.normal(size=(3, 2, 1, 2, 1, 2, 1, 2)).astype(np.float32)
+    bundle = exported(m, {"v": v, "k": np.float32(1.5)}, tmp_path)
+    specs = {s.name: s for s in (*bundle.manifest.inputs, *bundle.manifest.outputs)}
+    assert specs["v"].shape == (-1, 2, 1, 2, 1, 2, 1, 2) and specs["k"].shape == () and not specs["k"].batched
+    assert specs["scaled"].batch_dim == 0 and specs["twice"].shape == ()
+    fresh = RNG.normal(size=(5, 2, 1, 2, 1, 2, 1, 2)).astype(np.float32)
+    with jinfer.load(bundle.path) as jm:
+        out = jm.predict({"v": fresh, "k": np.float32(-2.0)})
+    np.testing.assert_array_equal(out["scaled"], fresh * np.float32(-2.0))
+    assert out["twice"].shape == () and float(out["twice"]) == -4.0

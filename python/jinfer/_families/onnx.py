@@ -282,7 +282,8 @@ def _graph_feeds(inputs: list[Any], X_sample: Any, max_rows: int) -> tuple[dict[
         if is_batch and rows is None:
             rows, symbol = arr.shape[0], first
         batched[vi.name] = is_batch
-        feeds[vi.name] = np.ascontiguousarray(arr[:max_rows] if is_batch else arr)
+        arr = arr[:max_rows] if is_batch else arr
+        feeds[vi.name] = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)  # (which makes 0-d 1-d)
     return feeds, batched
 
 
