@@ -1,12 +1,15 @@
 """Write docs/models.md, the support matrix (model family × backend, with parity), from real runs.
 
-    .venv/bin/python scripts/support_matrix.py              # run the family tests, then write the page
+    .venv/bin/python scripts/support_matrix.py              # run the tests and the walk, then write the page
     .venv/bin/python scripts/support_matrix.py --no-run     # rewrite it from the last run's records
 
-It runs tests/jvm/test_families.py and tests/jvm/test_mlflow.py with this Python, and
-tests/jvm/test_torch.py with the PyTorch venv of `make test-torch` (build/venv-torch) when there
-is one, each with JINFER_SUPPORT_DIR set: every case then records what it measured through Java
-(tests/jvm/parity_record.py). The page is built from those records only; nobody types a figure.
+It runs tests/jvm/test_families.py, test_mlflow.py, test_label_only.py and test_onnx_backend_suite.py
+with this Python, tests/jvm/test_torch.py with the PyTorch venv of `make test-torch`
+(build/venv-torch) when there is one, each with JINFER_SUPPORT_DIR set: every case then records
+what it measured through Java (tests/jvm/parity_record.py). Then the walk over every estimator of
+scikit-learn (tests/jvm/sklearn_walk.py, JINFER_SKLEARN_WALK=all; half an hour or so), whose
+table tests/jvm/test_sklearn_walk.py checks in `make test`. The page is built from those records
+only; nobody types a figure.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ LIBRARIES = (
 )
 
 
-def run_tests(python: Path, files: list[str]) -> tuple[int, str]:
-    env = {**os.environ, "JINFER_SUPPORT_DIR": str(RECORDS)}
+def run_tests(python: Path, files: list[str], extra: dict[str, str] | None = None) -> tuple[int, str]:
+    env = {**os.environ, "JINFER_SUPPORT_DIR": str(RECORDS), **(extra or {})}
     cmd = [str(python), "-m", "pytest", "-p", "no:faulthandler", "-q", "-rs", *files]
     print("$", " ".join(cmd), flush=True)
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -62,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--no-run", action="store_true", help="use the records of the last run")
     p.add_argument(
+        "--keep-walk", action="store_true", help="run the tests, but keep the last walk over scikit-learn (its records)"
+    )
+    p.add_argument(
         "--torch-python",
         type=Path,
         default=TORCH_PYTHON,
@@ -71,10 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, str] = {}
     failed = False
     if not args.no_run:
+        walk = RECORDS / "_sklearn_walk.json"
+        kept = walk.read_bytes() if args.keep_walk and walk.is_file() else None
         shutil.rmtree(RECORDS, ignore_errors=True)
-        code, summary = run_tests(Path(sys.executable), ["tests/jvm/test_families.py", "tests/jvm/test_mlflow.py"])
-        runs["tests/jvm/test_families.py, tests/jvm/test_mlflow.py"] = summary
+        RECORDS.mkdir(parents=True)
+        if kept is not None:
+            walk.write_bytes(kept)
+        files = [
+            f"tests/jvm/{f}.py" for f in ("test_families", "test_mlflow", "test_label_only", "test_onnx_backend_suite")
+        ]
+        code, summary = run_tests(Path(sys.executable), files)
+        runs[", ".join(files)] = summary
         failed |= code != 0
+        if not args.keep_walk:
+            code, summary = run_tests(
+                Path(sys.executable),
+                ["tests/jvm/test_sklearn_walk.py", "-k", "walk_all"],
+                {"JINFER_SKLEARN_WALK": "all"},
+            )
+            runs["tests/jvm/test_sklearn_walk.py (the walk over scikit-learn)"] = summary
+            failed |= code != 0
         if args.torch_python.is_file():
             code, summary = run_tests(args.torch_python, ["tests/jvm/test_torch.py"])
             runs["tests/jvm/test_torch.py"] = summary
@@ -88,9 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     if not records:
         print(f"no records in {RECORDS}: run without --no-run", file=sys.stderr)
         return 1
-    OUT.write_text(render(records, runs), encoding="utf-8")
+    suite = _record("_onnx_backend_suite.json")
+    walk = _record("_sklearn_walk.json")
+    OUT.write_text(render(records, runs, suite, walk), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} from {len(records)} cases")
     return 1 if failed else 0
+
+
+def _record(name: str) -> Any:
+    path = RECORDS / name
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def figure(rec: dict[str, Any], backend: str) -> str:
@@ -102,6 +131,8 @@ def figure(rec: dict[str, Any], backend: str) -> str:
         errs += [o["scale_rel_error"] for o in b["parity"]["outputs"].values() if "scale_rel_error" in o]
         labels = ", labels exact" if "label" in b["fresh"] else ""
         rows = b["parity"]["rows"] + b["fresh_rows"]
+        if not errs:
+            return f"**yes** labels exact ({rows} rows)"
         return f"**yes** {max(errs):.1e}{labels} ({rows} rows)"
     if backend in rec["dropped"]:
         return "no: " + shorten(rec["dropped"][backend])
@@ -116,7 +147,98 @@ def shorten(reason: str, limit: int = 240) -> str:
     return reason if len(reason) <= limit else reason[: limit - 1] + "…"
 
 
-def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
+def render_suite(suite: dict[str, Any] | None) -> list[str]:
+    if suite is None:
+        return ["## ONNX's backend test models", "", "Not run (tests/jvm/test_onnx_backend_suite.py).", ""]
+    kinds = ", ".join(f"`{k}/` {n}" for k, n in suite["by_kind"].items())
+    lines = [
+        "## ONNX's backend test models",
+        "",
+        f"The model tests the `onnx` {suite['onnx']} wheel ships under `onnx/backend/test/data/` ({kinds}:",
+        f'{suite["cases"]} cases), exported with `task="transform"` and run through Java on every data set of',
+        "the case, compared at the suite's own tolerances by onnx's own `Runner.assert_similar_outputs`",
+        "(tests/jvm/test_onnx_backend_suite.py).",
+        "",
+        f"- onnxruntime's Python package passes **{suite['onnxruntime_passes']}** of them here;",
+        f"  jinfer's Java path passes **{suite['passed_through_java']}** of those.",
+    ]
+    if suite["not_tensors"]:
+        lines.append(
+            f"- {len(suite['not_tensors'])} have sequence or optional inputs or outputs, which a bundle does not hold;"
+            " export refuses them (UnsupportedModelError): " + ", ".join(f"`{n}`" for n in suite["not_tensors"])
+        )
+    fails = suite["onnxruntime_fails"]
+    lines += [
+        f"- onnxruntime itself fails the other {len(fails)}: opsets it no longer implements (AveragePool-1,",
+        "  BatchNormalization-6, Add-6, ...), the `Gradient` training op, and StringNormalizer, which needs an",
+        "  `en_US.UTF-8` locale this machine lacks: " + ", ".join(f"`{n}`" for n in fails),
+        "",
+    ]
+    return lines
+
+
+def render_walk(walk: list[dict[str, Any]] | None) -> list[str]:
+    if walk is None:
+        return ["## scikit-learn, every estimator", "", "Not run (JINFER_SKLEARN_WALK=all).", ""]
+    walked = [r for r in walk if "not_walked" not in r]
+    no_predict = [r for r in walk if r.get("not_walked", "").startswith("no predict")]
+    exports = [r for r in walked if r["jinfer"]["backends"]]
+    plain = [r for r in walked if {"onnx", "pmml"} & set(r["jinfer"]["backends"])]
+    per = {b: sum(1 for r in walked if b in r["jinfer"]["backends"]) for b in ("onnx", "pmml", "python")}
+    alone = {c: sum(1 for r in walked if r[c].startswith("yes")) for c in ("skl2onnx", "sklearn2pmml")}
+    either = [r for r in walked if r["skl2onnx"].startswith("yes") or r["sklearn2pmml"].startswith("yes")]
+    missed = [r["label"] for r in either if not {"onnx", "pmml"} & set(r["jinfer"]["backends"])]
+    gained = [r for r in plain if r not in either]
+    lines = [
+        "## scikit-learn, every estimator",
+        "",
+        "Every classifier, regressor, clusterer and outlier detector of `sklearn.utils.all_estimators`, made",
+        "with its default parameters and fitted on a numeric table (iris; diabetes for regressors), and every",
+        "transformer, standing before `LogisticRegression` in a `Pipeline` on iris (tests/jvm/sklearn_walk.py).",
+        "For each: the backends `jinfer.export` kept, each checked through Java on fresh rows (labels exact,",
+        "floats within 1e-5 of their scale); and skl2onnx alone (`to_onnx` with its defaults, run by",
+        "onnxruntime) and sklearn2pmml alone (run by JPMML-Evaluator), each **yes** when it reproduces the",
+        "estimator's labels (or predictions, within 1e-5 of their scale).",
+        "",
+        f"- Listed: {len(walk)}; fit with default parameters on the table and predict: **{len(walked)}**."
+        f" Of the others, {len(no_predict)} are clusterers without `predict` (they label only the rows they",
+        "  were fitted on), and the rest need parameters or another kind of data (each says why below).",
+        f"- Exported: **{len(exports)}** of {len(walked)}; with an ONNX or PMML artifact (a plain JVM runs it):"
+        f" **{len(plain)}**. ONNX {per['onnx']}, PMML {per['pmml']}, python only {per['python']}.",
+        f"- skl2onnx alone converts {alone['skl2onnx']}, sklearn2pmml alone {alone['sklearn2pmml']}, either"
+        f" {len(either)}; jinfer has an ONNX or PMML artifact for "
+        + (f"every one of them, and for {len(gained)} more." if not missed else f"all but {missed}."),
+        "",
+        "<!-- sklearn-walk -->",
+        "| estimator | kind | ONNX | PMML | Python | skl2onnx alone | sklearn2pmml alone | why not |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(walk, key=lambda r: (KIND_ORDER.index(r["kind"]), r["label"])):
+        if "not_walked" in r:
+            cells = " | ".join(["not walked"] * 5)
+            lines.append(f"| `{r['label']}` | {r['kind']} | {cells} | {shorten(r['not_walked'], 110)} |")
+            continue
+        j = r["jinfer"]
+        cells = []
+        for b in ("onnx", "pmml", "python"):
+            cells.append("**yes**" if b in j["backends"] else "no" if b in j["dropped"] else "–")
+        cells += [c.split(":")[0] for c in (r["skl2onnx"], r["sklearn2pmml"])]
+        why = [f"{b}: {shorten(j['dropped'][b], 90)}" for b in ("onnx", "pmml") if b in j["dropped"]]
+        why += [f"{c} alone: {shorten(r[c][4:], 70)}" for c in ("skl2onnx", "sklearn2pmml") if r[c].startswith("no")]
+        lines.append(f"| `{r['label']}` | {r['kind']} | {' | '.join(cells)} | {'; '.join(why)} |")
+    lines += ["<!-- /sklearn-walk -->", ""]
+    return lines
+
+
+KIND_ORDER = ("classifier", "regressor", "clusterer", "outlier_detector", "transformer")
+
+
+def render(
+    records: list[dict[str, Any]],
+    runs: dict[str, str],
+    suite: dict[str, Any] | None = None,
+    walk: list[dict[str, Any]] | None = None,
+) -> str:
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for rec in records:
         by_family[rec["family"]].append(rec)
@@ -151,6 +273,8 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
             cells = " | ".join(figure(rec, b) for b in BACKENDS)
             lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
         lines.append("")
+    lines += render_suite(suite)
+    lines += render_walk(walk)
     lines += [
         "## Versions",
         "",
@@ -175,7 +299,16 @@ def render(records: list[dict[str, Any]], runs: dict[str, str]) -> str:
         "  specs (a `double` column makes a float64 bundle), the input example is the parity sample.",
         "  A `python_function` model with no convertible flavor becomes a python artifact (the directory,",
         "  loaded by `mlflow.pyfunc` in CPython under `jinfer run-java`).",
-        "- An `onnx.ModelProto` is exported as given; a ZipMap output is taken off and its classes kept.",
+        "- An `onnx.ModelProto` is exported as given; a ZipMap output is taken off and its classes kept. A",
+        '  graph that is neither recognisably a classifier nor a regressor (or any, with `task="transform"`)',
+        "  keeps its own inputs and outputs, side inputs and scalars included; uint16/32/64 edges travel as the",
+        "  signed integer of their width (ONNX Runtime Java has no unsigned types beyond uint8).",
+        "- Classifiers without `predict_proba` give `label` and `scores` (`decision_function`), through ONNX:",
+        "  sklearn2pmml's PMML gives no decision function. Clusterers and outlier detectors that `predict` are",
+        "  classifiers of that kind (classes: cluster ids, or -1/1). Where skl2onnx's float32 graph flips a",
+        "  label at a boundary (OneClassSVM) or its scores drift (LocalOutlierFactor), the python artifact stays.",
+        "- A pickled dict holding the model under `model` exports that model; its `metadata` goes into the",
+        "  manifest's `producer.metadata`.",
         "- A float transform ahead of trees (StandardScaler → XGBoost) runs in float32 in ONNX where",
         "  scikit-learn runs it in float64, so rows that sit at a split threshold take the other branch:",
         "  neither format reaches parity and the bundle keeps the python artifact (see the table).",

@@ -297,6 +297,12 @@ def write_outputs(out: dict[str, np.ndarray], path: Path | None) -> None:
 
 def _to_csv(out: dict[str, np.ndarray]) -> str:
     cols: list[tuple[str, np.ndarray]] = []
+    rows = {name: np.asarray(arr).shape[:1] for name, arr in out.items()}
+    if len(set(rows.values())) > 1 or () in rows.values():
+        raise UsageError(
+            f"the outputs are not one row each per input row (shapes {[list(np.shape(a)) for a in out.values()]}); "
+            "CSV cannot hold them: write --output FILE.npz"
+        )
     for name, arr in out.items():
         a = np.asarray(arr)
         if a.ndim == 1:

@@ -236,3 +236,34 @@ def test_rank_eight_and_rank_zero_inputs_and_outputs(tmp_path: Path) -> None:
         out = jm.predict({"v": fresh, "k": np.float32(-2.0)})
     np.testing.assert_array_equal(out["scaled"], fresh * np.float32(-2.0))
     assert out["twice"].shape == () and float(out["twice"]) == -4.0
+
+
+def test_both_clis_predict_a_transform_by_name(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    m = model(
+        [helper.make_node("Add", ["a", "b"], ["s"]), helper.make_node("Size", ["s"], ["n"])],
+        [vi("a", T.FLOAT, ["N", 2]), vi("b", T.FLOAT, ["N", 2])],
+        [vi("s", T.FLOAT, ["N", 2]), vi("n", T.INT64, [])],
+    )
+    a, b = (RNG.normal(size=(6, 2)).astype(np.float32) for _ in range(2))
+    exported(m, {"a": a, "b": b}, tmp_path)
+    np.savez(tmp_path / "in.npz", a=a[:3], b=b[:3])
+    java = Path(__file__).resolve().parents[2] / "build" / "install" / "jinfer" / "bin" / "jinfer"
+    for cli in ([sys.executable, "-m", "jinfer"], [str(java)]):
+        r = subprocess.run(
+            [*cli, "predict", "g.jinfer", "--input", "in.npz", "--output", "out.npz"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stderr
+        with np.load(tmp_path / "out.npz") as out:
+            np.testing.assert_allclose(out["s"], a[:3] + b[:3], rtol=1e-6)
+            assert out["n"].shape == () and int(out["n"]) == 6
+        csv = subprocess.run(
+            [*cli, "predict", "g.jinfer", "--input", "in.npz"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert csv.returncode == 2 and len(csv.stderr.strip().splitlines()) == 1, (cli, csv.stderr)
+        assert ".npz" in csv.stderr and "Traceback" not in csv.stderr and "Exception" not in csv.stderr

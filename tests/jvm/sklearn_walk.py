@@ -1,0 +1,272 @@
+"""The walk over all of scikit-learn that docs/models.md reports (scripts/support_matrix.py runs it).
+
+Every classifier, regressor, clusterer, outlier detector and transformer that
+``sklearn.utils.all_estimators`` lists is made with its default parameters and fitted on a numeric
+table (iris for classifiers, clusterers and outlier detectors; diabetes, whose target is positive,
+for regressors; a transformer stands before ``LogisticRegression`` in a ``Pipeline`` on iris). For
+each one that fits, :func:`measure` records:
+
+- ``jinfer``: the backends ``jinfer.export`` kept (default formats, python as the last resort), each
+  checked through Java on fresh rows (labels exact, floats within 1e-5 of their scale), and why the
+  others were dropped;
+- ``skl2onnx``: skl2onnx alone (``to_onnx`` with its defaults) run by onnxruntime's Python package;
+- ``sklearn2pmml``: sklearn2pmml alone run by JPMML-Evaluator (through JPype, without jinfer's
+  backend): each ``yes`` when the converter gives the estimator's own labels (or predictions, within
+  1e-5 of their scale) on the fitting rows, else ``no`` and why.
+
+Measure the converters alone before any jinfer export in the process: jinfer's fix for skl2onnx's
+HistGradientBoosting converter stays installed once made.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from parity_record import REL, check, dropped, scale_error
+from sklearn.datasets import load_diabetes, load_iris
+
+import jinfer
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+X_DIAB, Y_DIAB = load_diabetes(return_X_y=True)
+KINDS = ("classifier", "regressor", "clusterer", "outlier_detector", "transformer")
+JINFER = ("onnx", "pmml", "python")
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    name: str  # the estimator's class name
+    cls: type
+
+    @property
+    def label(self) -> str:
+        """The row's name in docs/models.md."""
+        return f"{self.name} → LogisticRegression" if self.kind == "transformer" else self.name
+
+
+def entries() -> list[Entry]:
+    """Every estimator of the five kinds, by scikit-learn's own lists (a class in several lists
+    appears once per kind; outlier detectors are those its tags call so)."""
+    from sklearn.base import is_outlier_detector
+    from sklearn.utils import all_estimators
+
+    out = []
+    for kind, filt in (("classifier", "classifier"), ("regressor", "regressor"), ("clusterer", "cluster")):
+        out += [Entry(kind, name, cls) for name, cls in all_estimators(type_filter=filt)]
+    for name, cls in all_estimators():
+        try:
+            outlier = is_outlier_detector(cls())
+        except Exception:  # noqa: BLE001 - an estimator that needs parameters is not walked anyway
+            outlier = False
+        if outlier:
+            out.append(Entry("outlier_detector", name, cls))
+    out += [Entry("transformer", name, cls) for name, cls in all_estimators(type_filter="transformer")]
+    return out
+
+
+def data(entry: Entry) -> tuple[np.ndarray, np.ndarray | None]:
+    if entry.kind == "regressor":
+        return X_DIAB, Y_DIAB
+    if entry.kind in ("classifier", "transformer"):
+        return X_IRIS, Y_IRIS
+    return X_IRIS, None
+
+
+def fitted(entry: Entry) -> Any:
+    """The estimator with default parameters, fitted; an exception when it does not fit so."""
+    X, y = data(entry)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if entry.kind == "transformer":
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.pipeline import Pipeline
+
+            model = Pipeline([("step", entry.cls()), ("clf", LogisticRegression(max_iter=1000))])
+        else:
+            model = entry.cls()
+        return model.fit(X, y) if y is not None else model.fit(X)
+
+
+def first_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text}"[:200]
+
+
+def fresh(X: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    return (X + rng.normal(0.0, 0.05 * X.std(axis=0), X.shape)).astype(np.float32)
+
+
+def own_outputs(model: Any, X: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's own outputs under the bundle's names (what a bundle of it must give)."""
+    from jinfer._families.sklearn import expected_of, task_of
+
+    expected, _, _ = expected_of(model, X, task_of(model), "float32")
+    return expected
+
+
+def _main(model: Any, X: np.ndarray) -> tuple[str, np.ndarray]:
+    """The output a converter alone is judged on: the label, or the prediction."""
+    from jinfer._estimators import call
+    from jinfer._families.sklearn import task_of
+
+    task = task_of(model)
+    return ("label" if task == "classification" else "prediction"), np.asarray(call(model.predict, X))
+
+
+def _agrees(kind: str, got: Any, want: np.ndarray) -> str:
+    got = np.asarray(got).reshape(want.shape) if np.size(got) == want.size else np.asarray(got)
+    if got.shape != want.shape:
+        return f"no: output of shape {list(got.shape)}, expected {list(want.shape)}"
+    if kind == "label":
+        bad = int(np.sum(got.astype(str) != want.astype(str)))
+        return "yes" if bad == 0 else f"no: {bad} of {len(want)} labels differ"
+    err = scale_error(got, want)
+    return "yes" if err <= REL else f"no: error {err:.1e} of the output's scale"
+
+
+def skl2onnx_alone(model: Any, X: np.ndarray) -> str:
+    """skl2onnx's to_onnx with its defaults, run by onnxruntime's Python package."""
+    import onnxruntime as ort
+    import skl2onnx
+
+    from jinfer._convert.onnx import TARGET_OPSET
+
+    X32 = X.astype(np.float32)
+    kind, want = _main(model, X32)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            onx = skl2onnx.to_onnx(model, X32[:1], target_opset=TARGET_OPSET)
+            session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+            got = session.run(None, {session.get_inputs()[0].name: X32})[0]
+    except Exception as e:  # noqa: BLE001 - any failure is the converter's result
+        return "no: " + first_line(e)
+    return _agrees(kind, got, want)
+
+
+def sklearn2pmml_alone(model: Any, X: np.ndarray, rows: int = 40) -> str:
+    """sklearn2pmml with its defaults, run by JPMML-Evaluator itself (through JPype)."""
+    import jpype
+
+    from jinfer._convert.capture import captured
+    from jinfer._convert.pmml import java_home
+
+    try:
+        from sklearn2pmml import make_pmml_pipeline, sklearn2pmml
+    except ImportError as e:
+        return "no: " + first_line(e)
+    columns = [f"x{i + 1}" for i in range(X.shape[1])]
+    kind, want = _main(model, X[:rows])
+    try:
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline = make_pmml_pipeline(model, active_fields=columns, target_fields=["target"])
+            out = Path(tmp) / "m.pmml"
+            with captured(Path(tmp) / "log"):  # the converter's chatter stays out of the run
+                sklearn2pmml(pipeline, str(out), java_home=java_home())
+            data = out.read_bytes()
+        builder = jpype.JClass("org.jpmml.evaluator.LoadingModelEvaluatorBuilder")()
+        evaluator = builder.load(jpype.JClass("java.io.ByteArrayInputStream")(data)).build()
+        evaluator.verify()
+        decode = jpype.JClass("org.jpmml.evaluator.EvaluatorUtil").decode
+        target = evaluator.getTargetFields().get(0).getName()
+        fields = list(evaluator.getInputFields())
+        got = []
+        for row in X[:rows]:
+            args = jpype.JClass("java.util.HashMap")()
+            for f in fields:
+                args.put(f.getName(), f.prepare(jpype.JDouble(float(row[columns.index(str(f.getName()))]))))
+            value = decode(evaluator.evaluate(args).get(target))
+            got.append(str(value) if kind == "label" else float(value))
+    except Exception as e:  # noqa: BLE001 - any failure is the converter's result
+        return "no: " + first_line(e)
+    if kind == "label":
+        return _agrees(kind, np.array([_as_label(g) for g in got]), want)
+    return _agrees(kind, np.array(got), want)
+
+
+def _as_label(text: str) -> str:
+    """JPMML's label as scikit-learn prints it (1.0 and 1 are the class 1)."""
+    return str(int(float(text))) if re.fullmatch(r"-?\d+(\.0+)?", text) else text
+
+
+def through_jinfer(model: Any, X: np.ndarray, tmp: Path) -> dict[str, Any]:
+    """What jinfer.export keeps, each artifact checked through Java on fresh rows."""
+    X_new = fresh(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            bundle = jinfer.export(model, X, tmp / "walk.jinfer")
+        except Exception as e:  # noqa: BLE001 - recorded, and the test says which must not fail
+            return {"backends": [], "dropped": dropped(caught), "error": first_line(e)}
+    result: dict[str, Any] = {
+        "backends": [a.backend for a in bundle.manifest.artifacts],
+        "dropped": dropped(caught),
+        "outputs": [o.name for o in bundle.manifest.outputs],
+    }
+    try:
+        figures = check(bundle, X_new, own_outputs(model, X_new.astype(np.float64)), trust_python=True)
+    except AssertionError as e:  # an artifact that passed parity at export but not on fresh rows
+        result["error"] = "on fresh rows: " + first_line(e)
+    else:
+        result["figures"] = {b: f["fresh"] for b, f in figures.items()}
+    return result
+
+
+def measure(entries_: list[Entry], *, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """The walk: every entry fitted, its converters measured alone, then exported through jinfer."""
+    rows = []
+    for entry in entries_:
+        row: dict[str, Any] = {"kind": entry.kind, "name": entry.name, "label": entry.label}
+        try:
+            model = fitted(entry)
+        except Exception as e:  # noqa: BLE001 - does not fit with defaults on this table: not walked
+            row["not_walked"] = first_line(e)
+            rows.append(row)
+            continue
+        if entry.kind in ("clusterer", "outlier_detector") and not hasattr(model, "predict"):
+            row["not_walked"] = "no predict: it labels only the rows it was fitted on (fit_predict)"
+            rows.append(row)
+            continue
+        X, _ = data(entry)
+        row["skl2onnx"] = skl2onnx_alone(model, X)
+        row["sklearn2pmml"] = sklearn2pmml_alone(model, X)
+        row["_model"] = model
+        rows.append(row)
+        if progress:
+            progress(f"{entry.kind} {entry.label}: alone onnx {row['skl2onnx'][:3]} pmml {row['sklearn2pmml'][:3]}")
+    for row in rows:
+        model = row.pop("_model", None)
+        if model is None:
+            continue
+        X, _ = data(Entry(row["kind"], row["name"], type(None)))
+        with tempfile.TemporaryDirectory(prefix="jinfer-walk-") as tmp:
+            row["jinfer"] = through_jinfer(model, X, Path(tmp))
+        if progress:
+            progress(f"{row['kind']} {row['label']}: jinfer {row['jinfer']['backends']}")
+    return rows
+
+
+def outcome(row: dict[str, Any]) -> dict[str, str]:
+    """The cells of a row of docs/models.md's table: each jinfer backend yes/no, each converter alone."""
+    j = row["jinfer"]
+    cells = {}
+    for b in JINFER:
+        if b in j["backends"]:
+            cells[b] = "yes"
+        elif b in j["dropped"]:
+            cells[b] = "no"
+        else:
+            cells[b] = "–"
+    cells["skl2onnx"] = row["skl2onnx"].split(":")[0]
+    cells["sklearn2pmml"] = row["sklearn2pmml"].split(":")[0]
+    return cells
