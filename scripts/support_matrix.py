@@ -167,21 +167,36 @@ def render_suite(suite: dict[str, Any] | None) -> list[str]:
             f"- {len(suite['not_tensors'])} have sequence or optional inputs or outputs, which a bundle does not hold;"
             " export refuses them (UnsupportedModelError): " + ", ".join(f"`{n}`" for n in suite["not_tensors"])
         )
-    fails = suite["onnxruntime_fails"]
-    lines += [
-        f"- onnxruntime itself fails the other {len(fails)}: opsets it no longer implements (AveragePool-1,",
-        "  BatchNormalization-6, Add-6, ...), the `Gradient` training op, and StringNormalizer, which needs an",
-        "  `en_US.UTF-8` locale this machine lacks: " + ", ".join(f"`{n}`" for n in fails),
-        "",
-    ]
+    fails: dict[str, str] = suite["onnxruntime_fails"]
+    lines.append(f"- onnxruntime itself fails the other {len(fails)}, saying:")
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for case, why in fails.items():
+        by_reason[_reason(why)].append(case)
+    for why, cases in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  - {why} ({len(cases)}): " + ", ".join(f"`{c}`" for c in sorted(cases)))
+    lines.append("")
     return lines
+
+
+def _reason(error: str) -> str:
+    """onnxruntime's error, with what differs from case to case (node names, paths) taken out."""
+    kernel = re.search(r"Could not find an implementation for (\w+)\((\d+)\)", error)
+    if kernel:
+        return f"no kernel for the {kernel.group(1)}-{kernel.group(2)} of an old opset (NOT_IMPLEMENTED)"
+    op = re.search(r"([\w.]+:\w+)\(-?\d+\) is not a registered function/op", error)
+    if op:
+        return f"`{op.group(1)}` is not a registered op"
+    locale = re.search(r"Failed to construct locale with name:([\w.-]+)", error)
+    if locale:
+        return f"StringNormalizer needs the locale {locale.group(1)}, which this machine lacks"
+    return shorten(error, 160)
 
 
 def render_walk(walk: list[dict[str, Any]] | None) -> list[str]:
     if walk is None:
         return ["## scikit-learn, every estimator", "", "Not run (JINFER_SKLEARN_WALK=all).", ""]
     walked = [r for r in walk if "not_walked" not in r]
-    no_predict = [r for r in walk if r.get("not_walked", "").startswith("no predict")]
+    no_predict = [r for r in walk if r.get("not_walked", "").startswith(("no predict", "no transform"))]
     exports = [r for r in walked if r["jinfer"]["backends"]]
     plain = [r for r in walked if {"onnx", "pmml"} & set(r["jinfer"]["backends"])]
     per = {b: sum(1 for r in walked if b in r["jinfer"]["backends"]) for b in ("onnx", "pmml", "python")}
@@ -201,8 +216,9 @@ def render_walk(walk: list[dict[str, Any]] | None) -> list[str]:
         "estimator's labels (or predictions, within 1e-5 of their scale).",
         "",
         f"- Listed: {len(walk)}; fit with default parameters on the table and predict: **{len(walked)}**."
-        f" Of the others, {len(no_predict)} are clusterers without `predict` (they label only the rows they",
-        "  were fitted on), and the rest need parameters or another kind of data (each says why below).",
+        f" Of the others, {len(no_predict)} have no `predict` (clusterers) or `transform` (embeddings): they",
+        "  label or map only the rows they were fitted on. The rest need parameters or another kind of",
+        "  data; each says why below.",
         f"- Exported: **{len(exports)}** of {len(walked)}; with an ONNX or PMML artifact (a plain JVM runs it):"
         f" **{len(plain)}**. ONNX {per['onnx']}, PMML {per['pmml']}, python only {per['python']}.",
         f"- skl2onnx alone converts {alone['skl2onnx']}, sklearn2pmml alone {alone['sklearn2pmml']}, either"
@@ -271,7 +287,7 @@ def render(
         lines += [f"## {family}", "", "| model | task | dtype | ONNX | PMML | Python |", "|---|---|---|---|---|---|"]
         for rec in sorted(by_family[family], key=lambda r: r["case"]):
             cells = " | ".join(figure(rec, b) for b in BACKENDS)
-            lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype']} | {cells} |")
+            lines.append(f"| {rec['model']} | {rec['task']} | {rec['dtype'] or '–'} | {cells} |")
         lines.append("")
     lines += render_suite(suite)
     lines += render_walk(walk)

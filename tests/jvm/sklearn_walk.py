@@ -20,6 +20,8 @@ HistGradientBoosting converter stays installed once made.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import tempfile
 import warnings
@@ -222,37 +224,112 @@ def through_jinfer(model: Any, X: np.ndarray, tmp: Path) -> dict[str, Any]:
     return result
 
 
-def measure(entries_: list[Entry], *, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """The walk: every entry fitted, its converters measured alone, then exported through jinfer."""
-    rows = []
-    for entry in entries_:
-        row: dict[str, Any] = {"kind": entry.kind, "name": entry.name, "label": entry.label}
+def _not_walked(entry: Entry, model: Any = None) -> str | None:
+    """Why an estimator is not walked: no predict (or transform) to run on new rows; else None."""
+    needs = "transform" if entry.kind == "transformer" else "predict"
+    lacks = (
+        "no predict: it labels only the rows it was fitted on (fit_predict)"
+        if needs == "predict"
+        else "no transform: it maps only the rows it was fitted on (fit_transform)"
+    )
+    if model is None:
+        return None if hasattr(entry.cls, needs) else lacks
+    step = model.steps[0][1] if entry.kind == "transformer" else model
+    return None if hasattr(step, needs) else lacks + " with its default parameters"  # LocalOutlierFactor
+
+
+def alone(converter: str, entry: Entry) -> dict[str, Any]:
+    """Fit the estimator and run one converter alone on it (in a worker process: see measure)."""
+    try:
+        model = fitted(entry)
+    except Exception as e:  # noqa: BLE001 - does not fit with defaults on this table: not walked
+        return {"not_walked": first_line(e)}
+    lacks = _not_walked(entry, model)
+    if lacks:
+        return {"not_walked": lacks}
+    X, _ = data(entry)
+    if converter == "skl2onnx":
+        return {converter: skl2onnx_alone(model, X)}
+    from jinfer._runtime.jvm import start
+
+    start()  # JPMML-Evaluator runs sklearn2pmml's PMML
+    return {converter: sklearn2pmml_alone(model, X)}
+
+
+def with_jinfer(entry: Entry) -> dict[str, Any]:
+    """Fit the estimator and export it through jinfer (in a worker process: see measure)."""
+    from jinfer._runtime.jvm import start
+
+    os.chdir(tempfile.gettempdir())  # where the JVM writes its hs_err file if a runtime crashes it
+    start()
+    model = fitted(entry)
+    X, _ = data(entry)
+    with tempfile.TemporaryDirectory(prefix="jinfer-walk-") as tmp:
+        return through_jinfer(model, X, Path(tmp))
+
+
+class Worker:
+    """One process at a time for the walk's measurements, so that a converter or runtime that kills
+    its process (a native crash: ONNX Runtime's SIGFPE on skl2onnx's KNNImputer graph, a BLAS call
+    beside the JVM) is recorded against its estimator, and the next one gets a fresh process."""
+
+    def __init__(self) -> None:
+        self._pool: Any = None
+
+    def __call__(self, fn: Callable[[Entry], dict[str, Any]], entry: Entry) -> dict[str, Any] | None:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+        from multiprocessing import get_context
+
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         try:
-            model = fitted(entry)
-        except Exception as e:  # noqa: BLE001 - does not fit with defaults on this table: not walked
-            row["not_walked"] = first_line(e)
+            result: dict[str, Any] = self._pool.submit(fn, entry).result()
+            return result
+        except BrokenProcessPool:
+            self._pool = None
+            return None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+CRASHED = "no: the process running it died (a native crash)"
+
+
+def measure(entries_: list[Entry], *, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """The walk: each entry fitted and its converters measured alone, every one of them before any
+    jinfer export (in processes that never export); then each exported through jinfer."""
+    rows: list[dict[str, Any]] = []
+    work = Worker()
+    try:
+        for entry in entries_:
+            row: dict[str, Any] = {"kind": entry.kind, "name": entry.name, "label": entry.label}
+            lacks = _not_walked(entry)  # known before fitting (the fits of some of these crash)
+            if lacks:
+                row["not_walked"] = lacks
+            for converter in () if lacks else ("skl2onnx", "sklearn2pmml"):
+                got = work(functools.partial(alone, converter), entry)
+                row.update(got if got is not None else {converter: CRASHED})
+                if "not_walked" in row:
+                    break
             rows.append(row)
-            continue
-        if entry.kind in ("clusterer", "outlier_detector") and not hasattr(model, "predict"):
-            row["not_walked"] = "no predict: it labels only the rows it was fitted on (fit_predict)"
-            rows.append(row)
-            continue
-        X, _ = data(entry)
-        row["skl2onnx"] = skl2onnx_alone(model, X)
-        row["sklearn2pmml"] = sklearn2pmml_alone(model, X)
-        row["_model"] = model
-        rows.append(row)
-        if progress:
-            progress(f"{entry.kind} {entry.label}: alone onnx {row['skl2onnx'][:3]} pmml {row['sklearn2pmml'][:3]}")
-    for row in rows:
-        model = row.pop("_model", None)
-        if model is None:
-            continue
-        X, _ = data(Entry(row["kind"], row["name"], type(None)))
-        with tempfile.TemporaryDirectory(prefix="jinfer-walk-") as tmp:
-            row["jinfer"] = through_jinfer(model, X, Path(tmp))
-        if progress:
-            progress(f"{row['kind']} {row['label']}: jinfer {row['jinfer']['backends']}")
+            if progress and "not_walked" not in row:
+                progress(f"{entry.kind} {entry.label}: alone onnx {row['skl2onnx'][:3]} pmml {row['sklearn2pmml'][:3]}")
+    finally:
+        work.close()
+    work = Worker()
+    try:
+        for entry, row in zip(entries_, rows):
+            if "not_walked" in row:
+                continue
+            got = work(with_jinfer, entry)
+            row["jinfer"] = got if got is not None else {"backends": [], "dropped": {}, "error": CRASHED[4:]}
+            if progress:
+                progress(f"{row['kind']} {row['label']}: jinfer {row['jinfer']['backends']}")
+    finally:
+        work.close()
     return rows
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._dtypes import Array
-from .._estimators import final_estimator, has_trees
+from .._estimators import final_estimator, has_trees, holds
 from .._manifest import TensorSpec
 from .skl2onnx_setup import allowed_options, dedupe_opsets, prepare_skl2onnx
 
@@ -40,6 +40,9 @@ def convert_sklearn(
     import skl2onnx
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
+    for module, name, why in _CRASHES:
+        if holds(model, module, name):
+            raise TypeError(f"skl2onnx's graph of {name} {why}; jinfer makes no ONNX artifact of it")
     prepare_skl2onnx(model)  # onnxmltools' converters for XGBoost/LightGBM steps; skl2onnx fixes
 
     # ONNX Runtime's tree ensembles compute in float32 only, as scikit-learn's trees do (they cast
@@ -92,6 +95,17 @@ def convert_sklearn(
         details["refused_categories"] = refused
     return onx.SerializeToString(), details
 
+
+# Converters whose graphs crash ONNX Runtime's native code, killing the process that runs them (a
+# service's JVM, or the exporting Python during the parity check), rather than raising an error.
+_CRASHES = (
+    (
+        "sklearn.impute",
+        "KNNImputer",
+        "makes ONNX Runtime 1.29 divide by zero (SIGFPE) on any batch without a missing value, which "
+        "kills the process",
+    ),
+)
 
 # Operators that hand a string column on unchanged, between a graph input and its encoder.
 _PASS_THROUGH = {"Identity", "Reshape", "Cast", "Flatten", "Squeeze", "Unsqueeze"}
