@@ -53,13 +53,16 @@ def holds(model: Any, module: str, *names: str) -> bool:
     return bool(classes) and any(isinstance(part, classes) for part in parts(model))
 
 
+_FLOAT64_ONLY = ("Buffer dtype mismatch", "should have the same dtype as X")
+
+
 def call(method: Callable[[Any], Any], X: Any) -> Any:
-    """``method(X)``, once more with float64 values when scikit-learn refuses float32 ones: KMeans
-    (and its kin) fitted on float64 raise "Buffer dtype mismatch" on a float32 batch, whose values
-    float64 holds exactly."""
+    """``method(X)``, once more with float64 values when scikit-learn refuses float32 ones, whose
+    values float64 holds exactly: KMeans (and its kin) fitted on float64 raise "Buffer dtype
+    mismatch" on a float32 batch, NMF "H should have the same dtype as X"."""
     try:
         return method(X)
-    except ValueError as e:
-        if "Buffer dtype mismatch" not in str(e) or getattr(X, "dtype", None) != np.float32:
+    except (ValueError, TypeError) as e:
+        if not any(m in str(e) for m in _FLOAT64_ONLY) or getattr(X, "dtype", None) != np.float32:
             raise
         return method(X.astype(np.float64))

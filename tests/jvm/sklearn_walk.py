@@ -248,12 +248,15 @@ def alone(converter: str, entry: Entry) -> dict[str, Any]:
     if lacks:
         return {"not_walked": lacks}
     X, _ = data(entry)
-    if converter == "skl2onnx":
-        return {converter: skl2onnx_alone(model, X)}
-    from jinfer._runtime.jvm import start
+    try:
+        if converter == "skl2onnx":
+            return {converter: skl2onnx_alone(model, X)}
+        from jinfer._runtime.jvm import start
 
-    start()  # JPMML-Evaluator runs sklearn2pmml's PMML
-    return {converter: sklearn2pmml_alone(model, X)}
+        start()  # JPMML-Evaluator runs sklearn2pmml's PMML
+        return {converter: sklearn2pmml_alone(model, X)}
+    except Exception as e:  # noqa: BLE001 - the estimator itself failed on the rows: recorded
+        return {converter: "no: " + first_line(e)}
 
 
 def with_jinfer(entry: Entry) -> dict[str, Any]:
@@ -265,7 +268,10 @@ def with_jinfer(entry: Entry) -> dict[str, Any]:
     model = fitted(entry)
     X, _ = data(entry)
     with tempfile.TemporaryDirectory(prefix="jinfer-walk-") as tmp:
-        return through_jinfer(model, X, Path(tmp))
+        try:
+            return through_jinfer(model, X, Path(tmp))
+        except Exception as e:  # noqa: BLE001 - recorded; the walk's test says none may fail
+            return {"backends": [], "dropped": {}, "error": first_line(e)}
 
 
 class Worker:
