@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from jvm_options import JVM_ARGS
 
 import jinfer
 from models import MODELS, fitted
@@ -12,7 +13,7 @@ from models import MODELS, fitted
 
 @pytest.fixture(scope="session", autouse=True)
 def jvm() -> None:
-    with jinfer.jvm():
+    with jinfer.jvm(jvm_args=JVM_ARGS):
         yield
 
 

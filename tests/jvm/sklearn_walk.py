@@ -21,7 +21,6 @@ HistGradientBoosting converter stays installed once made.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import tempfile
 import warnings
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from jvm_options import JVM_ARGS
 from parity_record import REL, check, dropped, scale_error
 from sklearn.datasets import load_diabetes, load_iris
 
@@ -253,7 +253,7 @@ def alone(converter: str, entry: Entry) -> dict[str, Any]:
             return {converter: skl2onnx_alone(model, X)}
         from jinfer._runtime.jvm import start
 
-        start()  # JPMML-Evaluator runs sklearn2pmml's PMML
+        start(jvm_args=JVM_ARGS)  # JPMML-Evaluator runs sklearn2pmml's PMML
         return {converter: sklearn2pmml_alone(model, X)}
     except Exception as e:  # noqa: BLE001 - the estimator itself failed on the rows: recorded
         return {converter: "no: " + first_line(e)}
@@ -263,8 +263,7 @@ def with_jinfer(entry: Entry) -> dict[str, Any]:
     """Fit the estimator and export it through jinfer (in a worker process: see measure)."""
     from jinfer._runtime.jvm import start
 
-    os.chdir(tempfile.gettempdir())  # where the JVM writes its hs_err file if a runtime crashes it
-    start()
+    start(jvm_args=JVM_ARGS)
     model = fitted(entry)
     X, _ = data(entry)
     with tempfile.TemporaryDirectory(prefix="jinfer-walk-") as tmp:

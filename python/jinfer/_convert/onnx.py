@@ -102,8 +102,7 @@ _CRASHES = (
     (
         "sklearn.impute",
         "KNNImputer",
-        "makes ONNX Runtime 1.29 divide by zero (SIGFPE) on any batch without a missing value, which "
-        "kills the process",
+        "makes ONNX Runtime 1.29 divide by zero (SIGFPE) on any batch without a missing value, which kills the process",
     ),
 )
 
