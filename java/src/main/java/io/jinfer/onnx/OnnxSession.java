@@ -108,7 +108,10 @@ final class OnnxSession implements BackendSession {
                                     && spec.hasFixedInnerDims()
                                     && shape.length > 0
                                     && (spec.batchDim() == 0
-                                            ? TensorSpec.hasFixedInnerDims(shape)
+                                            // a graph may declare a fixed batch it does not keep
+                                            // (skl2onnx's label of a TfidfTransformer pipeline
+                                            // says [1]): only a dynamic one takes the batch's
+                                            ? shape[0] < 0 && TensorSpec.hasFixedInnerDims(shape)
                                             : !spec.isBatched()
                                                     && Arrays.stream(shape).allMatch(d -> d >= 0));
                 }
