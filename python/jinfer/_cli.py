@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         "--dtype",
         choices=["float32", "float64"],
         default=None,
-        help="float type of inputs and outputs (default: float32; with --from-mlflow, the signature's)",
+        help="float type of inputs and outputs (default: float32, or float64 where a scikit-learn model needs it;"
+        " with --from-mlflow, the signature's)",
     )
 
     i = sub.add_parser("inspect", help="manifest, artifacts, parity figures, input/output specs")
@@ -153,7 +154,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             name=args.name or model_file.stem,
             version=args.model_version,
             formats=formats,
-            dtype=args.dtype or "float32",
+            dtype=args.dtype,
         )
     return _exported(bundle, caught)
 
