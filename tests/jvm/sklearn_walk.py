@@ -11,8 +11,9 @@ each one that fits, :func:`measure` records:
   others were dropped;
 - ``skl2onnx``: skl2onnx alone (``to_onnx`` with its defaults) run by onnxruntime's Python package;
 - ``sklearn2pmml``: sklearn2pmml alone run by JPMML-Evaluator (through JPype, without jinfer's
-  backend): each ``yes`` when the converter gives the estimator's own labels (or predictions, within
-  1e-5 of their scale) on the fitting rows, else ``no`` and why.
+  backend): each ``yes`` when the converter gives what a bundle must give on the fitting rows, with
+  the bundle's parity: the estimator's own labels, and its probabilities where it has them (or its
+  predictions), within 1e-5 of their scale; else ``no`` and why.
 
 Measure the converters alone before any jinfer export in the process: jinfer's fix for skl2onnx's
 HistGradientBoosting converter stays installed once made.
@@ -149,10 +150,38 @@ def skl2onnx_alone(model: Any, X: np.ndarray) -> str:
             warnings.simplefilter("ignore")
             onx = skl2onnx.to_onnx(model, X32[:1], target_opset=TARGET_OPSET)
             session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
-            got = session.run(None, {session.get_inputs()[0].name: X32})[0]
+            got = session.run(None, {session.get_inputs()[0].name: X32})
     except Exception as e:  # noqa: BLE001 - any failure is the converter's result
         return "no: " + first_line(e)
-    return _agrees(kind, got, want)
+    verdict = _agrees(kind, got[0], want)
+    if verdict != "yes" or not _has_probabilities(model):
+        return verdict
+    if len(got) < 2:
+        return "no: it gives labels but no probabilities"
+    probs = got[1]  # a ZipMap's list of {class: probability}, by default
+    if isinstance(probs, list):
+        probs = np.array([[row[c] for c in model.classes_] for row in probs])
+    return _probabilities_agree(model, X32, probs)
+
+
+def _has_probabilities(model: Any) -> bool:
+    """Whether a bundle of the model gives probabilities, which a converter alone must then match."""
+    from jinfer._families.sklearn import task_of
+
+    return task_of(model) == "classification" and hasattr(model, "predict_proba")
+
+
+def _probabilities_agree(model: Any, X: np.ndarray, got: Any) -> str:
+    from jinfer._estimators import call
+
+    want = np.asarray(call(model.predict_proba, X), dtype=np.float64)
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != want.shape:
+        return f"no: probabilities of shape {list(got.shape)}, expected {list(want.shape)}"
+    if not np.isfinite(got).all():
+        return f"no: it gives NaN probabilities on {int((~np.isfinite(got)).any(axis=1).sum())} of {len(got)} rows"
+    err = scale_error(got, want)
+    return "yes" if err <= REL else f"no: probabilities off by {err:.1e} of their scale"
 
 
 def sklearn2pmml_alone(model: Any, X: np.ndarray, rows: int = 40) -> str:
@@ -182,18 +211,29 @@ def sklearn2pmml_alone(model: Any, X: np.ndarray, rows: int = 40) -> str:
         decode = jpype.JClass("org.jpmml.evaluator.EvaluatorUtil").decode
         target = evaluator.getTargetFields().get(0).getName()
         fields = list(evaluator.getInputFields())
-        got = []
+        # the probability of each class, where the PMML has an output field for it
+        named = {str(f.getName()): f for f in evaluator.getOutputFields()}
+        prob_fields = [f"probability({c})" for c in getattr(model, "classes_", ())]
+        got, probs = [], []
         for row in X[:rows]:
             args = jpype.JClass("java.util.HashMap")()
             for f in fields:
                 args.put(f.getName(), f.prepare(jpype.JDouble(float(row[columns.index(str(f.getName()))]))))
-            value = decode(evaluator.evaluate(args).get(target))
+            result = evaluator.evaluate(args)
+            value = decode(result.get(target))
             got.append(str(value) if kind == "label" else float(value))
+            if all(n in named for n in prob_fields):
+                probs.append([float(decode(result.get(n))) for n in prob_fields])
     except Exception as e:  # noqa: BLE001 - any failure is the converter's result
         return "no: " + first_line(e)
-    if kind == "label":
-        return _agrees(kind, np.array([_as_label(g) for g in got]), want)
-    return _agrees(kind, np.array(got), want)
+    if kind != "label":
+        return _agrees(kind, np.array(got), want)
+    verdict = _agrees(kind, np.array([_as_label(g) for g in got]), want)
+    if verdict != "yes" or not _has_probabilities(model):
+        return verdict
+    if not probs:
+        return "no: it gives labels but no probabilities"
+    return _probabilities_agree(model, X[:rows], probs)
 
 
 def _as_label(text: str) -> str:
@@ -216,7 +256,13 @@ def through_jinfer(model: Any, X: np.ndarray, tmp: Path) -> dict[str, Any]:
         "outputs": [o.name for o in bundle.manifest.outputs],
     }
     try:
-        figures = check(bundle, X_new, own_outputs(model, X_new.astype(np.float64)), trust_python=True)
+        truth = own_outputs(model, X_new.astype(np.float64))
+    except ValueError as e:  # an encoder refuses values it was not fitted on: check on those it was
+        result["fresh_rows"] = "the fitting rows (it refuses others: " + first_line(e)[:80] + ")"
+        X_new = X.astype(bundle.manifest.inputs[0].dtype)
+        truth = own_outputs(model, X_new)
+    try:
+        figures = check(bundle, X_new, truth, trust_python=True)
     except AssertionError as e:  # an artifact that passed parity at export but not on fresh rows
         result["error"] = "on fresh rows: " + first_line(e)
     else:
