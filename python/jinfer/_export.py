@@ -234,18 +234,22 @@ def _runs_in_plain_jvm(manifest: Manifest) -> bool:
 
 
 def _float32_or_float64(made: Callable[[str], tuple[Manifest, dict[str, bytes]]]) -> tuple[Manifest, dict[str, bytes]]:
-    """The float32 bundle, unless float32 fails or leaves python alone where float64 has an ONNX or
-    PMML artifact; the warnings of the attempt kept are the ones the caller sees."""
+    """The float32 bundle, unless the model fails on float32 rows, or float32 leaves python alone where
+    float64 has an ONNX or PMML artifact; the warnings of the attempt kept are the ones the caller sees."""
     first: tuple[Manifest, dict[str, bytes]] | None = None
     failure: Exception | None = None
-    with warnings.catch_warnings(record=True) as said32:
+    refused: JinferError | None = None  # no artifact within the tolerances, or an unsupported model:
+    with warnings.catch_warnings(record=True) as said32:  # float64 is no answer to those
         warnings.simplefilter("always")
         try:
             first = made("float32")
-        except Exception as e:  # float64 may serve where float32 did not; else re-raised
-            if isinstance(e, JinferError) and not isinstance(e, ParityError):
-                raise
+        except JinferError as e:
+            refused = e
+        except Exception as e:  # noqa: BLE001 - the model refuses float32 rows: float64 may serve
             failure = e
+    if refused is not None:
+        _replay(said32)
+        raise refused
     if first is not None and _runs_in_plain_jvm(first[0]):
         _replay(said32)
         return first
