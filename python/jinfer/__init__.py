@@ -11,10 +11,20 @@ families; L1a the runtime (JVM, tensors, Model) beside L1b the converters; L0 th
 """
 
 from ._bundle import Bundle, write_bundle
-from ._exceptions import BackendError, BundleError, InputError, JinferError, JVMError, MLflowModelError, ParityError
+from ._exceptions import (
+    BackendError,
+    BundleError,
+    InputError,
+    JinferError,
+    JVMError,
+    MLflowModelError,
+    ParityError,
+    UnsupportedModelError,
+)
 from ._export import ExportWarning, export, from_mlflow
 from ._limits import Limits
 from ._manifest import Artifact, Manifest, TensorSpec
+from ._outputs import Outputs
 from ._runtime.jvm import jvm
 from ._runtime.model import Model, load
 from ._runtime.pyhost import DependencyWarning, register, unregister  # also: the host installs when the JVM starts
@@ -35,8 +45,10 @@ __all__ = [
     "MLflowModelError",
     "Manifest",
     "Model",
+    "Outputs",
     "ParityError",
     "TensorSpec",
+    "UnsupportedModelError",
     "__version__",
     "export",
     "from_mlflow",

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._dtypes import Array
 
-__all__ = ["PyfuncModel", "TorchPredictor", "predict_outputs"]
+__all__ = ["PyfuncModel", "TorchPredictor", "TorchTransform", "predict_outputs", "transform_outputs"]
 
 
 class TorchPredictor:
@@ -65,6 +65,34 @@ class TorchPredictor:
 
 def predict_outputs(predictor: TorchPredictor, inputs: dict[str, Array]) -> dict[str, Array]:
     """The python artifact's callable: the canonical outputs of ``predictor`` on ``inputs``."""
+    return predictor.outputs(inputs[predictor.input_name])
+
+
+class TorchTransform:
+    """A module whose outputs keep names of their own (a transform): a tensor, a tuple of them or
+    a dict of them, ``names`` in the order the module returns them. Added in 0.2.0."""
+
+    def __init__(self, module: Any, names: Sequence[str], input_name: str) -> None:
+        self.module = module
+        self.names = list(names)
+        self.input_name = input_name
+
+    def outputs(self, X: Array) -> dict[str, Array]:
+        import torch  # the torch extra: only where a torch model runs
+
+        with torch.no_grad():
+            out = self.module(torch.from_numpy(np.ascontiguousarray(X)))
+        values = list(out.values()) if isinstance(out, dict) else list(out) if isinstance(out, (tuple, list)) else [out]
+        if len(values) != len(self.names) or not all(isinstance(v, torch.Tensor) for v in values):
+            raise TypeError(
+                f"{type(self.module).__name__}.forward returned {type(out).__name__} of {len(values)} values; "
+                f"the bundle has the tensors {self.names}"
+            )
+        return {name: np.asarray(v.detach().cpu().numpy()) for name, v in zip(self.names, values)}
+
+
+def transform_outputs(predictor: TorchTransform, inputs: dict[str, Array]) -> dict[str, Array]:
+    """The python artifact's callable for a transform module: its outputs by name."""
     return predictor.outputs(inputs[predictor.input_name])
 
 

@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         "--dtype",
         choices=["float32", "float64"],
         default=None,
-        help="float type of inputs and outputs (default: float32; with --from-mlflow, the signature's)",
+        help="float type of inputs and outputs (default: float32, or float64 where a scikit-learn model needs it;"
+        " with --from-mlflow, the signature's)",
     )
 
     i = sub.add_parser("inspect", help="manifest, artifacts, parity figures, input/output specs")
@@ -170,7 +171,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"no model file at {model_file}")
     if args.sample is None:
         raise UsageError("export: --sample FILE is required with MODEL_FILE")
-    model = joblib.load(model_file)
+    try:
+        model = joblib.load(model_file)
+    except Exception as e:  # noqa: BLE001 - any failure to unpickle is the file's fault: one line, exit 2
+        raise UsageError(f"{model_file}: cannot be loaded with joblib: {type(e).__name__}: {e}") from None
     X = _one_sample(args.sample)
     with warnings.catch_warnings(record=True) as caught, _temp_beside(args.output):
         warnings.simplefilter("always")
@@ -181,7 +185,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             name=args.name or model_file.stem,
             version=args.model_version,
             formats=formats,
-            dtype=args.dtype or "float32",
+            dtype=args.dtype,
         )
     return _exported(bundle, caught)
 
@@ -366,6 +370,12 @@ def write_outputs(out: dict[str, np.ndarray], path: Path | None) -> None:
 
 def _to_csv(out: dict[str, np.ndarray]) -> str:
     cols: list[tuple[str, np.ndarray]] = []
+    rows = {name: np.asarray(arr).shape[:1] for name, arr in out.items()}
+    if len(set(rows.values())) > 1 or () in rows.values():
+        raise UsageError(
+            f"the outputs are not one row each per input row (shapes {[list(np.shape(a)) for a in out.values()]}); "
+            "CSV cannot hold them: write --output FILE.npz"
+        )
     for name, arr in out.items():
         a = np.asarray(arr)
         if a.ndim == 1:

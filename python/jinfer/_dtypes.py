@@ -2,10 +2,16 @@
 
 Each dtype has an explicit, stable id (never an enum ordinal), its numpy code and its byte size.
 ``tests/conformance/dtypes.json`` holds the same table; tests in both languages check against it.
+
+numpy has no ``bfloat16``: its code is ``<V2``, what numpy itself reports (and ``np.save`` writes) for
+``ml_dtypes.bfloat16``, so an array of it is ``ml_dtypes.bfloat16`` where that package is installed
+and two raw bytes (``V2``) otherwise. Either way :func:`dtype_of` names it ``bfloat16``.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -30,6 +36,8 @@ class DType:
         """The numpy dtype in native byte order (``object`` stands in for ``string``)."""
         if self.name == "string":
             return np.dtype(object)
+        if self.name == "bfloat16":
+            return bfloat16_numpy()
         return np.dtype(self.numpy_code).newbyteorder("=")
 
 
@@ -43,10 +51,24 @@ DTYPES: tuple[DType, ...] = (
     DType(7, "int64", "<i8", 8),
     DType(8, "bool", "|b1", 1),
     DType(9, "string", "<U", 0),
+    DType(10, "float16", "<f2", 2),
+    DType(11, "bfloat16", "<V2", 2),
+    DType(12, "uint16", "<u2", 2),
+    DType(13, "uint32", "<u4", 4),
+    DType(14, "uint64", "<u8", 8),
 )
 
 _BY_NAME = {d.name: d for d in DTYPES}
 _BY_KIND = {(np.dtype(d.numpy_code).kind, np.dtype(d.numpy_code).itemsize): d for d in DTYPES if d.itemsize}
+
+
+def bfloat16_numpy() -> np.dtype[Any]:
+    """numpy's dtype for bfloat16: ``ml_dtypes.bfloat16`` where that package is installed (an
+    optional dependency, imported on first use), else two raw bytes, ``V2``."""
+    if importlib.util.find_spec("ml_dtypes") is not None:
+        found: np.dtype[Any] = np.dtype(importlib.import_module("ml_dtypes").bfloat16)
+        return found
+    return np.dtype("V2")
 
 
 def dtype_by_name(name: str) -> DType:
@@ -66,7 +88,9 @@ def dtype_of(array: Array) -> DType:
         if all(isinstance(v, str) for v in array.flat):
             return _BY_NAME["string"]
         raise TypeError("object arrays are accepted only when every element is a str")
-    found = _BY_KIND.get((dt.kind, dt.itemsize))
+    found = _BY_KIND.get((dt.kind, dt.itemsize)) if dt.fields is None and dt.subdtype is None else None
+    if dt.kind == "V" and found is not None and dt.name not in ("bfloat16", "void16"):
+        found = None  # bfloat16 or raw bytes only: another 2-byte extension type is not guessed
     if found is None:
         raise TypeError(f"numpy dtype {dt} has no jinfer dtype; supported: {[d.name for d in DTYPES]}")
     return found

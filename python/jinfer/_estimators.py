@@ -7,11 +7,14 @@ these read the attributes scikit-learn's composites have (``steps``, ``get_param
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ._optional import loaded_class
 
-__all__ = ["final_estimator", "has_trees", "holds", "parts"]
+__all__ = ["call", "final_estimator", "has_trees", "holds", "parts"]
 
 _TREE_MODULES = ("sklearn.ensemble", "sklearn.tree", "xgboost", "lightgbm")
 
@@ -48,3 +51,18 @@ def holds(model: Any, module: str, *names: str) -> bool:
     ``names``. Imports nothing: a library that is not imported yet made none of the model's parts."""
     classes = tuple(c for c in (loaded_class(module, n) for n in names) if c is not None)
     return bool(classes) and any(isinstance(part, classes) for part in parts(model))
+
+
+_FLOAT64_ONLY = ("Buffer dtype mismatch", "should have the same dtype as X")
+
+
+def call(method: Callable[[Any], Any], X: Any) -> Any:
+    """``method(X)``, once more with float64 values when scikit-learn refuses float32 ones, whose
+    values float64 holds exactly: KMeans (and its kin) fitted on float64 raise "Buffer dtype
+    mismatch" on a float32 batch, NMF "H should have the same dtype as X"."""
+    try:
+        return method(X)
+    except (ValueError, TypeError) as e:
+        if not any(m in str(e) for m in _FLOAT64_ONLY) or getattr(X, "dtype", None) != np.float32:
+            raise
+        return method(X.astype(np.float64))

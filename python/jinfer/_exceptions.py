@@ -9,6 +9,7 @@ leaf also subclasses the built-in that fits, so ``except ValueError`` keeps work
     │   └── MLflowModelError         an MLflow model directory jinfer cannot read or export
     ├── BackendError(RuntimeError)   the runtime failed or is unavailable
     ├── ParityError(ValueError)      no artifact matched the original model at export
+    ├── UnsupportedModelError(TypeError)   export was given an object it cannot export
     └── JVMError(RuntimeError)       the JVM cannot be started, or not with these settings
 
 Errors raised in Java keep their Java class name (``java_class``) and message.
@@ -24,6 +25,7 @@ __all__ = [
     "JinferError",
     "MLflowModelError",
     "ParityError",
+    "UnsupportedModelError",
 ]
 
 
@@ -68,6 +70,14 @@ class ParityError(JinferError, ValueError):
     """No artifact reproduced the original Python model within tolerance."""
 
     default_code = "PARITY_FAILED"
+
+
+class UnsupportedModelError(JinferError, TypeError):
+    """``export`` was given something it cannot export: an object of no family jinfer knows, an
+    unfitted estimator, or a model with a part no bundle can hold. The message names the type and
+    what is supported."""
+
+    default_code = "UNSUPPORTED_MODEL"
 
 
 class JVMError(JinferError, RuntimeError):

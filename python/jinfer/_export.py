@@ -12,7 +12,7 @@ import os
 import platform
 import shutil
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ._exceptions import JinferError, ParityError
 from ._families.mlflow import MLflowSource
 from ._families.mlmodel import conform, load_example, load_flavor, read_mlmodel, signature_dtype
 from ._families.table import family_of
+from ._families.wrapped import unwrap
 from ._manifest import Artifact, Manifest, utc_now
 from ._optional import version_of
 from ._parity import DEFAULT_ATOL, DEFAULT_RTOL, compare
@@ -48,7 +49,7 @@ def export(
     description: str = "",
     formats: Sequence[str] | None = None,
     callable: str | None = None,
-    dtype: str = "float32",
+    dtype: str | None = None,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     max_parity_rows: int = 1000,
@@ -61,7 +62,11 @@ def export(
     ``model`` is a scikit-learn estimator or Pipeline (XGBoost's and LightGBM's scikit-learn
     wrappers included), an XGBoost or LightGBM ``Booster``, a PyTorch ``nn.Module`` (``X_sample``
     is then its example input) or an ``onnx.ModelProto``; ``jinfer.from_mlflow`` exports MLflow
-    model directories. docs/models.md lists what each family exports to, with measured parity.
+    model directories. A dict holding one of these under ``"model"`` (a versioned pickle) is
+    exported as that model, and the rest of it (its ``"metadata"``) goes into the manifest's
+    ``producer.metadata`` (and its ``description``, unless ``description`` is given). Anything
+    else, or an estimator that was never fitted, raises :class:`UnsupportedModelError`.
+    docs/models.md lists what each family exports to, with measured parity.
 
     ``X_sample`` is a 2-D array, a pandas DataFrame, or a dict of column arrays. A numeric table
     becomes one ``features`` input ``[n, d]`` with its column names; a table that mixes types
@@ -84,20 +89,84 @@ def export(
     ``function(model, inputs) -> dict of outputs``) replaces the default mapping of
     ``predict_proba``/``predict`` to the canonical outputs.
 
-    ``dtype`` is ``"float32"`` (default) or ``"float64"``: the floating input and output type.
+    ``dtype`` is ``"float32"`` or ``"float64"``: the floating input and output type. By default
+    it is float32, except for a scikit-learn model given float64 rows that float32 does not serve:
+    one that refuses float32 rows (an encoder whose categories are float64 values), or whose only
+    float32 artifact is python while float64 gives an ONNX or PMML one (a quantile or binning
+    step whose edges float32 rows cross). The bundle then takes float64, with an
+    :class:`ExportWarning` saying why.
 
     ``task`` says what a PyTorch module's (or an ONNX graph's) output is: ``"regression"``
     (default: ``prediction``) or ``"classification"`` (the output is logits; the bundle gives
     ``label`` and softmax ``probabilities``, with ``classes`` naming the columns, default
-    ``0..k-1``). For other models ``task`` must agree with the model, and ``classes`` is refused.
+    ``0..k-1``). ``"transform"`` keeps a graph's (or module's) own outputs, by name; an ONNX graph
+    that is recognisably neither a classifier nor a regressor is one by default, and then
+    ``X_sample`` is a dict of arrays by input name (or one array for a single input). For other
+    models ``task`` must agree with the model, and ``classes`` is refused.
     """
-    if dtype not in ("float32", "float64"):
+    if dtype not in (None, "float32", "float64"):
         raise ValueError(f"dtype: expected 'float32' or 'float64', got {dtype!r}")
+    model, metadata = unwrap(model)
     family = family_of(model)
     wanted = tuple(formats) if formats is not None else family.formats(model)
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise ValueError(f"formats: expected some of {list(FORMATS)}, got {list(wanted)}")
+
+    def made(dtype: str) -> tuple[Manifest, dict[str, bytes]]:
+        return _made(
+            model,
+            X_sample,
+            family,
+            wanted,
+            dtype,
+            last_resort=formats is None,
+            name=name,
+            version=version,
+            description=description or _described(metadata),
+            metadata=metadata,
+            callable=callable,
+            rtol=rtol,
+            atol=atol,
+            max_parity_rows=max_parity_rows,
+            task=task,
+            classes=classes,
+            work=work,
+        )
+
+    # everything written on the way (staging bundles, converters' files) lives beside the target
+    with scratch(path) as work:
+        if dtype is None and family.key == "scikit-learn" and _holds_float64(X_sample):
+            manifest, files = _float32_or_float64(made)
+        else:
+            manifest, files = made(dtype or "float32")
+    write_bundle(path, manifest, files, as_directory=as_directory)
+    return Bundle.open(path)
+
+
+def _made(
+    model: Any,
+    X_sample: Any,
+    family: Any,
+    wanted: tuple[str, ...],
+    dtype: str,
+    *,
+    last_resort: bool,
+    name: str | None,
+    version: str,
+    description: str,
+    metadata: dict[str, Any] | None,
+    callable: str | None,
+    rtol: float,
+    atol: float,
+    max_parity_rows: int,
+    task: str | None,
+    classes: Sequence[Any] | None,
+    work: Path,
+) -> tuple[Manifest, dict[str, bytes]]:
+    """The manifest and files of a bundle of ``model`` in ``dtype``: each format of ``wanted``
+    converted and checked through Java (staging bundles in ``work``), those that passed kept;
+    ParityError when none did."""
     prep = family.prepare(model, X_sample, dtype, max_parity_rows, task=task, classes=classes)
     sample, task, expected, outputs = prep.sample, prep.task, prep.expected, prep.outputs
     base = Manifest(
@@ -110,59 +179,119 @@ def export(
         classes=prep.classes,
         created_at=utc_now(),
         description=description,
-        producer=_producer(wanted, prep.libraries, prep.source),
+        producer=_producer(wanted, prep.libraries, prep.source, metadata),
     )
-    # everything written on the way (staging bundles, converters' files) lives beside the target
-    with scratch(path) as work:
-        parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
-        passed: list[Artifact] = []
-        files: dict[str, bytes] = dict(parity_files)
-        failures: list[str] = []
-        for fmt in wanted:
-            if fmt == "python" and formats is None and passed:
-                break  # the python artifact is the last resort, only when nothing else passed
-            try:
-                data, details = family.convert(fmt, prep, dtype, callable)
-            except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
-                reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
-                failures.append(f"{fmt}: {reason}")
-                warnings.warn(f"jinfer: no {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
-                continue
-            filename = FORMATS[fmt].filename
-            artifact = Artifact.of(fmt, filename, data, details=details)
-            try:
-                parity = _java_parity(
-                    work,
-                    base.with_artifacts([artifact]),
-                    {**parity_files, filename: data},
-                    fmt,
-                    sample.feeds,
-                    expected,
-                    rtol,
-                    atol,
-                )
-            except JinferError as e:  # the Java backend refused the artifact: drop it, say why
-                reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
-                failures.append(f"{fmt}: {reason}")
-                warnings.warn(f"jinfer: dropped the {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
-                continue
-            artifact = Artifact.of(fmt, filename, data, details=details, parity=parity)
-            if parity["passed"]:
-                passed.append(artifact)
-                files[filename] = data
-            else:
-                failures.append(f"{fmt}: parity failed: {_summary(parity)}")
-                warnings.warn(
-                    f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
-                    ExportWarning,
-                    stacklevel=2,
-                )
-        if not passed:
-            raise ParityError(
-                f"no artifact of {prep.name} matched the model within rtol={rtol}, atol={atol}: " + "; ".join(failures)
+    parity_files = {"parity/inputs.npz": npz_bytes(sample.feeds), "parity/expected.npz": npz_bytes(expected)}
+    passed: list[Artifact] = []
+    files: dict[str, bytes] = dict(parity_files)
+    failures: list[str] = []
+    for fmt in wanted:
+        if fmt == "python" and last_resort and passed:
+            break  # the python artifact is the last resort, only when nothing else passed
+        try:
+            data, details = family.convert(fmt, prep, dtype, callable)
+        except Exception as e:  # noqa: BLE001 - every converter error means "drop this format"
+            reason = f"conversion failed: {type(e).__name__}: {_first_line(e)}"
+            failures.append(f"{fmt}: {reason}")
+            warnings.warn(f"jinfer: no {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
+            continue
+        filename = FORMATS[fmt].filename
+        artifact = Artifact.of(fmt, filename, data, details=details)
+        try:
+            parity = _java_parity(
+                work,
+                base.with_artifacts([artifact]),
+                {**parity_files, filename: data},
+                fmt,
+                sample.feeds,
+                expected,
+                rtol,
+                atol,
             )
-    write_bundle(path, base.with_artifacts(passed), files, as_directory=as_directory)
-    return Bundle.open(path)
+        except JinferError as e:  # the Java backend refused the artifact: drop it, say why
+            reason = f"the Java {fmt} backend refused it: {e.code}: {_first_line(e)}"
+            failures.append(f"{fmt}: {reason}")
+            warnings.warn(f"jinfer: dropped the {fmt} artifact: {reason}", ExportWarning, stacklevel=2)
+            continue
+        artifact = Artifact.of(fmt, filename, data, details=details, parity=parity)
+        if parity["passed"]:
+            passed.append(artifact)
+            files[filename] = data
+        else:
+            failures.append(f"{fmt}: parity failed: {_summary(parity)}")
+            warnings.warn(
+                f"jinfer: dropped the {fmt} artifact: parity through Java failed: {_summary(parity)}",
+                ExportWarning,
+                stacklevel=2,
+            )
+    if not passed:
+        raise ParityError(
+            f"no artifact of {prep.name} matched the model within rtol={rtol}, atol={atol}: " + "; ".join(failures)
+        )
+    return base.with_artifacts(passed), files
+
+
+def _holds_float64(X_sample: Any) -> bool:
+    """Whether the sample is float64 values (an array, or a DataFrame with a float64 column)."""
+    if getattr(X_sample, "dtype", None) == np.float64:
+        return True
+    return any(str(t) == "float64" for t in getattr(getattr(X_sample, "dtypes", None), "values", ()))
+
+
+def _runs_in_plain_jvm(manifest: Manifest) -> bool:
+    return any(a.backend in ("onnx", "pmml") for a in manifest.artifacts)
+
+
+def _float32_or_float64(made: Callable[[str], tuple[Manifest, dict[str, bytes]]]) -> tuple[Manifest, dict[str, bytes]]:
+    """The float32 bundle, unless the model fails on float32 rows, or float32 leaves python alone where
+    float64 has an ONNX or PMML artifact; the warnings of the attempt kept are the ones the caller sees."""
+    first: tuple[Manifest, dict[str, bytes]] | None = None
+    failure: Exception | None = None
+    refused: JinferError | None = None  # no artifact within the tolerances, or an unsupported model:
+    with warnings.catch_warnings(record=True) as said32:  # float64 is no answer to those
+        warnings.simplefilter("always")
+        try:
+            first = made("float32")
+        except JinferError as e:
+            refused = e
+        except Exception as e:  # noqa: BLE001 - the model refuses float32 rows: float64 may serve
+            failure = e
+    if refused is not None:
+        _replay(said32)
+        raise refused
+    if first is not None and _runs_in_plain_jvm(first[0]):
+        _replay(said32)
+        return first
+    second = None
+    with warnings.catch_warnings(record=True) as said64:
+        warnings.simplefilter("always")
+        try:
+            second = made("float64")
+        except Exception:  # noqa: BLE001 - then float32's result (or its error) stands
+            second = None
+    if second is not None and (first is None or _runs_in_plain_jvm(second[0])):
+        _replay(said64)
+        if first is None:
+            why = f"float32 fails: {type(failure).__name__}: {_first_line(failure)}"[:300]  # type: ignore[arg-type]
+        else:
+            dropped = "; ".join(str(w.message) for w in said32 if issubclass(w.category, ExportWarning))
+            why = f"float32 leaves only the python artifact: {dropped}"[:300]
+        warnings.warn(
+            f"jinfer: the bundle takes float64 inputs (float64 rows were given, and {why})",
+            ExportWarning,
+            stacklevel=3,
+        )
+        return second
+    _replay(said32)
+    if first is None:
+        assert failure is not None
+        raise failure
+    return first
+
+
+def _replay(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def _first_line(e: BaseException) -> str:
@@ -206,8 +335,17 @@ def _summary(parity: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _described(metadata: dict[str, Any] | None) -> str:
+    """A wrapper's own description of its model, if its metadata has one."""
+    text = (metadata or {}).get("description")
+    return text if isinstance(text, str) else ""
+
+
 def _producer(
-    formats: Sequence[str], extra: Mapping[str, str] | None = None, source: dict[str, Any] | None = None
+    formats: Sequence[str],
+    extra: Mapping[str, str] | None = None,
+    source: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     libs = dict(extra or {})
     names = ["scikit-learn", "numpy", "pandas", "JPype1", "joblib"]
@@ -221,6 +359,8 @@ def _producer(
     }
     if source:
         producer["source"] = source
+    if metadata is not None:
+        producer["metadata"] = metadata  # what the pickled wrapper said of its model
     return producer
 
 

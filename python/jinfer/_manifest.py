@@ -122,19 +122,33 @@ def _specs(d: dict[str, Any], key: str) -> tuple[TensorSpec, ...]:
 class TensorSpec:
     """One input or output: a ``name``, a dtype name from the table, and a ``shape``.
 
-    A dimension of ``-1`` is dynamic; the first dimension is the batch. ``columns`` names the
-    columns of the last dimension of a 2-D tabular input, where they are known.
+    A dimension of ``-1`` is dynamic. ``batch_dim`` is the dimension that counts the batch's
+    rows, or ``-1`` when the tensor has none (a scalar, or a side input such as a shape); it
+    defaults to the first dimension, and to none for a scalar (``shape == ()``). ``columns``
+    names the columns of the last dimension of a 2-D tabular input, where they are known.
     """
 
     name: str
     dtype: str
     shape: tuple[int, ...]
     columns: tuple[str, ...] | None = None
+    batch_dim: int | None = None  # None: the default, 0 (or -1 for a scalar); set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.batch_dim is None:
+            object.__setattr__(self, "batch_dim", 0 if self.shape else -1)
+
+    @property
+    def batched(self) -> bool:
+        """Whether one of the dimensions counts the batch's rows."""
+        return self.batch_dim is not None and self.batch_dim >= 0
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
         if self.columns is not None:
             d["columns"] = list(self.columns)
+        if self.shape and self.batch_dim != 0:
+            d["batch_dim"] = self.batch_dim
         return d
 
     @classmethod
@@ -144,8 +158,13 @@ class TensorSpec:
         dtype = _string(_get(d, "dtype", where), f"{where}.dtype")
         if dtype not in _DTYPE_NAMES:
             _bad(f"{where}.dtype", f"one of {', '.join(_DTYPE_NAMES)}", dtype)
-        dims = _list(_get(d, "shape", where), f"{where}.shape", non_empty=True)
+        dims = _list(_get(d, "shape", where), f"{where}.shape", non_empty=False)
         shape = tuple(_integer(v, f"{where}.shape[{i}]", minimum=-1) for i, v in enumerate(dims))
+        batch_dim = None
+        if d.get("batch_dim") is not None:
+            batch_dim = _integer(d["batch_dim"], f"{where}.batch_dim", minimum=-1)
+            if batch_dim >= len(shape):
+                _bad(f"{where}.batch_dim", f"-1 (none) or a dimension of shape {list(shape)}", batch_dim)
         columns = None
         if d.get("columns") is not None:
             names = _list(d["columns"], f"{where}.columns", non_empty=False)
@@ -155,7 +174,7 @@ class TensorSpec:
                     f"{where}.columns",
                     f"has {len(columns)} names but the last dimension of shape {list(shape)} is {shape[-1]}",
                 )
-        return cls(name, dtype, shape, columns)
+        return cls(name, dtype, shape, columns, batch_dim)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ def _direct_buffer(arr: np.ndarray) -> Any:
         arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("="))
         if not arr.flags.writeable:  # ascontiguousarray may return the same read-only array
             arr = arr.copy()
+    if arr.dtype.kind == "V":  # bfloat16: Python's buffer protocol knows no such type, so its bits
+        arr = arr.view(np.uint16)
     return jpype.nio.convertToDirectBuffer(_pinned(arr))
 
 

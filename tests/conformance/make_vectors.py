@@ -168,6 +168,23 @@ VALID = {
         "classes": None,
         "outputs": [{"name": "transformed", "dtype": "float32", "shape": [-1, 5]}],
     },
+    # an ONNX graph as it is: a side input without a batch, scalars, a batch that is not first
+    "transform_graph.json": {
+        **copy.deepcopy(REGRESSOR),
+        "task": "transform",
+        "classes": None,
+        "inputs": [
+            {"name": "x", "dtype": "float16", "shape": [-1, 3]},
+            {"name": "shape", "dtype": "int64", "shape": [2], "batch_dim": -1},
+            {"name": "scale", "dtype": "float32", "shape": []},
+            {"name": "seq", "dtype": "uint32", "shape": [7, -1], "batch_dim": 1},
+        ],
+        "outputs": [
+            {"name": "y", "dtype": "bfloat16", "shape": [-1, 3]},
+            {"name": "len", "dtype": "int64", "shape": []},
+            {"name": "tokens", "dtype": "string", "shape": [-1, -1]},
+        ],
+    },
 }
 
 
@@ -211,6 +228,11 @@ INVALID: dict[str, tuple[Any, str, list[str]]] = {  # file: (content, code, mess
         broken(lambda d: d["inputs"][0].update(shape=[-1, 4.5])),
         "INVALID_MANIFEST",
         ["inputs[0].shape[1]", "4.5"],
+    ),
+    "batch_dim_out_of_range.json": (
+        broken(lambda d: d["inputs"][0].update(batch_dim=2)),
+        "INVALID_MANIFEST",
+        ["inputs[0].batch_dim", "2"],
     ),
     "shape_bad_dimension.json": (
         broken(lambda d: d["outputs"][1].update(shape=[-2, 3])),
@@ -385,8 +407,15 @@ def make_manifests(out: Path) -> None:
 # npy / npz
 
 
-def c(values: list[Any], descr: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+def c(values: list[Any], descr: Any, shape: tuple[int, ...] | None = None) -> np.ndarray:
     return np.array(values, dtype=descr).reshape(shape if shape is not None else (len(values),))
+
+
+def bf16(values: list[float]) -> np.ndarray:
+    """bfloat16 values (each exact in bfloat16) as ml_dtypes holds them; np.save writes them as <V2."""
+    import ml_dtypes
+
+    return c(values, ml_dtypes.bfloat16)
 
 
 NPY: dict[str, tuple[str, np.ndarray]] = {  # file: (jinfer dtype name, array)
@@ -405,16 +434,25 @@ NPY: dict[str, tuple[str, np.ndarray]] = {  # file: (jinfer dtype name, array)
     "scalar_0d.npy": ("float64", c([2.5], "<f8", ())),
     "empty_0x3.npy": ("float32", c([], "<f4", (0, 3))),
     "tensor_3d.npy": ("int64", np.arange(-12, 12, dtype="<i8").reshape(2, 3, 4)),
+    # half precision: the largest, the smallest normal and subnormal values, a value that rounds
+    "float16.npy": ("float16", c([0.5, -2.0, 65504.0, 2.0**-14, 2.0**-24, 0.0, 0.1], "<f2")),
+    "bfloat16.npy": ("bfloat16", bf16([1.5, -2.0, 2.0**127 * 1.9921875, 2.0**-126, 0.0078125, -0.0])),
+    "bfloat16_raw.npy": ("bfloat16", bf16([3.0, -0.5, 96.0]).view("V2")),  # |V2: raw bytes, no ml_dtypes
+    "uint16.npy": ("uint16", c([0, 1, 32768, 65535], "<u2")),
+    "uint32.npy": ("uint32", c([0, 7, 2147483648, 4294967295], "<u4")),
+    "uint32_big_endian.npy": ("uint32", c([1, 4294967294], ">u4")),
+    "uint64.npy": ("uint64", c([0, 42, 9223372036854775808, 18446744073709551615], "<u8")),
 }
 NPY_V2 = {"float32_header_v2.npy": ("float32", c([0.5, -1.5], "<f4"))}  # header format version 2.0
 
 
 def spec_of(dtype_name: str, array: np.ndarray) -> dict[str, Any]:
+    values = bf16([]).dtype if dtype_name == "bfloat16" else array.dtype
     return {
         "dtype": dtype_name,
         "descr": array.dtype.str,
         "shape": list(array.shape),
-        "values": array.ravel(order="C").tolist(),
+        "values": array.view(values).ravel(order="C").tolist(),  # bfloat16's raw bytes as numbers
     }
 
 
@@ -874,6 +912,11 @@ LAYOUT_VALUES: dict[str, list[Any]] = {
     "int32": [-2147483648, 7, 2147483647],
     "int64": [-9223372036854775808, 42, 9223372036854775807],
     "bool": [True, False, True],
+    "float16": [0.5, -65504.0, 2.0**-24],
+    "bfloat16": [1.5, -(2.0**100), 0.0078125],
+    "uint16": [0, 65535, 300],
+    "uint32": [4294967295, 0, 7],
+    "uint64": [18446744073709551615, 1],
 }
 
 # file: the tensors laid out in it, one after another, as (dtype name, shape, C-order values)
@@ -915,7 +958,8 @@ def layout_cases(table: list[dict[str, Any]]) -> dict[str, list[tuple[str, tuple
 
 def make_layout(out: Path, table: list[dict[str, Any]]) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    numpy_code = {d["name"]: d["numpy"] for d in table}
+    numpy_code: dict[str, Any] = {d["name"]: d["numpy"] for d in table}
+    numpy_code["bfloat16"] = bf16([]).dtype  # <V2 is bfloat16's code, but numbers need ml_dtypes
     cases = []
     for name, tensors in layout_cases(table).items():
         data = bytearray()
@@ -938,6 +982,63 @@ def make_layout(out: Path, table: list[dict[str, Any]]) -> None:
     write_json(out / "cases.json", {"cases": cases})
 
 
+# ---------------------------------------------------------------------------------------------
+# casts.json: numpy's "safe" casting rule between the numeric dtypes (Java's DType.canCastSafelyTo)
+# halves.json: float32 values and the float16 and bfloat16 numpy (ml_dtypes) rounds them to
+
+
+def make_casts(out: Path, table: list[dict[str, Any]]) -> None:
+    numeric = {d["name"]: (bf16([]).dtype if d["name"] == "bfloat16" else np.dtype(d["numpy"])) for d in table}
+    numeric = {k: v for k, v in numeric.items() if k != "string"}
+    safe = {a: [b for b in numeric if b != a and np.can_cast(numeric[a], numeric[b], "safe")] for a in numeric}
+    write_json(out, {"safe": safe})
+
+
+def make_halves(out: Path) -> None:
+    import ml_dtypes
+
+    with np.errstate(over="ignore"):
+        floats = np.array(
+            [
+                0.0,
+                -0.0,
+                1.0,
+                -1.5,
+                0.1,
+                1 / 3,
+                65504.0,
+                65519.99,
+                65520.0,
+                1e6,
+                2.0**-14,
+                2.0**-24,
+                2.0**-25,
+                3 * 2.0**-26,
+                1e-8,
+                1.0009765625,
+                1.00048828125,
+                1.00146484375,
+                3.0e38,
+                1.00390625,
+                1.01171875,
+                np.inf,
+                -np.inf,
+                np.nan,
+            ],
+            dtype=np.float32,
+        )
+        halves = floats.astype(np.float16).view(np.uint16)
+        brains = floats.astype(ml_dtypes.bfloat16).view(np.uint16)
+    write_json(
+        out,
+        {
+            "float32_bits": floats.view(np.uint32).tolist(),
+            "float16_bits": halves.tolist(),
+            "bfloat16_bits": brains.tolist(),
+        },
+    )
+
+
 def main(argv: list[str]) -> None:
     out = Path(argv[1]) if len(argv) > 1 else HERE
     out.mkdir(parents=True, exist_ok=True)
@@ -945,6 +1046,8 @@ def main(argv: list[str]) -> None:
         shutil.rmtree(out / generated, ignore_errors=True)
     table = load_dtype_table()
     write_json(out / "dtypes.json", table)
+    make_casts(out / "casts.json", table)
+    make_halves(out / "halves.json")
     make_manifests(out / "manifests")
     make_npy(out / "npy")
     make_layout(out / "layout", table)

@@ -1,6 +1,6 @@
 """Export the bundles the Java integration tests load (`gradle integrationTest` runs this first).
 
-Usage: python tests/integration/make_bundles.py OUT_DIR   (writes OUT_DIR/sklearn/ and OUT_DIR/mixed/)
+Usage: python tests/integration/make_bundles.py OUT_DIR   (writes OUT_DIR/sklearn/, mixed/ and kinds/)
 Each bundle carries its parity sample and scikit-learn's outputs on it; the Java tests run the
 sample through io.jinfer.Models and compare.
 """
@@ -40,5 +40,43 @@ def main(root: Path) -> None:
         print(f"exported {path.name}")
 
 
+def kinds(root: Path) -> None:
+    """Models of other kinds: a classifier with scores and no probabilities, and an ONNX transform
+    graph (float16 rows, a side input without a batch, a scalar output)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto as T
+    from onnx import helper
+    from sklearn.svm import LinearSVC
+
+    from models import X_BIN, Y_BIN
+
+    out = root / "kinds"
+    out.mkdir(parents=True, exist_ok=True)
+    jinfer.export(LinearSVC().fit(X_BIN, Y_BIN), X_BIN, out / "linearsvc.jinfer", name="linearsvc")
+    graph = helper.make_graph(
+        [
+            helper.make_node("Cast", ["offset"], ["offset16"], to=T.FLOAT16),
+            helper.make_node("Add", ["x", "offset16"], ["shifted"]),
+            helper.make_node("ReduceSum", ["offset"], ["total"], keepdims=0),
+        ],
+        "shift",
+        [
+            helper.make_tensor_value_info("x", T.FLOAT16, ["N", 3]),
+            helper.make_tensor_value_info("offset", T.FLOAT, [3]),
+        ],
+        [
+            helper.make_tensor_value_info("shifted", T.FLOAT16, ["N", 3]),
+            helper.make_tensor_value_info("total", T.FLOAT, []),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9)
+    onnx.checker.check_model(model)
+    rows = np.random.default_rng(1).normal(size=(40, 3)).astype(np.float16)
+    jinfer.export(model, {"x": rows, "offset": np.array([1.0, -2.0, 0.5], np.float32)}, out / "shift.jinfer")
+    print("exported kinds/linearsvc.jinfer, kinds/shift.jinfer")
+
+
 if __name__ == "__main__":
     main(Path(sys.argv[1]))
+    kinds(Path(sys.argv[1]))

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from jvm_options import JVM_ARGS
 from pyhosts import JAVA_SOURCES, X32, X_IRIS, Y_IRIS, cm, javac
 
 import jinfer
@@ -16,7 +17,7 @@ from models import MODELS, fitted
 
 @pytest.fixture(scope="session", autouse=True)
 def jvm() -> None:
-    with jinfer.jvm():
+    with jinfer.jvm(jvm_args=JVM_ARGS):
         yield
 
 

@@ -32,6 +32,25 @@ def test_java_matches_scikit_learn(case: str, bundles: dict[str, Path]) -> None:
         np.testing.assert_allclose(out["prediction"], expected, rtol=0, atol=1e-5 * np.abs(expected).max())
 
 
+def test_a_graph_that_declares_a_batch_of_one_runs_on_any_batch(tmp_path: Path) -> None:
+    """skl2onnx declares the label of a TfidfTransformer pipeline as [1]; ONNX Runtime gives [n]."""
+    import onnx
+    from sklearn.datasets import load_iris
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    X, y = load_iris(return_X_y=True)
+    model = Pipeline([("tfidf", TfidfTransformer()), ("clf", LogisticRegression(max_iter=1000))]).fit(X, y)
+    bundle = jinfer.export(model, X, tmp_path / "tfidf.jinfer", formats=["onnx"])
+    graph = onnx.load_from_string(bundle.read("model.onnx"))
+    declared = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in graph.graph.output]
+    assert [1] in declared  # the case this is about
+    with jinfer.load(bundle.path) as m:
+        X32 = X.astype(np.float32)
+        np.testing.assert_array_equal(m.predict(X32)["label"], model.predict(X32))
+
+
 @pytest.mark.parametrize("case", ["forest-float32", "gbr-float64"])
 def test_manifest_records_what_was_proven(case: str, bundles: dict[str, Path]) -> None:
     b = jinfer.Bundle.open(bundles[case])

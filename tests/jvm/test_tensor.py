@@ -8,18 +8,42 @@ import jpype
 import numpy as np
 import pytest
 
+from jinfer._dtypes import DTYPES, dtype_by_name
 from jinfer.tensor import from_java, is_zero_copy, to_java
 
-ALL_NUMERIC = ["float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool"]
+ALL_NUMERIC = [d.name for d in DTYPES if d.name != "string"]
 
 
 @pytest.mark.parametrize("dtype", ALL_NUMERIC)
 def test_round_trip_every_dtype(dtype: str) -> None:
-    a = (np.arange(24).reshape(2, 3, 4) % 7).astype(dtype)
+    a = (np.arange(24).reshape(2, 3, 4) % 7).astype(dtype_by_name(dtype).numpy)
     t = to_java(a)
     assert str(t.dtype().typeName()) == dtype
     assert list(t.shape()) == [2, 3, 4]
-    np.testing.assert_array_equal(from_java(t), a)
+    back = from_java(t)
+    assert back.dtype == a.dtype
+    np.testing.assert_array_equal(back, a)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values"),
+    [
+        ("float16", [0.5, -65504.0, 2.0**-24, 0.1]),
+        ("bfloat16", [1.5, -3.0e38, 2.0**-126, 0.1]),
+        ("uint16", [0, 65535, 40000, 1]),
+        ("uint32", [0, 4294967295, 2147483648, 1]),
+        ("uint64", [0, 18446744073709551615, 9223372036854775808, 1]),
+    ],
+)
+def test_java_reads_the_new_dtypes_as_numpy_holds_them(dtype: str, values: list[float]) -> None:
+    a = np.array(values, dtype=dtype_by_name(dtype).numpy)
+    t = to_java(a)
+    doubles = [float(t.getDouble(i)) for i in range(len(values))]
+    assert doubles == a.astype(np.float64).tolist()
+    if dtype.startswith("uint"):
+        assert [int(str(s)) for s in t.toStringArray()] == [int(v) for v in values]
+    widened = t.castTo(jpype.JClass("io.jinfer.DType").FLOAT64)
+    np.testing.assert_array_equal(from_java(widened), a.astype(np.float64))
 
 
 def test_strings_round_trip() -> None:

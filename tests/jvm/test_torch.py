@@ -242,3 +242,87 @@ def test_mlflow_pytorch_flavor(tmp_path: Path) -> None:
     )
     assert b.manifest.producer["source"]["mlflow"]["flavor"] == "pytorch"
     assert b.manifest.artifacts[0].parity["rows"] == 32
+
+
+class TwoHeads(torch.nn.Module):
+    """An encoder with two heads, returned as a tuple (or, with ``named``, as a dict)."""
+
+    def __init__(self, named: bool = False) -> None:
+        super().__init__()
+        self.named = named
+        self.encode = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh())
+        self.score = torch.nn.Linear(8, 1)
+
+    def forward(self, x: Any) -> Any:
+        e = self.encode(x)
+        s = self.score(e).squeeze(1)
+        return {"embedding": e, "risk score": s} if self.named else (e, s)
+
+
+class Embedder(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.encode = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+
+    def forward(self, x: Any) -> Any:
+        return torch.nn.functional.normalize(self.encode(x), dim=1)
+
+
+def _check_any_batch(b: jinfer.Bundle, m: Any, names: list[str]) -> None:
+    """The bundle's batch is dynamic: 1 row and 300 rows give the module's own outputs."""
+    with jinfer.load(b.path) as j:
+        for n in (1, 300):
+            batch = RNG.normal(size=(n, 6)).astype(np.float32)
+            out = j.predict(batch)
+            with torch.no_grad():
+                want = m(torch.from_numpy(batch))
+            values = (
+                list(want.values()) if isinstance(want, dict) else list(want) if isinstance(want, tuple) else [want]
+            )
+            for name, w in zip(names, values):
+                np.testing.assert_allclose(out[name], w.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_multi_output_module_is_a_transform_with_an_output_each(tmp_path: Path) -> None:
+    m = module(TwoHeads)
+    with torch.no_grad():
+        e, s = m(torch.from_numpy(X_NEW))
+    truth = {"output_0": e.numpy(), "output_1": s.numpy()}
+    b = onnx_round_trip(tmp_path, "torch-two-heads", "nn.Module returning a tuple (transform)", m, X, X_NEW, truth)
+    assert b.manifest.task == "transform"
+    assert [(o.name, o.shape, o.batch_dim) for o in b.manifest.outputs] == [
+        ("output_0", (-1, 8), 0),
+        ("output_1", (-1,), 0),
+    ]
+    _check_any_batch(b, m, ["output_0", "output_1"])
+
+
+def test_a_dict_of_outputs_keeps_its_names(tmp_path: Path) -> None:
+    m = module(TwoHeads, True)
+    with torch.no_grad():
+        want = m(torch.from_numpy(X_NEW))
+    truth = {"embedding": want["embedding"].numpy(), "risk_score": want["risk score"].numpy()}
+    b = onnx_round_trip(tmp_path, "torch-named-heads", "nn.Module returning a dict (transform)", m, X, X_NEW, truth)
+    assert [o.name for o in b.manifest.outputs] == ["embedding", "risk_score"]  # made safe
+    _check_any_batch(b, m, ["embedding", "risk_score"])
+
+
+def test_an_embedding_model_as_prediction_or_as_a_named_transform(tmp_path: Path) -> None:
+    m = module(Embedder)
+    truth = run(m, X_NEW)
+    pred = onnx_round_trip(tmp_path, "torch-embedder", "nn.Module embedding [n, 4]", m, X, X_NEW, {"prediction": truth})
+    assert pred.manifest.task == "regression" and pred.manifest.outputs[0].shape == (-1, 4)
+    named = onnx_round_trip(
+        tmp_path,
+        "torch-embedder-transform",
+        "nn.Module embedding [n, 4] (task='transform')",
+        m,
+        X,
+        X_NEW,
+        {"output": truth},
+        task="transform",
+    )
+    assert [(o.name, o.shape) for o in named.manifest.outputs] == [("output", (-1, 4))]
+    _check_any_batch(named, m, ["output"])
+    with pytest.raises(TypeError, match="returns 2 tensors"):
+        jinfer.export(module(TwoHeads), X, tmp_path / "x.jinfer", task="regression")

@@ -129,7 +129,7 @@ def test_from_dict_copies_nested_dicts() -> None:
 def test_validate_catches_a_manifest_built_in_code() -> None:
     manifest().validate()
     with pytest.raises(BundleError) as info:
-        manifest(inputs=(TensorSpec("x", "float16", (-1, 2)),)).validate()
+        manifest(inputs=(TensorSpec("x", "float128", (-1, 2)),)).validate()
     assert info.value.code == "INVALID_MANIFEST" and "inputs[0].dtype" in str(info.value)
     with pytest.raises(BundleError, match="artifacts"):
         manifest(artifacts=()).validate()
@@ -171,7 +171,10 @@ def test_bundle_error_is_a_value_error() -> None:
         ({"classes": [0, "one", 2]}, "classes"),
         ({"classes": [0, 0, 1]}, "classes"),
         ({"classes": [True, False, True]}, "classes"),
-        ({"outputs": [{"name": "label", "dtype": "int64", "shape": []}]}, "outputs[0].shape"),
+        ({"outputs": [{"name": "label", "dtype": "int64", "shape": {}}]}, "outputs[0].shape"),
+        ({"inputs": [{"name": "x", "dtype": "float32", "shape": [3], "batch_dim": 1}]}, "inputs[0].batch_dim"),
+        ({"inputs": [{"name": "x", "dtype": "float32", "shape": [3], "batch_dim": -2}]}, "inputs[0].batch_dim"),
+        ({"inputs": [{"name": "x", "dtype": "float32", "shape": [], "batch_dim": 0}]}, "inputs[0].batch_dim"),
         ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, 2], "columns": ["a"]}]}, "inputs[0].columns"),
         ({"inputs": [{"name": "x", "dtype": "float32", "shape": [-1, True]}]}, "inputs[0].shape[1]"),
         ({"inputs": [{"dtype": "float32", "shape": [-1, 2]}]}, "inputs[0].name"),
@@ -227,3 +230,17 @@ def test_utc_now_is_a_valid_created_at() -> None:
     now = utc_now()
     assert now.endswith("Z") and len(now) == 20
     assert Manifest.from_dict(as_dict(created_at=now)).created_at == now
+
+
+def test_batch_dim_defaults_to_the_first_and_is_written_only_when_not() -> None:
+    side = TensorSpec("shape", "int64", (2,), batch_dim=-1)
+    scalar = TensorSpec("len", "int64", ())
+    rows = TensorSpec("x", "float32", (-1, 3))
+    seq = TensorSpec("seq", "float32", (5, -1, 3), batch_dim=1)
+    assert (side.batched, scalar.batched, rows.batched, seq.batched) == (False, False, True, True)
+    assert scalar.batch_dim == -1 and rows.batch_dim == 0
+    assert "batch_dim" not in rows.to_dict() and "batch_dim" not in scalar.to_dict()
+    assert side.to_dict()["batch_dim"] == -1 and seq.to_dict()["batch_dim"] == 1
+    for spec in (side, scalar, rows, seq):
+        assert TensorSpec.from_dict(spec.to_dict()) == spec
+    assert TensorSpec("x", "float32", (-1, 3), batch_dim=0) == rows

@@ -38,3 +38,15 @@ def test_importing_jinfer_starts_no_jvm(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert r.stdout.strip() == "ok", r.stderr
+
+
+def test_outputs_name_the_canonical_ones_and_what_is_missing() -> None:
+    import numpy as np
+    import pytest
+
+    out = jinfer.Outputs({"label": np.array([1, 0]), "scores": np.array([0.5, -2.0])})
+    assert out.label.tolist() == [1, 0] and out.scores.tolist() == [0.5, -2.0]
+    assert out["scores"] is out.scores and dict(out) == {"label": out.label, "scores": out.scores}
+    with pytest.raises(KeyError, match=r"no output 'probabilities'; it gives \['label', 'scores'\]"):
+        _ = out.probabilities
+    assert "scores: float64 [2]" in repr(out)

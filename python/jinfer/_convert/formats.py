@@ -8,10 +8,11 @@ and one row here (and a Java backend that runs it).
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from .._dtypes import Array
 from .._manifest import TensorSpec
 from . import mojo, onnx, pmml, python
 
@@ -31,6 +32,9 @@ class Job:
     task: str
     dtype: str  # the floating type of inputs and outputs
     callable: str | None = None  # the python artifact's "module:function", if not the default
+    outputs: tuple[TensorSpec, ...] = ()  # the bundle's canonical outputs (what the artifact must give)
+    feeds: Mapping[str, Array] = field(default_factory=dict)  # the sample, by canonical input name
+    expected: Mapping[str, Array] = field(default_factory=dict)  # the model's own outputs on it
 
 
 @dataclass(frozen=True)
@@ -64,18 +68,24 @@ FORMATS: dict[str, Format] = {
             "model.onnx",
             ("skl2onnx", "onnx", "onnxruntime"),
             _always,
-            lambda job: onnx.convert_sklearn(job.model, job.inputs, job.dtype, job.task),
+            lambda job: onnx.convert_sklearn(
+                job.model, job.inputs, job.dtype, job.task, job.outputs, job.feeds, job.expected
+            ),
         ),
         Format(
             "pmml",
             "model.pmml",
             ("sklearn2pmml", "jpmml-evaluator"),
             _installed("sklearn2pmml"),
-            lambda job: pmml.convert_pmml(job.model, list(job.columns), job.task),
+            lambda job: pmml.convert_pmml(job.model, list(job.columns), job.task, job.outputs),
         ),
         Format("mojo", "model.mojo", ("h2o",), _never, lambda job: mojo.convert_mojo(job.model)),
         Format(
-            "python", "model.joblib", ("joblib",), _always, lambda job: python.pickle_model(job.model, job.callable)
+            "python",
+            "model.joblib",
+            ("joblib",),
+            _always,
+            lambda job: python.pickle_model(job.model, job.callable, job.outputs),
         ),
     )
 }

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .._bundle import scratch_dir
+from .._manifest import TensorSpec
 from .capture import captured
 
 __all__ = ["convert_pmml", "java_home"]
@@ -39,9 +41,12 @@ def _last_error(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict[str, Any]]:
+def convert_pmml(
+    model: Any, columns: list[str], task: str, outputs: Sequence[TensorSpec] = ()
+) -> tuple[bytes, dict[str, Any]]:
     """The PMML bytes of a fitted scikit-learn model whose input fields are ``columns``, and the
-    artifact details."""
+    artifact details. A classifier's PMML gives labels and probabilities, never the decision
+    function, so a bundle whose outputs include ``scores`` has no PMML artifact."""
     try:
         import sklearn2pmml
         from sklearn2pmml import make_pmml_pipeline
@@ -50,6 +55,11 @@ def convert_pmml(model: Any, columns: list[str], task: str) -> tuple[bytes, dict
         raise ImportError("the PMML format needs sklearn2pmml: pip install 'jinfer[pmml]'") from e
     if task not in ("classification", "regression"):
         raise ValueError(f"PMML export covers classifiers and regressors, not {task}")
+    if any(o.name == "scores" for o in outputs):
+        raise TypeError(
+            f"sklearn2pmml's PMML of {type(model).__name__} gives its labels but not its decision_function "
+            "(the bundle's scores)"
+        )
     pipeline = make_pmml_pipeline(model, active_fields=list(columns), target_fields=["target"])
     with tempfile.TemporaryDirectory(prefix="jinfer-pmml-", dir=scratch_dir()) as tmp:  # the export's own
         out = Path(tmp) / "model.pmml"

@@ -7,14 +7,20 @@ import io
 import pickle
 import platform
 import sys
+from collections.abc import Sequence
 from typing import Any
+
+from .._manifest import TensorSpec
 
 __all__ = ["pickle_model", "requirements_of"]
 
 
-def pickle_model(model: Any, callable_spec: str | None) -> tuple[bytes, dict[str, Any]]:
-    """The joblib bytes of ``model`` and the artifact details: the callable, the Python version,
-    and the versions of every library the pickle refers to."""
+def pickle_model(
+    model: Any, callable_spec: str | None, outputs: Sequence[TensorSpec] = ()
+) -> tuple[bytes, dict[str, Any]]:
+    """The joblib bytes of ``model`` and the artifact details: the callable (the methods that give
+    the bundle's ``outputs``, unless ``callable_spec`` names a function), the Python version, and
+    the versions of every library the pickle refers to."""
     import joblib
 
     if callable_spec is not None:
@@ -29,12 +35,23 @@ def pickle_model(model: Any, callable_spec: str | None) -> tuple[bytes, dict[str
     joblib.dump(model, buf)
     details = {
         "serializer": f"joblib {joblib.__version__}",
-        "callable": callable_spec or ("predict_proba/predict" if hasattr(model, "predict") else "__call__"),
+        "callable": callable_spec or _methods(model, {o.name for o in outputs}),
         "python": platform.python_version(),
         "requirements": requirements,
         "modules": modules,
     }
     return buf.getvalue(), details
+
+
+def _methods(model: Any, outputs: set[str]) -> str:
+    """The estimator methods the python backend calls for these outputs, as the manifest says."""
+    if not hasattr(model, "predict"):
+        return "transform" if "transformed" in outputs else "__call__"
+    if "scores" in outputs:
+        return "predict + decision_function"
+    if "label" in outputs and "probabilities" not in outputs:
+        return "predict"
+    return "predict_proba/predict"
 
 
 class _Scan(pickle.Pickler):

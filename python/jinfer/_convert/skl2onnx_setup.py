@@ -9,7 +9,7 @@ from typing import Any
 from .._estimators import holds
 from .._optional import require
 
-__all__ = ["dedupe_opsets", "prepare_skl2onnx"]
+__all__ = ["allowed_options", "dedupe_opsets", "prepare_skl2onnx"]
 
 _registered: set[str] = set()
 
@@ -110,3 +110,20 @@ def dedupe_opsets(onx: Any) -> Any:
             entry = onx.opset_import.add()
             entry.domain, entry.version = domain, v
     return onx
+
+
+def allowed_options(estimator: Any) -> set[str]:
+    """The conversion options skl2onnx's converter of ``estimator`` accepts (``zipmap``,
+    ``raw_scores``...): skl2onnx refuses an option its converter does not list, and LinearSVC's,
+    for one, lists no ``zipmap``. Empty when skl2onnx has no converter for it."""
+    from skl2onnx._supported_operators import sklearn_operator_name_map
+    from skl2onnx.common._registration import get_converter
+
+    alias = sklearn_operator_name_map.get(type(estimator))
+    if alias is None:
+        return set()
+    try:
+        allowed = get_converter(alias).get_allowed_options()
+    except (ValueError, KeyError, TypeError):
+        return set()
+    return set(allowed or ())

@@ -54,7 +54,17 @@ class Family:
     def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
         """The artifact of format ``fmt``: the table's converter, given the prepared model."""
         sample = prepared.sample
-        job = Job(prepared.model, sample.specs, tuple(sample.columns), prepared.task, dtype, callable_spec)
+        job = Job(
+            prepared.model,
+            sample.specs,
+            tuple(sample.columns),
+            prepared.task,
+            dtype,
+            callable_spec,
+            prepared.outputs,
+            sample.feeds,
+            prepared.expected,
+        )
         return FORMATS[fmt].convert(job)
 
     def libraries(self, model: Any) -> dict[str, str]:

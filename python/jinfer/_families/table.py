@@ -7,11 +7,13 @@ row imports anything (:func:`jinfer._optional.loaded_class`).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from .._artifacts import PyfuncModel
 from .._estimators import holds
+from .._exceptions import UnsupportedModelError
 from .._optional import loaded_class
 from .base import Family
 from .boosters import LIGHTGBM_DISTS, XGBOOST_DISTS, LightGBMFamily, WrapperFamily, XGBoostFamily
@@ -23,7 +25,7 @@ from .sklearn import SklearnFamily
 from .sparkml import SparkMLFamily
 from .torch import TorchFamily
 
-__all__ = ["family_of"]
+__all__ = ["SUPPORTED", "family_of"]
 
 
 def _is(module: str, name: str) -> Callable[[Any], bool]:
@@ -41,11 +43,23 @@ def _holds(module: str, name: str) -> Callable[[Any], bool]:
     return lambda model: holds(model, module, name)
 
 
+SUPPORTED = (
+    "scikit-learn estimators and Pipelines (XGBoost's and LightGBM's scikit-learn wrappers included), "
+    "xgboost.Booster, lightgbm.Booster, torch.nn.Module, onnx.ModelProto, MLflow model directories "
+    "(jinfer.from_mlflow), and a dict holding one of these under 'model'"
+)
+
+
 def _refuse_pyfunc(model: Any) -> Family:
-    raise TypeError(
+    raise UnsupportedModelError(
         "a loaded mlflow.pyfunc model cannot be exported as such; export its directory with "
         "jinfer.from_mlflow(DIR, ...), which loads the flavor inside it"
     )
+
+
+def _is_estimator(model: Any) -> bool:
+    base = loaded_class("sklearn.base", "BaseEstimator")
+    return base is not None and isinstance(model, base)
 
 
 _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
@@ -71,8 +85,21 @@ _ROWS: tuple[tuple[Callable[[Any], bool], Callable[[Any], Family]], ...] = (
 
 
 def family_of(model: Any) -> Family:
-    """The family that exports ``model``: the first row it matches, else scikit-learn's."""
+    """The family that exports ``model``: the first row it matches, else scikit-learn's for an
+    estimator; an :class:`UnsupportedModelError` naming the type and the families otherwise."""
     for matches, family in _ROWS:
         if matches(model):
             return family(model)
-    return SklearnFamily()
+    if _is_estimator(model):
+        return SklearnFamily()
+    raise UnsupportedModelError(f"jinfer cannot export {_described(model)}: it exports {SUPPORTED}")
+
+
+def _described(obj: Any) -> str:
+    """What ``obj`` is, by qualified name: ``a numpy.ndarray``, ``the function posixpath.join``."""
+    if isinstance(obj, type):
+        return f"the class {obj.__module__}.{obj.__qualname__} (an instance of it, fitted, may be exportable)"
+    if inspect.isroutine(obj):
+        return f"the function {getattr(obj, '__module__', None) or '?'}.{getattr(obj, '__qualname__', obj)}"
+    kind = type(obj)
+    return f"a {kind.__module__}.{kind.__qualname__}"

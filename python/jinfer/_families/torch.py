@@ -1,9 +1,12 @@
 """PyTorch ``nn.Module`` → ONNX with ``torch.onnx.export`` (torch.export, a dynamic batch dimension).
 
 The module takes one tensor, ``features`` when it is 2-D and ``input`` otherwise, whose first
-dimension is the batch. Its output is ``prediction``; or, with ``task="classification"``, the
-output is taken as logits and the graph gets ``Softmax`` → ``probabilities`` and ``ArgMax`` →
-``label`` (through the ``classes``), computed exactly as the expected outputs are.
+dimension is the batch. Its output is ``prediction`` (a regression head, or an embedding);
+with ``task="classification"``, the output is taken as logits and the graph gets ``Softmax`` →
+``probabilities`` and ``ArgMax`` → ``label`` (through the ``classes``), computed exactly as the
+expected outputs are. A module that returns several tensors (a tuple, or a dict by name), or any
+module with ``task="transform"``, is a transform: its outputs keep names (the dict's keys, else
+``output`` or ``output_0``, ``output_1``...), batched where their first dimension is the batch's.
 
 A module that torch.export cannot trace (data-dependent control flow, an op with no ONNX
 function) fails with the reason torch gives, naming the op or the line of ``forward``. The python
@@ -21,15 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from .._artifacts import TorchPredictor
+from .._artifacts import TorchPredictor, TorchTransform
 from .._bundle import scratch_dir
 from .._convert.capture import captured
 from .._convert.formats import Converted
 from .._convert.python import pickle_model
-from .._dtypes import Array
+from .._dtypes import Array, dtype_of
 from .._manifest import TensorSpec
 from .._optional import require, version_of
 from .base import Family, Prepared, classifier_outputs, regressor_outputs
+from .onnx_io import safe_names
 from .sample import Sample, bad_dtype, bad_shape
 
 __all__ = ["TorchFamily", "to_onnx", "untraceable_reason"]
@@ -37,6 +41,7 @@ __all__ = ["TorchFamily", "to_onnx", "untraceable_reason"]
 OPSET = 18
 # The python artifact's callable, written into manifests: frozen, as bundles carry it (jinfer._torch is its alias).
 _CALLABLE = "jinfer._torch:predict_outputs"
+_TRANSFORM_CALLABLE = "jinfer._artifacts:transform_outputs"
 
 
 class TorchFamily(Family):
@@ -65,13 +70,25 @@ class TorchFamily(Family):
         else:
             raise bad_dtype(X.dtype)
         X = np.ascontiguousarray(X[:max_rows].astype(in_dtype))
-        task = task or "regression"
-        if task not in ("regression", "classification"):
+        if task not in (None, "regression", "classification", "transform"):
             raise ValueError(
-                f"task: expected 'regression' or 'classification' (logits) for a PyTorch module, got {task!r}"
+                "task: expected 'regression', 'classification' (logits) or 'transform' for a PyTorch "
+                f"module, got {task!r}"
             )
         module = copy.deepcopy(model).eval().to(torch.float64 if dtype == "float64" else torch.float32)
         name = "features" if X.ndim == 2 else "input"
+        named = _named_outputs(module, X)
+        if task is None:
+            task = "regression" if named is None else "transform"
+        if task == "transform":
+            if classes is not None:
+                raise ValueError("classes: only with task='classification'")
+            return self._transform(model, module, X, name, in_dtype, named or _named_outputs(module, X, single=True))
+        if named is not None:
+            raise TypeError(
+                f"{type(model).__name__}.forward returns {len(named)} tensors ({list(named)}); a "
+                f"{task} module returns one: leave task unset (or pass task='transform') to keep them all"
+            )
         predictor = TorchPredictor(module, task, classes, name)
         out = predictor.raw(X)
         if out.shape[:1] != X.shape[:1]:
@@ -94,10 +111,7 @@ class TorchFamily(Family):
             if classes is not None:
                 raise ValueError("classes: only with task='classification'")
             expected, outputs, cls = regressor_outputs(out, dtype)
-        spec = TensorSpec(
-            name, in_dtype, (-1, *X.shape[1:]), tuple(f"x{i + 1}" for i in range(X.shape[1])) if X.ndim == 2 else None
-        )
-        sample = Sample({name: X}, (spec,), X, list(spec.columns or ()))
+        sample = _sample(name, in_dtype, X)
         return Prepared(
             predictor,
             sample,
@@ -109,17 +123,74 @@ class TorchFamily(Family):
             version_of("torch", "onnxscript", "onnx"),
         )
 
+    def _transform(
+        self, model: Any, module: Any, X: Array, name: str, in_dtype: str, named: dict[str, Array] | None
+    ) -> Prepared:
+        """A module whose outputs keep their names: batched where their first dimension is X's."""
+        assert named is not None
+        canonical = safe_names(named, "output")
+        predictor = TorchTransform(module, list(canonical), name)
+        outputs = tuple(
+            TensorSpec(c, dtype_of(v).name, (-1, *v.shape[1:]))
+            if v.ndim and v.shape[0] == len(X)
+            else TensorSpec(c, dtype_of(v).name, v.shape, batch_dim=-1)
+            for c, v in zip(canonical, named.values())
+        )
+        expected = dict(zip(canonical, named.values()))
+        return Prepared(
+            predictor,
+            _sample(name, in_dtype, X),
+            "transform",
+            expected,
+            outputs,
+            None,
+            type(model).__name__,
+            version_of("torch", "onnxscript", "onnx"),
+        )
+
     def convert(self, fmt: str, prepared: Prepared, dtype: str, callable_spec: str | None) -> Converted:
-        predictor: TorchPredictor = prepared.model
+        predictor = prepared.model
         if fmt == "onnx":
             return to_onnx(predictor, prepared.sample.feeds[predictor.input_name], prepared.classes)
         if fmt == "python":
-            return pickle_model(predictor, callable_spec or _CALLABLE)
+            default = _TRANSFORM_CALLABLE if isinstance(predictor, TorchTransform) else _CALLABLE
+            return pickle_model(predictor, callable_spec or default)
         raise TypeError(f"there is no {fmt.upper()} converter for PyTorch modules; use ONNX")
 
 
-def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) -> Converted:
-    """The ONNX bytes of the module, with the classification head when the task asks for one."""
+def _sample(name: str, in_dtype: str, X: Array) -> Sample:
+    spec = TensorSpec(
+        name, in_dtype, (-1, *X.shape[1:]), tuple(f"x{i + 1}" for i in range(X.shape[1])) if X.ndim == 2 else None
+    )
+    return Sample({name: X}, (spec,), X, list(spec.columns or ()))
+
+
+def _named_outputs(module: Any, X: Array, *, single: bool = False) -> dict[str, Array] | None:
+    """The module's outputs on X by name when it returns several tensors (a tuple, a list or a dict
+    of them): the dict's keys, else ``output_0``, ``output_1``...; None when it returns one tensor,
+    unless ``single`` (then ``{"output": ...}``)."""
+    torch = require("torch", "exporting a PyTorch module", "torch")
+    with torch.no_grad():
+        out = module(torch.from_numpy(np.ascontiguousarray(X)))
+    if isinstance(out, torch.Tensor):
+        return {"output": out.detach().cpu().numpy()} if single else None
+    if isinstance(out, dict):
+        items = [(str(k), v) for k, v in out.items()]
+    elif isinstance(out, (tuple, list)):
+        items = [(f"output_{i}", v) for i, v in enumerate(out)]
+    else:
+        items = []
+    if not items or not all(isinstance(v, torch.Tensor) for _, v in items):
+        raise TypeError(
+            f"{type(module).__name__}.forward returned {type(out).__name__}; jinfer exports modules that "
+            "return a tensor, a tuple of tensors or a dict of them"
+        )
+    return {k: v.detach().cpu().numpy() for k, v in items}
+
+
+def to_onnx(predictor: TorchPredictor | TorchTransform, X: Array, classes: Sequence[Any] | None) -> Converted:
+    """The ONNX bytes of the module, with the classification head when the task asks for one; a
+    transform's outputs are named as the bundle names them."""
     torch = require("torch", "exporting a PyTorch module", "torch")
     require("onnxscript", "exporting a PyTorch module to ONNX (torch.onnx.export)", "torch")
     from torch.export import Dim
@@ -127,6 +198,7 @@ def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) 
     # torch.export specialises a dimension of size 0 or 1: trace with at least two rows
     x = torch.from_numpy(np.ascontiguousarray(X[:8] if len(X) >= 2 else np.concatenate([X, X])))
     name = predictor.input_name
+    names = predictor.names if isinstance(predictor, TorchTransform) else ["output"]
     with tempfile.TemporaryDirectory(prefix="jinfer-torch-", dir=scratch_dir()) as tmp:  # the export's own
         log = Path(tmp) / "torch.onnx.log"
         try:
@@ -136,7 +208,7 @@ def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) 
                     (x,),
                     None,
                     input_names=[name],
-                    output_names=["output"],
+                    output_names=names,
                     dynamic_shapes=({0: Dim("batch")},),
                     dynamo=True,
                     opset_version=OPSET,
@@ -147,7 +219,9 @@ def to_onnx(predictor: TorchPredictor, X: Array, classes: Sequence[Any] | None) 
                 f"torch.onnx.export cannot export {type(predictor.module).__name__}: {untraceable_reason(e)}"
             ) from e
     onx = program.model_proto
-    if predictor.task == "classification":
+    if isinstance(predictor, TorchTransform):
+        output_names = {c: o.name for c, o in zip(names, onx.graph.output)}
+    elif predictor.task == "classification":
         output_names = _classification_head(onx, list(classes or []))
     else:
         output_names = {"prediction": onx.graph.output[0].name}

@@ -20,6 +20,7 @@ from .._dtypes import DTYPES, dtype_by_name, dtype_of, strings_array
 from .._exceptions import InputError, JinferError
 from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
+from .._outputs import Outputs
 from ..tensor import _buffer_view, _direct_buffer, _java_strings, from_java, to_java
 from . import wire
 from .jvm import java_errors, jclass, start, translated
@@ -34,9 +35,14 @@ _MAX_TENSOR_BYTES = 2**31 - 1  # a Java ByteBuffer holds at most this many bytes
 _NUMERIC = frozenset((d.numpy.kind, d.itemsize) for d in DTYPES if d.itemsize)
 
 
-def _batch(arrays: list[np.ndarray]) -> int:
-    """The batch size as Java counts it: the first dimension of the first input that has one."""
-    return next((arr.shape[0] for arr in arrays if arr.ndim), 1)
+def _batch(specs: tuple[TensorSpec, ...], arrays: list[np.ndarray]) -> int:
+    """The batch size as Java counts it: the batch dimension of the first batched input (1 when
+    no input has one)."""
+    for spec, arr in zip(specs, arrays):
+        axis = spec.batch_dim if spec.batch_dim is not None else 0
+        if axis >= 0 and arr.ndim > axis:
+            return int(arr.shape[axis])
+    return 1
 
 
 def _close_java(jmodel: Any) -> None:
@@ -70,14 +76,18 @@ class Model:
             (o.name, o.dtype == "string", dtype_by_name(o.dtype).numpy, len(o.shape), tuple(o.shape[1:]))
             for o in self.manifest.outputs
         ]
-        self._shapes_back = any(-1 in o.shape[1:] for o in self.manifest.outputs)
-        # per output, bytes per batch row: the staged path needs them all (numeric, fixed inner dims)
+        # Java sends the shapes back unless every output is [batch, fixed...] (or rank 0)
+        self._shapes_back = any(-1 in o.shape[1:] or (o.shape and o.batch_dim != 0) for o in self.manifest.outputs)
+        # per output, bytes per batch row: the staged path needs them all (numeric, batch first, fixed
+        # inner dims), and inputs that all have their batch first
         rows = [
             None
-            if o.dtype == "string" or not o.shape or -1 in o.shape[1:]
+            if o.dtype == "string" or not o.shape or -1 in o.shape[1:] or o.batch_dim != 0
             else dtype_by_name(o.dtype).itemsize * int(np.prod(o.shape[1:]))
             for o in self.manifest.outputs
         ]
+        if any(spec.batch_dim != 0 for spec in self.manifest.inputs):
+            rows = [None]
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
@@ -94,11 +104,12 @@ class Model:
     def outputs(self) -> tuple[TensorSpec, ...]:
         return self.manifest.outputs
 
-    def predict(self, X: Any) -> dict[str, np.ndarray]:
+    def predict(self, X: Any) -> Outputs:
         """Run one batch. ``X`` is an array (single-input models) or a mapping of input name to
-        array. Returns the canonical outputs by name: for a small numeric batch (up to 32 KiB of
-        inputs and of outputs) copies made through a staging buffer, otherwise read-only views of
-        the Java result buffers."""
+        array. Returns the canonical outputs by name (an :class:`Outputs` dict, with ``.label``,
+        ``.probabilities``, ``.scores`` and ``.prediction``): for a small numeric batch (up to 32
+        KiB of inputs and of outputs) copies made through a staging buffer, otherwise read-only
+        views of the Java result buffers."""
         if self._closed:
             raise self._closed_error()
         feeds = self._feeds(X)
@@ -106,10 +117,10 @@ class Model:
             if (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC or arr.nbytes > _MAX_TENSOR_BYTES:
                 feeds[name] = _input_array(name, self._input_dtypes.get(name), arr)
         if feeds.keys() != self._input_set:
-            return self._predict_map(feeds)
+            return Outputs(self._predict_map(feeds))
         arrays = [feeds[name] for name in self._input_names]
         staged = self._predict_staged(arrays) if self._row_bytes is not None else None
-        return staged if staged is not None else self._predict_buffers(arrays)
+        return Outputs(staged if staged is not None else self._predict_buffers(arrays))
 
     def _predict_staged(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray] | None:
         """A small numeric batch through this thread's staging buffer (``FromPython.predictStaged``):
@@ -134,7 +145,7 @@ class Model:
             return None
         meta, inputs, outputs = plan
         for dst, arr in zip(inputs, arrays):
-            dst[...] = arr
+            dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
         local.busy = True
         try:
             self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
@@ -152,7 +163,7 @@ class Model:
         if wire.size([a.nbytes for a in arrays]) > _STAGE_INPUTS:
             return False
         inputs = wire.views(stage, [(dtype_of(a).numpy, a.shape) for a in arrays])
-        batch = _batch(arrays)
+        batch = _batch(self.inputs, arrays)
         sizes = [batch * row for row in self._row_bytes or ()]
         if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:
             return False
@@ -173,7 +184,7 @@ class Model:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
             raise self._translated(e) from None
-        batch = _batch(arrays)
+        batch = _batch(self.inputs, arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
         at = 0

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._dtypes import dtype_by_name
-from .._estimators import final_estimator
+from .._estimators import call, final_estimator
 from .._exceptions import JinferError
 from .._manifest import Manifest, TensorSpec
 
@@ -178,6 +178,18 @@ def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable
 
         return pd.DataFrame({s.name: inputs[s.name] for s in manifest.inputs})
 
+    names = {o.name for o in manifest.outputs}
+    if manifest.task == "classification" and "probabilities" not in names:
+        # a classifier without predict_proba (or a clusterer, an outlier detector): its labels, and
+        # its decision_function as the scores where the bundle has them
+        def label_scores(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            X = frame(inputs)
+            out = {"label": call(model.predict, X)}
+            if "scores" in names:
+                out["scores"] = call(model.decision_function, X)
+            return out
+
+        return label_scores
     if manifest.task == "classification" and _label_is_argmax(model):
         classes = np.asarray(model.classes_)
 
@@ -191,7 +203,7 @@ def model_callable(model: Any, manifest: Manifest, spec: str | None) -> Callable
             frame(inputs)
         )
     if manifest.task == "regression":
-        return lambda inputs: {"prediction": model.predict(frame(inputs))}
+        return lambda inputs: {"prediction": call(model.predict, frame(inputs))}
     return lambda inputs: {manifest.outputs[0].name: model.transform(frame(inputs))}
 
 

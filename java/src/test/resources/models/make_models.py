@@ -4,6 +4,10 @@
 
 - ``add_mul.onnx``: inputs ``x`` float32 [N, 3] and ``z`` float64 [N, 2]; outputs
   ``y = x + [1, 2, 3]`` (float32 [N, 3]) and ``w = 2 * z`` (float64 [N, 2]). Opset 17.
+- ``side_input.onnx``: inputs ``x`` float16 [N, 1], ``shape`` int64 [2] (no batch: the shape to
+  expand ``x`` to) and ``ids`` int32 [N] (a uint32 input on its int32 carrier, as jinfer's
+  exporter writes it); outputs ``y = Expand(x, shape)`` float16 [N, ?], ``count`` int64 [] (the
+  number of elements of ``y``) and ``next_ids = ids + 1`` int32 [N] (uint32 in the manifest). Opset 18.
 - ``iris_lr.onnx``: scikit-learn LogisticRegression on iris through skl2onnx (zipmap=False), input
   ``features`` float32 [N, 4], outputs ``label`` int64 [N] and ``probabilities`` float32 [N, 3];
   with ``iris_inputs.npz`` (30 rows) and ``iris_expected.npz`` (scikit-learn's own outputs).
@@ -48,6 +52,28 @@ def row_sum() -> None:
     (HERE / "row_sum.onnx").write_bytes(model.SerializeToString())
 
 
+def side_input() -> None:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT16, ["N", 1])
+    shape = helper.make_tensor_value_info("shape", TensorProto.INT64, [2])
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT32, ["N"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT16, ["N", None])
+    count = helper.make_tensor_value_info("count", TensorProto.INT64, [])
+    next_ids = helper.make_tensor_value_info("next_ids", TensorProto.INT32, ["N"])
+    one = numpy_helper.from_array(np.array(1, dtype=np.uint32), "one")
+    nodes = [
+        helper.make_node("Expand", ["x", "shape"], ["y"]),
+        helper.make_node("Size", ["y"], ["count"]),
+        helper.make_node("Cast", ["ids"], ["ids_u"], to=TensorProto.UINT32),
+        helper.make_node("Add", ["ids_u", "one"], ["next_u"]),
+        helper.make_node("Cast", ["next_u"], ["next_ids"], to=TensorProto.INT32),
+    ]
+    graph = helper.make_graph(nodes, "side_input", [x, shape, ids], [y, count, next_ids], initializer=[one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="jinfer-tests")
+    model.ir_version = 9
+    onnx.checker.check_model(model)
+    (HERE / "side_input.onnx").write_bytes(model.SerializeToString())
+
+
 def iris_lr() -> None:
     from skl2onnx import to_onnx
     from sklearn.datasets import load_iris
@@ -72,4 +98,5 @@ def iris_lr() -> None:
 if __name__ == "__main__":
     add_mul()
     row_sum()
+    side_input()
     iris_lr()

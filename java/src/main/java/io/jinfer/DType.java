@@ -1,14 +1,22 @@
 package io.jinfer;
 
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The element types a {@link Tensor} can hold. Each has an explicit, stable {@link #id()} shared
  * with Python ({@code jinfer._dtypes}); ids are never derived from {@code ordinal()}, so the order
  * of the constants below carries no meaning. {@code tests/conformance/dtypes.json} is the shared
  * copy of this table.
+ *
+ * <p>{@link #BFLOAT16} has no numpy code of its own: {@code <V2} is what numpy reports (and {@code
+ * np.save} writes) for {@code ml_dtypes.bfloat16}. {@link #FLOAT16} and {@link #BFLOAT16} elements
+ * are the raw 2-byte IEEE half and brain-float patterns; {@link Tensor#getDouble} widens them.
  */
 public enum DType {
     FLOAT32(1, "float32", "<f4", 4),
@@ -20,16 +28,51 @@ public enum DType {
     INT64(7, "int64", "<i8", 8),
     BOOL(8, "bool", "|b1", 1),
     /** UTF-8 text in Java, {@code <U} or object-of-str in numpy. Variable width. */
-    STRING(9, "string", "<U", 0);
+    STRING(9, "string", "<U", 0),
+    /** IEEE 754 half precision. */
+    FLOAT16(10, "float16", "<f2", 2),
+    /** bfloat16: the upper 16 bits of a float32 ({@code ml_dtypes.bfloat16} in numpy). */
+    BFLOAT16(11, "bfloat16", "<V2", 2),
+    UINT16(12, "uint16", "<u2", 2),
+    UINT32(13, "uint32", "<u4", 4),
+    /** Unsigned 64-bit; {@link Tensor#getLong} returns the same bits as a (signed) long. */
+    UINT64(14, "uint64", "<u8", 8);
 
     private static final Map<Integer, DType> BY_ID = new HashMap<>();
     private static final Map<String, DType> BY_NAME = new HashMap<>();
+
+    /** numpy's {@code np.can_cast(a, b, "safe")} (with ml_dtypes for bfloat16), a != b. */
+    private static final Map<DType, Set<DType>> SAFE = new EnumMap<>(DType.class);
 
     static {
         for (DType d : values()) {
             BY_ID.put(d.id, d);
             BY_NAME.put(d.typeName, d);
         }
+        safe(FLOAT32, FLOAT64);
+        safe(FLOAT64);
+        safe(FLOAT16, FLOAT32, FLOAT64);
+        safe(BFLOAT16, FLOAT32, FLOAT64);
+        safe(INT8, INT16, INT32, INT64, FLOAT16, BFLOAT16, FLOAT32, FLOAT64);
+        safe(INT16, INT32, INT64, FLOAT32, FLOAT64);
+        safe(INT32, INT64, FLOAT64);
+        safe(INT64, FLOAT64);
+        safe(
+                UINT8, INT16, INT32, INT64, UINT16, UINT32, UINT64, FLOAT16, BFLOAT16, FLOAT32,
+                FLOAT64);
+        safe(UINT16, INT32, INT64, UINT32, UINT64, FLOAT32, FLOAT64);
+        safe(UINT32, INT64, UINT64, FLOAT64);
+        safe(UINT64, FLOAT64);
+        Set<DType> all = EnumSet.allOf(DType.class);
+        all.removeAll(EnumSet.of(BOOL, STRING));
+        SAFE.put(BOOL, all);
+        SAFE.put(STRING, EnumSet.noneOf(DType.class));
+    }
+
+    private static void safe(DType from, DType... to) {
+        Set<DType> set = EnumSet.noneOf(DType.class);
+        set.addAll(Arrays.asList(to));
+        SAFE.put(from, set);
     }
 
     private final int id;
@@ -102,37 +145,17 @@ public enum DType {
      * casting rule (int64 to float64 counts as safe there, and here).
      */
     public boolean canCastSafelyTo(DType target) {
-        if (this == target) {
-            return true;
-        }
-        if (this == STRING || target == STRING) {
-            return false;
-        }
-        switch (this) {
-            case BOOL:
-                return target != BOOL;
-            case INT8:
-                return target == INT16
-                        || target == INT32
-                        || target == INT64
-                        || target == FLOAT32
-                        || target == FLOAT64;
-            case UINT8:
-                return target == INT16
-                        || target == INT32
-                        || target == INT64
-                        || target == FLOAT32
-                        || target == FLOAT64;
-            case INT16:
-                return target == INT32 || target == INT64 || target == FLOAT32 || target == FLOAT64;
-            case INT32:
-            case INT64:
-                return target == INT64 || target == FLOAT64;
-            case FLOAT32:
-                return target == FLOAT64;
-            default:
-                return false;
-        }
+        return this == target || SAFE.get(this).contains(target);
+    }
+
+    /** Whether this is a floating-point type (float16, bfloat16, float32, float64). */
+    public boolean isFloating() {
+        return this == FLOAT16 || this == BFLOAT16 || this == FLOAT32 || this == FLOAT64;
+    }
+
+    /** Whether this is an unsigned integer type (uint8 to uint64). */
+    public boolean isUnsigned() {
+        return this == UINT8 || this == UINT16 || this == UINT32 || this == UINT64;
     }
 
     @Override

@@ -27,7 +27,8 @@ final class InputChecker {
      * The checked inputs, in spec order, cast to the spec dtypes; and the batch size.
      *
      * @param inputs the inputs by name, in spec order
-     * @param batch the length of their first dimension (1 when every input is 0-d)
+     * @param batch the length of the batched inputs' batch dimension, or -1 when no input has one
+     *     (every input a scalar or a side input)
      */
     record Checked(Map<String, Tensor> inputs, long batch) {}
 
@@ -65,26 +66,27 @@ final class InputChecker {
             if (!allowNonFinite) {
                 checkFinite(spec, t);
             }
-            if (t.rank() > 0) {
-                if (batch >= 0 && t.dim(0) != batch) {
+            if (spec.isBatched()) {
+                long rows = t.dim(spec.batchDim());
+                if (batch >= 0 && rows != batch) {
                     throw new InputException(
                             ErrorCode.SHAPE_MISMATCH,
                             "input '"
                                     + spec.name()
                                     + "' has batch size "
-                                    + t.dim(0)
+                                    + rows
                                     + " but input '"
                                     + batchFrom
                                     + "' has "
                                     + batch
-                                    + "; all inputs need the same batch");
+                                    + "; all batched inputs need the same batch");
                 }
-                batch = t.dim(0);
+                batch = rows;
                 batchFrom = spec.name();
             }
             out.put(spec.name(), t);
         }
-        return new Checked(out, batch < 0 ? 1 : batch);
+        return new Checked(out, batch);
     }
 
     private static Tensor checkDtype(TensorSpec spec, Tensor t) {

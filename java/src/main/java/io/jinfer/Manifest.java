@@ -408,9 +408,11 @@ public final class Manifest {
                         where + ".dtype: unknown dtype '" + dtypeName + "'; names are lowercase");
             }
             JsonNode shapeNode = present(s, "shape", where + ".shape");
-            if (!shapeNode.isArray() || shapeNode.size() == 0) {
+            if (!shapeNode.isArray()) {
                 throw invalid(
-                        where + ".shape: expected a non-empty list of integers, got " + shapeNode);
+                        where
+                                + ".shape: expected a list of integers ([] for a scalar), got "
+                                + shapeNode);
             }
             long[] shape = new long[shapeNode.size()];
             for (int d = 0; d < shape.length; d++) {
@@ -451,9 +453,26 @@ public final class Manifest {
                                     + last);
                 }
             }
-            out.add(new TensorSpec(name, dtype, shape, columns));
+            out.add(new TensorSpec(name, dtype, shape, columns, batchDim(s, where, shape)));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /** A spec's {@code batch_dim}: the first dimension when absent (none for a scalar). */
+    private static int batchDim(JsonNode spec, String where, long[] shape) {
+        JsonNode b = spec.get("batch_dim");
+        if (b == null || b.isNull()) {
+            return shape.length > 0 ? 0 : -1;
+        }
+        if (!b.isIntegralNumber() || b.asLong() < -1 || b.asLong() >= shape.length) {
+            throw invalid(
+                    where
+                            + ".batch_dim: expected -1 (none) or a dimension of shape "
+                            + java.util.Arrays.toString(shape)
+                            + ", got "
+                            + b);
+        }
+        return b.asInt();
     }
 
     private List<Object> classes(JsonNode raw) {

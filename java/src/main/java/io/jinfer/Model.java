@@ -22,12 +22,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }</pre>
  *
  * <p>Inputs are checked before the backend sees them: an unknown or missing name, a dtype that
- * cannot be cast safely, a wrong rank or a wrong fixed dimension throws {@link InputException}, and
- * the model stays usable. Safe casts (int32 to float64, float32 to float64...) are made silently. A
- * NaN or an infinity in a floating input is refused ({@link ErrorCode#INVALID_VALUE}, naming the
- * input and the row), as scikit-learn refuses them, unless the model was loaded with {@link
- * LoadOptions.Builder#allowNonFinite(boolean)}. An empty batch returns empty outputs. The model
- * keeps no reference to an input after {@code predict} returns.
+ * cannot be cast safely, a wrong rank, a wrong fixed dimension, or batched inputs of different
+ * batch sizes throw {@link InputException}, and the model stays usable (inputs without a batch
+ * dimension, such as a shape, keep their own size). Safe casts (int32 to float64, float32 to
+ * float64...) are made silently. A NaN or an infinity in a floating input is refused ({@link
+ * ErrorCode#INVALID_VALUE}, naming the input and the row), as scikit-learn refuses them, unless the
+ * model was loaded with {@link LoadOptions.Builder#allowNonFinite(boolean)}. An empty batch returns
+ * empty outputs. The model keeps no reference to an input after {@code predict} returns.
  *
  * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and {@link
  * #close()} waits for the calls in flight. A model that becomes unreachable without {@code close()}
@@ -59,6 +60,8 @@ public final class Model implements AutoCloseable {
     private final Manifest.Artifact artifact;
     private final BackendSession session;
     private final InputChecker checker;
+    // whether an empty batch's outputs follow from the specs alone (else the backend runs it)
+    private final boolean emptyIsKnown;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Cleaner.Cleanable cleanable;
     private volatile boolean closed;
@@ -72,6 +75,8 @@ public final class Model implements AutoCloseable {
         this.artifact = artifact;
         this.session = session;
         this.checker = new InputChecker(manifest.inputs(), options.allowNonFinite());
+        this.emptyIsKnown =
+                manifest.outputs().stream().allMatch(s -> s.isBatched() && s.hasFixedInnerDims());
         this.cleanable = CLEANER.register(this, new Release(session));
     }
 
@@ -136,7 +141,7 @@ public final class Model implements AutoCloseable {
         try {
             checkClosed();
             InputChecker.Checked checked = checker.check(inputs);
-            if (checked.batch() == 0) {
+            if (checked.batch() == 0 && emptyIsKnown) {
                 return emptyOutputs();
             }
             Map<String, Tensor> out;
@@ -190,7 +195,7 @@ public final class Model implements AutoCloseable {
             if (t == null
                     || t.dtype() != spec.dtype()
                     || t.rank() != spec.rank()
-                    || (t.rank() > 0 && t.dim(0) != batch)) {
+                    || (spec.isBatched() && batch >= 0 && t.dim(spec.batchDim()) != batch)) {
                 throw new BackendException(
                         ErrorCode.BACKEND_FAILURE,
                         backend()

@@ -361,11 +361,13 @@ public final class Tensor {
         String[] out = new String[checkedSize()];
         for (int i = 0; i < out.length; i++) {
             out[i] =
-                    dtype == DType.FLOAT32 || dtype == DType.FLOAT64
+                    dtype.isFloating()
                             ? Double.toString(getDouble(i))
                             : dtype == DType.BOOL
                                     ? Boolean.toString(getLong(i) != 0)
-                                    : Long.toString(getLong(i));
+                                    : dtype == DType.UINT64
+                                            ? Long.toUnsignedString(getLong(i))
+                                            : Long.toString(getLong(i));
         }
         return out;
     }
@@ -379,12 +381,22 @@ public final class Tensor {
                 return data.getFloat(at);
             case FLOAT64:
                 return data.getDouble(at);
+            case FLOAT16:
+                return HalfFloats.fp16ToFloat(data.getShort(at));
+            case BFLOAT16:
+                return HalfFloats.bf16ToFloat(data.getShort(at));
+            case UINT64:
+                long bits = data.getLong(at);
+                return bits >= 0 ? bits : (double) (bits >>> 1) * 2.0 + (bits & 1);
             default:
                 return getLong(i);
         }
     }
 
-    /** Element {@code i} (row-major) as a long (floats are truncated). */
+    /**
+     * Element {@code i} (row-major) as a long (floats are truncated; a uint64 keeps its bits, so
+     * values past {@code Long.MAX_VALUE} read as negative: use {@link Long#toUnsignedString}).
+     */
     public long getLong(long i) {
         requireNumericState();
         int at = (int) (i * dtype.byteSize());
@@ -400,11 +412,17 @@ public final class Tensor {
             case INT32:
                 return data.getInt(at);
             case INT64:
+            case UINT64:
                 return data.getLong(at);
+            case UINT16:
+                return data.getShort(at) & 0xFFFFL;
+            case UINT32:
+                return data.getInt(at) & 0xFFFFFFFFL;
             case FLOAT32:
-                return (long) data.getFloat(at);
             case FLOAT64:
-                return (long) data.getDouble(at);
+            case FLOAT16:
+            case BFLOAT16:
+                return (long) getDouble(i);
             default:
                 throw new IllegalStateException("unreachable: " + dtype);
         }
@@ -459,7 +477,20 @@ public final class Tensor {
                 out.putInt(at, (int) l);
                 break;
             case INT64:
+            case UINT64:
                 out.putLong(at, l);
+                break;
+            case UINT16:
+                out.putShort(at, (short) l);
+                break;
+            case UINT32:
+                out.putInt(at, (int) l);
+                break;
+            case FLOAT16:
+                out.putShort(at, HalfFloats.floatToFp16((float) d));
+                break;
+            case BFLOAT16:
+                out.putShort(at, HalfFloats.floatToBf16((float) d));
                 break;
             default:
                 throw new IllegalStateException("unreachable: " + t);

@@ -8,26 +8,61 @@ import java.util.Objects;
 
 /**
  * The declared name, dtype and shape of a model input or output. A dimension of {@code -1} is
- * dynamic; the first dimension is the batch. {@link #columns()} names the columns of a tabular
- * input where they are known.
+ * dynamic. {@link #batchDim()} is the dimension that counts the batch's rows (the first, unless the
+ * manifest says otherwise), or {@code -1} for a tensor with none: a scalar, or a side input such as
+ * a shape, which keeps its size whatever the batch. {@link #columns()} names the columns of a
+ * tabular input where they are known.
  */
 public final class TensorSpec {
     private final String name;
     private final DType dtype;
     private final long[] shape;
     private final List<String> columns;
+    private final int batchDim;
+
+    /**
+     * A spec whose batch is its first dimension (none for a scalar); {@code shape} and {@code
+     * columns} are copied.
+     *
+     * @param columns the column names of the last dimension, or null when unknown
+     */
+    public TensorSpec(String name, DType dtype, long[] shape, List<String> columns) {
+        this(name, dtype, shape, columns, shape.length > 0 ? 0 : -1);
+    }
 
     /**
      * A spec; {@code shape} and {@code columns} are copied.
      *
      * @param columns the column names of the last dimension, or null when unknown
+     * @param batchDim the dimension that counts the batch's rows, or -1 for none
+     * @throws IllegalArgumentException if {@code batchDim} is not -1 or a dimension of {@code
+     *     shape}
      */
-    public TensorSpec(String name, DType dtype, long[] shape, List<String> columns) {
+    public TensorSpec(String name, DType dtype, long[] shape, List<String> columns, int batchDim) {
         this.name = Objects.requireNonNull(name, "name");
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape.clone();
         this.columns =
                 columns == null ? null : Collections.unmodifiableList(new ArrayList<>(columns));
+        if (batchDim < -1 || batchDim >= shape.length) {
+            throw new IllegalArgumentException(
+                    name
+                            + ": batch dimension "
+                            + batchDim
+                            + " is neither -1 (none) nor a dimension of "
+                            + Arrays.toString(shape));
+        }
+        this.batchDim = batchDim;
+    }
+
+    /** The dimension that counts the batch's rows, or -1 when the tensor has none. */
+    public int batchDim() {
+        return batchDim;
+    }
+
+    /** Whether one of the dimensions counts the batch's rows. */
+    public boolean isBatched() {
+        return batchDim >= 0;
     }
 
     /** The tensor's name, e.g. {@code features}. */
@@ -55,7 +90,11 @@ public final class TensorSpec {
         return columns;
     }
 
-    /** The shape with every dynamic dimension replaced by {@code batch}. */
+    /**
+     * The shape with every dynamic dimension replaced by {@code batch}: the exact shape of this
+     * tensor in a batch of that size when {@link #hasFixedInnerDims()} (a spec without a batch
+     * dimension keeps its shape).
+     */
     public long[] concreteShape(long batch) {
         return concreteShape(shape, batch);
     }
@@ -74,9 +113,17 @@ public final class TensorSpec {
         return s;
     }
 
-    /** Whether every dimension after the batch is fixed. */
+    /**
+     * Whether every dimension but the batch's is fixed, so that the batch size alone fixes the
+     * shape (for a spec without a batch dimension: whether its whole shape is fixed).
+     */
     public boolean hasFixedInnerDims() {
-        return hasFixedInnerDims(shape);
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0 && i != batchDim) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -94,6 +141,10 @@ public final class TensorSpec {
 
     @Override
     public String toString() {
-        return name + ": " + dtype + " " + Arrays.toString(shape);
+        String batch =
+                batchDim == 0 || shape.length == 0
+                        ? ""
+                        : batchDim < 0 ? " (not batched)" : " (batch dimension " + batchDim + ")";
+        return name + ": " + dtype + " " + Arrays.toString(shape) + batch;
     }
 }

@@ -89,11 +89,11 @@ public final class FromPython {
         Map<String, Tensor> inputs = new LinkedHashMap<>(2 * specs.size());
         Shapes shapes = new Shapes(meta, 1);
         long at = 0;
-        long batch = -1; // the first dimension of the first input that has one, as Model counts it
+        long batch = -1; // the batch dimension of the first batched input, as Model counts it
         for (TensorSpec spec : specs) {
             shapes.next();
-            if (batch < 0 && shapes.shape.length > 0) {
-                batch = shapes.shape[0];
+            if (batch < 0 && spec.isBatched() && shapes.shape.length > spec.batchDim()) {
+                batch = shapes.shape[spec.batchDim()];
             }
             long bytes = Layout.bytes(shapes.dtype, shapes.shape);
             if (at + bytes > meta[0]) {
@@ -155,7 +155,11 @@ public final class FromPython {
     }
 
     private static Object[] pack(List<TensorSpec> specs, Map<String, Tensor> out) {
-        boolean dynamic = specs.stream().anyMatch(s -> !s.hasFixedInnerDims());
+        // shapes travel back unless every output is [batch, fixed...] or a scalar (Python's rule)
+        boolean dynamic =
+                specs.stream()
+                        .anyMatch(
+                                s -> !s.hasFixedInnerDims() || (s.rank() > 0 && s.batchDim() != 0));
         Object[] result = new Object[specs.size() + (dynamic ? 1 : 0)];
         long[] dims = new long[dynamic ? specs.stream().mapToInt(TensorSpec::rank).sum() : 0];
         int at = 0;

@@ -39,7 +39,8 @@ public final class Npy {
     private static final int GROWTH_AXIS_MAX_DIGITS =
             21; // numpy's spare room after the header dict
     private static final String SUPPORTED =
-            "<f4, <f8, |i1, |u1, <i2, <i4, <i8, |b1 and <U{n} (either byte order)";
+            "<f2, <f4, <f8, |i1, |u1, <i2, <u2, <i4, <u4, <i8, <u8, |b1, <U{n} (either byte"
+                    + " order) and <V2 or |V2 (bfloat16, as ml_dtypes writes it)";
 
     private Npy() {}
 
@@ -109,7 +110,10 @@ public final class Npy {
         ByteOrder byteOrder =
                 order == '>'
                         ? ByteOrder.BIG_ENDIAN
-                        : order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.nativeOrder();
+                        : order == '<' || code.equals("V2")
+                                ? ByteOrder
+                                        .LITTLE_ENDIAN // bfloat16's raw bytes, as numpy keeps them
+                                : ByteOrder.nativeOrder();
         long n;
         try {
             n = Tensor.elementCount(h.shape);
@@ -150,8 +154,8 @@ public final class Npy {
     private static DType numericDType(String descr, String code, char order) {
         for (DType d : DType.values()) {
             if (d.isNumeric() && d.numpyCode().substring(1).equals(code)) {
-                if (order == '|' && d.byteSize() > 1) {
-                    break; // '|' means "byte order not applicable": only for 1-byte types
+                if (order == '|' && d.byteSize() > 1 && d != DType.BFLOAT16) {
+                    break; // '|' means "byte order not applicable": 1-byte types and raw bytes
                 }
                 return d;
             }

@@ -115,9 +115,16 @@ final class OnnxSession implements BackendSession {
                     shape = ti.getShape();
                     pinnable =
                             spec.dtype().isNumeric()
-                                    && OrtTypes.toDType(ti.type) == spec.dtype()
-                                    && TensorSpec.hasFixedInnerDims(shape)
-                                    && spec.hasFixedInnerDims();
+                                    && OrtTypes.readAs(ti.type, spec.dtype()) == spec.dtype()
+                                    && spec.hasFixedInnerDims()
+                                    && shape.length > 0
+                                    && (spec.batchDim() == 0
+                                            // a graph may declare a fixed batch it does not keep
+                                            // (skl2onnx's label of a TfidfTransformer pipeline
+                                            // says [1]): only a dynamic one takes the batch's
+                                            ? shape[0] < 0 && TensorSpec.hasFixedInnerDims(shape)
+                                            : !spec.isBatched()
+                                                    && Arrays.stream(shape).allMatch(d -> d >= 0));
                 }
                 outs.add(new Output(spec, nat, shape, pinnable));
             }
@@ -219,7 +226,7 @@ final class OnnxSession implements BackendSession {
             }
             Set<String> requested = new HashSet<>(2 * outputs.size());
             for (Output o : outputs) {
-                if (o.pinnable()) {
+                if (o.pinnable() && (batch >= 0 || !o.spec().isBatched())) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
                     ByteBuffer buf =
                             ByteBuffer.allocateDirect(
@@ -313,7 +320,7 @@ final class OnnxSession implements BackendSession {
         TensorInfo info = t.getInfo();
         long[] nativeShape = info.getShape();
         long[] shape = o.spec().concreteShape(batch);
-        if (!o.spec().hasFixedInnerDims()) {
+        if (!o.spec().hasFixedInnerDims() || (batch < 0 && o.spec().isBatched())) {
             shape = nativeShape; // e.g. a transform's free dimensions: trust the runtime
         }
         if (Tensor.elementCount(nativeShape) != Tensor.elementCount(shape)) {
@@ -326,7 +333,7 @@ final class OnnxSession implements BackendSession {
                             + ", which does not fit "
                             + o.spec());
         }
-        DType dtype = OrtTypes.toDType(info.type);
+        DType dtype = OrtTypes.readAs(info.type, o.spec().dtype());
         Tensor out;
         if (dtype == DType.STRING) {
             out =

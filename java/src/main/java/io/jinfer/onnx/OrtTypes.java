@@ -12,6 +12,11 @@ import java.util.Map;
 /**
  * How jinfer's types meet ONNX Runtime's: the dtype of each {@link OnnxJavaType} and back, and the
  * values of a string tensor, which ONNX Runtime hands out as nested {@code String} arrays.
+ *
+ * <p>ONNX Runtime Java has no uint16, uint32 or uint64 ({@link OnnxJavaType} stops at uint8). Their
+ * bytes travel as the signed type of the same width, the <em>carrier</em>: the exporter puts a
+ * {@code Cast} at each such input and output of the graph, which keeps the bits, and this backend
+ * reads the carrier's bytes back as the unsigned dtype the manifest declares.
  */
 final class OrtTypes {
     private static final Map<DType, OnnxJavaType> TO_ORT = new EnumMap<>(DType.class);
@@ -27,6 +32,11 @@ final class OrtTypes {
         pair(DType.INT64, OnnxJavaType.INT64);
         pair(DType.BOOL, OnnxJavaType.BOOL);
         pair(DType.STRING, OnnxJavaType.STRING);
+        pair(DType.FLOAT16, OnnxJavaType.FLOAT16);
+        pair(DType.BFLOAT16, OnnxJavaType.BFLOAT16);
+        TO_ORT.put(DType.UINT16, OnnxJavaType.INT16); // carriers: same width, same bits
+        TO_ORT.put(DType.UINT32, OnnxJavaType.INT32);
+        TO_ORT.put(DType.UINT64, OnnxJavaType.INT64);
     }
 
     private OrtTypes() {}
@@ -39,7 +49,7 @@ final class OrtTypes {
     /**
      * The jinfer dtype of an ONNX Runtime element type.
      *
-     * @throws BackendException for a type jinfer has no dtype for (float16, for one)
+     * @throws BackendException for a type jinfer has no dtype for (float8, for one)
      */
     static DType toDType(OnnxJavaType t) {
         DType d = TO_JINFER.get(t);
@@ -50,9 +60,18 @@ final class OrtTypes {
         return d;
     }
 
-    /** The ONNX Runtime element type of a jinfer dtype. */
+    /** The ONNX Runtime element type of a jinfer dtype: its own, or its carrier's. */
     static OnnxJavaType toOrtType(DType d) {
         return TO_ORT.get(d);
+    }
+
+    /**
+     * The dtype of a runtime tensor of type {@code t} that a spec of dtype {@code declared} reads:
+     * {@code declared} itself when {@code t} is its type or its carrier (the bytes are read as they
+     * are), else the runtime's own dtype (which the caller then casts).
+     */
+    static DType readAs(OnnxJavaType t, DType declared) {
+        return TO_ORT.get(declared) == t ? declared : toDType(t);
     }
 
     /**

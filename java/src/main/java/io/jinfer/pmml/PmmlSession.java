@@ -184,6 +184,10 @@ final class PmmlSession implements BackendSession {
             throw new BundleException(
                     ErrorCode.UNSUPPORTED_ARTIFACT, "the PMML classifier has no target field");
         }
+        if (target.getCategories() == null) {
+            // a clustering model's synthetic target: its values are the cluster ids themselves
+            return manifest.classes().toArray();
+        }
         Map<String, Object> byText = new HashMap<>();
         for (Object c : target.getCategories()) {
             byText.put(String.valueOf(c), c);

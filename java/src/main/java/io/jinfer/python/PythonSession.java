@@ -126,7 +126,7 @@ final class PythonSession implements BackendSession {
             if (dims != null) {
                 shape = Arrays.copyOfRange(dims, at, at + spec.rank());
                 at += spec.rank();
-            } else if (spec.hasFixedInnerDims()) {
+            } else if (spec.hasFixedInnerDims() && (batch >= 0 || !spec.isBatched())) {
                 shape = spec.concreteShape(batch);
             } else {
                 throw new BackendException(
@@ -154,7 +154,7 @@ final class PythonSession implements BackendSession {
         long[] rows = new long[specs.size()];
         for (int i = 0; i < rows.length; i++) {
             TensorSpec spec = specs.get(i);
-            if (spec.dtype() == DType.STRING || spec.rank() == 0 || !spec.hasFixedInnerDims()) {
+            if (spec.dtype() == DType.STRING || spec.batchDim() != 0 || !spec.hasFixedInnerDims()) {
                 return null;
             }
             rows[i] = Layout.bytes(spec.dtype(), Arrays.copyOfRange(spec.shape(), 1, spec.rank()));

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.jinfer.BundleException;
 import io.jinfer.Conformance;
-import io.jinfer.DType;
 import io.jinfer.ErrorCode;
 import io.jinfer.Tensor;
 
@@ -45,7 +44,7 @@ public class NpyConformanceTest {
             for (int i = 0; i < s.length; i++) {
                 assertEquals(what + "[" + i + "]", values.get(i).asText(), s[i]);
             }
-        } else if (t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64) {
+        } else if (t.dtype().isFloating()) {
             for (int i = 0; i < values.size(); i++) {
                 assertEquals(what + "[" + i + "]", values.get(i).asDouble(), t.getDouble(i), 0.0);
             }

@@ -92,6 +92,7 @@ public class NpyTest {
             String descr = c.get("descr").asText();
             String name = c.get("file").asText();
             if (descr.startsWith(">")
+                    || descr.startsWith("|V") // raw bytes: Java writes bfloat16 as ml_dtypes does
                     || c.get("fortran_order").asBoolean()
                     || name.contains("header_v2")) {
                 continue; // numpy wrote these on purpose in a form np.save does not choose
@@ -326,7 +327,7 @@ public class NpyTest {
 
     @Test
     public void unsupportedDtypesNameWhatCameAndWhatIsRead() {
-        for (String descr : new String[] {"<u4", "<c16", "<f2", "|S5", "<M8[ns]", "|f4", "<V8"}) {
+        for (String descr : new String[] {"<c16", "|S5", "<M8[ns]", "|f4", "<V8", "|u4", "<f16"}) {
             BundleException e = refused(npy(dict(descr, false, "(1,)"), new byte[16]));
             assertTrue(descr + ": " + e.getMessage(), e.getMessage().contains("'" + descr + "'"));
             assertTrue(descr + ": " + e.getMessage(), e.getMessage().contains("<f4"));

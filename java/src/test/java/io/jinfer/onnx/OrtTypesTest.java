@@ -12,10 +12,23 @@ public class OrtTypesTest {
     @Test
     public void everyDtypeMapsToAnOrtTypeAndBack() {
         for (DType d : DType.values()) {
-            assertEquals(d.toString(), d, OrtTypes.toDType(OrtTypes.toOrtType(d)));
+            assertEquals(d.toString(), d, OrtTypes.readAs(OrtTypes.toOrtType(d), d));
         }
         assertEquals(OnnxJavaType.FLOAT, OrtTypes.toOrtType(DType.FLOAT32));
         assertEquals(OnnxJavaType.UINT8, OrtTypes.toOrtType(DType.UINT8));
+        assertEquals(OnnxJavaType.FLOAT16, OrtTypes.toOrtType(DType.FLOAT16));
+        assertEquals(OnnxJavaType.BFLOAT16, OrtTypes.toOrtType(DType.BFLOAT16));
+    }
+
+    /** uint16/32/64 travel as the signed type of their width, and read back as declared. */
+    @Test
+    public void unsignedTypesRideOnTheirSignedCarrier() {
+        assertEquals(OnnxJavaType.INT16, OrtTypes.toOrtType(DType.UINT16));
+        assertEquals(OnnxJavaType.INT32, OrtTypes.toOrtType(DType.UINT32));
+        assertEquals(OnnxJavaType.INT64, OrtTypes.toOrtType(DType.UINT64));
+        assertEquals(DType.INT32, OrtTypes.toDType(OnnxJavaType.INT32));
+        assertEquals(DType.UINT32, OrtTypes.readAs(OnnxJavaType.INT32, DType.UINT32));
+        assertEquals(DType.INT32, OrtTypes.readAs(OnnxJavaType.INT32, DType.INT64));
     }
 
     @Test

@@ -39,7 +39,7 @@ public class LayoutConformanceTest {
             }
             return Tensor.of(v, shape);
         }
-        if (dtype == DType.FLOAT32 || dtype == DType.FLOAT64) {
+        if (dtype.isFloating()) {
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
                 v[i] = values.get(i).asDouble();
@@ -120,10 +120,12 @@ public class LayoutConformanceTest {
                 assertArrayEquals(where, want.shape(), got.shape());
                 if (dtype == DType.BOOL) {
                     assertArrayEquals(where, want.toBooleanArray(), got.toBooleanArray());
-                } else if (dtype == DType.FLOAT32 || dtype == DType.FLOAT64) {
+                } else if (dtype.isFloating()) {
                     assertArrayEquals(where, want.toDoubleArray(), got.toDoubleArray(), 0.0);
                 } else {
-                    assertArrayEquals(where, want.toLongArray(), got.toLongArray());
+                    for (int i = 0; i < want.size(); i++) {
+                        assertEquals(where + "[" + i + "]", want.getLong(i), got.getLong(i));
+                    }
                 }
             }
         }
