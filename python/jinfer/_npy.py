@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._dtypes import DTYPES
 from ._exceptions import BundleError
 from ._limits import Limits
 from ._zip import SafeZip
@@ -26,8 +27,9 @@ from ._zip import SafeZip
 __all__ = ["read_npy", "read_npz"]
 
 _MAGIC = b"\x93NUMPY"
-_KINDS = {("f", 4), ("f", 8), ("i", 1), ("u", 1), ("i", 2), ("i", 4), ("i", 8), ("b", 1)}
-_SUPPORTED = "<f4, <f8, |i1, |u1, <i2, <i4, <i8, |b1 and <U{n} (either byte order)"
+# what the dtype table holds (bfloat16 as two raw bytes, V2, as numpy reads it), and strings
+_KINDS = {(np.dtype(d.numpy_code).kind, d.itemsize) for d in DTYPES if d.itemsize}
+_SUPPORTED = ", ".join(d.numpy_code for d in DTYPES if d.itemsize) + " and <U{n} (either byte order)"
 
 
 def _bad(where: str, problem: str) -> BundleError:

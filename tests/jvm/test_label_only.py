@@ -102,6 +102,8 @@ def _run(
     )
 
 
+# scikit-learn 1.8 deprecates PassiveAggressiveClassifier (removed in 1.10); jinfer supports it until then
+@pytest.mark.filterwarnings("ignore:Class PassiveAggressiveClassifier is deprecated:FutureWarning")
 @pytest.mark.parametrize("name", list(CASES))
 def test_multiclass_or_unsupervised(name: str, tmp_path: Path) -> None:
     make, X, y, backends, why = CASES[name]

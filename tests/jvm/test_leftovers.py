@@ -58,7 +58,8 @@ def test_a_plain_java_service_with_telemetry_on_removes_its_log(
 ) -> None:
     tmp, _, env = dirs
     java = str(Path(os.environ["JAVA_HOME"], "bin", "java")) if os.environ.get("JAVA_HOME") else "java"
-    cp = os.pathsep.join(classpath())
+    # the library's jars and the CLI's (a jar of its own since issue 14), as the distribution has them
+    cp = os.pathsep.join([*classpath(), str(JAVA_CLI.parent.parent / "lib" / "*")])
     r = subprocess.run(
         [java, f"-Djava.io.tmpdir={tmp}", "-cp", cp, "io.jinfer.cli.Main", "verify", str(bundles["logreg-float32"])],
         env=env,
