@@ -88,7 +88,11 @@ def test_signals_reach_python_after_load(signum: int, lines: list[str], code: in
     try:
         wait_for_line(proc, "ready")
         proc.send_signal(signum)
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # say what the child had printed, and where it was
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the child did not end within 120 s of the signal; it printed {out.split()}; stderr: {err[-3000:]}")
     finally:
         proc.kill()
     assert [line for line in out.split() if line] == lines, err
