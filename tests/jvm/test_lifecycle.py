@@ -24,6 +24,7 @@ import pytest
 import jinfer
 from jinfer import JinferError
 from jinfer._runtime import model as model_module
+from jinfer._runtime.jvm import DEFAULT_GC, DEFAULT_HEAP, DEFAULT_MAX_HEAP, jvm_options
 from models import MODELS
 
 X = MODELS["logreg"][1].astype(np.float32)
@@ -129,6 +130,14 @@ def test_the_heap_of_the_jvm_jinfer_starts_is_bounded_with_a_floor(
         assert init_mib <= mib, out  # the JDK's own initial size, capped by the bound given
     else:
         assert init_mib == floor, out
+
+
+def test_jinfer_run_java_gets_the_heap_bound_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Java program's JVM keeps its own System.gc(), and no floor whose eden it would take
+    minutes to touch (docs/decisions.md); jinfer.load's JVM gets the whole policy."""
+    monkeypatch.delenv("JINFER_JVM_ARGS", raising=False)
+    assert jvm_options(java_signals=True) == [DEFAULT_MAX_HEAP]
+    assert jvm_options() == ["-Xrs", *DEFAULT_HEAP, *DEFAULT_GC]
 
 
 EXPLICIT_GC = """

@@ -27,6 +27,7 @@ from .._exceptions import BackendError, BundleError, InputError, JinferError, JV
 __all__ = [
     "DEFAULT_GC",
     "DEFAULT_HEAP",
+    "DEFAULT_MAX_HEAP",
     "classpath",
     "is_started",
     "java_errors",
@@ -42,10 +43,12 @@ _lock = threading.Lock()
 _settings: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 _hooks: list[Callable[[], None]] = []
 
-DEFAULT_HEAP = ("-Xms256m", "-Xmx1g")
+DEFAULT_MAX_HEAP = "-Xmx1g"
+DEFAULT_HEAP = ("-Xms256m", DEFAULT_MAX_HEAP)
 """The heap sizes of the JVM jinfer starts, unless the options name one (then none of these): a
 1 GiB bound, and a 256 MiB floor that keeps G1 from shrinking the heap to its live data and growing
-it back under load (docs/decisions.md, "The heap of the JVM jinfer starts")."""
+it back under load (docs/decisions.md, "The heap of the JVM jinfer starts"). ``jinfer run-java``,
+a Java program's JVM, gets the bound alone."""
 DEFAULT_GC = ("-XX:+ExplicitGCInvokesConcurrent",)
 """Unless the options say how to take ``System.gc()``: as a concurrent cycle. JPype calls it after
 Python's collections when the process grows, and G1's full collections there (0.2 to 0.9 s) made it
@@ -169,13 +172,17 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
 
 def jvm_options(jvm_args: Sequence[str] = (), java_signals: bool = False) -> list[str]:
     """The options jinfer starts the JVM with: ``JINFER_JVM_ARGS``, then ``jvm_args``, with the
-    heap sizes and the handling of ``System.gc()`` added unless those name them, and ``-Xrs``
-    unless ``java_signals``."""
+    heap sizes and the handling of ``System.gc()`` added unless those name them, and ``-Xrs``.
+    With ``java_signals`` (``jinfer run-java``: the JVM is a Java program's, which keeps Java's
+    signal handlers and its own ``System.gc()``) only the heap bound is added: a program that
+    allocates little would take minutes to touch the eden of a 256 MiB floor."""
     options = [*shlex.split(os.environ.get("JINFER_JVM_ARGS", "")), *jvm_args]
     added = [] if java_signals or "-Xrs" in options else ["-Xrs"]
     if not any(o.startswith(_HEAP_OPTIONS) for o in options):
-        added.extend(DEFAULT_HEAP)
-    if not any(o.startswith("-XX:") and o.lstrip("-X:+").endswith(_EXPLICIT_GC_OPTIONS) for o in options):
+        added.extend([DEFAULT_MAX_HEAP] if java_signals else DEFAULT_HEAP)
+    if not java_signals and not any(
+        o.startswith("-XX:") and o.lstrip("-X:+").endswith(_EXPLICIT_GC_OPTIONS) for o in options
+    ):
         added.extend(DEFAULT_GC)
     return added + options
 
