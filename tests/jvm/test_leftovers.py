@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from jinfer._runtime.jvm import classpath
-
 ROOT = Path(__file__).resolve().parents[2]
 JAVA_CLI = ROOT / "build" / "install" / "jinfer" / "bin" / "jinfer"
 
@@ -58,7 +56,9 @@ def test_a_plain_java_service_with_telemetry_on_removes_its_log(
 ) -> None:
     tmp, _, env = dirs
     java = str(Path(os.environ["JAVA_HOME"], "bin", "java")) if os.environ.get("JAVA_HOME") else "java"
-    cp = os.pathsep.join(classpath())
+    cp = os.pathsep.join(
+        str(j) for j in sorted((JAVA_CLI.parent.parent / "lib").glob("*.jar"))
+    )  # the CLI's own jar too
     r = subprocess.run(
         [java, f"-Djava.io.tmpdir={tmp}", "-cp", cp, "io.jinfer.cli.Main", "verify", str(bundles["logreg-float32"])],
         env=env,
