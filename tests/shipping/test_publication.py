@@ -59,6 +59,8 @@ def test_pom_dependencies_and_their_scopes(repo: Path) -> None:
         # the manifest's JSON: Jackson types are not in jinfer's API, but Manifest reads JsonNode
         ("com.fasterxml.jackson.core", "jackson-databind"): (gradle_ext("jacksonVersion"), "compile", None),
         ("com.microsoft.onnxruntime", "onnxruntime"): (gradle_ext("onnxruntimeVersion"), "runtime", None),
+        # protobuf's CodedInputStream reads model.onnx for external data before ORT does (issue 10)
+        ("com.google.protobuf", "protobuf-java"): (gradle_ext("protobufVersion"), "runtime", None),
         # AGPL: a consumer adds it on purpose; Maven and Gradle never bring it transitively
         ("org.jpmml", "pmml-evaluator-metro"): (gradle_ext("jpmmlVersion"), "runtime", "true"),
         # H2O MOJOs (Apache-2.0), optional like JPMML: only services that ship MOJO bundles need them
@@ -101,7 +103,8 @@ def test_the_jar_holds_the_library_only(repo: Path) -> None:
     classes = [n for n in names if n.endswith(".class")]
     packages = {n.rsplit("/", 1)[0] for n in classes}
     assert packages == {
-        f"io/jinfer/{p}".rstrip("/") for p in ("", "spi", "wire", "npy", "onnx", "pmml", "python", "bridge")
+        f"io/jinfer/{p}".rstrip("/")
+        for p in ("", "spi", "wire", "npy", "onnx", "pmml", "mojo", "python", "python/jep", "bridge")
     }
     assert not [n for n in classes if re.search(r"(Test|IT)(\$.*)?\.class$", n)]
     assert "io.jinfer.onnx.OnnxBackend" in services
