@@ -24,6 +24,7 @@ import pytest
 import jinfer
 from jinfer import JinferError
 from jinfer._runtime import model as model_module
+from jinfer._runtime.jvm import DEFAULT_GC, DEFAULT_HEAP, DEFAULT_MAX_HEAP, jvm_options
 from models import MODELS
 
 X = MODELS["logreg"][1].astype(np.float32)
@@ -92,7 +93,7 @@ def test_signals_reach_python_after_load(signum: int, lines: list[str], code: in
     except subprocess.TimeoutExpired:  # say what the child had printed, and where it was
         proc.kill()
         out, err = proc.communicate()
-        pytest.fail(f"the child did not end within 120 s of the signal; it printed {out.split()}; stderr: {err[-3000:]}")
+        pytest.fail(f"the child did not end within 120 s of the signal; printed {out.split()}; stderr: {err[-3000:]}")
     finally:
         proc.kill()
     assert [line for line in out.split() if line] == lines, err
@@ -101,26 +102,72 @@ def test_signals_reach_python_after_load(signum: int, lines: list[str], code: in
 
 # ---------------------------------------------------------------- the JVM's flags
 
-MAX_HEAP = """
+HEAP = """
     import sys
     import jinfer
     from jinfer._runtime.jvm import jclass
     with jinfer.jvm(jvm_args=sys.argv[1:]):
-        print(jclass("java.lang.Runtime").getRuntime().maxMemory() >> 20)
+        heap = jclass("java.lang.management.ManagementFactory").getMemoryMXBean().getHeapMemoryUsage()
+        print(jclass("java.lang.Runtime").getRuntime().maxMemory() >> 20, heap.getInit() >> 20)
 """
 
 
 @pytest.mark.parametrize(
-    "args, env, mib",
-    [([], {}, 1024), (["-Xmx200m"], {}, 200), ([], {"JINFER_JVM_ARGS": "-Xmx300m"}, 300)],
+    "args, env, mib, floor",
+    [
+        ([], {}, 1024, 256),
+        (["-Xmx200m"], {}, 200, None),  # below the default floor: the policy yields as a whole
+        ([], {"JINFER_JVM_ARGS": "-Xmx300m"}, 300, None),
+    ],
     ids=["default", "jvm_args", "JINFER_JVM_ARGS"],
 )
-def test_the_heap_of_the_jvm_jinfer_starts_is_bounded(args: list[str], env: dict[str, str], mib: int) -> None:
-    proc = child(MAX_HEAP, *args, env=env)
+def test_the_heap_of_the_jvm_jinfer_starts_is_bounded_with_a_floor(
+    args: list[str], env: dict[str, str], mib: int, floor: int | None
+) -> None:
+    proc = child(HEAP, *args, env=env)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
+    max_mib, init_mib = map(int, out.split())
     # Runtime.maxMemory() leaves out one survivor space: a little under the -Xmx given
-    assert 0.9 * mib <= int(out) <= mib, out
+    assert 0.9 * mib <= max_mib <= mib, out
+    if floor is None:
+        assert init_mib <= mib, out  # the JDK's own initial size, capped by the bound given
+    else:
+        assert init_mib == floor, out
+
+
+def test_jinfer_run_java_gets_the_heap_bound_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Java program's JVM keeps its own System.gc(), and no floor whose eden it would take
+    minutes to touch (docs/decisions.md); jinfer.load's JVM gets the whole policy."""
+    monkeypatch.delenv("JINFER_JVM_ARGS", raising=False)
+    assert jvm_options(java_signals=True) == [DEFAULT_MAX_HEAP]
+    assert jvm_options() == ["-Xrs", *DEFAULT_HEAP, *DEFAULT_GC]
+
+
+EXPLICIT_GC = """
+    import sys
+    import jinfer
+    from jinfer._runtime.jvm import jclass
+    with jinfer.jvm(jvm_args=sys.argv[1:]):
+        jclass("java.lang.System").gc()  # as JPype calls it after Python's collections
+        beans = jclass("java.lang.management.ManagementFactory").getGarbageCollectorMXBeans()
+        full = sum(b.getCollectionCount() for b in beans if str(b.getName()) == "G1 Old Generation")
+        print(full, jclass("java.lang.Runtime").getRuntime().totalMemory() >> 20)
+"""
+
+
+@pytest.mark.parametrize(
+    "args, concurrent", [([], True), (["-XX:-ExplicitGCInvokesConcurrent"], False)], ids=["default", "overridden"]
+)
+def test_system_gc_is_a_concurrent_cycle_that_keeps_the_heap_floor(args: list[str], concurrent: bool) -> None:
+    """JPype's System.gc() calls: by default a concurrent cycle, no full collection, and the
+    committed heap stays at its floor (docs/decisions.md); the option can be turned back."""
+    proc = child(EXPLICIT_GC, *args)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    collections, committed_mib = map(int, out.split())
+    assert (collections == 0) == concurrent, out  # full collections, JPype's own at start among them
+    assert committed_mib >= 256, out
 
 
 NO_JARS = """

@@ -25,6 +25,8 @@ import jpype
 from .._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
 
 __all__ = [
+    "DEFAULT_GC",
+    "DEFAULT_HEAP",
     "DEFAULT_MAX_HEAP",
     "classpath",
     "is_started",
@@ -42,8 +44,20 @@ _settings: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 _hooks: list[Callable[[], None]] = []
 
 DEFAULT_MAX_HEAP = "-Xmx1g"
-"""The heap bound of the JVM jinfer starts, unless the options name one (docs/decisions.md)."""
-_HEAP_OPTIONS = ("-Xmx", "-XX:MaxHeapSize=", "-XX:MaxRAMPercentage=", "-XX:MaxRAM=")
+DEFAULT_HEAP = ("-Xms256m", DEFAULT_MAX_HEAP)
+"""The heap sizes of the JVM jinfer starts, unless the options name one (then none of these): a
+1 GiB bound, and a 256 MiB floor that keeps G1 from shrinking the heap to its live data and growing
+it back under load (docs/decisions.md, "The heap of the JVM jinfer starts"). ``jinfer run-java``,
+a Java program's JVM, gets the bound alone."""
+DEFAULT_GC = ("-XX:+ExplicitGCInvokesConcurrent",)
+"""Unless the options say how to take ``System.gc()``: as a concurrent cycle. JPype calls it after
+Python's collections when the process grows, and G1's full collections there (0.2 to 0.9 s) made it
+shrink the heap, then count the pause against itself and grow the heap again."""
+_EXPLICIT_GC_OPTIONS = ("ExplicitGCInvokesConcurrent", "DisableExplicitGC")
+_HEAP_OPTIONS = (
+    *("-Xmx", "-Xms", "-XX:MaxHeapSize=", "-XX:InitialHeapSize=", "-XX:MinHeapSize="),
+    *("-XX:MaxRAM=", "-XX:MaxRAMPercentage=", "-XX:InitialRAMPercentage=", "-XX:MinRAMPercentage="),
+)
 
 
 def on_start(hook: Callable[[], None]) -> Callable[[], None]:
@@ -114,7 +128,8 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
     """Start the JVM with jinfer's jars, once. Calling again with the same settings is a no-op.
 
     The JVM gets ``jvm_args`` after the options of ``JINFER_JVM_ARGS`` (split as a shell would),
-    and a heap bound of :data:`DEFAULT_MAX_HEAP` unless they name one. It leaves SIGINT, SIGTERM
+    the heap sizes :data:`DEFAULT_HEAP` unless they name one, and :data:`DEFAULT_GC` unless they
+    name its setting. It leaves SIGINT, SIGTERM
     and SIGHUP to Python (``-Xrs``): Ctrl-C raises ``KeyboardInterrupt`` and Python's handlers
     run, as they would without a JVM. ``java_signals=True`` (``jinfer run-java``) keeps Java's
     handlers instead, so that a Java program's shutdown hooks run on Ctrl-C. ONNX Runtime's
@@ -157,11 +172,18 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
 
 def jvm_options(jvm_args: Sequence[str] = (), java_signals: bool = False) -> list[str]:
     """The options jinfer starts the JVM with: ``JINFER_JVM_ARGS``, then ``jvm_args``, with the
-    heap bound and ``-Xrs`` added unless those name a heap bound, or ``java_signals``."""
+    heap sizes and the handling of ``System.gc()`` added unless those name them, and ``-Xrs``.
+    With ``java_signals`` (``jinfer run-java``: the JVM is a Java program's, which keeps Java's
+    signal handlers and its own ``System.gc()``) only the heap bound is added: a program that
+    allocates little would take minutes to touch the eden of a 256 MiB floor."""
     options = [*shlex.split(os.environ.get("JINFER_JVM_ARGS", "")), *jvm_args]
     added = [] if java_signals or "-Xrs" in options else ["-Xrs"]
     if not any(o.startswith(_HEAP_OPTIONS) for o in options):
-        added.append(DEFAULT_MAX_HEAP)
+        added.extend([DEFAULT_MAX_HEAP] if java_signals else DEFAULT_HEAP)
+    if not java_signals and not any(
+        o.startswith("-XX:") and o.lstrip("-X:+").endswith(_EXPLICIT_GC_OPTIONS) for o in options
+    ):
+        added.extend(DEFAULT_GC)
     return added + options
 
 
