@@ -177,8 +177,13 @@ def java(classpath: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def jars(*leave_out: str) -> list[Path]:
-    """jinfer's jars (python/jinfer/jars) but those whose names start with one of ``leave_out``."""
-    return [p for p in sorted((ROOT / "python" / "jinfer" / "jars").glob("*.jar")) if not p.name.startswith(leave_out)]
+    """jinfer's jars (python/jinfer/jars), with the CLI's own jar and picocli from the distribution
+    (`make jars` installs it; the library's jars carry no CLI), but those whose names start with one
+    of ``leave_out``."""
+    lib = ROOT / "build" / "install" / "jinfer" / "lib"
+    cli = [*lib.glob("jinfer-cli-*.jar"), *lib.glob("picocli-*.jar")]
+    found = [*sorted((ROOT / "python" / "jinfer" / "jars").glob("*.jar")), *cli]
+    return [p for p in found if not p.name.startswith(leave_out)]
 
 
 def test_a_java_service_without_genmodel_is_told_the_maven_artifact(h2o: Any, tmp_path: Path) -> None:
