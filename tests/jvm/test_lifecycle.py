@@ -63,6 +63,10 @@ SERVE = """
         raise SystemExit(3)
 
     signal.signal(signal.SIGTERM, on_term)
+    # Python's own Ctrl-C handler, as an interactive or service Python has it: a child of a shell
+    # that ran its caller in the background (CI, nohup) inherits SIGINT ignored, and Python then
+    # installs none, with or without jinfer
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     model = jinfer.load(sys.argv[1])
     X = np.zeros((4, 4), dtype=np.float32)
     model.predict(X)
