@@ -156,8 +156,8 @@ dist: venv jars
 # conformance vectors are written by the newest numpy (numpy 1 pickles object arrays with another
 # protocol), so their byte-for-byte regeneration is left to `make test`.
 COMPAT_VENV := build/venv-compat
-COMPAT_TESTS := tests/pure tests/compat tests/jvm/test_roundtrip.py tests/jvm/test_pmml.py \
-	tests/jvm/test_python_backend.py tests/jvm/test_cli.py \
+COMPAT_TESTS := tests/jvm/test_roundtrip.py tests/jvm/test_pmml.py \
+	tests/jvm/test_python_backend.py tests/jvm/test_cli.py tests/pure tests/compat \
 	--deselect tests/pure/test_conformance.py::test_make_vectors_regenerates_the_committed_files
 test-compat: setup $(COMPAT_VENV)/.installed
 	@echo "== the oldest supported versions, in $(COMPAT_VENV)"

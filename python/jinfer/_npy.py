@@ -11,6 +11,7 @@ Every refusal is a ``BundleError`` with code ``INVALID_NPY`` (or ``BUNDLE_TOO_LA
 
 from __future__ import annotations
 
+import inspect
 import io
 import math
 import os
@@ -30,6 +31,9 @@ _MAGIC = b"\x93NUMPY"
 # what the dtype table holds (bfloat16 as two raw bytes, V2, as numpy reads it), and strings
 _KINDS = {(np.dtype(d.numpy_code).kind, d.itemsize) for d in DTYPES if d.itemsize}
 _SUPPORTED = ", ".join(d.numpy_code for d in DTYPES if d.itemsize) + " and <U{n} (either byte order)"
+
+
+_HEADER_BOUND = "max_header_size" in inspect.signature(np.lib.format.read_array_header_1_0).parameters
 
 
 def _bad(where: str, problem: str) -> BundleError:
@@ -63,8 +67,10 @@ def read_npy(data: bytes, where: str, limits: Limits | None = None) -> np.ndarra
     fp = io.BytesIO(data)
     fp.seek(8)
     read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+    # numpy before 1.24 has no max_header_size; the header's length is bounded above already
+    bound = {"max_header_size": limits.max_npy_header_bytes} if _HEADER_BOUND else {}
     try:
-        shape, fortran, dtype = read(fp, max_header_size=limits.max_npy_header_bytes)
+        shape, fortran, dtype = read(fp, **bound)
     except Exception as e:  # noqa: BLE001 - numpy's parser of untrusted text: whatever it raises, the header is bad
         raise _bad(where, f"bad .npy header: {type(e).__name__}: {e}") from None
     if not all(type(d) is int and d >= 0 for d in shape):

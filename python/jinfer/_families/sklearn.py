@@ -59,7 +59,8 @@ def require_fitted(model: Any) -> None:
 
 def kind_of(model: Any) -> str:
     """classifier, regressor, clusterer, outlier_detector or transformer, by scikit-learn's tags."""
-    from sklearn.base import is_classifier, is_clusterer, is_outlier_detector, is_regressor
+    import sklearn.base
+    from sklearn.base import is_classifier, is_outlier_detector, is_regressor
 
     if is_classifier(model):
         return "classifier"
@@ -67,7 +68,9 @@ def kind_of(model: Any) -> str:
         return "regressor"
     if is_outlier_detector(model):
         return "outlier_detector"
-    if is_clusterer(model):
+    # is_clusterer arrived in scikit-learn 1.6; before it, the estimator type said so
+    is_clusterer = getattr(sklearn.base, "is_clusterer", None)
+    if is_clusterer(model) if is_clusterer else getattr(model, "_estimator_type", None) == "clusterer":
         return "clusterer"
     return "transformer"
 
