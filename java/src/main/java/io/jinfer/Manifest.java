@@ -441,7 +441,8 @@ public final class Manifest {
                     }
                     columns.add(cols.get(c).asText());
                 }
-                long last = shape[shape.length - 1];
+                // a scalar has no last dimension (found by the fuzzer: shape [] with columns)
+                long last = shape.length == 0 ? -1 : shape[shape.length - 1];
                 if (shape.length >= 2 && last != -1 && columns.size() != last) {
                     throw invalid(
                             where
