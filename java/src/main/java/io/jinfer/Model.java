@@ -30,6 +30,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * LoadOptions.Builder#allowNonFinite(boolean)}. An empty batch returns empty outputs. The model
  * keeps no reference to an input after {@code predict} returns.
  *
+ * <p>{@code predict} returns outputs in fresh buffers, valid as long as they are held. {@link
+ * #run(Map)} returns them in a {@link Prediction} whose buffers the model reuses once it is closed:
+ * the path for loops and services at large batches, where fresh direct buffers pile up until the
+ * collector runs.
+ *
  * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and {@link
  * #close()} waits for the calls in flight. A model that becomes unreachable without {@code close()}
  * is closed when the collector finds it, but the runtime's native memory is invisible to the
