@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -69,13 +70,13 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
-def loop(cp: str, way: str, bundle: Path, seconds: float, batch: int) -> dict:
+def loop(cp: str, way: str, bundle: Path, seconds: float, batch: int) -> dict[str, Any]:
     """One way in a Java loop; RSS sampled every 0.25 s from the moment the loop starts."""
     cmd = ["java", "-cp", cp, "io.jinfer.bench.OutputsBench", "loop", way, str(bundle), str(seconds), str(batch)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    samples: list[tuple[float, int]] = []
-    progress: list[tuple[float, int]] = []
-    memory: list[tuple[float, int, int, int, int]] = []  # t, heap used, committed, direct MiB, GCs
+    samples: list[tuple[float, float]] = []  # seconds, RSS MiB
+    progress: list[tuple[float, int]] = []  # seconds, calls so far
+    memory: list[tuple[float, ...]] = []  # seconds, heap used, committed, direct MiB, collections
     started = threading.Event()
     done = threading.Event()
 
@@ -89,7 +90,7 @@ def loop(cp: str, way: str, bundle: Path, seconds: float, batch: int) -> dict:
                 progress.append((float("nan"), int(parts[1])))
             else:
                 progress.append((float(parts[0]), int(parts[1])))
-                memory.append((float(parts[0]), *map(int, parts[2:6])))
+                memory.append((float(parts[0]), *map(float, parts[2:6])))
         started.set()
         done.set()
 
@@ -107,7 +108,7 @@ def loop(cp: str, way: str, bundle: Path, seconds: float, batch: int) -> dict:
     return {"rss_mib": samples, "calls": calls, "calls_per_s": calls / seconds, "jvm_memory_mib": memory}
 
 
-def plot(loops: dict[str, dict], out: Path, seconds: float) -> None:
+def plot(loops: dict[str, dict[str, Any]], out: Path, seconds: float) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -129,7 +130,7 @@ def plot(loops: dict[str, dict], out: Path, seconds: float) -> None:
     fig.savefig(out, dpi=110)
 
 
-def summary(result: dict) -> str:
+def summary(result: dict[str, Any]) -> str:
     lines = [f"load average before/after: {result['load_before']} / {result['load_after']}", ""]
     ratios = result.get("ratios", {})
     if ratios:
@@ -152,8 +153,8 @@ def summary(result: dict) -> str:
             _, used, committed, direct, gcs = r["jvm_memory_mib"][-1]
             peak = max(x[3] for x in r["jvm_memory_mib"])
             lines.append(
-                f"  at the end: heap {used}/{committed} MiB used/committed, direct {direct} MiB"
-                f" (peak {peak}), {gcs} collections"
+                f"  at the end: heap {used:.0f}/{committed:.0f} MiB used/committed, direct {direct:.0f} MiB"
+                f" (peak {peak:.0f}), {gcs:.0f} collections"
             )
     return "\n".join(lines)
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     cp = build_java_harness()
     work = Path(tempfile.mkdtemp(prefix="jinfer-outputs-"))
-    result: dict = {"load_before": os.getloadavg()}
+    result: dict[str, Any] = {"load_before": os.getloadavg()}
     try:
         bundle = logreg_bundle(work)
         if args.batches:
