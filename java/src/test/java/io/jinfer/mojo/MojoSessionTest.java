@@ -56,7 +56,10 @@ public class MojoSessionTest {
     private static final String[] BUNDLES = {
         "gbm-binomial", "glm-multinomial", "drf-regression", "gbm-numeric", "xgboost-binomial-int"
     };
-    private static final LoadOptions MOJO = LoadOptions.builder().backend("mojo").build();
+
+    /** The mojo backend, with NaN let in: H2O scores missing values, which the samples hold. */
+    private static final LoadOptions MOJO =
+            LoadOptions.builder().backend("mojo").allowNonFinite(true).build();
 
     @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -165,6 +168,7 @@ public class MojoSessionTest {
         LoadOptions strict =
                 LoadOptions.builder()
                         .backend("mojo")
+                        .allowNonFinite(true)
                         .option("mojo.unknown_levels", "error")
                         .build();
         try (Model m = Models.load(bundle, strict)) {
