@@ -1,6 +1,7 @@
 package io.jinfer;
 
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.OutputBuffers;
 
 import java.lang.ref.Cleaner;
 import java.util.Collections;
@@ -29,6 +30,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * ErrorCode#INVALID_VALUE}, naming the input and the row), as scikit-learn refuses them, unless the
  * model was loaded with {@link LoadOptions.Builder#allowNonFinite(boolean)}. An empty batch returns
  * empty outputs. The model keeps no reference to an input after {@code predict} returns.
+ *
+ * <p>{@code predict} returns outputs in fresh buffers, valid as long as they are held. {@link
+ * #run(Map)} returns them in a {@link Prediction} whose buffers the model reuses once it is closed:
+ * the path for loops and services at large batches, where fresh direct buffers pile up until the
+ * collector runs.
  *
  * <p>Thread-safe: any number of threads may call {@code predict} on one model at once, and {@link
  * #close()} waits for the calls in flight. A model that becomes unreachable without {@code close()}
@@ -64,6 +70,7 @@ public final class Model implements AutoCloseable {
     private final boolean emptyIsKnown;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Cleaner.Cleanable cleanable;
+    private final OutputPool pool = new OutputPool();
     private volatile boolean closed;
 
     Model(
@@ -106,6 +113,11 @@ public final class Model implements AutoCloseable {
         return manifest.outputs();
     }
 
+    /** This model's idle output buffers, for tests. */
+    OutputPool pool() {
+        return pool;
+    }
+
     /** The manifest of the bundle (or live object) this model was loaded from. */
     public Manifest manifest() {
         return manifest;
@@ -137,6 +149,40 @@ public final class Model implements AutoCloseable {
      * @throws IllegalStateException if the model is closed
      */
     public Map<String, Tensor> predict(Map<String, Tensor> inputs) {
+        return call(inputs, OutputBuffers.FRESH);
+    }
+
+    /**
+     * Runs one batch into output buffers this model reuses: the fast path for a loop or a service
+     * at large batches. The outputs are those {@link #predict(Map)} returns, readable until the
+     * {@link Prediction} is closed.
+     *
+     * <pre>{@code
+     * try (Prediction p = model.run(Map.of("features", x))) {
+     *     float[][] proba = p.get("probabilities").toFloatMatrix();
+     * }
+     * }</pre>
+     *
+     * @throws InputException if the inputs do not fit the specs (the model stays usable)
+     * @throws BackendException if the runtime fails
+     * @throws IllegalStateException if the model is closed
+     */
+    public Prediction run(Map<String, Tensor> inputs) {
+        OutputPool.Lease lease = pool.lease();
+        try {
+            return new Prediction(call(inputs, lease), lease);
+        } catch (RuntimeException e) {
+            lease.release();
+            throw e;
+        }
+    }
+
+    /** {@link #run(Map)} for a single-input model, as {@link #predict(Tensor)} is. */
+    public Prediction run(Tensor input) {
+        return run(single(input));
+    }
+
+    private Map<String, Tensor> call(Map<String, Tensor> inputs, OutputBuffers buffers) {
         lock.readLock().lock();
         try {
             checkClosed();
@@ -146,7 +192,7 @@ public final class Model implements AutoCloseable {
             }
             Map<String, Tensor> out;
             try {
-                out = session.run(checked.inputs(), checked.batch());
+                out = session.run(checked.inputs(), checked.batch(), buffers);
             } catch (JinferException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -167,6 +213,10 @@ public final class Model implements AutoCloseable {
      * @throws InputException if the model takes more than one input, or the input does not fit
      */
     public Map<String, Tensor> predict(Tensor input) {
+        return predict(single(input));
+    }
+
+    private Map<String, Tensor> single(Tensor input) {
         List<TensorSpec> specs = inputs();
         if (specs.size() != 1) {
             throw new InputException(
@@ -175,9 +225,9 @@ public final class Model implements AutoCloseable {
                             + specs.size()
                             + " inputs "
                             + specs
-                            + "; use predict(Map)");
+                            + "; use predict(Map) or run(Map)");
         }
-        return predict(Collections.singletonMap(specs.get(0).name(), input));
+        return Collections.singletonMap(specs.get(0).name(), input);
     }
 
     private Map<String, Tensor> emptyOutputs() {

@@ -28,13 +28,28 @@ public final class Tensor {
     private final long size;
     private final ByteBuffer data; // direct, native order, position 0; null for STRING
     private final String[] strings; // null unless STRING
+    private final OutputPool.Lease lease; // a Prediction's buffers; null for a tensor of its own
 
     private Tensor(DType dtype, long[] shape, ByteBuffer data, String[] strings) {
+        this(dtype, shape, data, strings, null);
+    }
+
+    private Tensor(
+            DType dtype, long[] shape, ByteBuffer data, String[] strings, OutputPool.Lease lease) {
         this.dtype = dtype;
         this.shape = shape;
         this.size = elementCount(shape);
         this.data = data;
         this.strings = strings;
+        this.lease = lease;
+    }
+
+    /**
+     * This tensor over the same data, readable only until {@code lease} is released: a {@link
+     * Prediction}'s output.
+     */
+    Tensor leased(OutputPool.Lease l) {
+        return new Tensor(dtype, shape, data, strings, l);
     }
 
     // ---------------------------------------------------------------- factories
@@ -219,7 +234,7 @@ public final class Tensor {
     /** The same data seen with another shape of equal element count, without a copy. */
     public Tensor reshape(long... newShape) {
         checkCount(size, newShape);
-        return new Tensor(dtype, newShape.clone(), data, strings);
+        return new Tensor(dtype, newShape.clone(), data, strings, lease);
     }
 
     /**
@@ -244,9 +259,11 @@ public final class Tensor {
     // ---------------------------------------------------------------- data out
 
     /**
-     * A read-only view of the data (native order, position 0), without a copy.
+     * A read-only view of the data (native order, position 0), without a copy. The view of a {@link
+     * Prediction}'s output is valid only until the prediction is closed: its bytes are then another
+     * call's.
      *
-     * @throws IllegalStateException for a string tensor
+     * @throws IllegalStateException for a string tensor, or an output of a closed prediction
      */
     public ByteBuffer buffer() {
         requireNumericState();
@@ -346,6 +363,7 @@ public final class Tensor {
         if (dtype != DType.BOOL) {
             throw new IllegalStateException("tensor is " + dtype + ", not bool");
         }
+        requireLive();
         boolean[] out = new boolean[checkedSize()];
         for (int i = 0; i < out.length; i++) {
             out[i] = data.get(i) != 0;
@@ -355,6 +373,7 @@ public final class Tensor {
 
     /** The elements of a string tensor, copied; numbers are formatted for other dtypes. */
     public String[] toStringArray() {
+        requireLive();
         if (strings != null) {
             return strings.clone();
         }
@@ -583,6 +602,18 @@ public final class Tensor {
     private void requireNumericState() {
         if (data == null) {
             throw new IllegalStateException("tensor is string; use toStringArray()");
+        }
+        requireLive();
+    }
+
+    private void requireLive() {
+        if (lease != null && lease.isReleased()) {
+            throw new IllegalStateException(
+                    "tensor "
+                            + this
+                            + " is an output of a closed Prediction: its buffer is being reused."
+                            + " Read or copy outputs inside try (Prediction p = model.run(...)),"
+                            + " or use Model.predict, whose outputs live as long as you hold them");
         }
     }
 

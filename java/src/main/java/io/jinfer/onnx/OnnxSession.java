@@ -19,9 +19,9 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.OutputBuffers;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -213,6 +213,11 @@ final class OnnxSession implements BackendSession {
 
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch) {
+        return run(inputs, batch, OutputBuffers.FRESH);
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch, OutputBuffers buffers) {
         if (closed) {
             throw new IllegalStateException("ONNX session is closed");
         }
@@ -229,11 +234,10 @@ final class OnnxSession implements BackendSession {
                 if (o.pinnable() && (batch >= 0 || !o.spec().isBatched())) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
                     ByteBuffer buf =
-                            ByteBuffer.allocateDirect(
-                                            Math.toIntExact(
-                                                    Tensor.elementCount(shape)
-                                                            * o.spec().dtype().byteSize()))
-                                    .order(ByteOrder.nativeOrder());
+                            buffers.take(
+                                    Math.toIntExact(
+                                            Tensor.elementCount(shape)
+                                                    * o.spec().dtype().byteSize()));
                     pinned.put(
                             o.nativeName(),
                             OnnxTensor.createTensor(

@@ -16,6 +16,15 @@ public interface BackendSession extends AutoCloseable {
      */
     Map<String, Tensor> run(Map<String, Tensor> inputs, long batch);
 
+    /**
+     * {@link #run(Map, long)}, writing outputs whose size is known before the run into buffers from
+     * {@code buffers} (the returned tensors view them). A backend that has its runtime write
+     * nowhere but its own memory ignores {@code buffers}: the default does.
+     */
+    default Map<String, Tensor> run(Map<String, Tensor> inputs, long batch, OutputBuffers buffers) {
+        return run(inputs, batch);
+    }
+
     /** Releases native resources. Idempotent. */
     @Override
     void close();

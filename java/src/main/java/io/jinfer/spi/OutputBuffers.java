@@ -1,0 +1,24 @@
+package io.jinfer.spi;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Where a backend gets the buffers it lets its runtime write outputs into (ONNX Runtime's pinned
+ * outputs). {@link io.jinfer.Model#predict} hands {@link #FRESH}: each call gets new buffers, which
+ * belong to the caller's result for as long as it is held. {@link io.jinfer.Model#run} hands a
+ * per-model pool: the buffers go back to it when the caller closes its {@link
+ * io.jinfer.Prediction}, and the next call reuses them.
+ */
+@FunctionalInterface
+public interface OutputBuffers {
+    /** New direct buffers, every call: what {@code predict} uses. */
+    OutputBuffers FRESH = bytes -> ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+
+    /**
+     * A direct buffer in native byte order, position 0, capacity and limit exactly {@code bytes},
+     * which no one else writes until this call's result is released. Its contents are undefined:
+     * the backend must overwrite every byte it returns.
+     */
+    ByteBuffer take(int bytes);
+}
