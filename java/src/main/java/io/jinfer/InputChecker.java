@@ -182,17 +182,26 @@ final class InputChecker {
 
     private static String nonFinite(TensorSpec spec, Tensor t, long at) {
         double v = t.getDouble(at);
+        long[] index = new long[t.rank()]; // the element's place in the (C-order) tensor
+        long rest = at;
+        for (int d = t.rank() - 1; d >= 0; d--) {
+            long dim = Math.max(1, t.dim(d));
+            index[d] = rest % dim;
+            rest /= dim;
+        }
+        int batch = spec.batchDim();
         String where = "";
-        if (t.rank() > 0) {
-            long perRow = t.dim(0) == 0 ? 1 : t.size() / t.dim(0);
-            where = ", row " + at / perRow;
-            if (t.rank() == 2) {
-                long col = at % perRow;
-                where +=
-                        spec.columns() != null && col < spec.columns().size()
-                                ? ", column " + col + " ('" + spec.columns().get((int) col) + "')"
-                                : ", column " + col;
-            }
+        if (batch >= 0 && batch < index.length) {
+            where = ", row " + index[batch];
+        }
+        if (index.length == 2 && batch == 0) {
+            long col = index[1];
+            where +=
+                    spec.columns() != null && col < spec.columns().size()
+                            ? ", column " + col + " ('" + spec.columns().get((int) col) + "')"
+                            : ", column " + col;
+        } else if (index.length > 0 && !(index.length == 1 && batch == 0)) {
+            where += ", element " + Arrays.toString(index);
         }
         return "input '"
                 + spec.name()

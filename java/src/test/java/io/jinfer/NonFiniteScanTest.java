@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import org.junit.Rule;
 import org.junit.Test;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +60,36 @@ public class NonFiniteScanTest {
             String want = "input 'z', row " + at / 2 + ", column " + at % 2 + ": NaN";
             assertTrue(e.getMessage(), e.getMessage().contains(want));
         }
+    }
+
+    @Test
+    public void namesTheRowAlongTheBatchDimensionWhereverItIs() {
+        // [features, batch]: the batch is the second dimension, so element 2 * 5 + 3 is row 3
+        TensorSpec columnsFirst = new TensorSpec("t", DType.FLOAT32, new long[] {4, -1}, null, 1);
+        float[] t = new float[4 * 5];
+        t[2 * 5 + 3] = Float.NaN;
+        InputException e =
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                new InputChecker(List.of(columnsFirst), false)
+                                        .check(Map.of("t", Tensor.of(t, 4, 5))));
+        assertTrue(
+                e.getMessage(), e.getMessage().contains("input 't', row 3, element [2, 3]: NaN"));
+
+        // [batch, 2, 3]: element 17 is row 2, at [2, 1, 2]
+        TensorSpec cube = new TensorSpec("c", DType.FLOAT64, new long[] {-1, 2, 3}, null, 0);
+        double[] c = new double[4 * 6];
+        c[2 * 6 + 1 * 3 + 2] = Double.NEGATIVE_INFINITY;
+        e =
+                assertThrows(
+                        InputException.class,
+                        () ->
+                                new InputChecker(List.of(cube), false)
+                                        .check(Map.of("c", Tensor.of(c, 4, 2, 3))));
+        assertTrue(
+                e.getMessage(),
+                e.getMessage().contains("input 'c', row 2, element [2, 1, 2]: -Inf"));
     }
 
     @Test
