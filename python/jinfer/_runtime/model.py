@@ -32,6 +32,7 @@ _STAGE_INPUTS = 32 << 10  # outputs in the second
 _MAX_TENSOR_BYTES = 2**31 - 1  # a Java ByteBuffer holds at most this many bytes
 # the numpy (kind, itemsize) pairs of jinfer's numeric dtypes: arrays of any other kind are checked
 # by _input_array against the dtype table (so a dtype added to the table is taken here too)
+_NO_PLANS: dict[Any, Any] = {}  # a thread with no staging buffer yet
 _NUMERIC = frozenset((d.numpy.kind, d.itemsize) for d in DTYPES if d.itemsize)
 
 
@@ -89,6 +90,7 @@ class Model:
         if any(spec.batch_dim != 0 for spec in self.manifest.inputs):
             rows = [None]
         self._row_bytes: list[int] | None = None if None in rows else [r for r in rows if r is not None]
+        self._single = self._row_bytes is not None and len(self._input_names) == 1  # predict's hot path applies
         self._local = threading.local()  # this thread's staging buffer, for this model
         self._HashMap = jclass("java.util.HashMap")
         self._FromPython = jclass("io.jinfer.bridge.FromPython")
@@ -112,6 +114,10 @@ class Model:
         views of the Java result buffers."""
         if self._closed:
             raise self._closed_error()
+        if type(X) is np.ndarray and self._single:  # the hot path: a layout staged before, on this thread
+            plan = getattr(self._local, "views", _NO_PLANS).get(((X.dtype, X.shape),))
+            if plan and not self._local.busy:
+                return self._run_staged(plan, (X,))
         feeds = self._feeds(X)
         for name, arr in feeds.items():
             if (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC or arr.nbytes > _MAX_TENSOR_BYTES:
@@ -120,9 +126,9 @@ class Model:
             return Outputs(self._predict_map(feeds))
         arrays = [feeds[name] for name in self._input_names]
         staged = self._predict_staged(arrays) if self._row_bytes is not None else None
-        return Outputs(staged if staged is not None else self._predict_buffers(arrays))
+        return staged if staged is not None else Outputs(self._predict_buffers(arrays))
 
-    def _predict_staged(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray] | None:
+    def _predict_staged(self, arrays: list[np.ndarray]) -> Outputs | None:
         """A small numeric batch through this thread's staging buffer (``FromPython.predictStaged``):
         the inputs copied in, the outputs copied out. For a few kilobytes that costs less than
         handing buffers over and reading them back through JPype. None when the batch does not
@@ -135,6 +141,7 @@ class Model:
         if views is None:  # pinned for the thread's life: 64 KiB, handed to Java once
             local.stage = np.zeros(_STAGE_BYTES, dtype=np.uint8)
             local.jstage = jpype.nio.convertToDirectBuffer(local.stage)
+            local.busy = False
             views = local.views = {}
         plan = views.get(key)
         if plan is None:
@@ -143,6 +150,11 @@ class Model:
                 views[key] = plan
         if not plan:
             return None
+        return self._run_staged(plan, arrays)
+
+    def _run_staged(self, plan: Any, arrays: Any) -> Outputs:
+        """One batch through this thread's staging buffer, by a plan of :meth:`_stage_plan`."""
+        local = self._local
         meta, inputs, outputs = plan
         for dst, arr in zip(inputs, arrays):
             dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
@@ -153,7 +165,7 @@ class Model:
             raise self._translated(e) from None
         finally:
             local.busy = False
-        return {name: view.copy() for name, view in outputs}
+        return Outputs([(name, view.copy()) for name, view in outputs])
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``

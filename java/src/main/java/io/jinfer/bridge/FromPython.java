@@ -4,6 +4,7 @@ import io.jinfer.BackendException;
 import io.jinfer.DType;
 import io.jinfer.ErrorCode;
 import io.jinfer.Model;
+import io.jinfer.Prediction;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.wire.Layout;
@@ -104,31 +105,34 @@ public final class FromPython {
             inputs.put(spec.name(), Layout.view(stage, at, shapes.dtype, shapes.shape));
             at = Layout.align8(at + bytes);
         }
-        Map<String, Tensor> out = model.predict(inputs);
         batch = batch < 0 ? 1 : batch;
         long put = meta[0];
-        for (TensorSpec spec : model.outputs()) {
-            Tensor t = out.get(spec.name());
-            if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
-                throw new BackendException(
-                        ErrorCode.BACKEND_FAILURE,
-                        "output '"
-                                + spec.name()
-                                + "' is "
-                                + t
-                                + " but the manifest declares "
-                                + spec.dtype()
-                                + " "
-                                + Tensor.shapeString(spec.concreteShape(batch)));
+        // the outputs are copied out before the buffers go back to the model's pool
+        try (Prediction prediction = model.run(inputs)) {
+            Map<String, Tensor> out = prediction.outputs();
+            for (TensorSpec spec : model.outputs()) {
+                Tensor t = out.get(spec.name());
+                if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE,
+                            "output '"
+                                    + spec.name()
+                                    + "' is "
+                                    + t
+                                    + " but the manifest declares "
+                                    + spec.dtype()
+                                    + " "
+                                    + Tensor.shapeString(spec.concreteShape(batch)));
+                }
+                if (put + Layout.bytes(t.dtype(), t.shape()) > stage.capacity()) {
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE,
+                            "the outputs need more than the "
+                                    + (stage.capacity() - meta[0])
+                                    + " bytes of the staging buffer");
+                }
+                put = Layout.put(stage, put, t);
             }
-            if (put + Layout.bytes(t.dtype(), t.shape()) > stage.capacity()) {
-                throw new BackendException(
-                        ErrorCode.BACKEND_FAILURE,
-                        "the outputs need more than the "
-                                + (stage.capacity() - meta[0])
-                                + " bytes of the staging buffer");
-            }
-            put = Layout.put(stage, put, t);
         }
     }
 
