@@ -259,6 +259,33 @@ def _handover_at(ctx: Context, size: int, rng: np.random.Generator) -> None:
     measure(ctx, "handover", "", size, calls, max_calls_per_block=caps, per_call=True)
 
 
+# ---------------------------------------------------------------- copies through predict
+
+
+def predict_copy(ctx: Context) -> None:
+    """``Model.predict`` on 100 MB of input that Java cannot read in place (Fortran order, as
+    ``DataFrame.to_numpy()`` gives; every other row), against the same rows C-contiguous, and
+    ``np.copyto`` of the same bytes into an existing C-order array: what the copy costs on top of
+    the model's own time, against what the copy itself costs."""
+    m = ctx.models["logreg"]
+    rows = 10**8 // (4 * m.X.shape[1])
+    x = m.rows(rows)
+    fortran = np.asfortranarray(x)
+    strided = np.repeat(x, 2, axis=0)[::2]
+    dst = np.empty_like(x)
+    jm = jinfer.load(m.bundle)
+    calls: dict[str, Callable[[], object]] = {
+        "predict-c": lambda: jm.predict(x),
+        "predict-fortran": lambda: jm.predict(fortran),
+        "predict-strided": lambda: jm.predict(strided),
+        "copyto-fortran": lambda: np.copyto(dst, fortran),
+        "copyto-strided": lambda: np.copyto(dst, strided),
+    }
+    log(f"copies through predict: logreg, {rows:,} rows (100 MB)")
+    measure(ctx, "predict-copy", "logreg", 10**8, calls, max_calls_per_block=1, per_call=True)
+    jm.close()
+
+
 # ---------------------------------------------------------------- the Java harness
 
 
@@ -304,6 +331,7 @@ SUITES: list[Suite] = [
     Suite("python-backend", python_backend, needs_rest=True),
     Suite("python-breakdown", python_breakdown),
     Suite("handover", handover),
+    Suite("predict-copy", predict_copy),
     Suite("java", java),
 ]
 

@@ -105,6 +105,27 @@ def _bandwidth(series: str, label: str) -> Callable[[Results], Outcome | None]:
     return ev
 
 
+def _copy_through_predict(layout: str) -> Callable[[Results], Outcome | None]:
+    """What a layout Java cannot read in place adds to ``Model.predict`` (its time less the
+    C-order input's), over ``np.copyto`` of the same bytes."""
+
+    def ev(r: Results) -> Outcome | None:
+        a = r.get("predict-copy", f"predict-{layout}", 10**8, "logreg")
+        c = r.get("predict-copy", "predict-c", 10**8, "logreg")
+        b = r.get("predict-copy", f"copyto-{layout}", 10**8, "logreg")
+        if a is None or b is None or c is None:
+            return None
+        ratio = (a.median - c.median) / b.median
+        figures = (
+            Figure(f"predict, {layout}", a, "time"),
+            Figure("predict, C order", c, "time"),
+            Figure("np.copyto", b, "time"),
+        )
+        return Outcome(ratio, figures, ratio <= 2)
+
+    return ev
+
+
 def _pmml_python(batch: int) -> Callable[[Results], Outcome | None]:
     """Rows/s of jinfer's PMML backend from Python over jpmml-evaluator-python's, at one batch size."""
 
@@ -172,6 +193,18 @@ TARGETS: list[Target] = [
         "copy path, non-contiguous in (Fortran order), share of memcpy bandwidth at 100 MB",
         "≥ 0.5",
         _bandwidth("copy-fortran", "to_java, Fortran"),
+    ),
+    Target(
+        "predict-fortran",
+        "Model.predict on 100 MB in Fortran order: time on top of C order, vs np.copyto of the same bytes (logreg)",
+        "≤ 2x",
+        _copy_through_predict("fortran"),
+    ),
+    Target(
+        "predict-strided",
+        "Model.predict on 100 MB, every other row: time on top of C order, vs np.copyto of the same bytes (logreg)",
+        "≤ 2x",
+        _copy_through_predict("strided"),
     ),
     Target(
         "from-java",

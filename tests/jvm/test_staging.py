@@ -94,3 +94,69 @@ def test_a_model_that_calls_itself_does_not_share_the_buffer() -> None:
             np.testing.assert_array_equal(m.predict(x)["y"], 3 * x)
     finally:
         jinfer.unregister("staging-nested")
+
+
+# ---------------------------------------------------------------- large inputs that need a copy
+
+WIDE = {"name": "x", "dtype": "float64", "shape": [-1, 64]}
+
+
+def scaled(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"y": inputs["x"] * 3.0}
+
+
+def echo(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"y": inputs["x"]}  # the input itself: Java gets its own buffer back
+
+
+@pytest.fixture
+def wide() -> Any:
+    jinfer.register("staging-wide", scaled, inputs=[WIDE], outputs=[{**WIDE, "name": "y"}])
+    jinfer.register("staging-echo", echo, inputs=[WIDE], outputs=[{**WIDE, "name": "y"}])
+    with jinfer.load("python:staging-wide") as m, jinfer.load("python:staging-echo") as e:
+        yield m, e
+    jinfer.unregister("staging-wide")
+    jinfer.unregister("staging-echo")
+
+
+def large(seed: int, layout: str) -> np.ndarray:
+    """4,096 x 64 float64 (2 MiB, above the reuse threshold) in a layout Java cannot read in place."""
+    x = np.random.default_rng(seed).normal(size=(4096, 64))
+    if layout == "fortran":
+        return np.asfortranarray(x)
+    if layout == "strided":
+        return np.repeat(x, 2, axis=0)[::2]
+    return x.astype(">f8")  # byte-swapped
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided", "swapped"])
+def test_a_large_copied_input_goes_into_memory_the_thread_reuses(wide: Any, layout: str) -> None:
+    model, _ = wide
+    answers = []
+    for seed in (1, 2, 3):
+        x = large(seed, layout)
+        answers.append((model.predict(x)["y"], x))
+        space = model._local.copies[0]
+        if seed == 1:
+            first = space
+        assert space is first, "the copy of a same-sized input is made into the same memory"
+    for y, x in answers:  # each answer is its own call's, though the copies shared memory
+        np.testing.assert_array_equal(y, np.asarray(x, dtype=np.float64) * 3.0)
+
+
+def test_an_output_of_a_model_that_gives_its_input_back_is_the_callers_own(wide: Any) -> None:
+    """The reuse rests on this: no output is a view of the input memory Java was handed."""
+    _, model = wide
+    x1, x2 = large(1, "fortran"), large(2, "fortran")
+    y1 = model.predict(x1)["y"]
+    y2 = model.predict(x2)["y"]  # overwrites the reused memory y1 would have viewed
+    np.testing.assert_array_equal(y1, x1)
+    np.testing.assert_array_equal(y2, x2)
+    assert not np.may_share_memory(y1, model._local.copies[0])
+
+
+def test_a_small_or_contiguous_input_is_not_copied_into_reused_memory(wide: Any) -> None:
+    model, _ = wide
+    model.predict(np.ones((4096, 64)))  # C order: handed over as it is
+    model.predict(np.asfortranarray(np.ones((100, 64))))  # 50 KiB: a fresh copy
+    assert "copies" not in model._local.__dict__

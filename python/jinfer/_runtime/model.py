@@ -21,7 +21,7 @@ from .._exceptions import InputError, JinferError
 from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
 from .._outputs import Outputs
-from ..tensor import _buffer_view, _direct_buffer, _java_strings, from_java, to_java
+from ..tensor import _buffer_view, _direct_buffer, _java_strings, from_java, is_zero_copy, to_java
 from . import wire
 from .jvm import java_errors, jclass, start, translated
 
@@ -32,6 +32,7 @@ _STAGE_INPUTS = 32 << 10  # outputs in the second
 _MAX_TENSOR_BYTES = 2**31 - 1  # a Java ByteBuffer holds at most this many bytes
 # the numpy (kind, itemsize) pairs of jinfer's numeric dtypes: arrays of any other kind are checked
 # by _input_array against the dtype table (so a dtype added to the table is taken here too)
+_REUSED_COPY_BYTES = 1 << 20  # a larger input that needs a copy is copied into reused memory
 _NO_PLANS: dict[Any, Any] = {}  # a thread with no staging buffer yet
 _NUMERIC = frozenset((d.numpy.kind, d.itemsize) for d in DTYPES if d.itemsize)
 
@@ -188,14 +189,16 @@ class Model:
         manifest order as bare buffers, and the outputs back the same way, with their dtypes and
         shapes known here. Each JPype conversion costs a microsecond or more."""
         meta = wire.shape_header(arrays)  # also refuses arrays of no jinfer dtype, before anything crosses
-        data = [
-            _java_strings(arr) if arr.dtype.kind in "USO" else _direct_buffer(arr) if arr.size else None
-            for arr in arrays
-        ]
+        local = self._local
+        inside = getattr(local, "busy", False)  # this thread is inside this model already
+        data = [self._input_buffer(i, arr, reuse=not inside) for i, arr in enumerate(arrays)]
+        local.busy = True
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
         except jpype.JException as e:
             raise self._translated(e) from None
+        finally:
+            local.busy = inside
         batch = _batch(self.inputs, arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
@@ -209,6 +212,29 @@ class Model:
             value = result[i]
             out[name] = strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
         return out
+
+    def _input_buffer(self, position: int, arr: np.ndarray, *, reuse: bool) -> Any:
+        """What crosses to Java for the input at ``position``: strings as a Java array; a numeric
+        array as a direct buffer, over its own memory where Java can read it in place (else a
+        copy). A large copy (Fortran order, strided, byte-swapped, read-only) is made into memory
+        this thread reuses for that input, unless ``reuse`` is false (a call inside a call). Java
+        keeps no input after ``predict`` returns, nor gives one back as an output (every backend's
+        outputs are buffers of its own: test_staging checks it), and fresh memory costs the
+        kernel's zeroing of every page on every call. The reused memory grows to the largest such
+        input and lives as long as the model."""
+        if arr.dtype.kind in "USO":
+            return _java_strings(arr)
+        if not arr.size:
+            return None
+        if not reuse or arr.nbytes < _REUSED_COPY_BYTES or is_zero_copy(arr) or arr.dtype.kind == "V":
+            return _direct_buffer(arr)
+        copies = self._local.__dict__.setdefault("copies", {})
+        space = copies.get(position)
+        if space is None or space.nbytes < arr.nbytes:
+            space = copies[position] = np.empty(arr.nbytes, dtype=np.uint8)
+        view = space[: arr.nbytes].view(arr.dtype.newbyteorder("=")).reshape(arr.shape)
+        np.copyto(view, arr)
+        return jpype.nio.convertToDirectBuffer(view)
 
     def _predict_map(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """``Model.predict(Map)``, tensor by tensor: for inputs that do not match the specs' names,
