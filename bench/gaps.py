@@ -14,8 +14,8 @@ def _med(p: Point | None) -> str:
     return "?" if p is None else duration(p.median)
 
 
-def _java_vs_raw(r: Results, batch: int) -> str:
-    j, o = r.get("latency", "jinfer-java", batch, "rf"), r.get("latency", "ort-java", batch, "rf")
+def _java_vs_raw(r: Results, batch: int, m: str) -> str:
+    j, o = r.get("latency", "jinfer-java", batch, m), r.get("latency", "ort-java", batch, m)
     lj, lo = r.get("latency", "jinfer-java", 10_000, "logreg"), r.get("latency", "ort-java", 10_000, "logreg")
     text = f"jinfer {_med(j)} against raw {_med(o)} per call." + _overlap(j, o) + _busy(r, "java")
     text += (
@@ -82,15 +82,15 @@ def _copy(r: Results, series: str) -> str:
     )
 
 
-def _python(r: Results, batch: int) -> str:
+def _python(r: Results, batch: int, m: str) -> str:
     if batch != 1:
-        j, o = r.get("latency", "jinfer-python", batch, "rf"), r.get("latency", "ort-python", batch, "rf")
+        j, o = r.get("latency", "jinfer-python", batch, m), r.get("latency", "ort-python", batch, m)
         return (
             f"jinfer {_med(j)} against onnxruntime {_med(o)}: at this size the time is the runtime's, "
             "and the difference is the pinned-output allocation and the Java runtime's own overhead."
         )
-    parts = {p.series: p for p in r.points if p.suite == "breakdown"}
-    raw_java = r.get("latency", "ort-java", 1, "rf")
+    parts = {p.series: p for p in r.points if p.suite == "breakdown" and p.model == m}
+    raw_java = r.get("latency", "ort-java", 1, m)
     if not parts:
         return ""
     whole = parts.get("predict (all)")
@@ -113,8 +113,8 @@ def _python(r: Results, batch: int) -> str:
     )
 
 
-def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
-    raw2, raw1 = r.get("threads", "ort-java", 2, "rf", batch), r.get("threads", "ort-java", 1, "rf", batch)
+def _threads(r: Results, batch: int, m: str, series: str = "jinfer-java") -> str:
+    raw2, raw1 = r.get("threads", "ort-java", 2, m, batch), r.get("threads", "ort-java", 1, m, batch)
     other = r.info.get("cpu", {}).get("java", {}).get("other_cores", 0.0)
     raw = (
         ""
@@ -134,7 +134,7 @@ def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
             "young generation (`-Xmn`) is where to start."
         )
     runtime_scales = raw2 is not None and raw1 is not None and raw2.median / raw1.median >= 1.5
-    b64 = r.get("threads", series, 2, "rf", 64), r.get("threads", series, 1, "rf", 64)
+    b64 = r.get("threads", series, 2, m, 64), r.get("threads", series, 1, m, 64)
     scales_64 = batch != 64 and b64[0] is not None and b64[1] is not None and b64[0].median / b64[1].median >= 1.7
     return (
         raw.strip()
@@ -149,8 +149,8 @@ def _threads(r: Results, batch: int, series: str = "jinfer-java") -> str:
     )
 
 
-def _threads_pmml(r: Results, batch: int) -> str:
-    return _threads(r, batch, "jinfer-pmml-java")
+def _threads_pmml(r: Results, batch: int, m: str) -> str:
+    return _threads(r, batch, m, "jinfer-pmml-java")
 
 
 def _busy(r: Results, suite: str) -> str:
@@ -164,8 +164,8 @@ def _cores(r: Results) -> int:
     return int(r.info.get("java", {}).get("processors") or 2)
 
 
-def _pmml_java(r: Results) -> str:
-    j, o = r.get("latency", "jinfer-pmml-java", 1, "rf"), r.get("latency", "jpmml-java", 1, "rf")
+def _pmml_java(r: Results, m: str) -> str:
+    j, o = r.get("latency", "jinfer-pmml-java", 1, m), r.get("latency", "jpmml-java", 1, m)
     return (
         f"jinfer {_med(j)} against raw JPMML {_med(o)} per row." + _overlap(j, o) + " Both spend nearly all "
         "of it in JPMML's `evaluate`; around it jinfer adds the input check, a column reader that copies "
@@ -175,8 +175,8 @@ def _pmml_java(r: Results) -> str:
     )
 
 
-def _pmml_python(r: Results) -> str:
-    j, o = r.get("latency", "jinfer-pmml-python", 1024, "rf"), r.get("latency", "jpmml-python", 1024, "rf")
+def _pmml_python(r: Results, m: str) -> str:
+    j, o = r.get("latency", "jinfer-pmml-python", 1024, m), r.get("latency", "jpmml-python", 1024, m)
     lj, lo = r.get("latency", "jinfer-pmml-python", 1024, "logreg"), r.get("latency", "jpmml-python", 1024, "logreg")
     cheap = (
         ""
@@ -208,22 +208,22 @@ def _python_backend(r: Results) -> str:
     )
 
 
-NOTES: dict[str, Callable[[Results], str]] = {
-    "java-1": lambda r: _java_vs_raw(r, 1),
-    "java-1024": lambda r: _java_vs_raw(r, 1024),
-    "handover-100mb": _handover,
-    "handover-flat": _handover,
-    "copy-strided": lambda r: _copy(r, "copy-strided"),
-    "copy-fortran": lambda r: _copy(r, "copy-fortran"),
-    "python-1": lambda r: _python(r, 1),
-    "python-10000": lambda r: _python(r, 10_000),
+NOTES: dict[str, Callable[[Results, str], str]] = {  # by target: (results, the worst model) -> the note
+    "java-1": lambda r, m: _java_vs_raw(r, 1, m),
+    "java-1024": lambda r, m: _java_vs_raw(r, 1024, m),
+    "handover-100mb": lambda r, m: _handover(r),
+    "handover-flat": lambda r, m: _handover(r),
+    "copy-strided": lambda r, m: _copy(r, "copy-strided"),
+    "copy-fortran": lambda r, m: _copy(r, "copy-fortran"),
+    "python-1": lambda r, m: _python(r, 1, m),
+    "python-10000": lambda r, m: _python(r, 10_000, m),
     "pmml-java": _pmml_java,
     "pmml-python": _pmml_python,
-    "python-backend": _python_backend,
-    "threads-1": lambda r: _threads(r, 1),
-    "threads-64": lambda r: _threads(r, 64),
-    "threads-pmml-1": lambda r: _threads_pmml(r, 1),
-    "threads-pmml-64": lambda r: _threads_pmml(r, 64),
+    "python-backend": lambda r, m: _python_backend(r),
+    "threads-1": lambda r, m: _threads(r, 1, m),
+    "threads-64": lambda r, m: _threads(r, 64, m),
+    "threads-pmml-1": lambda r, m: _threads_pmml(r, 1, m),
+    "threads-pmml-64": lambda r, m: _threads_pmml(r, 64, m),
 }
 
 
@@ -233,8 +233,9 @@ def gap_notes(results: Results, missed: list[tuple[Any, Any]]) -> list[str]:
     seen: dict[str, str] = {}
     for target, outcome in missed:
         fn = NOTES.get(target.key)
-        text = fn(results) if fn is not None else ""
-        head = f"**{target.what}** (measured {outcome.ratio:.2f}, target {target.target})"
+        text = fn(results, outcome.model or "rf") if fn is not None else ""
+        on = f" on `{outcome.model}`, the worst model" if outcome.model else ""
+        head = f"**{target.what}** (measured {outcome.ratio:.2f}{on}, target {target.target})"
         if text and text in seen:
             notes.append(f"{head}: as for {seen[text]}.")
             continue

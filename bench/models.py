@@ -2,8 +2,9 @@
 
 - ``rf``: RandomForestClassifier, 100 trees of depth at most 8 (DESIGN.md's reference model);
 - ``logreg``: LogisticRegression;
+- ``mlp``: MLPClassifier, 2 hidden layers of 256 (a model whose own work is dense arithmetic);
 
-both on one synthetic 20-feature, two-class dataset, with float32 inputs. Each bundle carries
+all on one synthetic 20-feature, two-class dataset, with float32 inputs. Each bundle carries
 every artifact that exports and passes parity here (ONNX, PMML, Python), so every backend runs
 the same model.
 """
@@ -20,13 +21,18 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
 
 import jinfer
 from common import log
 
 FEATURES = 20
 FORMATS = tuple(f for f in ("onnx", "pmml", "python") if f in jinfer._export.FORMATS)
-TITLES = {"rf": "RandomForest, 100 trees, depth 8", "logreg": "LogisticRegression"}
+TITLES = {
+    "rf": "RandomForest, 100 trees, depth 8",
+    "logreg": "LogisticRegression",
+    "mlp": "MLPClassifier, 2 hidden layers of 256",
+}
 
 
 @dataclass
@@ -53,6 +59,7 @@ def make_models(out: Path) -> dict[str, BenchModel]:
     estimators: dict[str, Any] = {
         "rf": RandomForestClassifier(n_estimators=100, max_depth=8, random_state=0, n_jobs=-1),
         "logreg": LogisticRegression(max_iter=1000),
+        "mlp": MLPClassifier(hidden_layer_sizes=(256, 256), max_iter=200, random_state=0),
     }
     models = {}
     for name, est in estimators.items():

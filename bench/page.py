@@ -102,6 +102,9 @@ def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str
             shown = f"{o.ratio:.2f} of memcpy"
         else:
             shown = f"{o.ratio:.2f}x"
+        if o.model:
+            shown += f" on `{o.model}`"
+            figs += "<br>every model: " + ", ".join(f"`{m}` {v:.2f}" for m, v in o.by_model.items())
         w(f"| {t.what} | **{shown}** | {figs} | {t.target} | {'yes' if o.met else '**no**'} |")
         if not o.met:
             missed.append((t, o))
@@ -187,12 +190,15 @@ def _latency_section(results: Results, models: dict[str, str], w: Callable[[str]
                 w(f"| {int(b):,} | " + " | ".join(cells) + " |")
             w("")
     bd = [p for p in results.points if p.suite == "breakdown"]
+    bd_models = list(dict.fromkeys(p.model for p in bd))
+    parts = list(dict.fromkeys(p.series for p in bd))
     if bd:
-        w("**Where the time of one call from Python goes** (forest, batch 1, interleaved):\n")
-        w("| part | median (min – max) |")
-        w("|---|---:|")
-        for p in bd:
-            w(f"| {p.series} | {spread(p)} |")
+        w("**Where the time of one call from Python goes** (batch 1, interleaved, model by model):\n")
+        w("| part | " + " | ".join(f"`{m}`" for m in bd_models) + " |")
+        w("|---|" + "---:|" * len(bd_models))
+        for part in parts:
+            cells = [next((spread(p) for p in bd if p.series == part and p.model == m), "—") for m in bd_models]
+            w(f"| {part} | " + " | ".join(cells) + " |")
         w("")
 
 

@@ -166,19 +166,23 @@ def python_backend(ctx: Context) -> None:
 
 
 def python_breakdown(ctx: Context) -> None:
-    """The parts of one ``jinfer.load(...).predict`` at batch 1 on the forest, side by side: the
+    """The parts of one ``jinfer.load(...).predict`` at batch 1, model by model, side by side: the
     whole call, its one crossing into Java with its arguments made (the staged path of a small
     batch), the Java call alone (timed in a Java loop), against onnxruntime's whole run."""
+    for m in ctx.models.values():
+        with jinfer.load(m.bundle, backend="onnx") as jm:
+            _breakdown_of(ctx, m, jm)
+
+
+def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
     import jpype
 
     from jinfer.tensor import to_java
 
-    m = ctx.models["rf"]
-    jm = jinfer.load(m.bundle)
+    from_python = jpype.JClass("io.jinfer.bridge.FromPython")
     x = m.rows(1)
     jm.predict(x)  # makes this thread's staging buffer and the plan for x
     jmodel = jm._jmodel  # the io.jinfer.Model behind the Python one
-    from_python = jpype.JClass("io.jinfer.bridge.FromPython")
     meta = jm._local.views[((x.dtype, x.shape),)][0]
     stage = jm._local.jstage
     sess = ort_session(m.onnx)
@@ -192,9 +196,8 @@ def python_breakdown(ctx: Context) -> None:
         "Model.predict in Java": java_loop(jm, to_java(x), loops),
         "ort-python run": lambda: sess.run(None, {in_name: x}),
     }
-    log("where the Python-side time goes (rf, batch 1)")
-    measure(ctx, "breakdown", "rf", 1, calls, loops={"Model.predict in Java": loops})
-    jm.close()
+    log(f"where the Python-side time goes ({m.name}, batch 1)")
+    measure(ctx, "breakdown", m.name, 1, calls, loops={"Model.predict in Java": loops})
 
 
 # ---------------------------------------------------------------- numpy -> Java handover
