@@ -21,7 +21,7 @@ import numpy as np
 from ._bundle import Bundle, npz_bytes, scratch, write_bundle
 from ._convert.formats import FORMATS
 from ._dtypes import Array
-from ._exceptions import JinferError, ParityError
+from ._exceptions import InputError, JinferError, ParityError
 from ._families.mlflow import MLflowSource
 from ._families.mlmodel import conform, load_example, load_flavor, read_mlmodel, signature_dtype
 from ._families.table import family_of
@@ -252,6 +252,11 @@ def _float32_or_float64(made: Callable[[str], tuple[Manifest, dict[str, bytes]]]
         warnings.simplefilter("always")
         try:
             first = made("float32")
+        except InputError as e:  # the model refuses float32 rows (DTYPE_MISMATCH): float64 may serve
+            if e.code == "DTYPE_MISMATCH":
+                failure = e
+            else:
+                refused = e
         except JinferError as e:
             refused = e
         except Exception as e:  # noqa: BLE001 - the model refuses float32 rows: float64 may serve

@@ -40,8 +40,11 @@ def test_an_encoder_of_float64_values_gets_a_float64_bundle(tmp_path: Path) -> N
 
 def test_an_explicit_float32_is_kept_and_fails_as_the_model_does(tmp_path: Path) -> None:
     model = Pipeline([("enc", OrdinalEncoder()), ("clf", LogisticRegression(max_iter=1000))]).fit(X, Y)
-    with pytest.raises(ValueError, match="unknown categories"):
+    with pytest.raises(jinfer.InputError, match="unknown categories") as e:
         jinfer.export(model, X, tmp_path / "enc.jinfer", dtype="float32")
+    assert e.value.code == "DTYPE_MISMATCH"
+    assert "Pipeline refuses the export sample as float32" in str(e.value) and "dtype='float64'" in str(e.value)
+    assert not (tmp_path / "enc.jinfer").exists()
 
 
 def test_a_model_float32_serves_stays_float32(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._dtypes import Array
 from .._estimators import call, final_estimator
-from .._exceptions import UnsupportedModelError
+from .._exceptions import InputError, JinferError, UnsupportedModelError
 from .._manifest import TensorSpec
 from .base import Expected, Family, Prepared, check_task, refuse_classes
 from .sample import sample_of
@@ -38,8 +38,26 @@ class SklearnFamily(Family):
         found = task_of(model)
         check_task(found, task, type(model).__name__)
         refuse_classes(classes, type(model).__name__)
-        expected, outputs, cls = expected_of(model, sample.for_model, found, dtype)
+        try:
+            expected, outputs, cls = expected_of(model, sample.for_model, found, dtype)
+        except (ValueError, TypeError) as e:
+            if isinstance(e, JinferError):
+                raise
+            raise _refused(model, dtype, e) from e
         return Prepared(model, sample, found, expected, outputs, cls, type(model).__name__, self.libraries(model))
+
+
+def _refused(model: Any, dtype: str, e: Exception) -> InputError:
+    """The typed error for a model that refuses its own export sample, in ``dtype``."""
+    name = type(model).__name__
+    if dtype == "float32":
+        return InputError(
+            f"{name} refuses the export sample as float32: {e}. A step fitted on float64 values that "
+            "float32 does not hold exactly (a OneHotEncoder's or OrdinalEncoder's categories, say) refuses "
+            "float32 rows: export it with dtype='float64' (dtype=None picks float64 where float32 cannot serve)",
+            code="DTYPE_MISMATCH",
+        )
+    return InputError(f"{name} refuses the export sample as {dtype}: {e}", code="INVALID_VALUE")
 
 
 def require_fitted(model: Any) -> None:
