@@ -155,18 +155,21 @@ dist: venv jars
 # importlib.resources, onnx's); those warnings are shown, not turned into errors. The committed
 # conformance vectors are written by the newest numpy (numpy 1 pickles object arrays with another
 # protocol), so their byte-for-byte regeneration is left to `make test`.
+# The jep extra too, so that the Jep host (a plain JVM embedding this venv's CPython) is tested at
+# the lower bounds: pip builds it against the JDK (JAVA_HOME, above), about 30 s the first time.
 COMPAT_VENV := build/venv-compat
 COMPAT_TESTS := tests/jvm/test_roundtrip.py tests/jvm/test_pmml.py \
 	tests/jvm/test_python_backend.py tests/jvm/test_cli.py tests/pure tests/compat \
 	--deselect tests/pure/test_conformance.py::test_make_vectors_regenerates_the_committed_files
 test-compat: setup $(COMPAT_VENV)/.installed
 	@echo "== the oldest supported versions, in $(COMPAT_VENV)"
-	$(COMPAT_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(scikit-learn|numpy|pandas|onnx|skl2onnx|sklearn2pmml|scipy) '
+	$(COMPAT_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(scikit-learn|numpy|ml[-_]dtypes|pandas|onnx|skl2onnx|sklearn2pmml|scipy|jep) '
 	JINFER_OTHER_PYTHON=$(CURDIR)/$(VPY) $(COMPAT_VENV)/bin/python -m pytest -p no:faulthandler -q -W default $(COMPAT_TESTS)
 $(COMPAT_VENV)/.installed: pyproject.toml VERSION scripts/oldest_requirements.py
 	test -x $(COMPAT_VENV)/bin/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(VPY) scripts/oldest_requirements.py > build/oldest.txt
-	$(COMPAT_VENV)/bin/python -m pip install -q -e '.[test,pmml]' -c build/oldest.txt
+	$(COMPAT_VENV)/bin/python -m pip install -q -e '.[test,pmml,jep]' -c build/oldest.txt
+	touch $@
 # H2O-3: jinfer[h2o] (h2o 3.46.0.11, whose wheel carries the 270 MB H2O server) in a venv of its own,
 # out of `make test` (which reports tests/jvm/test_h2o.py as skipped). The tests start a local H2O
 # cluster on 127.0.0.1 (1 GB of heap, 2 threads) and shut it down.

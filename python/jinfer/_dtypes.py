@@ -4,14 +4,12 @@ Each dtype has an explicit, stable id (never an enum ordinal), its numpy code an
 ``tests/conformance/dtypes.json`` holds the same table; tests in both languages check against it.
 
 numpy has no ``bfloat16``: its code is ``<V2``, what numpy itself reports (and ``np.save`` writes) for
-``ml_dtypes.bfloat16``, so an array of it is ``ml_dtypes.bfloat16`` where that package is installed
-and two raw bytes (``V2``) otherwise. Either way :func:`dtype_of` names it ``bfloat16``.
+``ml_dtypes.bfloat16`` (a dependency of jinfer), so an array of it is ``ml_dtypes.bfloat16``; read from
+a file by numpy alone it is two raw bytes (``V2``). Either way :func:`dtype_of` names it ``bfloat16``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -63,12 +61,12 @@ _BY_KIND = {(np.dtype(d.numpy_code).kind, np.dtype(d.numpy_code).itemsize): d fo
 
 
 def bfloat16_numpy() -> np.dtype[Any]:
-    """numpy's dtype for bfloat16: ``ml_dtypes.bfloat16`` where that package is installed (an
-    optional dependency, imported on first use), else two raw bytes, ``V2``."""
-    if importlib.util.find_spec("ml_dtypes") is not None:
-        found: np.dtype[Any] = np.dtype(importlib.import_module("ml_dtypes").bfloat16)
-        return found
-    return np.dtype("V2")
+    """numpy's dtype for bfloat16, ``ml_dtypes.bfloat16`` (ml_dtypes is imported on first use, so
+    that importing jinfer does not load it)."""
+    import ml_dtypes
+
+    found: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+    return found
 
 
 def dtype_by_name(name: str) -> DType:
