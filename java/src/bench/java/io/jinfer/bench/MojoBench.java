@@ -140,6 +140,7 @@ public final class MojoBench {
                     calls.put("jinfer-onnx", () -> onnx.predict(x).size());
                 }
                 System.err.println("[mojo-bench] " + name + " batch " + batch);
+                warm(calls, Math.max(100, 200_000 / batch));
                 timer.prewarm(calls, 500_000_000L);
                 Map<String, Interleaved.Samples> samples = timer.run(calls);
                 for (Map.Entry<String, Interleaved.Samples> s : samples.entrySet()) {
@@ -153,6 +154,23 @@ public final class MojoBench {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs every call {@code times} times first: a count, not a time, so that on a loaded machine
+     * (where the compiler threads get little of a wall-clock warm-up) the JIT has compiled every
+     * path before anything is timed.
+     */
+    private static void warm(Map<String, Interleaved.Call> calls, int times) throws Exception {
+        long sink = 0;
+        for (Interleaved.Call c : calls.values()) {
+            for (int i = 0; i < times; i++) {
+                sink += c.run();
+            }
+        }
+        if (sink == 42) {
+            System.err.println("[mojo-bench] warmed");
+        }
     }
 
     private static Manifest.Artifact artifact(Manifest m, String backend) {
