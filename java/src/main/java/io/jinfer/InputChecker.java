@@ -16,10 +16,18 @@ final class InputChecker {
     private static final long DOUBLE_EXPONENT = 0x7ff0000000000000L;
 
     private final List<TensorSpec> specs;
+    // the same, read once per call without an iterator; and each spec's shape, not copied per call
+    private final TensorSpec[] specArray;
+    private final long[][] shapes;
     private final boolean allowNonFinite;
 
     InputChecker(List<TensorSpec> specs, boolean allowNonFinite) {
         this.specs = specs;
+        this.specArray = specs.toArray(new TensorSpec[0]);
+        this.shapes = new long[specArray.length][];
+        for (int i = 0; i < specArray.length; i++) {
+            shapes[i] = specArray[i].shape();
+        }
         this.allowNonFinite = allowNonFinite;
     }
 
@@ -37,18 +45,21 @@ final class InputChecker {
             throw new InputException(
                     ErrorCode.MISSING_INPUT, "inputs: expected a map of " + names() + ", got null");
         }
-        for (String name : given.keySet()) {
-            if (specFor(name) == null) {
-                throw new InputException(
-                        ErrorCode.UNKNOWN_INPUT,
-                        "unknown input '" + name + "': the model takes " + names());
-            }
+        Tensor[] tensors = new Tensor[specArray.length];
+        boolean complete = given.size() == specArray.length;
+        for (int i = 0; i < specArray.length; i++) {
+            tensors[i] = given.get(specArray[i].name());
+            complete &= tensors[i] != null;
         }
-        Map<String, Tensor> out = new LinkedHashMap<>(2 * specs.size());
+        if (!complete) { // then a name is unknown, or one is missing
+            checkNames(given);
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>(2 * specArray.length);
         long batch = -1;
         String batchFrom = null;
-        for (TensorSpec spec : specs) {
-            Tensor t = given.get(spec.name());
+        for (int i = 0; i < specArray.length; i++) {
+            TensorSpec spec = specArray[i];
+            Tensor t = tensors[i];
             if (t == null) {
                 throw new InputException(
                         ErrorCode.MISSING_INPUT,
@@ -62,7 +73,7 @@ final class InputChecker {
                                 + new TreeSet<>(given.keySet()));
             }
             t = checkDtype(spec, t);
-            checkShape(spec, t);
+            checkShape(spec, shapes[i], t);
             if (!allowNonFinite) {
                 checkFinite(spec, t);
             }
@@ -87,6 +98,17 @@ final class InputChecker {
             out.put(spec.name(), t);
         }
         return new Checked(out, batch);
+    }
+
+    /** Refuses the first name of {@code given} that is no input of the model. */
+    private void checkNames(Map<String, Tensor> given) {
+        for (String name : given.keySet()) {
+            if (specFor(name) == null) {
+                throw new InputException(
+                        ErrorCode.UNKNOWN_INPUT,
+                        "unknown input '" + name + "': the model takes " + names());
+            }
+        }
     }
 
     private static Tensor checkDtype(TensorSpec spec, Tensor t) {
@@ -215,10 +237,9 @@ final class InputChecker {
                 + " allow_non_finite=True)";
     }
 
-    private static void checkShape(TensorSpec spec, Tensor t) {
-        long[] want = spec.shape();
-        long[] got = t.shape();
-        if (want.length != got.length) {
+    private static void checkShape(TensorSpec spec, long[] want, Tensor t) {
+        if (want.length != t.rank()) {
+            long[] got = t.shape();
             throw new InputException(
                     ErrorCode.RANK_MISMATCH,
                     "input '"
@@ -233,7 +254,8 @@ final class InputChecker {
                             + Arrays.toString(got));
         }
         for (int i = 0; i < want.length; i++) {
-            if (want[i] >= 0 && want[i] != got[i]) {
+            if (want[i] >= 0 && want[i] != t.dim(i)) {
+                long[] got = t.shape();
                 throw new InputException(
                         ErrorCode.SHAPE_MISMATCH,
                         "input '"

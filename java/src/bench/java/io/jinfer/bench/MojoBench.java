@@ -6,17 +6,26 @@ import hex.genmodel.MojoModel;
 import hex.genmodel.MojoReaderBackendFactory;
 import hex.genmodel.easy.EasyPredictModelWrapper;
 import hex.genmodel.easy.RowData;
+import hex.genmodel.easy.prediction.BinomialModelPrediction;
+import hex.genmodel.easy.prediction.MultinomialModelPrediction;
 
 import io.jinfer.Bundle;
+import io.jinfer.DType;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
+import io.jinfer.Prediction;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+import io.jinfer.mojo.MojoBackend;
 import io.jinfer.npy.ParitySample;
+import io.jinfer.spi.ArtifactContext;
+import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.OutputBuffers;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -35,10 +44,20 @@ import java.util.Map;
  * </pre>
  *
  * <p>For each bundle and batch size, interleaved: {@code Models.load(bundle, mojo).predict(batch)}
- * ("jinfer-mojo"); the same MOJO through an {@link EasyPredictModelWrapper} made as genmodel's
- * documentation shows, a {@link RowData} filled from the same columns for each row
+ * ("jinfer-mojo") and {@code run(batch)} with its {@link Prediction} closed ("jinfer-mojo-run",
+ * pooled output buffers); the same MOJO through an {@link EasyPredictModelWrapper} made as
+ * genmodel's documentation shows, a {@link RowData} filled from the same columns for each row, and
+ * the label and every probability (or the regression value) read out of genmodel's prediction
  * ("genmodel-java"); and, when the bundle also has ONNX, the onnx backend ("jinfer-onnx"). The rows
  * are the bundle's parity sample, repeated to the batch size. Samples are seconds per call.
+ *
+ * <p>Two more series take jinfer's time apart: "mojo-session" is the mojo backend's session opened
+ * through the public SPI ({@link MojoBackend#open}) and run on the same inputs without {@link
+ * Model}'s input and output checks; "outputs-only" makes the canonical output tensors of one batch
+ * from values already at hand (a string or int64 label tensor, a float tensor in a fresh direct
+ * buffer, a map), the least any backend does to hand outputs out. So {@code jinfer-mojo -
+ * mojo-session} is Model's share (the input check, the output check, the lock), and {@code
+ * mojo-session - genmodel-java - outputs-only} the mojo backend's own reading of the columns.
  */
 public final class MojoBench {
     private MojoBench() {}
@@ -81,13 +100,16 @@ public final class MojoBench {
         boolean hasOnnx = manifest.artifacts().stream().anyMatch(x -> x.backend().equals("onnx"));
         EasyPredictModelWrapper raw = rawWrapper(mojo);
         List<Map<String, Object>> out = new ArrayList<>();
-        try (Model jinfer =
-                        Models.load(
-                                path,
-                                LoadOptions.builder()
-                                        .backend("mojo")
-                                        .allowNonFinite(true)
-                                        .build());
+        LoadOptions options = LoadOptions.builder().backend("mojo").allowNonFinite(true).build();
+        try (Model jinfer = Models.load(path, options);
+                BackendSession session =
+                        new MojoBackend()
+                                .open(
+                                        new ArtifactContext(
+                                                manifest,
+                                                artifact(manifest, "mojo"),
+                                                () -> mojo,
+                                                options));
                 Model onnx =
                         hasOnnx
                                 ? Models.load(
@@ -102,12 +124,23 @@ public final class MojoBench {
                 Map<String, Tensor> x = repeat(manifest, sample, batch);
                 Columns columns = new Columns(manifest, x, raw);
                 Map<String, Interleaved.Call> calls = new LinkedHashMap<>();
+                long rows = batch;
                 calls.put("jinfer-mojo", () -> jinfer.predict(x).size());
+                calls.put(
+                        "jinfer-mojo-run",
+                        () -> {
+                            try (Prediction p = jinfer.run(x)) {
+                                return p.outputs().size();
+                            }
+                        });
                 calls.put("genmodel-java", () -> columns.predict(batch));
+                calls.put("mojo-session", () -> session.run(x, rows).size());
+                calls.put("outputs-only", () -> outputsOnly(manifest, batch).size());
                 if (onnx != null) {
                     calls.put("jinfer-onnx", () -> onnx.predict(x).size());
                 }
                 System.err.println("[mojo-bench] " + name + " batch " + batch);
+                warm(calls, Math.max(100, 200_000 / batch));
                 timer.prewarm(calls, 500_000_000L);
                 Map<String, Interleaved.Samples> samples = timer.run(calls);
                 for (Map.Entry<String, Interleaved.Samples> s : samples.entrySet()) {
@@ -121,6 +154,23 @@ public final class MojoBench {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs every call {@code times} times first: a count, not a time, so that on a loaded machine
+     * (where the compiler threads get little of a wall-clock warm-up) the JIT has compiled every
+     * path before anything is timed.
+     */
+    private static void warm(Map<String, Interleaved.Call> calls, int times) throws Exception {
+        long sink = 0;
+        for (Interleaved.Call c : calls.values()) {
+            for (int i = 0; i < times; i++) {
+                sink += c.run();
+            }
+        }
+        if (sink == 42) {
+            System.err.println("[mojo-bench] warmed");
+        }
     }
 
     private static Manifest.Artifact artifact(Manifest m, String backend) {
@@ -208,6 +258,10 @@ public final class MojoBench {
             offset = at.stream().mapToInt(p -> p[1]).toArray();
         }
 
+        /**
+         * Scores {@code rows} rows; returns what it read out of each prediction (the label's hash
+         * and the probabilities, or the value), so the JIT keeps every read.
+         */
         long predict(int rows) throws Exception {
             long sum = 0;
             RowData row = new RowData();
@@ -227,12 +281,59 @@ public final class MojoBench {
                     }
                 }
                 switch (category) {
-                    case "Binomial" -> sum += wrapper.predictBinomial(row).labelIndex;
-                    case "Multinomial" -> sum += wrapper.predictMultinomial(row).labelIndex;
-                    default -> sum += (long) wrapper.predictRegression(row).value;
+                    case "Binomial" -> {
+                        BinomialModelPrediction p = wrapper.predictBinomial(row);
+                        sum += p.label.hashCode() + read(p.classProbabilities);
+                    }
+                    case "Multinomial" -> {
+                        MultinomialModelPrediction p = wrapper.predictMultinomial(row);
+                        sum += p.label.hashCode() + read(p.classProbabilities);
+                    }
+                    default -> sum += Double.doubleToLongBits(wrapper.predictRegression(row).value);
                 }
             }
             return sum;
         }
+
+        private static long read(double[] probabilities) {
+            long bits = 0;
+            for (double p : probabilities) {
+                bits ^= Double.doubleToLongBits(p);
+            }
+            return bits;
+        }
+    }
+
+    /**
+     * The canonical outputs of a batch of {@code n} rows made from values at hand: what a backend
+     * must at least do to return tensors (a label tensor, the floats in a fresh direct buffer, the
+     * map), without scoring anything.
+     */
+    private static Map<String, Tensor> outputsOnly(Manifest m, int n) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (TensorSpec spec : m.outputs()) {
+            long[] shape = spec.concreteShape(n);
+            int count = (int) Tensor.elementCount(shape);
+            if (spec.dtype() == DType.STRING) {
+                String[] labels = new String[count];
+                for (int i = 0; i < count; i++) {
+                    labels[i] = String.valueOf(m.classes().get(i % m.classes().size()));
+                }
+                out.put(spec.name(), Tensor.ofStrings(labels, shape));
+            } else {
+                ByteBuffer b = OutputBuffers.FRESH.take(count * spec.dtype().byteSize());
+                for (int i = 0; i < count; i++) {
+                    if (spec.dtype() == DType.FLOAT64) {
+                        b.putDouble(i * 8, i);
+                    } else if (spec.dtype() == DType.INT64) {
+                        b.putLong(i * 8, i);
+                    } else {
+                        b.putFloat(i * 4, i);
+                    }
+                }
+                out.put(spec.name(), Tensor.wrap(b, spec.dtype(), shape));
+            }
+        }
+        return out;
     }
 }

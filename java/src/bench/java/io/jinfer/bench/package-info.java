@@ -6,6 +6,8 @@
  * <p><b>Layer:</b> client, on top of the public API.
  *
  * <p><b>May import:</b> {@code io.jinfer}, {@code io.jinfer.npy} (the bundles' parity samples as
- * inputs); ONNX Runtime, JPMML and h2o-genmodel directly, as the anchors.
+ * inputs), {@code io.jinfer.spi} and {@code io.jinfer.mojo} (a backend session opened through the
+ * public SPI, without {@code Model}'s checks, to take {@code MojoBench}'s per-row time apart); ONNX
+ * Runtime, JPMML and h2o-genmodel directly, as the anchors.
  */
 package io.jinfer.bench;

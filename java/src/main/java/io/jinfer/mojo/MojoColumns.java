@@ -11,7 +11,6 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +37,34 @@ final class MojoColumns {
      */
     record Column(String name, boolean categorical, String input, int index, int width) {}
 
-    private final List<Column> columns;
+    // the columns as arrays read once per value: the distinct inputs, and each column's
+    private final String[] inputs;
+    private final String[] names;
+    private final boolean[] categorical;
+    private final int[] inputOf; // by column: its input's index in inputs
+    private final int[] index;
+    private final int[] width;
 
     private MojoColumns(List<Column> columns) {
-        this.columns = columns;
+        List<String> distinct = new ArrayList<>();
+        int n = columns.size();
+        names = new String[n];
+        categorical = new boolean[n];
+        inputOf = new int[n];
+        index = new int[n];
+        width = new int[n];
+        for (int i = 0; i < n; i++) {
+            Column c = columns.get(i);
+            if (!distinct.contains(c.input())) {
+                distinct.add(c.input());
+            }
+            names[i] = c.name();
+            categorical[i] = c.categorical();
+            inputOf[i] = distinct.indexOf(c.input());
+            index[i] = c.index();
+            width[i] = c.width();
+        }
+        inputs = distinct.toArray(new String[0]);
     }
 
     /**
@@ -85,56 +108,47 @@ final class MojoColumns {
         return new Rows(inputs);
     }
 
-    /** The feature columns, in the MOJO's order. */
-    List<Column> columns() {
-        return columns;
-    }
-
     /**
-     * One batch: fills a {@link RowData} with the values of one row. Each column's tensor (and, for
+     * One batch: fills a {@link RowData} with the values of one row. Each input's tensor (and, for
      * strings, its array) is looked up once per batch, not once per value.
      */
     final class Rows {
-        private final Tensor[] tensors; // by column
-        private final String[][] strings; // by column; null for a numeric tensor
-        private final boolean[] floating; // by column: a float32/float64 tensor
+        private final Tensor[] tensors; // by input
+        private final String[][] strings; // by input; null for a numeric tensor
+        private final boolean[] floating; // by input: a float32/float64 tensor
 
-        private Rows(Map<String, Tensor> inputs) {
-            int n = columns.size();
+        private Rows(Map<String, Tensor> given) {
+            int n = inputs.length;
             tensors = new Tensor[n];
             strings = new String[n][];
             floating = new boolean[n];
-            Map<String, String[]> read = new HashMap<>();
             for (int i = 0; i < n; i++) {
-                Tensor t = inputs.get(columns.get(i).input());
+                Tensor t = given.get(inputs[i]);
                 tensors[i] = t;
                 floating[i] = t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64;
-                if (t.isString()) {
-                    strings[i] =
-                            read.computeIfAbsent(columns.get(i).input(), k -> t.toStringArray());
-                }
+                strings[i] = t.isString() ? t.toStringArray() : null;
             }
         }
 
         /** Clears {@code row} and puts the values of row {@code r} into it. */
         void fill(RowData row, int r) {
             row.clear();
-            for (int i = 0; i < tensors.length; i++) {
-                Column c = columns.get(i);
-                long at = c.index() < 0 ? r : (long) r * c.width() + c.index();
+            for (int i = 0; i < names.length; i++) {
+                int in = inputOf[i];
+                int at = index[i] < 0 ? r : r * width[i] + index[i];
                 Object v;
-                if (strings[i] != null) {
-                    String s = strings[i][(int) at];
+                if (strings[in] != null) {
+                    String s = strings[in][at];
                     v = s == null || s.isEmpty() ? null : s;
-                } else if (floating[i]) {
-                    double d = tensors[i].getDouble(at);
+                } else if (floating[in]) {
+                    double d = tensors[in].getDouble(at);
                     v = Double.isNaN(d) ? null : (Object) d;
                 } else {
-                    long l = tensors[i].getLong(at);
-                    v = c.categorical() ? (Object) Long.toString(l) : (Object) (double) l;
+                    long l = tensors[in].getLong(at);
+                    v = categorical[i] ? (Object) Long.toString(l) : (Object) (double) l;
                 }
                 if (v != null) {
-                    row.put(c.name(), v);
+                    row.put(names[i], v);
                 }
             }
         }

@@ -6,9 +6,9 @@ import io.jinfer.ErrorCode;
 import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+import io.jinfer.spi.OutputBuffers;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,24 +70,26 @@ final class MojoOutputs {
     private final int n;
     private final int k;
     private final String[] labelStrings;
-    private final long[] labelLongs;
+    private final ByteBuffer labelLongs; // int64 labels, from the call's buffers as values are
     private final TensorSpec floats; // probabilities or prediction
-    private final ByteBuffer
-            values; // its elements, direct and in native order, as the Tensor holds them
+    private final ByteBuffer values; // its elements: direct, native order, from the call's buffers
     private final boolean doubles;
 
-    MojoOutputs(Shape shape, int n) {
+    /**
+     * Outputs for {@code n} rows, the floating one written into a buffer from {@code buffers}
+     * (fresh for {@code predict}, the model's pool for {@code run}).
+     */
+    MojoOutputs(Shape shape, int n, OutputBuffers buffers) {
         this.shape = shape;
         this.n = n;
         this.k = shape.classes().size();
         boolean strings = shape.label() != null && shape.label().dtype() == DType.STRING;
         this.labelStrings = shape.label() != null && strings ? new String[n] : null;
-        this.labelLongs = shape.label() != null && !strings ? new long[n] : null;
+        this.labelLongs = shape.label() != null && !strings ? buffers.take(n * 8) : null;
         this.floats = shape.prediction() != null ? shape.prediction() : shape.probabilities();
         this.doubles = floats != null && floats.dtype() == DType.FLOAT64;
         int count = shape.prediction() != null ? n : n * k;
-        this.values =
-                ByteBuffer.allocateDirect(count * (doubles ? 8 : 4)).order(ByteOrder.nativeOrder());
+        this.values = floats != null ? buffers.take(count * (doubles ? 8 : 4)) : null;
     }
 
     private void put(int index, double v) {
@@ -103,9 +105,9 @@ final class MojoOutputs {
         if (labelStrings != null) {
             labelStrings[row] = (String) label;
         } else if (labelLongs != null) {
-            labelLongs[row] = (Long) label;
+            labelLongs.putLong(row * 8, (Long) label);
         }
-        for (int j = 0; j < k; j++) {
+        for (int j = 0; values != null && j < k; j++) {
             put(row * k + j, probabilities[j]);
         }
     }
@@ -121,7 +123,7 @@ final class MojoOutputs {
                     "label",
                     labelStrings != null
                             ? Tensor.ofStrings(labelStrings, n)
-                            : Tensor.of(labelLongs, n));
+                            : Tensor.wrap(labelLongs, DType.INT64, n));
         }
         if (floats != null) {
             out.put(floats.name(), Tensor.wrap(values, floats.dtype(), floats.concreteShape(n)));

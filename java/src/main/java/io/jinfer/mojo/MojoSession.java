@@ -21,6 +21,7 @@ import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.OutputBuffers;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -184,13 +185,18 @@ final class MojoSession implements BackendSession {
 
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch) {
+        return run(inputs, batch, OutputBuffers.FRESH);
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch, OutputBuffers buffers) {
         if (closed) {
             throw new IllegalStateException("MOJO session is closed");
         }
         int n = Math.toIntExact(batch);
         EasyPredictModelWrapper w = shared != null ? shared : perThread.get();
         MojoColumns.Rows rows = columns.rows(inputs);
-        MojoOutputs out = new MojoOutputs(shape, n);
+        MojoOutputs out = new MojoOutputs(shape, n, buffers);
         RowData row = new RowData();
         for (int r = 0; r < n; r++) {
             rows.fill(row, r);

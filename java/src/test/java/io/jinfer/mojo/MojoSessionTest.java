@@ -18,6 +18,7 @@ import io.jinfer.JinferException;
 import io.jinfer.LoadOptions;
 import io.jinfer.Model;
 import io.jinfer.Models;
+import io.jinfer.Prediction;
 import io.jinfer.Tensor;
 import io.jinfer.TestBundles;
 import io.jinfer.npy.ParitySample;
@@ -111,6 +112,45 @@ public class MojoSessionTest {
                 assertOutputsEqual(name, expected(bundle), m.predict(inputs(bundle)));
             }
         }
+    }
+
+    @Test
+    public void runWritesIntoPooledBuffersWhatPredictReturns() {
+        for (String name : BUNDLES) {
+            Path bundle = fixture(name);
+            Map<String, Tensor> x = inputs(bundle);
+            Map<String, Tensor> backwards = new LinkedHashMap<>();
+            x.forEach((k, t) -> backwards.put(k, reversed(t)));
+            try (Model m = Models.load(bundle, MOJO)) {
+                try (Prediction p = m.run(x)) {
+                    assertOutputsEqual(name, expected(bundle), p.outputs());
+                }
+                // the same sizes, so the second call gets the first one's buffers back
+                try (Prediction p = m.run(backwards)) {
+                    assertOutputsEqual(name + " reversed", m.predict(backwards), p.outputs());
+                }
+            }
+        }
+    }
+
+    /** {@code t} with its rows in the opposite order. */
+    private static Tensor reversed(Tensor t) {
+        int rows = (int) t.dim(0);
+        int width = (int) (t.size() / rows);
+        if (t.isString()) {
+            String[] v = t.toStringArray();
+            String[] out = new String[v.length];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(v, r * width, out, (rows - 1 - r) * width, width);
+            }
+            return Tensor.ofStrings(out, t.shape());
+        }
+        float[] v = t.toFloatArray();
+        float[] out = new float[v.length];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(v, r * width, out, (rows - 1 - r) * width, width);
+        }
+        return Tensor.of(out, t.shape());
     }
 
     @Test
