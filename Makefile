@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
 export JAVA_HOME
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching soak clean fuzz spark-venv test-spark bench-spark
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching bench-startup soak clean fuzz spark-venv test-spark bench-spark
 
 setup: venv jars maven
 
@@ -210,6 +210,11 @@ bench-quick: setup
 
 bench-batching: setup
 	$(VPY) bench/batching.py
+
+# Time to first prediction: fresh Python processes and JVMs, jinfer against ONNX Runtime, with and
+# without an application class-data archive (bench/startup.py; its section of docs/benchmarks.md).
+bench-startup: setup
+	$(VPY) bench/startup.py
 
 clean:
 	rm -rf build dist .gradle python/jinfer/jars

@@ -205,3 +205,16 @@ class CpuMeter:
             "other_cores": max(0.0, busy - own) / wall,
             "steal_cores": (s1 - s0) / wall,
         }
+
+
+def write_marked_section(page: Path, name: str, section: str) -> None:
+    """Put ``section`` (which starts with ``<!-- NAME:start -->`` and ends with ``<!-- NAME:end -->``)
+    in place of the page's old one, or at its end. bench/run.py keeps such sections when it writes
+    the page anew."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    page.write_text(text, encoding="utf-8")

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the H2
 
 import h2o_models as hm
 import jinfer
+from common import write_marked_section
 from jinfer._bench import duration
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(Run(json.loads(out.read_text()), load_start, os.getloadavg(), time.monotonic() - started))
     section = render(runs)
     print(section)
-    write_section(args.docs / "benchmarks.md", section)
+    write_marked_section(args.docs / "benchmarks.md", "mojo-bench", section)
     return 0
 
 
@@ -255,16 +256,6 @@ def _genmodel_version() -> str:
 
 def _load(avg: tuple[float, ...]) -> str:
     return ", ".join(f"{x:.1f}" for x in avg)
-
-
-def write_section(page: Path, section: str) -> None:
-    """Put the section in place of the page's old one, or at its end."""
-    text = page.read_text(encoding="utf-8") if page.is_file() else ""
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    page.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
