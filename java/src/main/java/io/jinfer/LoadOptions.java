@@ -19,7 +19,7 @@ public final class LoadOptions {
      * The warm-up calls {@link Models#load} makes by default: enough that the first calls a user
      * makes run about as fast as later ones (docs/decisions.md, "Warm start").
      */
-    public static final int DEFAULT_WARMUP = 1000;
+    public static final int DEFAULT_WARMUP = 5000;
 
     private static final LoadOptions DEFAULTS = builder().build();
 
