@@ -433,31 +433,56 @@ def load(
 
 
 def _warm_up(model: Model, path: Path, limits: Limits | None, calls: int) -> None:
-    """``calls`` predictions on the bundle's parity sample, as ``io.jinfer.Models`` makes them in
-    Java (``Warmup``): the sample as one batch, then its rows one at a time, round and round, until
-    the calls are made or a second has passed; a row of zeros for a bundle without a sample whose
-    inputs are numeric with fixed dimensions."""
+    """``calls`` predictions on the bundle's parity sample, by the rules of ``io.jinfer.Warmup`` in
+    Java: the sample as one batch, then its rows one at a time, round and round, until the calls
+    are made or a second has passed; a call refused for a value (``INVALID_VALUE``: NaN where this
+    load does not allow it) does not count, and its row is dropped. Without a sample, a row of
+    zeros when every input is batched, numeric and of fixed inner dimensions, and a failure on
+    that made-up row ends the warm-up quietly."""
     with Bundle.open(path, limits=limits) as b:
         sample = b.parity_inputs()
     specs = model.inputs
-    if not sample:
-        free = [
-            s for s in specs if s.dtype == "string" or any(d < 0 for i, d in enumerate(s.shape) if i != s.batch_dim)
-        ]
-        if not specs or free:
-            return  # no value of a string or a free dimension is safe to make up
-        sample = {s.name: np.zeros([max(d, 1) for d in s.shape], dtype=dtype_by_name(s.dtype).numpy) for s in specs}
-    model.predict(sample)
+    if sample:
+        _warm_calls(model, sample, calls)
+        return
+    if not specs or any(
+        s.dtype == "string" or not s.batched or any(d < 0 for i, d in enumerate(s.shape) if i != s.batch_dim)
+        for s in specs
+    ):
+        return  # no string, size or free dimension is safe to make up
+    zeros = {s.name: np.zeros([max(d, 1) for d in s.shape], dtype=dtype_by_name(s.dtype).numpy) for s in specs}
+    with contextlib.suppress(JinferError):  # a made-up row says nothing about the bundle
+        _warm_calls(model, zeros, calls)
+
+
+def _warm_calls(model: Model, sample: dict[str, np.ndarray], calls: int) -> None:
+    start = time.monotonic()
+    specs = model.inputs
     batch = {len(a) if a.ndim else 0 for a in sample.values()}
     if len(batch) != 1 or any(s.batch_dim != 0 for s in specs) or sample.keys() != {s.name for s in specs}:
         rows = [sample]
     else:
         rows = [{k: a[i : i + 1] for k, a in sample.items()} for i in range(batch.pop())]
-    start = time.monotonic()
-    for i in range(1, calls):
-        if time.monotonic() - start > _WARMUP_BUDGET_S:
-            break
-        model.predict(rows[i % len(rows)] if rows else sample)  # no rows: a sample of batch 0
+    made = 1 if _accepted(model, sample) else 0
+    at = 0
+    while made < calls and rows and time.monotonic() - start < _WARMUP_BUDGET_S:
+        at %= len(rows)
+        if _accepted(model, rows[at]):
+            made += 1
+            at += 1
+        else:
+            del rows[at]
+
+
+def _accepted(model: Model, inputs: dict[str, np.ndarray]) -> bool:
+    """One call; False when the model refuses a value of its inputs (``INVALID_VALUE``)."""
+    try:
+        model.predict(inputs)
+    except InputError as e:
+        if e.code == "INVALID_VALUE":
+            return False
+        raise
+    return True
 
 
 def _java_limits(limits: Limits) -> Any:

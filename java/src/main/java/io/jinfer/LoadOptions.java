@@ -213,11 +213,13 @@ public final class LoadOptions {
          * Warm the model up at load: {@code calls} predictions on the bundle's parity sample
          * ({@code parity/inputs.npz}) before {@link Models#load} returns: the whole sample as one
          * batch, then its rows one at a time, round and round, so that the JIT has compiled the
-         * path before the first call of yours. A bundle without a parity sample is warmed up with a
-         * row of zeros when its inputs are all numeric with fixed dimensions, and not at all
-         * otherwise; a live object ({@code python:NAME}) is not warmed up. A warm-up that fails
-         * closes the model and throws, naming the bundle. Default {@link #DEFAULT_WARMUP}; 0 turns
-         * it off.
+         * path before the first call of yours. The calls stop after a second whatever their number,
+         * so that a model slow per row (the python backend) still loads quickly, and rows this load
+         * refuses ({@code INVALID_VALUE}: NaN without {@link Builder#allowNonFinite(boolean)}) are
+         * left out. A bundle without a parity sample is warmed up on a row of zeros when its inputs
+         * are batched, numeric and of fixed dimensions, and not at all otherwise; a live object
+         * ({@code python:NAME}) is not warmed up. A warm-up that fails closes the model and throws,
+         * naming the bundle. Default {@link #DEFAULT_WARMUP}; 0 turns it off.
          *
          * @throws IllegalArgumentException if {@code calls} is negative
          */

@@ -166,10 +166,7 @@ public final class Models {
             return model;
         }
         try {
-            Map<String, Tensor> sample = Warmup.inputs(bundle, model.inputs());
-            if (sample != null) {
-                Warmup.run(model, sample, options.warmup());
-            }
+            Warmup.run(model, bundle, options.warmup());
             return model;
         } catch (RuntimeException e) {
             RuntimeException error = warmupError(bundle, model, e);

@@ -66,6 +66,23 @@ public class WarmupTest {
     }
 
     @Test
+    public void aSampleRowThisLoadRefusesIsSkippedNotFatal() throws IOException {
+        // a recorded sample may hold NaN (the model answered it at export); a default load
+        // refuses NaN, so the warm-up leaves that row out rather than the load failing
+        byte[] onnx = TestBundles.resourceBytes("models/add_mul.onnx");
+        Map<String, byte[]> files = TestBundles.files(TestBundles.addMulManifest(onnx), onnx);
+        Map<String, Tensor> sample = new LinkedHashMap<>();
+        sample.put("x", Tensor.of(new float[][] {{1, 2, 3}, {Float.NaN, 0, 0}, {4, 5, 6}}));
+        sample.put("z", Tensor.of(new double[][] {{1, 2}, {3, 4}, {5, 6}}));
+        files.put("parity/inputs.npz", TestBundles.npz(sample));
+        Path bundle = TestBundles.zip(tmp.getRoot().toPath().resolve("nan.jinfer"), files);
+        try (Model m = Models.load(bundle)) {
+            InputException e = assertThrows(InputException.class, () -> m.predict(sample));
+            assertEquals(ErrorCode.INVALID_VALUE, e.code()); // the load did not allow NaN
+        }
+    }
+
+    @Test
     public void theDefaultIsOnAndANegativeCountIsRefused() {
         assertEquals(LoadOptions.DEFAULT_WARMUP, LoadOptions.defaults().warmup());
         assertTrue(LoadOptions.DEFAULT_WARMUP > 0);
