@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import sys
 import time
@@ -218,3 +219,26 @@ def write_marked_section(page: Path, name: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     page.write_text(text, encoding="utf-8")
+
+
+def keep_section(page: Path, fragment: str, heading: str, text: str) -> None:
+    """A suite's section of ``page`` (docs/benchmarks.md), kept across runs that skip the suite:
+    ``text`` (this run's section, "" when it did not measure it) goes to ``fragment`` (under the
+    page's folder), and the last one kept goes into the page, in place of its section ``heading``
+    or else before the page's method notes."""
+    kept = page.parent / fragment
+    if text:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(text, encoding="utf-8")
+    if not kept.exists():
+        return
+    text = kept.read_text(encoding="utf-8")
+    old = page.read_text(encoding="utf-8") if page.exists() else ""
+    pattern = re.compile(re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: text, old)
+    elif "## How it is measured" in old:
+        new = old.replace("## How it is measured", text + "## How it is measured", 1)
+    else:
+        new = old + "\n" + text
+    page.write_text(new, encoding="utf-8")

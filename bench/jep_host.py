@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jinfer
 from anchors import BENCH_CLASSES, build_java_harness, java_loop
-from common import ROOT, Config, Point, Results, log
+from common import ROOT, Config, Point, Results, keep_section, log
 from jinfer._bench import duration, rate, time_interleaved
 from jinfer.tensor import to_java
 from models import make_models
@@ -240,26 +239,7 @@ def _shared(results: Results) -> str:
 def record(results: Results, page: Path) -> None:
     """Keep this run's section in docs/bench/jep.md when the run measured the Jep host, and put
     the last one kept into ``page`` (``docs/benchmarks.md``), so a run of other suites keeps it."""
-    fragment = page.parent / _FRAGMENT
-    text = section(results)
-    if text:
-        fragment.parent.mkdir(parents=True, exist_ok=True)
-        fragment.write_text(text, encoding="utf-8")
-    if fragment.exists():
-        write_section(page, fragment.read_text(encoding="utf-8"))
-
-
-def write_section(page: Path, text: str) -> None:
-    """Put ``text`` in place of this benchmark's section of ``page`` (or before its method notes)."""
-    old = page.read_text(encoding="utf-8") if page.exists() else ""
-    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text, old)
-    elif "## How it is measured" in old:
-        new = old.replace("## How it is measured", text + "## How it is measured", 1)
-    else:
-        new = old + "\n" + text
-    page.write_text(new, encoding="utf-8")
+    keep_section(page, _FRAGMENT, SECTION, section(results))
 
 
 def main(argv: list[str] | None = None) -> int:

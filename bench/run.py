@@ -26,12 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import jep_host  # bench/jep_host.py: the Jep host's suite and its section of the page
 import jinfer
 import spark  # bench/spark.py: the Spark section of the page, which `make bench-spark` writes
+import warm_start  # bench/warm_start.py: load time and first calls, in fresh processes (issue 17)
 from anchors import BENCH_CLASSES, build_java_harness
 from common import ROOT, Config, CpuMeter, Results, log
 from models import make_models
 from suites import SUITES, Context, make_workdir
 
 SUITES.append(jep_host.SUITE)  # the python backend in a plain JVM (issue 13), in a file of its own
+SUITES.append(warm_start.SUITE)  # warm start (issue 17, item 4): `--only warm-start` runs it alone
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         results, {m.name: m.title for m in models.values()}, args.docs, elapsed_s=time.monotonic() - started
     )
     jep_host.record(results, written)
+    warm_start.record(results, written)
     spark.insert_section(written)
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +137,7 @@ def _replot(path: Path, docs: Path) -> int:
     titles = {t.split("`")[1]: t.split("` ", 1)[1] for t in data["info"].get("model_titles", [])}
     written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
     jep_host.record(results, written)
+    warm_start.record(results, written)
     spark.insert_section(written)
     log(f"wrote {written} again from {path}")
     return 0

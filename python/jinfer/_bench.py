@@ -204,12 +204,14 @@ def bench_bundle(
     warmup_s: float = 0.3,
     progress: bool | None = None,
     trust_python: bool = False,
+    warmup: int | None = None,
 ) -> list[BenchRow]:
     """Latency and rows/s of ``jinfer.load(path, backend).predict`` at each batch size.
 
     ``threads`` Python threads predict at once on one shared model (JPype lets them run in the
     JVM together). ``progress`` draws a bar on stderr; by default only when stderr is a terminal.
-    ``trust_python`` allows a python artifact to be unpickled, as in :func:`jinfer.load`.
+    ``trust_python`` allows a python artifact to be unpickled, and ``warmup`` sets the warm-up at
+    load, as in :func:`jinfer.load`.
     Raises :class:`ValueError` for a batch size or thread count below 1.
     """
     if threads < 1:
@@ -222,7 +224,7 @@ def bench_bundle(
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(batches) * rounds, desc="bench", unit="round", file=sys.stderr, disable=not show, leave=False)
     # the inputs come from the recorded sample, which the model answered at export, NaN included
-    with load(path, backend=backend, trust_python=trust_python, allow_non_finite=True) as model, bar:
+    with load(path, backend=backend, trust_python=trust_python, allow_non_finite=True, warmup=warmup) as model, bar:
         for batch in batches:
             bar.set_postfix_str(f"batch {batch}")
             feeds = [make_inputs(model.inputs, sample, batch, seed=t) for t in range(threads)]

@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", help=".npz, .npy or .csv (default: CSV on stdout)")
     pr.add_argument("--backend")
     pr.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    _warmup_flag(pr, "0: predict runs once, and a warm-up would only delay its answer")
     _non_finite_flag(pr)
     bn = sub.add_parser("bench", help="latency and rows/s of a bundle through the Java backend")
     bn.add_argument("bundle")
@@ -97,8 +98,30 @@ def _parser() -> argparse.ArgumentParser:
     bn.add_argument("--threads", type=int, default=1, help="threads predicting at once on one shared model")
     bn.add_argument("--backend")
     bn.add_argument("--trust-python", action="store_true", help="allow python artifacts to be unpickled (runs code)")
+    _warmup_flag(bn, "jinfer.load's")
     _non_finite_flag(bn)
     return p
+
+
+def _warmup_flag(verb: argparse.ArgumentParser, default: str) -> None:
+    verb.add_argument(
+        "--warmup",
+        type=_calls,
+        metavar="N",
+        help=f"predictions on the bundle's parity sample at load, so that the first calls run at full speed "
+        f"(default: {default})",
+    )
+
+
+def _calls(text: str) -> int:
+    """A count of calls, 0 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more calls, got {text!r}")
+    return n
 
 
 def _non_finite_flag(verb: argparse.ArgumentParser) -> None:
@@ -281,7 +304,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     rows = bench_bundle(
-        args.bundle, parse_batches(args.batch), args.threads, args.backend, trust_python=args.trust_python
+        args.bundle,
+        parse_batches(args.batch),
+        args.threads,
+        args.backend,
+        trust_python=args.trust_python,
+        warmup=args.warmup,
     )
     print(format_rows(rows, title=Path(args.bundle).name))
     return OK
@@ -293,7 +321,11 @@ def _cmd_run_java(args: argparse.Namespace) -> int:
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     with load(
-        args.bundle, backend=args.backend, trust_python=args.trust_python, allow_non_finite=args.allow_non_finite
+        args.bundle,
+        backend=args.backend,
+        trust_python=args.trust_python,
+        allow_non_finite=args.allow_non_finite,
+        warmup=args.warmup or 0,
     ) as m:
         feeds = read_inputs(Path(args.input), m)
         out = m.predict(feeds)

@@ -318,7 +318,7 @@ def _java_parity(
     staged = write_bundle(work / f"staged-{fmt}", manifest, files, as_directory=True)
     try:
         # our own pickle, just made; and the sample's NaN, if any: the model answered them
-        with load(staged, backend=fmt, trust_python=True, allow_non_finite=_non_finite(feeds)) as m:
+        with load(staged, backend=fmt, trust_python=True, allow_non_finite=_non_finite(feeds), warmup=0) as m:
             actual = {k: np.array(v) for k, v in m.predict(feeds).items()}
     finally:
         shutil.rmtree(staged, ignore_errors=True)

@@ -9,6 +9,9 @@ subprocesses, so pickles that refer to it unpickle there too. Nothing here impor
 - :func:`strict_predict`: a ``callable=`` that raises ``ValueError`` on a sentinel input.
 - :func:`chatty_predict`: a ``callable=`` that prints where its Python lives, without flushing.
 - :func:`jvm_predict`: a ``callable=`` that asks jinfer for a JVM (refused where Jep embeds Python).
+- :func:`counted_predict` and :class:`Tracked`: a ``callable=`` that records the batch of every call
+  (and fails while ``counted["fail"]`` is set), and a step whose unpickled copies can be watched
+  (``tracked``: weak references), for the warm-up at load (tests/jvm/test_warmup.py).
 - Live callables for ``jinfer.register``: :func:`affine`, :func:`mixed`, :func:`identity`, ...
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -94,6 +98,41 @@ def jvm_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarr
     with jinfer.jvm():
         X = inputs["features"]
         return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
+
+
+counted: dict[str, Any] = {"batches": [], "fail": False}
+tracked: list[weakref.ref[Any]] = []  # every Tracked unpickled in this process
+
+
+class Tracked(TransformerMixin, BaseEstimator):
+    """An identity step that adds a weak reference to itself to ``tracked`` when unpickled, so a
+    test can tell whether the model a load unpickled is still held."""
+
+    def fit(self, X: Any, y: Any = None) -> Tracked:
+        self.fitted_ = True  # a state that is not empty, so that pickle calls __setstate__
+        return self
+
+    def transform(self, X: Any) -> Any:
+        return X
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        tracked.append(weakref.ref(self))
+        super().__setstate__(state)
+
+
+def tracked_pipeline(X: np.ndarray, y: np.ndarray) -> Pipeline:
+    """A fitted Pipeline(Tracked, LogisticRegression)."""
+    return Pipeline([("tracked", Tracked()), ("clf", LogisticRegression(max_iter=2000))]).fit(X, y)
+
+
+def counted_predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``callable=`` for a bundle: the model's outputs, recording the batch size of each call in
+    ``counted["batches"]``; a ValueError while ``counted["fail"]`` is set."""
+    X = inputs["features"]
+    counted["batches"].append(len(X))
+    if counted["fail"]:
+        raise ValueError("counted_predict: told to fail")
+    return {"label": model.predict(X), "probabilities": model.predict_proba(X)}
 
 
 # ---------------------------------------------------------------- live callables (jinfer.register)

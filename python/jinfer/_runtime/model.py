@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 import threading
+import time
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,8 +17,9 @@ import jpype
 import jpype.nio
 import numpy as np
 
+from .._bundle import Bundle
 from .._dtypes import DTYPES, dtype_by_name, dtype_of, strings_array
-from .._exceptions import InputError, JinferError
+from .._exceptions import BackendError, BundleError, InputError, JinferError
 from .._limits import Limits
 from .._manifest import Manifest, TensorSpec
 from .._outputs import Outputs
@@ -30,6 +32,7 @@ __all__ = ["Model", "load"]
 _STAGE_BYTES = 64 << 10  # one staging buffer per thread and model: inputs in the first half,
 _STAGE_INPUTS = 32 << 10  # outputs in the second
 _MAX_TENSOR_BYTES = 2**31 - 1  # a Java ByteBuffer holds at most this many bytes
+_WARMUP_BUDGET_S = 1.0  # the warm-up makes no call after this, as io.jinfer.Warmup.BUDGET_NANOS
 # the numpy (kind, itemsize) pairs of jinfer's numeric dtypes: arrays of any other kind are checked
 # by _input_array against the dtype table (so a dtype added to the table is taken here too)
 _REUSED_COPY_BYTES = 1 << 20  # a larger input that needs a copy is copied into reused memory
@@ -403,6 +406,7 @@ def load(
     trust_python: bool = False,
     limits: Limits | None = None,
     allow_non_finite: bool = False,
+    warmup: int | None = None,
 ) -> Model:
     """Load a bundle in the JVM (starting it if needed) through ``io.jinfer.Models.load``.
 
@@ -414,7 +418,13 @@ def load(
     shorthand for its ``max_bundle_bytes``. ``allow_non_finite=True`` lets NaN and
     infinities through to the backend, for a model that handles missing values itself; by default
     ``predict`` refuses them with :class:`InputError` (``INVALID_VALUE``, naming the input and row).
-    Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads.
+    ``warmup`` is the number of predictions made at load, through this ``predict``, on the bundle's
+    parity sample (the whole sample once, then its rows one at a time, for at most a second), so
+    that the JVM's JIT has compiled the path before your first call; by default
+    ``io.jinfer.LoadOptions.DEFAULT_WARMUP``, and 0 turns it off (the rules are those of
+    ``LoadOptions.warmup`` in Java). A live object (``python:NAME``) is not warmed up.
+    Raises :class:`BundleError` for a bad bundle and :class:`BackendError` when nothing loads or
+    the warm-up fails (the model is then closed, and the message names the bundle).
     """
     start()
     p = Path(path)
@@ -430,16 +440,87 @@ def load(
         b = b.trustPython(True)
     if allow_non_finite:
         b = b.allowNonFinite(True)
+    calls = int(LoadOptions.DEFAULT_WARMUP) if warmup is None else warmup
+    if calls < 0:
+        raise ValueError(f"warmup: expected 0 or more calls, got {calls}")
+    b = b.warmup(0)  # the warm-up runs below, through Python's own path into Java
     for k, v in (options or {}).items():
         b = b.option(k, v)
     location = str(path) if str(path).startswith("python:") else str(p.absolute())
     with java_errors():
         jmodel = jclass("io.jinfer.Models").load(jpype.JString(location), b.build())
     try:
-        return Model(jmodel, p)
+        model = Model(jmodel, p)
     except BaseException:  # Java took the bundle and Python did not: free what Java loaded
         _close_java(jmodel)
         raise
+    if calls and not location.startswith("python:"):
+        try:
+            _warm_up(model, p, limits, calls)
+        except BaseException as e:
+            model.close()
+            if isinstance(e, JinferError):
+                kind = BundleError if isinstance(e, (BundleError, InputError)) else BackendError
+                raise kind(
+                    f"bundle {p}: the warm-up at load (warmup={calls}) failed on the {model.backend} backend: "
+                    f"{e.message}",
+                    code="BUNDLE_CORRUPT" if isinstance(e, InputError) else e.code,
+                ) from e
+            raise
+    return model
+
+
+def _warm_up(model: Model, path: Path, limits: Limits | None, calls: int) -> None:
+    """``calls`` predictions on the bundle's parity sample, by the rules of ``io.jinfer.Warmup`` in
+    Java: the sample as one batch, then its rows one at a time, round and round, until the calls
+    are made or a second has passed; a call refused for a value (``INVALID_VALUE``: NaN where this
+    load does not allow it) does not count, and its row is dropped. Without a sample, a row of
+    zeros when every input is batched, numeric and of fixed inner dimensions, and a failure on
+    that made-up row ends the warm-up quietly."""
+    with Bundle.open(path, limits=limits) as b:
+        sample = b.parity_inputs()
+    specs = model.inputs
+    if sample:
+        _warm_calls(model, sample, calls)
+        return
+    if not specs or any(
+        s.dtype == "string" or not s.batched or any(d < 0 for i, d in enumerate(s.shape) if i != s.batch_dim)
+        for s in specs
+    ):
+        return  # no string, size or free dimension is safe to make up
+    zeros = {s.name: np.zeros([max(d, 1) for d in s.shape], dtype=dtype_by_name(s.dtype).numpy) for s in specs}
+    with contextlib.suppress(JinferError):  # a made-up row says nothing about the bundle
+        _warm_calls(model, zeros, calls)
+
+
+def _warm_calls(model: Model, sample: dict[str, np.ndarray], calls: int) -> None:
+    start = time.monotonic()
+    specs = model.inputs
+    batch = {len(a) if a.ndim else 0 for a in sample.values()}
+    if len(batch) != 1 or any(s.batch_dim != 0 for s in specs) or sample.keys() != {s.name for s in specs}:
+        rows = [sample]
+    else:
+        rows = [{k: a[i : i + 1] for k, a in sample.items()} for i in range(batch.pop())]
+    made = 1 if _accepted(model, sample) else 0
+    at = 0
+    while made < calls and rows and time.monotonic() - start < _WARMUP_BUDGET_S:
+        at %= len(rows)
+        if _accepted(model, rows[at]):
+            made += 1
+            at += 1
+        else:
+            del rows[at]
+
+
+def _accepted(model: Model, inputs: dict[str, np.ndarray]) -> bool:
+    """One call; False when the model refuses a value of its inputs (``INVALID_VALUE``)."""
+    try:
+        model.predict(inputs)
+    except InputError as e:
+        if e.code == "INVALID_VALUE":
+            return False
+        raise
+    return True
 
 
 def _java_limits(limits: Limits) -> Any:

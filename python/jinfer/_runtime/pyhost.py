@@ -125,6 +125,10 @@ def _define_proxies() -> None:
         def manifestJson(self) -> str:  # noqa: N802 - Java's name
             return self._json
 
+        @_override
+        def close(self) -> None:
+            del self._call  # the Python model goes now, not when Java happens to collect this proxy
+
     @jpype.JImplements("io.jinfer.python.PythonRuntime")
     class _Runtime:
         @_override

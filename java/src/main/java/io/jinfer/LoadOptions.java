@@ -15,6 +15,12 @@ import java.util.Objects;
  * }</pre>
  */
 public final class LoadOptions {
+    /**
+     * The warm-up calls {@link Models#load} makes by default: enough that the first calls a user
+     * makes run about as fast as later ones (docs/decisions.md, "Warm start").
+     */
+    public static final int DEFAULT_WARMUP = 5000;
+
     private static final LoadOptions DEFAULTS = builder().build();
 
     private final String backend;
@@ -25,6 +31,7 @@ public final class LoadOptions {
     private final boolean allowNonFinite;
     private final Path pythonExecutable;
     private final Map<String, String> backendOptions;
+    private final int warmup;
 
     private LoadOptions(Builder b) {
         this.backend = b.backend;
@@ -35,6 +42,7 @@ public final class LoadOptions {
         this.allowNonFinite = b.allowNonFinite;
         this.pythonExecutable = b.pythonExecutable;
         this.backendOptions = Collections.unmodifiableMap(new LinkedHashMap<>(b.backendOptions));
+        this.warmup = b.warmup;
     }
 
     /** The defaults: first usable backend, runtime-chosen threads, a 2 GiB bundle bound. */
@@ -105,6 +113,14 @@ public final class LoadOptions {
         return backendOptions;
     }
 
+    /**
+     * The warm-up calls {@link Models#load} makes before it returns ({@link Builder#warmup(int)});
+     * 0 for none.
+     */
+    public int warmup() {
+        return warmup;
+    }
+
     /** Builds {@link LoadOptions}. */
     public static final class Builder {
         private String backend;
@@ -115,6 +131,7 @@ public final class LoadOptions {
         private boolean allowNonFinite;
         private Path pythonExecutable;
         private final Map<String, String> backendOptions = new LinkedHashMap<>();
+        private int warmup = DEFAULT_WARMUP;
 
         private Builder() {}
 
@@ -189,6 +206,25 @@ public final class LoadOptions {
         public Builder option(String key, String value) {
             backendOptions.put(
                     Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Warm the model up at load: {@code calls} predictions on the bundle's parity sample
+         * ({@code parity/inputs.npz}) before {@link Models#load} returns: the whole sample as one
+         * batch, then its rows one at a time, round and round, so that the JIT has compiled the
+         * path before the first call of yours. The calls stop after a second whatever their number,
+         * so that a model slow per row (the python backend) still loads quickly, and rows this load
+         * refuses ({@code INVALID_VALUE}: NaN without {@link Builder#allowNonFinite(boolean)}) are
+         * left out. A bundle without a parity sample is warmed up on a row of zeros when its inputs
+         * are batched, numeric and of fixed dimensions, and not at all otherwise; a live object
+         * ({@code python:NAME}) is not warmed up. A warm-up that fails closes the model and throws,
+         * naming the bundle. Default {@link #DEFAULT_WARMUP}; 0 turns it off.
+         *
+         * @throws IllegalArgumentException if {@code calls} is negative
+         */
+        public Builder warmup(int calls) {
+            this.warmup = requireNonNegative(calls, "warmup");
             return this;
         }
 

@@ -141,14 +141,17 @@ public final class Models {
                                             bytes,
                                             sha256,
                                             "external data of " + artifact.path()));
+            Model model;
             try {
                 BackendSession session = backend.open(ctx);
-                return new Model(manifest, artifact, session, options);
+                model = new Model(manifest, artifact, session, options);
             } catch (BundleException e) {
                 throw e; // a damaged bundle is refused whole, never half-loaded
             } catch (RuntimeException e) {
                 reasons.add(artifact.backend() + ": " + e.getMessage());
+                continue;
             }
+            return warmedUp(model, bundle, options);
         }
         if (options.backend() != null && !forcedFound) {
             throw new BackendException(
@@ -166,6 +169,47 @@ public final class Models {
                         + bundle.path()
                         + " could be loaded: "
                         + String.join("; ", reasons));
+    }
+
+    /**
+     * The model after its warm-up ({@link LoadOptions#warmup()} calls on the parity sample); if the
+     * warm-up fails, the model is closed and the error names the bundle.
+     */
+    private static Model warmedUp(Model model, Bundle bundle, LoadOptions options) {
+        if (options.warmup() == 0) {
+            return model;
+        }
+        try {
+            Warmup.run(model, bundle, options.warmup());
+            return model;
+        } catch (RuntimeException e) {
+            RuntimeException error = warmupError(bundle, model, e);
+            try {
+                model.close();
+            } catch (RuntimeException closing) {
+                error.addSuppressed(closing);
+            }
+            throw error;
+        }
+    }
+
+    private static RuntimeException warmupError(Bundle bundle, Model model, RuntimeException e) {
+        if (e instanceof BundleException) {
+            return e; // the sample itself is damaged; the message names the bundle
+        }
+        String what =
+                "bundle "
+                        + bundle.path()
+                        + ": the warm-up at load (LoadOptions.warmup) failed on the "
+                        + model.backend()
+                        + " backend: ";
+        if (e instanceof InputException) {
+            return new BundleException(
+                    ErrorCode.BUNDLE_CORRUPT,
+                    what + "its parity sample does not fit its input specs: " + e.getMessage(),
+                    e);
+        }
+        return new BackendException(ErrorCode.BACKEND_FAILURE, what + e.getMessage(), e);
     }
 
     /**

@@ -6,8 +6,10 @@
  *
  * <p><b>Layer:</b> core, the bottom layer, together with {@link io.jinfer.spi}: this package
  * defines the types the SPI names, and {@link io.jinfer.Models} finds backends through the SPI. It
- * knows nothing of ONNX, PMML, Python or file formats other than the bundle's.
+ * knows nothing of ONNX, PMML, Python or file formats other than the bundle's (manifest.json, and
+ * the parity sample's {@code .npz}, which {@link io.jinfer.Models} reads for the warm-up).
  *
- * <p><b>May import:</b> {@code io.jinfer.spi}; Jackson (the manifest is JSON).
+ * <p><b>May import:</b> {@code io.jinfer.spi}, {@code io.jinfer.npy}; Jackson (the manifest is
+ * JSON).
  */
 package io.jinfer;

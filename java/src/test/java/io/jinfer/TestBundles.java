@@ -212,6 +212,20 @@ public final class TestBundles {
         return zip(file, files(addMulManifest(onnx), onnx));
     }
 
+    /**
+     * The add/mul model as a zip bundle whose parity sample does not fit it (x has 5 columns where
+     * the model takes 3): a warm-up at load fails on it, a load without one does not.
+     */
+    public static Path addMulWithBadSample(Path file) throws IOException {
+        byte[] onnx = resourceBytes("models/add_mul.onnx");
+        Map<String, byte[]> files = files(addMulManifest(onnx), onnx);
+        Map<String, Tensor> sample = new LinkedHashMap<>();
+        sample.put("x", Tensor.zeros(DType.FLOAT32, 2, 5));
+        sample.put("z", Tensor.zeros(DType.FLOAT64, 2, 2));
+        files.put("parity/inputs.npz", npz(sample));
+        return zip(file, files);
+    }
+
     public static String text(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
     }

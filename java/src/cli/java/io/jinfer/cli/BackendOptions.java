@@ -30,25 +30,28 @@ final class BackendOptions {
                             + " sample).")
     boolean allowNonFinite;
 
-    /** Load options for {@code backendName} (null: the first usable artifact), as the flags say. */
-    LoadOptions load(String backendName) {
-        return builder(backendName).allowNonFinite(allowNonFinite).build();
+    /**
+     * Load options for {@code backendName} (null: the first usable artifact), as the flags say,
+     * with {@code warmup} calls at load.
+     */
+    LoadOptions load(String backendName, int warmup) {
+        return builder(backendName).allowNonFinite(allowNonFinite).warmup(warmup).build();
     }
 
     /**
      * Load options for a verb that runs the bundle's recorded sample (verify, bench): NaN allowed,
      * since the model answered that sample at export.
      */
-    LoadOptions forSample(String backendName) {
-        return builder(backendName).allowNonFinite(true).build();
+    LoadOptions forSample(String backendName, int warmup) {
+        return builder(backendName).allowNonFinite(true).warmup(warmup).build();
     }
 
     private LoadOptions.Builder builder(String backendName) {
         return LoadOptions.builder().backend(backendName).trustPython(trustPython);
     }
 
-    /** Load options for the backend the user named, if any. */
-    LoadOptions load() {
-        return load(backend);
+    /** Load options for the backend the user named, if any, with {@code warmup} calls at load. */
+    LoadOptions load(int warmup) {
+        return load(backend, warmup);
     }
 }

@@ -31,9 +31,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--backend NAME] [--trust-python]}:
- * latency and rows per second of {@code Model.predict} at each batch size, as {@code jinfer bench}
- * in Python gives them through the same Java code path.
+ * {@code jinfer bench BUNDLE [--batch 1,64,1024] [--threads N] [--warmup N] [--backend NAME]
+ * [--trust-python]}: latency and rows per second of {@code Model.predict} at each batch size, as
+ * {@code jinfer bench} in Python gives them through the same Java code path.
  *
  * <p>Inputs are the bundle's parity sample ({@code parity/inputs.npz}) with its rows repeated to
  * the batch size, or, without one, values drawn for each input spec's dtype and shape (a dynamic
@@ -72,6 +72,8 @@ final class BenchCommand extends Verb {
 
     @Mixin BackendOptions backendOptions;
 
+    @Mixin WarmupOption warmup;
+
     @Override
     public Integer call() throws Exception {
         if (threads < 1) {
@@ -97,7 +99,9 @@ final class BenchCommand extends Verb {
                             t.setDaemon(true);
                             return t;
                         });
-        LoadOptions options = backendOptions.forSample(backendOptions.backend);
+        LoadOptions options =
+                backendOptions.forSample(
+                        backendOptions.backend, warmup.calls(LoadOptions.DEFAULT_WARMUP));
         try (Model model = Models.load(bundle.path, options)) {
             for (int batch : batches) {
                 List<Map<String, Tensor>> feeds = new ArrayList<>();

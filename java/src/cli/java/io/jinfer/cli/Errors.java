@@ -9,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.concurrent.ExecutionException;
 
 /** How the CLI turns an exception into one line of text and an exit code. */
 final class Errors {
@@ -73,7 +74,9 @@ final class Errors {
 
     private static Throwable unwrap(Throwable ex) {
         Throwable e = ex;
-        while (e instanceof UncheckedIOException && e.getCause() != null) {
+        // bench's threads hand their errors back wrapped in ExecutionException
+        while ((e instanceof UncheckedIOException || e instanceof ExecutionException)
+                && e.getCause() != null) {
             e = e.getCause();
         }
         return e;

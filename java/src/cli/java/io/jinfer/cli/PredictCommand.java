@@ -25,7 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code jinfer predict BUNDLE --input FILE [--output FILE] [--backend NAME]}.
+ * {@code jinfer predict BUNDLE --input FILE [--output FILE] [--warmup N] [--backend NAME]}.
  *
  * <p>Inputs: {@code .npy} (a single-input model), {@code .npz} (arrays by input name) or {@code
  * .csv} with a header row (the columns of the single 2-D input, cast to its dtype, or one column
@@ -53,6 +53,8 @@ final class PredictCommand extends Verb {
 
     @Mixin BackendOptions backendOptions;
 
+    @Mixin WarmupOption warmup;
+
     @Override
     public Integer call() throws IOException {
         String inKind = kind(input, "--input", ".npy, .npz or .csv");
@@ -60,7 +62,7 @@ final class PredictCommand extends Verb {
         if (!Files.isRegularFile(input)) {
             throw new NoSuchFileException(input.toString(), null, "no input file");
         }
-        LoadOptions opts = backendOptions.load();
+        LoadOptions opts = backendOptions.load(warmup.calls(0));
         try (Model model = Models.load(bundle.path, opts)) {
             if (outKind.equals(".npy") && model.outputs().size() != 1) {
                 throw new IllegalArgumentException(

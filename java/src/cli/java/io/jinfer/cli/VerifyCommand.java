@@ -132,7 +132,9 @@ final class VerifyCommand extends Verb {
                         expected,
                         number(p, "rtol", Parity.DEFAULT_RTOL),
                         number(p, "atol", Parity.DEFAULT_ATOL));
-        try (Model m = Models.load(b, backendOptions.forSample(a.backend()))) {
+        // no warm-up: this run of the sample is the check, and a failure is its report, not a
+        // refusal
+        try (Model m = Models.load(b, backendOptions.forSample(a.backend(), 0))) {
             long rows = Batches.rows(inputs);
             if (rows < 0) {
                 parity.add(m.predict(inputs));

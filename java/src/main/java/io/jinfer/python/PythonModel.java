@@ -32,8 +32,8 @@ public interface PythonModel {
     String manifestJson();
 
     /**
-     * Frees the Python object; the model is not called again. Under JPype, Java dropping the proxy
-     * frees it, and this does nothing.
+     * Frees the Python object; the model is not called again. Under JPype, the proxy lets go of it
+     * (without this, it would go only when Java collects the proxy).
      */
     default void close() {}
 }
