@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
 import io.jinfer.Bundle;
+import io.jinfer.LoadOptions;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
@@ -20,10 +21,11 @@ import java.util.Collections;
 
 /**
  * One process's time to its first prediction ({@code bench/startup.py} starts a fresh JVM per run):
- * {@code jinfer} is {@code Models.load(bundle)} and one {@code predict}; {@code raw} is ONNX
- * Runtime Java's {@code createSession} on the bundle's model.onnx and one {@code run}; {@code
- * parts} is jinfer's load taken apart in the order it pays for things (the bundle opened and its
- * manifest read, ONNX Runtime's environment, then the rest of the load); {@code none} returns at
+ * {@code jinfer} is {@code Models.load(bundle)} and one {@code predict} ({@code jinfer-cold}: with
+ * {@code LoadOptions.warmup(0)}, no warm-up at load); {@code raw} is ONNX Runtime Java's {@code
+ * createSession} on the bundle's model.onnx and one {@code run}; {@code parts} is jinfer's load
+ * taken apart in the order it pays for things (the bundle opened and its manifest read, ONNX
+ * Runtime's environment, then the rest of the load, its warm-up included); {@code none} returns at
  * once (the JVM's own start). Prints one line of JSON with seconds.
  */
 public final class FirstPrediction {
@@ -32,8 +34,9 @@ public final class FirstPrediction {
     /**
      * {@code FirstPrediction MODE PATH FEATURES}.
      *
-     * @param args the mode ({@code jinfer}, {@code raw}, {@code parts} or {@code none}), the bundle
-     *     (a model.onnx for {@code raw}) and the number of float32 features of a row
+     * @param args the mode ({@code jinfer}, {@code jinfer-cold}, {@code raw}, {@code parts} or
+     *     {@code none}), the bundle (a model.onnx for {@code raw}) and the number of float32
+     *     features of a row
      */
     public static void main(String[] args) throws IOException, OrtException {
         long t0 = System.nanoTime();
@@ -46,7 +49,9 @@ public final class FirstPrediction {
         int features = Integer.parseInt(args[2]);
         String out =
                 switch (mode) {
-                    case "jinfer" -> jinfer(path, features, t0);
+                    case "jinfer" -> jinfer(path, LoadOptions.defaults(), features, t0);
+                    case "jinfer-cold" ->
+                            jinfer(path, LoadOptions.builder().warmup(0).build(), features, t0);
                     case "raw" -> raw(path, features, t0);
                     case "parts" -> parts(path, features, t0);
                     default -> throw new IllegalArgumentException("mode " + mode);
@@ -54,8 +59,8 @@ public final class FirstPrediction {
         System.out.println(out);
     }
 
-    private static String jinfer(Path bundle, int features, long t0) {
-        try (Model m = Models.load(bundle)) {
+    private static String jinfer(Path bundle, LoadOptions options, int features, long t0) {
+        try (Model m = Models.load(bundle, options)) {
             long loaded = System.nanoTime();
             m.predict(Tensor.of(new float[features], 1, features));
             return json("load", loaded - t0, "predict", System.nanoTime() - loaded);
