@@ -47,22 +47,8 @@ public final class Models {
      * @throws BackendException ({@code NO_USABLE_BACKEND}) if no artifact could be loaded
      */
     public static Model load(Path path, LoadOptions options) {
-        prepareBackends(options); // their slow starts overlap with reading the bundle
         try (Bundle bundle = Bundle.open(path, options.limits())) {
             return load(bundle, options);
-        }
-    }
-
-    /** {@link Backend#prepare()} on every backend that {@code options} let load the bundle. */
-    private static void prepareBackends(LoadOptions options) {
-        for (Backend backend : backends().values()) {
-            if (options.backend() == null || options.backend().equalsIgnoreCase(backend.name())) {
-                try {
-                    backend.prepare();
-                } catch (RuntimeException e) {
-                    // a hint only: open() reports what is wrong, for the artifact that needs it
-                }
-            }
         }
     }
 

@@ -30,14 +30,6 @@ public final class OnnxBackend implements Backend {
                 : "ONNX Runtime is not on the classpath; add the Maven artifact " + COORDINATES;
     }
 
-    /** Starts ONNX Runtime's environment (its native libraries) on a thread of its own, once. */
-    @Override
-    public void prepare() {
-        if (isAvailable()) {
-            OnnxEnvironment.startInBackground();
-        }
-    }
-
     @Override
     public BackendSession open(ArtifactContext context) {
         return OnnxSession.open(context);

@@ -29,15 +29,6 @@ public interface Backend {
     }
 
     /**
-     * A hint that a bundle is about to be opened, which this backend may load: a backend whose
-     * runtime has a slow one-time start (native libraries to load) can begin it on a thread of its
-     * own, so that it overlaps with reading the bundle, and {@link #open} then waits for it. It
-     * must return at once, never throw, and leave {@link #open} to report any failure. By default
-     * it does nothing.
-     */
-    default void prepare() {}
-
-    /**
      * Loads the artifact.
      *
      * @throws io.jinfer.BundleException if the artifact is malformed for this backend
