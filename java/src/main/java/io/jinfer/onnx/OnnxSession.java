@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
@@ -78,12 +77,7 @@ final class OnnxSession implements BackendSession {
     static OnnxSession open(ArtifactContext ctx) {
         Manifest.Artifact artifact = ctx.artifact();
         byte[] model = ctx.bytes();
-        // jinfer reports the runtime's errors in its exceptions: the runtime's log would repeat
-        // them
-        NativeLibraries.prepare(); // before ONNX Runtime loads its libraries
-        OrtEnvironment env =
-                OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "jinfer");
-        NativeLibraries.forgetTelemetryLog();
+        OrtEnvironment env = OnnxEnvironment.get();
         // before the runtime sees the model: tensors whose data is elsewhere come from the bundle
         Map<String, OnnxTensor> external = ExternalData.resolve(ctx, model, env);
         OrtSession session;
