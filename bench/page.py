@@ -100,6 +100,8 @@ def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str
             shown = f"{duration(o.figures[0].point.median)} ({o.ratio:.2f} of the limit)"
         elif t.key.startswith(("copy", "from")):
             shown = f"{o.ratio:.2f} of memcpy"
+        elif t.key in ("threads-1", "threads-64"):
+            shown = f"{o.ratio:.2f} of raw ORT's scaling"
         else:
             shown = f"{o.ratio:.2f}x"
         if o.model:
