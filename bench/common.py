@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+METHOD_NOTES = "## How it is measured"  # the last section of docs/benchmarks.md
 _T0 = time.monotonic()
 
 # What the page and the plots call each series.
@@ -208,37 +208,24 @@ class CpuMeter:
         }
 
 
-def write_marked_section(page: Path, name: str, section: str) -> None:
-    """Put ``section`` (which starts with ``<!-- NAME:start -->`` and ends with ``<!-- NAME:end -->``)
-    in place of the page's old one, or at its end. bench/run.py keeps such sections when it writes
-    the page anew."""
+def write_marked_section(page: Path, name: str, body: str) -> None:
+    """A section of ``page`` (docs/benchmarks.md) that a benchmark other than bench/run.py's main
+    suites owns: ``body`` goes between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``, in place of
+    the old one, or else before the page's method notes. An empty ``body`` (the run did not measure
+    it) keeps the old one. bench/run.py keeps every such section when it writes the page anew."""
+    if not body:
+        return
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body.strip()}\n{end}"
     text = page.read_text(encoding="utf-8") if page.is_file() else ""
     if start in text and end in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
     else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
+        text = before_method_notes(text, section + "\n\n")
     page.write_text(text, encoding="utf-8")
 
 
-def keep_section(page: Path, fragment: str, heading: str, text: str) -> None:
-    """A suite's section of ``page`` (docs/benchmarks.md), kept across runs that skip the suite:
-    ``text`` (this run's section, "" when it did not measure it) goes to ``fragment`` (under the
-    page's folder), and the last one kept goes into the page, in place of its section ``heading``
-    or else before the page's method notes."""
-    kept = page.parent / fragment
-    if text:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.write_text(text, encoding="utf-8")
-    if not kept.exists():
-        return
-    text = kept.read_text(encoding="utf-8")
-    old = page.read_text(encoding="utf-8") if page.exists() else ""
-    pattern = re.compile(re.escape(heading) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text, old)
-    elif "## How it is measured" in old:
-        new = old.replace("## How it is measured", text + "## How it is measured", 1)
-    else:
-        new = old + "\n" + text
-    page.write_text(new, encoding="utf-8")
+def before_method_notes(text: str, insert: str) -> str:
+    """``text`` with ``insert`` put before its "How it is measured" section, or at its end."""
+    anchor = text.find(METHOD_NOTES)
+    return text[:anchor] + insert + text[anchor:] if anchor >= 0 else text.rstrip("\n") + "\n\n" + insert

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jinfer
 from anchors import BENCH_CLASSES, build_java_harness, java_loop
-from common import ROOT, Config, Point, Results, keep_section, log
+from common import ROOT, Config, Point, Results, log, write_marked_section
 from jinfer._bench import duration, rate, time_interleaved
 from jinfer.tensor import to_java
 from models import make_models
@@ -42,7 +42,6 @@ from trivial import TrivialRegressor
 SERIES = {"jep": "Jep host (plain JVM)", "jpype": "JPype host (run-java)", "fastapi": "FastAPI on loopback"}
 CALLS = 1000  # calls of one row per crossing into a JVM (which reports nothing but the time it took)
 SECTION = "## Python backend in a plain JVM (Jep)"
-_FRAGMENT = "bench/jep.md"  # under docs/: the section of the last run that measured it
 
 
 class JepBench:
@@ -237,9 +236,9 @@ def _shared(results: Results) -> str:
 
 
 def record(results: Results, page: Path) -> None:
-    """Keep this run's section in docs/bench/jep.md when the run measured the Jep host, and put
-    the last one kept into ``page`` (``docs/benchmarks.md``), so a run of other suites keeps it."""
-    keep_section(page, _FRAGMENT, SECTION, section(results))
+    """This run's section into ``page`` (``docs/benchmarks.md``) when it measured it; a run of other
+    suites keeps the last one."""
+    write_marked_section(page, "jep-bench", section(results))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,6 @@ from common import write_marked_section
 from jinfer._bench import duration
 
 ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- mojo-bench:start -->", "<!-- mojo-bench:end -->"
 TARGET = 1.1  # DESIGN.md's PMML rule, which issue 16 asks of the mojo backend too: ≤ 1.1x the raw runtime
 MODELS = {  # name: (algorithm, target, columns, title)
     "gbm-numeric": ("gbm", "y", hm.NUMERIC, "GBM, 20 trees, binomial, 3 numeric columns (mojo + onnx)"),
@@ -118,7 +117,6 @@ def render(runs: list[Run]) -> str:
         for i, r in enumerate(runs, 1)
     )
     lines = [
-        START,
         "## The mojo backend (H2O MOJOs) against h2o-genmodel",
         "",
         "<!-- Written by bench/mojo.py (`make bench-h2o`); bench/run.py keeps it. -->",
@@ -174,7 +172,6 @@ def render(runs: list[Run]) -> str:
         *(f"- `{name}`: {title}" for name, (_, _, _, title) in MODELS.items()),
         "",
         *breakdown(runs),
-        END,
     ]
     return "\n".join(lines)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import plots
-from common import LABELS, Point, Results
+from common import LABELS, Point, Results, before_method_notes
 from gaps import gap_notes
 from jinfer._bench import duration, rate, size
 from provenance import machine, versions
@@ -40,8 +40,8 @@ def write(results: Results, models: dict[str, str], docs: Path, *, elapsed_s: fl
     plots.plot_handover(results, img / "handover.png")
     plots.plot_threads(results, img / "threads.png")
     page = docs / "benchmarks.md"
-    kept = _kept_sections(page)  # what other benches (bench/mojo.py) wrote into the page
-    page.write_text(render(results, models, elapsed_s=elapsed_s) + kept, encoding="utf-8")
+    kept = _kept_sections(page)  # what other benches (bench/mojo.py, spark.py, ...) wrote into the page
+    page.write_text(before_method_notes(render(results, models, elapsed_s=elapsed_s), kept), encoding="utf-8")
     return page
 
 
@@ -53,7 +53,7 @@ def _kept_sections(page: Path) -> str:
     text = page.read_text(encoding="utf-8") if page.is_file() else ""
     found = re.findall(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", text, flags=re.DOTALL)
     blocks = [re.search(rf"<!-- {n}:start -->.*?<!-- {n}:end -->", text, flags=re.DOTALL) for n in found]
-    return "".join(f"\n{b.group(0)}\n" for b in blocks if b)
+    return "".join(f"{b.group(0)}\n\n" for b in blocks if b)
 
 
 def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str:

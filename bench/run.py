@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import jep_host  # bench/jep_host.py: the Jep host's suite and its section of the page
 import jinfer
-import spark  # bench/spark.py: the Spark section of the page, which `make bench-spark` writes
 import warm_start  # bench/warm_start.py: load time and first calls, in fresh processes (issue 17)
 from anchors import BENCH_CLASSES, build_java_harness
 from common import ROOT, Config, CpuMeter, Results, log
@@ -103,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     jep_host.record(results, written)
     warm_start.record(results, written)
-    spark.insert_section(written)
     raw = ROOT / "build" / "bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(
@@ -138,7 +136,6 @@ def _replot(path: Path, docs: Path) -> int:
     written = page.write(results, titles, docs, elapsed_s=data.get("elapsed_s", 0))
     jep_host.record(results, written)
     warm_start.record(results, written)
-    spark.insert_section(written)
     log(f"wrote {written} again from {path}")
     return 0
 

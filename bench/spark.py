@@ -18,8 +18,7 @@ of them are computed and none is collected. DESIGN.md's target: ``JinferTransfor
 ``predict_batch_udf``, warm, on both models.
 
 Writes ``docs/bench/spark.json``, ``docs/bench/spark.png`` and the Spark section of
-``docs/benchmarks.md``, kept in ``docs/bench/spark.md`` so that ``bench/run.py``, which writes the
-page anew, puts it back (:func:`insert_section`).
+``docs/benchmarks.md``, between markers that ``bench/run.py`` keeps when it writes the page anew.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, log
+from common import ROOT, log, write_marked_section
 
 ROWS = 1_000_000
 FEATURES = 20
@@ -45,7 +44,6 @@ BATCH = 1024
 PATHS = ("JinferTransformer", "predict_batch_udf + onnxruntime", "row UDF (JVM)", "ONNX Runtime alone")
 TITLES = {"rf": "RandomForest, 100 trees, depth 8", "logreg": "LogisticRegression"}
 SECTION = "## Spark: rows/s on 1,000,000 rows"
-_FRAGMENT = "bench/spark.md"  # under docs/
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.from_json:
         data = json.loads(args.from_json.read_text())
-        (args.docs / _FRAGMENT).write_text(_render(data["results"], data["info"]), encoding="utf-8")
-        insert_section(args.docs / "benchmarks.md")
+        write_marked_section(args.docs / "benchmarks.md", "spark-bench", _render(data["results"], data["info"]))
         return 0
     started = time.monotonic()
     load_start = os.getloadavg()
@@ -81,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.mkdir(parents=True, exist_ok=True)
     (bench / "spark.json").write_text(json.dumps({"info": info, "results": results}, indent=1) + "\n")
     _plot(results, args.rows, bench / "spark.png")
-    (args.docs / _FRAGMENT).write_text(_render(results, info), encoding="utf-8")
-    insert_section(args.docs / "benchmarks.md")
+    write_marked_section(args.docs / "benchmarks.md", "spark-bench", _render(results, info))
     for model, paths in results.items():
         jinfer_rate = statistics.median(paths[PATHS[0]])
         udf_rate = statistics.median(paths[PATHS[1]])
@@ -279,6 +275,10 @@ def _plot(results: dict[str, dict[str, list[float]]], rows: int, out: Path) -> N
     plt.close(fig)
 
 
+def _rates(samples: list[float]) -> str:
+    return f"**{statistics.median(samples):,.0f}** ({min(samples):,.0f} – {max(samples):,.0f})"
+
+
 def _render(results: dict[str, dict[str, list[float]]], info: dict[str, Any]) -> str:
     lines = [
         SECTION,
@@ -296,11 +296,12 @@ def _render(results: dict[str, dict[str, list[float]]], info: dict[str, Any]) ->
         "|---|" + "---|" * (len(PATHS) + 3),
     ]
     for model, paths in results.items():
-        cells = [f"**{statistics.median(paths[p]):,.0f}** ({min(paths[p]):,.0f} – {max(paths[p]):,.0f})" for p in PATHS]
+        cells = [_rates(paths[p]) if p in paths else "—" for p in PATHS]
         ratio = _ratio(paths)
         met = "yes" if ratio >= 2 else "**no**"
-        ceiling = _ratio(paths, PATHS[3])
-        lines.append(f"| {TITLES[model]} | " + " | ".join(cells) + f" | **{ratio:.2f}x** | {met} | {ceiling:.2f}x |")
+        # a run from before the ceiling was measured (its spark.json) has no such path
+        ceiling = f"{_ratio(paths, PATHS[3]):.2f}x" if PATHS[3] in paths else "not measured"
+        lines.append(f"| {TITLES[model]} | " + " | ".join(cells) + f" | **{ratio:.2f}x** | {met} | {ceiling} |")
     lines += ["", *_gap_note(results)] if any(_ratio(paths) < 2 for paths in results.values()) else []
     lines += [
         "",
@@ -323,7 +324,7 @@ def _gap_note(results: dict[str, dict[str, list[float]]]) -> list[str]:
     """Where a missed target's time goes, in core-µs per row (wall time × the 2 cores of ``local[2]``)."""
     notes = []
     for m, paths in results.items():
-        if _ratio(paths) >= 2:
+        if _ratio(paths) >= 2 or PATHS[3] not in paths:  # no ceiling measured: nothing to take apart
             continue
         cost = {p: 2e6 / statistics.median(v) for p, v in paths.items()}
         model, jinfer_cost, udf_cost = cost[PATHS[3]], cost[PATHS[0]], cost[PATHS[1]]
@@ -336,6 +337,8 @@ def _gap_note(results: dict[str, dict[str, list[float]]]) -> list[str]:
             f"JinferTransformer takes {(jinfer_cost - model) / (udf_cost - model):.0%} of the Python route's "
             "overhead"
         )
+    if not notes:
+        return []
     return [
         "**Where the time goes**: "
         + "; ".join(notes)
@@ -343,23 +346,6 @@ def _gap_note(results: dict[str, dict[str, list[float]]]) -> list[str]:
         "batches to and from the Python workers, pandas, the return struct); a model whose own work is as large "
         "as that overhead bounds any ratio by (work + overhead) / work."
     ]
-
-
-def insert_section(page: Path, docs: Path | None = None) -> None:
-    """Put the Spark section (docs/bench/spark.md, from the last ``make bench-spark``) into ``page``,
-    before its "How it is measured" section, replacing an older one. No-op without a section."""
-    fragment = (docs or page.parent) / _FRAGMENT
-    if not fragment.exists() or not page.exists():
-        return
-    text = page.read_text(encoding="utf-8")
-    if SECTION in text:  # drop the old one, up to the next section
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
-    anchor = text.find("## How it is measured")
-    section = fragment.read_text(encoding="utf-8").rstrip() + "\n\n"
-    text = text[:anchor] + section + text[anchor:] if anchor >= 0 else text.rstrip() + "\n\n" + section
-    page.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -240,7 +240,6 @@ def _render(results: dict[str, Any], info: dict[str, Any]) -> str:
         return ", ".join(f"{k.replace('_', ' ')} {v:.3f} s" for k, v in parts.items())
 
     lines = [
-        f"<!-- {SECTION}:start -->",
         "## Time to first prediction (whole processes, the forest)",
         "",
         f"<!-- Written by bench/startup.py (`make bench-startup`) on {info['measured_at']}, in "
@@ -276,8 +275,6 @@ def _render(results: dict[str, Any], info: dict[str, Any]) -> str:
         "after it run at steady speed; a process that makes one prediction and exits loads with `warmup(0)`.",
         "",
         "![time to first prediction](bench/startup.png)",
-        "",
-        f"<!-- {SECTION}:end -->",
     ]
     return "\n".join(lines)
 

@@ -32,13 +32,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from anchors import build_java_harness
-from common import ROOT, Config, Point, Results, keep_section, log
+from common import ROOT, Config, Point, Results, log, write_marked_section
 from jinfer._bench import duration
 from suites import Context, Suite, make_workdir
 
 FIRST, CALLS, STEADY = 300, 30_000, 10_000  # as io.jinfer.bench.WarmStart counts them
 SECTION = "## Warm start"
-_FRAGMENT = "bench/warm.md"  # under docs/: the section of the last run that measured it
 SIDES = {
     "jinfer-java": "jinfer Java (Models.load, default warm-up)",
     "jinfer-java-cold": "jinfer Java (Models.load, warmup(0))",
@@ -165,9 +164,9 @@ def section(results: Results) -> str:
 
 
 def record(results: Results, page: Path) -> None:
-    """Keep this run's section in docs/bench/warm.md when the run measured warm start, and put the
-    last one kept into ``page`` (``docs/benchmarks.md``), so a run of other suites keeps it."""
-    keep_section(page, _FRAGMENT, SECTION, section(results))
+    """This run's section into ``page`` (``docs/benchmarks.md``) when it measured it; a run of other
+    suites keeps the last one."""
+    write_marked_section(page, "warm-bench", section(results))
 
 
 SUITE = Suite("warm-start", run)
