@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
 export JAVA_HOME
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching bench-startup soak clean fuzz spark-venv test-spark bench-spark
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching bench-outputs bench-startup soak clean fuzz spark-venv test-spark bench-spark
 
 setup: venv jars maven
 
@@ -207,6 +207,11 @@ soak: setup
 
 bench-quick: setup
 	$(VPY) bench/run.py --quick
+
+# Reused outputs (issue 17, item 2): Model.run and predict against raw ORT Java at each batch size,
+# and resident memory over a 60 s loop per way (bench/outputs.py; about 5 minutes).
+bench-outputs: setup
+	$(VPY) bench/outputs.py
 
 bench-batching: setup
 	$(VPY) bench/batching.py

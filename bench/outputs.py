@@ -11,8 +11,10 @@ On a logistic regression (bench/models.py's data, ONNX only), ``io.jinfer.bench.
     .venv/bin/python bench/outputs.py                       # about 5 minutes
     .venv/bin/python bench/outputs.py --seconds 5 --batches 1,10000 --loops run   # a smoke run
 
-Writes ``build/bench/outputs.json`` and the plot ``docs/bench/outputs-rss.png``, and prints a
-Markdown summary with the machine's load average.
+Writes ``build/bench/outputs.json``, the plot ``docs/bench/outputs-rss.png`` and its section of
+``docs/benchmarks.md`` (``make bench-outputs``; bench/run.py keeps it), with the machine's load
+average and issue 17's two targets judged: ``Model.run`` ≤ 1.05x raw ORT Java at every batch size,
+and the 60 s loop under 400 MB resident and flat after warm-up.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 
 import jinfer
 from anchors import build_java_harness
-from common import ROOT, log
+from common import ROOT, log, write_marked_section
 from models import FEATURES
 
 TITLES = {
@@ -130,8 +132,59 @@ def plot(loops: dict[str, dict[str, Any]], out: Path, seconds: float) -> None:
     fig.savefig(out, dpi=110)
 
 
+RSS_LIMIT_MIB = 400 * 1e6 / 2**20  # issue 17: "under 400 MB"
+WARM_S = 10.0  # the loop's first seconds are warm-up: flat is judged after them
+
+
+def verdicts(result: dict[str, Any]) -> list[str]:
+    """Issue 17 item 2's targets, judged on this run: one line each."""
+    out = []
+    ratios = result.get("ratios", {})
+    if ratios and all("run" in per for per in ratios.values()):
+        worst = max(ratios, key=lambda b: statistics.median(ratios[b]["run"]) / statistics.median(ratios[b]["ort"]))
+        r = statistics.median(ratios[worst]["run"]) / statistics.median(ratios[worst]["ort"])
+        nocheck = ""
+        if "run-nocheck" in ratios[worst]:
+            n = statistics.median(ratios[worst]["run-nocheck"]) / statistics.median(ratios[worst]["ort"])
+            nocheck = f" (with the NaN scan off, {n:.2f}x there)"
+        out.append(
+            f"- `Model.run` vs raw ORT Java, worst batch size ({worst}): **{r:.2f}x**{nocheck}; target ≤ 1.05x at "
+            f"every batch size: {'met' if r <= 1.05 else '**not met**'}."
+        )
+    loop = result.get("loops", {}).get("run")
+    if loop:
+        after = [s[1] for s in loop["rss_mib"] if s[0] >= WARM_S] or [s[1] for s in loop["rss_mib"]]
+        met = max(after) < RSS_LIMIT_MIB and max(after) - min(after) < 0.1 * max(after)
+        out.append(
+            f"- `Model.run` loop, batch 10,000, default JVM flags: resident {min(after):.0f}–{max(after):.0f} MiB "
+            f"after the first {WARM_S:.0f} s; target under 400 MB and flat (within 10%): "
+            f"{'met' if met else '**not met**'}."
+        )
+    return out
+
+
+def section(result: dict[str, Any], seconds: float) -> str:
+    """This run's section of docs/benchmarks.md."""
+    return "\n".join(
+        [
+            "## Reused outputs: `Model.run` against raw ONNX Runtime Java, and resident memory",
+            "",
+            "Written by `bench/outputs.py` (`make bench-outputs`); bench/run.py keeps it. The logistic regression "
+            f"({FEATURES} float32 features), where the outputs' cost is largest beside the model's own work. Ratios "
+            "are medians of interleaved rounds, each way's time over raw ORT Java's with the runtime's own outputs; "
+            f"the loops ran {seconds:.0f} s each, one process per way, default JVM flags.",
+            "",
+            *verdicts(result),
+            "",
+            summary(result),
+            "",
+            "![resident memory over time](bench/outputs-rss.png)",
+        ]
+    )
+
+
 def summary(result: dict[str, Any]) -> str:
-    lines = [f"load average before/after: {result['load_before']} / {result['load_after']}", ""]
+    lines = [f"Load average before/after: {result['load_before']} / {result['load_after']}.", ""]
     ratios = result.get("ratios", {})
     if ratios:
         ways = list(next(iter(ratios.values())))
@@ -165,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0, help="the length of each loop")
     p.add_argument("--loops", default="run,ort,predict", help="the ways to loop, in turn")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "outputs.json")
-    p.add_argument("--plot", type=Path, default=ROOT / "docs" / "bench" / "outputs-rss.png")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where benchmarks.md and bench/*.png go")
     args = p.parse_args(argv)
     cp = build_java_harness()
     work = Path(tempfile.mkdtemp(prefix="jinfer-outputs-"))
@@ -188,8 +241,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     if result["loops"]:
-        plot(result["loops"], args.plot, args.seconds)
-    print(summary(result))
+        plot(result["loops"], args.docs / "bench" / "outputs-rss.png", args.seconds)
+    text = section(result, args.seconds)
+    print(text)
+    write_marked_section(args.docs / "benchmarks.md", "outputs-bench", text)
     return 0
 
 
