@@ -9,24 +9,59 @@ rows/s ≥ 3x without batching; p99 ≤ maxDelay + 2 x one batch's compute.
     .venv/bin/python bench/batching.py                 # the run, about a minute
     .venv/bin/python bench/batching.py --round-ms 100 --rounds 1   # a smoke run
 
-Prints the JSON the harness writes (also kept in ``build/bench/batching.json``), with the
-machine's load average before and after.
+Keeps the JSON the harness writes in ``build/bench/batching.json`` and writes its section of
+``docs/benchmarks.md`` (bench/run.py keeps it), with both targets judged and the machine's load
+average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from anchors import build_java_harness
-from common import ROOT, log
+from common import ROOT, log, write_marked_section
 from models import make_models
+
+
+def section(r: dict[str, Any]) -> str:
+    """This run's section of docs/benchmarks.md, from the harness's JSON."""
+
+    def load(v: Any) -> str:  # the harness gives /proc/loadavg's line
+        return " ".join(str(v).split()[:3])
+
+    lines = [
+        "## Micro-batching: 64 Java threads predicting 1 row each (the forest)",
+        "",
+        "Written by `bench/batching.py` (`make bench-batching`); bench/run.py keeps it. The plain `Model` and "
+        "`BatchingModel.wrap(model, maxBatch, maxDelay)` in interleaved timed rounds, every thread on its own row "
+        f"in a loop. Load average (1, 5, 15 min) {load(r['load_before'])} before, {load(r['load_after'])} after.",
+        "",
+        "| model | rows/s unbatched | rows/s batched | ratio (target ≥ 3x) | p50 / p99 batched | p99 limit: maxDelay "
+        "+ 2 × one batch's compute | rows per backend call | met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for model, m in r.items():
+        if not isinstance(m, dict):
+            continue
+        b, u = m["batched"], m["unbatched"]
+        limit = m["max_delay_us"] + 2 * m["batch_compute_us"]
+        met = m["rows_per_s_ratio"] >= 3 and b["p99_us"] <= limit
+        lines.append(
+            f"| `{model}` | {u['rows_per_s']:,.0f} | {b['rows_per_s']:,.0f} | **{m['rows_per_s_ratio']:.2f}x** | "
+            f"{b['p50_us']:,.0f} / **{b['p99_us']:,.0f} µs** | {limit:,.0f} µs ({m['max_delay_us']:,.0f} + 2 × "
+            f"{m['batch_compute_us']:,.0f}) | {m['rows_per_backend_call']:.1f} of {m['max_batch']} | "
+            f"{'yes' if met else '**no**'} |"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--round-ms", type=int, default=2000, help="the length of one timed round")
     p.add_argument("--rounds", type=int, default=5, help="timed rounds of each mode")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "batching.json")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs", help="where benchmarks.md is")
     args = p.parse_args(argv)
     cp = build_java_harness()
     work = Path(tempfile.mkdtemp(prefix="jinfer-batching-"))
@@ -66,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(cmd, cwd=work, check=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(args.out.read_text())
+    text = section(json.loads(args.out.read_text()))
+    print(text)
+    write_marked_section(args.docs / "benchmarks.md", "batching-bench", text)
     return 0
 
 
