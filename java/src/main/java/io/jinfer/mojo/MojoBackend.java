@@ -31,11 +31,6 @@ public final class MojoBackend implements Backend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return unavailableReason() == null;
-    }
-
-    @Override
     public String unavailableReason() {
         return Classpath.has(
                         MojoBackend.class,

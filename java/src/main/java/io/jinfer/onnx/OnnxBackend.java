@@ -19,11 +19,6 @@ public final class OnnxBackend implements Backend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return unavailableReason() == null;
-    }
-
-    @Override
     public String unavailableReason() {
         return Classpath.has(OnnxBackend.class, "ai.onnxruntime.OrtEnvironment")
                 ? null

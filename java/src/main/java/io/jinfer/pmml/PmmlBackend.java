@@ -20,11 +20,6 @@ public final class PmmlBackend implements Backend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return unavailableReason() == null;
-    }
-
-    @Override
     public String unavailableReason() {
         return Classpath.has(
                         PmmlBackend.class,

@@ -39,11 +39,6 @@ public final class PythonBackend implements Backend {
     }
 
     @Override
-    public boolean isAvailable() {
-        return unavailableReason(LoadOptions.defaults()) == null;
-    }
-
-    @Override
     public String unavailableReason() {
         return unavailableReason(LoadOptions.defaults());
     }

@@ -13,8 +13,13 @@ public interface Backend {
     /** The name artifacts use in the manifest, e.g. {@code "onnx"}. */
     String name();
 
-    /** Whether this backend's runtime can be used in this process. */
-    boolean isAvailable();
+    /**
+     * Whether this backend's runtime can be used in this process: by default, whether {@link
+     * #unavailableReason()} is null.
+     */
+    default boolean isAvailable() {
+        return unavailableReason() == null;
+    }
 
     /** Why {@link #isAvailable()} is false, with what to add or do; null when available. */
     String unavailableReason();
