@@ -1,11 +1,14 @@
 """Builds outside this one that use the published io.jinfer:jinfer from build/repo, and nothing else
 of this repository: examples/consumers/gradle (the integration-test recipe of docs/gradle.md) and
-examples/consumers/maven, with ONNX alone, and with the optional JPMML for a PMML-only bundle."""
+examples/consumers/maven, with ONNX alone, with the optional JPMML for a PMML-only bundle, and
+repackaged as a Spring Boot executable jar."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +97,47 @@ def test_maven_build_predicts_an_onnx_bundle_without_jpmml(repo: Path, maven_loc
     r, out = mvn(repo, maven_local, bundle, tmp_path)
     assert "backend: onnx" in r.stdout
     assert_predicts(out, model)
+
+
+def test_a_spring_boot_executable_jar_predicts_an_onnx_bundle(repo: Path, maven_local: Path, tmp_path: Path) -> None:
+    """The way a Spring Boot service ships: jinfer and ONNX Runtime nested in BOOT-INF/lib, loaded by
+    Boot's launcher, started with ``java -jar`` as systemd or Kubernetes would: ONNX Runtime's native
+    libraries come out of a jar inside the jar, into a cache of the run's own, with its telemetry on
+    (a service's default)."""
+    model = RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0).fit(X32, Y)
+    bundle = jinfer.export(model, X32, tmp_path / "iris.jinfer", formats=("onnx",)).path
+    project = CONSUMERS / "maven"
+    run(
+        [
+            "mvn",
+            "--batch-mode",
+            "--quiet",
+            "-Dstyle.color=never",
+            f"-Dmaven.repo.local={maven_local}",
+            f"-Djinfer.repo={repo.as_uri()}",
+            f"-Djinfer.version={VERSION}",
+            "-Pboot",
+            "-DskipTests",
+            "clean",
+            "package",
+        ],
+        cwd=project,
+    )
+    app = project / "target" / "jinfer-consumer-maven-1.0.0.jar"
+    with zipfile.ZipFile(app) as z:  # a Boot jar: the launcher at the top, jinfer nested
+        names = z.namelist()
+    assert any(n.startswith("org/springframework/boot/loader/") for n in names), names[:20]
+    assert f"BOOT-INF/lib/jinfer-{VERSION}.jar" in names, [n for n in names if n.startswith("BOOT-INF/lib/")]
+    np.save(tmp_path / "X.npy", X32)
+    out, tmp, cache = tmp_path / "out.npz", tmp_path / "tmp", tmp_path / "cache"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "JAVA_TOOL_OPTIONS")}
+    env.update(TMPDIR=str(tmp), XDG_CACHE_HOME=str(cache))
+    r = run(["java", f"-Djava.io.tmpdir={tmp}", "-jar", app, bundle, tmp_path / "X.npy", out], cwd=tmp_path, env=env)
+    assert "backend: onnx" in r.stdout, r.stdout + r.stderr
+    assert_predicts(out, model)
+    assert list((cache / "jinfer" / "native").iterdir()), "ONNX Runtime's libraries were not cached"
+    assert [n for n in os.listdir(tmp) if n.startswith(("mat-debug", "onnxruntime-java"))] == []
 
 
 @pytest.fixture(scope="module")
