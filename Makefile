@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JAVA_HOME ?= $(patsubst %/bin/javac,%,$(realpath $(shell command -v javac)))
 export JAVA_HOME
 
-.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-quick bench-h2o bench-batching bench-outputs bench-startup soak clean fuzz spark-venv test-spark bench-spark
+.PHONY: setup venv gradle maven jars demo test test-java test-python test-torch test-compat test-h2o test-tf dist lint lint-python lint-java format format-java bench bench-all bench-quick bench-h2o bench-batching bench-outputs bench-startup soak clean fuzz spark-venv test-spark bench-spark
 
 setup: venv jars maven
 
@@ -198,6 +198,10 @@ $(TF_VENV)/.installed: pyproject.toml VERSION
 
 bench: setup
 	$(VPY) bench/run.py
+
+# Every benchmark on docs/benchmarks.md, one after the other, for a page measured in one sitting on an
+# idle machine (about 45 minutes; each writes its own section).
+bench-all: bench bench-outputs bench-batching bench-startup bench-spark bench-h2o
 
 # Soak (not in `make test`): jinfer under load for SOAK_SECONDS, Java, Python and run-java at once,
 # every answer checked, resident memory flat after warm-up (tests/soak/run.py, docs/reliability.md).
