@@ -34,7 +34,6 @@ import jinfer
 from anchors import BENCH_CLASSES, build_java_harness, java_loop
 from common import ROOT, Config, Point, Results, keep_section, log
 from jinfer._bench import duration, rate, time_interleaved
-from jinfer.tensor import to_java
 from models import make_models
 from suites import Context, Suite, make_workdir
 from trivial import TrivialRegressor
@@ -117,7 +116,7 @@ def run(ctx: Context) -> None:
         hosted = jinfer.load(bundle, trust_python=True)  # the JPype host: this CPython runs it
         calls = {
             "jep": jep.calls("trivial", CALLS),
-            "jpype": java_loop(hosted, to_java(rows(1)), CALLS),
+            "jpype": java_loop(hosted, rows(1), CALLS),
             "fastapi": rest.caller("trivial", rows(1)),
         }
         log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
