@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     results.info["load_start"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     build_java_harness()  # before the JVM starts: io.jinfer.bench.Loop goes on its classpath
     with jinfer.jvm(extra_classpath=[str(BENCH_CLASSES)]):
-        ctx = Context(config, results, make_models(workdir), workdir)
+        ctx = Context(config, results, make_models(workdir, only=("rf",)), workdir)  # it runs on rf alone
         try:
             run(ctx)
         finally:
