@@ -6,7 +6,8 @@
   jinfer's ONNX backend uses) and :func:`jpmml_evaluator` (jpmml-evaluator-python);
 - the Java harness (java/src/bench/java): :func:`build_java_harness` compiles it,
   :func:`run_java_bench` runs ``io.jinfer.bench.JavaBench`` (jinfer against raw ONNX Runtime Java
-  and JPMML), and :func:`java_loop` calls ``io.jinfer.bench.Loop`` in this process's JVM.
+  and JPMML, on every input a bundle takes), and :func:`java_loop` calls ``io.jinfer.bench.Loop``
+  in this process's JVM.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
+import pandas as pd
 
 import jinfer
 from common import ROOT, Config, log
@@ -45,14 +47,20 @@ class RestClient:
         self.reconnects = 0
         self.max_requests = max_requests
 
-    def caller(self, model: str, x: np.ndarray) -> Callable[[], object]:
-        path = f"/predict/{model}"
+    def caller(self, model: str, x: np.ndarray | pd.DataFrame) -> Callable[[], object]:
+        """A call that posts ``x`` as JSON: an array's rows as lists (``/predict``), a table's as
+        records, one object of column to value a row (``/table``), as a service's clients send them."""
+        rows: Callable[[], object]
+        if isinstance(x, pd.DataFrame):
+            path, rows = f"/table/{model}", lambda: x.to_dict("records")
+        else:
+            path, rows = f"/predict/{model}", lambda: x.tolist()
 
         def call() -> object:
             self.requests += 1
             if self.requests > self.max_requests:
                 raise RuntimeError(f"the REST anchor reached its bound of {self.max_requests} requests")
-            body = json.dumps({"rows": x.tolist()}).encode()
+            body = json.dumps({"rows": rows()}).encode()
             try:
                 self.conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
                 resp = self.conn.getresponse()
@@ -197,11 +205,17 @@ def run_java_bench(c: Config, models: dict[str, BenchModel], workdir: Path) -> d
     return data
 
 
-def java_loop(model: jinfer.Model, tensor: object, n: int) -> Callable[[], object]:
-    """``model.predict(tensor)`` n times in a Java loop (``io.jinfer.bench.Loop``): the model as a
-    Java service calls it, with one Python-to-Java crossing per n calls."""
+def java_loop(model: jinfer.Model, x: np.ndarray | dict[str, np.ndarray], n: int) -> Callable[[], object]:
+    """``model.predict(inputs)`` n times in a Java loop (``io.jinfer.bench.Loop``), on ``x`` (the
+    array of a single-input model, or an array per input) handed to Java once: the model as a Java
+    service calls it, with one Python-to-Java crossing per n calls."""
     import jpype
 
+    from jinfer.tensor import to_java
+
     loop = jpype.JClass("io.jinfer.bench.Loop")
+    inputs = jpype.JClass("java.util.HashMap")()
+    for name, arr in (x if isinstance(x, dict) else {model.inputs[0].name: x}).items():
+        inputs.put(name, to_java(arr))
     jmodel = model._jmodel
-    return lambda: loop.predict(jmodel, tensor, n)
+    return lambda: loop.predict(jmodel, inputs, n)

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     cp = build_java_harness()
     work = Path(tempfile.mkdtemp(prefix="jinfer-batching-"))
     try:
-        rf = make_models(work)["rf"]
+        rf = make_models(work, only=("rf",))["rf"]
         cmd = [
             "java",
             "-cp",

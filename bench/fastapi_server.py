@@ -4,9 +4,10 @@
 
 Binds 127.0.0.1 only. ``POST /predict/NAME`` takes ``{"rows": [[...], ...]}`` and returns
 ``{"label": [...], "probabilities": [[...], ...]}`` for a classifier, or the function's outputs
-(``f({"features": X}) -> dict of arrays``) as lists; ``GET /health`` answers once the models are
-loaded. ``bench/run.py`` starts it, sends a bounded number of requests on one keep-alive
-connection, and stops it.
+(``f({"features": X}) -> dict of arrays``) as lists; ``POST /table/NAME`` takes a table's rows
+as records, ``{"rows": [{"column": value, ...}, ...]}``, for a model fitted on a DataFrame;
+``GET /health`` answers once the models are loaded. ``bench/run.py`` starts it, sends a
+bounded number of requests on one keep-alive connection, and stops it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+import pandas as pd
 import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
@@ -24,6 +26,10 @@ from pydantic import BaseModel
 
 class Rows(BaseModel):
     rows: list[list[float]]
+
+
+class Records(BaseModel):
+    rows: list[dict[str, float | str]]
 
 
 def make_app(models: dict[str, object]) -> FastAPI:
@@ -41,11 +47,22 @@ def make_app(models: dict[str, object]) -> FastAPI:
         X = np.asarray(body.rows, dtype=np.float32)
         if callable(model):
             return {k: np.asarray(v).tolist() for k, v in model({"features": X}).items()}
-        proba = model.predict_proba(X)  # type: ignore[attr-defined]
-        label = model.classes_[proba.argmax(axis=1)]  # type: ignore[attr-defined]
-        return {"label": label.tolist(), "probabilities": proba.tolist()}
+        return _classified(model, X)
+
+    @app.post("/table/{name}")
+    def table(name: str, body: Records) -> dict[str, list[Any]]:
+        model = models.get(name)
+        if model is None or callable(model):
+            raise HTTPException(404, f"no model {name!r} fitted on a table")
+        return _classified(model, pd.DataFrame(body.rows))
 
     return app
+
+
+def _classified(model: Any, X: Any) -> dict[str, list[Any]]:
+    proba = model.predict_proba(X)
+    label = model.classes_[proba.argmax(axis=1)]
+    return {"label": label.tolist(), "probabilities": proba.tolist()}
 
 
 def main(argv: list[str]) -> None:

@@ -94,7 +94,9 @@ def _python(r: Results, batch: int, m: str) -> str:
     if not parts:
         return ""
     whole = parts.get("predict (all)")
-    crossing = parts.get("FromPython.predictStaged (the crossing, arguments made)")
+    staged = "FromPython.predictStaged (the crossing, arguments made)" in parts
+    entry = "predictStaged" if staged else "predict"
+    crossing = parts.get(f"FromPython.{entry} (the crossing, arguments made)")
     java, ort_run = parts.get("Model.predict in Java"), parts.get("ort-python run")
     if whole is None or crossing is None or java is None or ort_run is None:
         return ""
@@ -102,11 +104,16 @@ def _python(r: Results, batch: int, m: str) -> str:
     budget = 1.5 * ort_run.median - crossing.median
     return (
         "Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-        f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.predictStaged`, with its "
-        f"arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a Java "
-        f"loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
-        f"{duration(python_side)} is Python's side: checking the inputs, copying the row into the staging buffer "
-        f"and each output out of it. onnxruntime's whole `run` is {_med(ort_run)}, so the target leaves "
+        f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.{entry}`, "
+        f"with its arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a "
+        f"Java loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
+        f"{duration(python_side)} is Python's side: checking the inputs, "
+        + (
+            "copying the row into the staging buffer and each output out of it"
+            if staged
+            else "each string among them, making the Java string arrays and buffers, and reading the outputs back"
+        )
+        + f". onnxruntime's whole `run` is {_med(ort_run)}, so the target leaves "
         + (f"{duration(budget)} for Python's side" if budget > 0 else "nothing for Python's side")
         + ". Fewer Python operations per call (one cached plan per input layout already saves the "
         "Java arrays) are what is left to take out."

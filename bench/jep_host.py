@@ -34,7 +34,6 @@ import jinfer
 from anchors import BENCH_CLASSES, build_java_harness, java_loop
 from common import ROOT, Config, Point, Results, log, write_marked_section
 from jinfer._bench import duration, rate, time_interleaved
-from jinfer.tensor import to_java
 from models import make_models
 from suites import Context, Suite, make_workdir
 from trivial import TrivialRegressor
@@ -116,7 +115,7 @@ def run(ctx: Context) -> None:
         hosted = jinfer.load(bundle, trust_python=True)  # the JPype host: this CPython runs it
         calls = {
             "jep": jep.calls("trivial", CALLS),
-            "jpype": java_loop(hosted, to_java(rows(1)), CALLS),
+            "jpype": java_loop(hosted, rows(1), CALLS),
             "fastapi": rest.caller("trivial", rows(1)),
         }
         log("Jep host vs JPype host vs FastAPI: one call from Java into the trivial model")
@@ -252,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     results.info["load_start"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     build_java_harness()  # before the JVM starts: io.jinfer.bench.Loop goes on its classpath
     with jinfer.jvm(extra_classpath=[str(BENCH_CLASSES)]):
-        ctx = Context(config, results, make_models(workdir), workdir)
+        ctx = Context(config, results, make_models(workdir, only=("rf",)), workdir)  # it runs on rf alone
         try:
             run(ctx)
         finally:

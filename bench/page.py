@@ -82,7 +82,10 @@ def render(results: Results, models: dict[str, str], *, elapsed_s: float) -> str
     w("## Targets (DESIGN.md)\n")
     w(
         "Each ratio is measured side by side in one run, interleaved. Figures are medians, with the "
-        "min – max of the samples in brackets.\n"
+        "min – max of the samples in brackets. A target of a model's speed is judged on every bench model "
+        "(`every model:` lists their ratios) and shows the worst; a model is missing from a row where its "
+        "bundle lacks the backend. The handover and copy rows measure arrays, not a model; the "
+        "`Model.predict` copy rows use `logreg`, the Python-backend row its trivial model.\n"
     )
     w("| target | measured | figures behind it | target | met |")
     w("|---|---|---|---|---|")
@@ -264,6 +267,17 @@ def _method_section(results: Results, w: Callable[[str], None]) -> None:
         "artifacts: ONNX Runtime (all graph optimisations, default threads, on both sides) on the bundle's "
         "`model.onnx`, JPMML on its `model.pmml`, scikit-learn and FastAPI on the fitted object. Inputs are "
         "real rows tiled to the batch size."
+        + (
+            " `mixed` is a pandas table made from the same rows (6 of the features as float32 columns, 3 "
+            "others cut at their quantiles into string categories), through a `ColumnTransformer` "
+            '(`StandardScaler`, `OneHotEncoder(handle_unknown="ignore")`) into a `LogisticRegression`; '
+            "its bundle takes one input per column, so every side gets 9 inputs, 3 of them strings: "
+            "jinfer from Python and onnxruntime the same arrays (float32, and object arrays of `str`, "
+            "as pandas gives them), scikit-learn, jpmml-evaluator-python and FastAPI (JSON records) the "
+            "DataFrame; in Java, float buffers and `String[]` of the parity sample's values."
+            if "mixed" in backends
+            else ""
+        )
     )
     w(
         f"- **Python side** (`bench/run.py`, timed by `jinfer._bench.time_interleaved`): each call is warmed "
@@ -278,8 +292,9 @@ def _method_section(results: Results, w: Callable[[str], None]) -> None:
     w(
         f"- **Java side** (`java/src/bench/java`, `io.jinfer.bench.JavaBench`, run with `java -cp` on the "
         f"classpath `gradle benchClasspath` writes): the same scheme in Java ({c.java_warmup_ms} ms warm-up, "
-        f"{c.java_block_ms} ms blocks, {c.java_rounds} rounds): jinfer's `Model.predict(Tensor)` on a "
-        "direct buffer against `OrtSession.run` on `OnnxTensor.createTensor` over the same buffer, and "
+        f"{c.java_block_ms} ms blocks, {c.java_rounds} rounds): jinfer's `Model.predict(Map)` on "
+        "direct buffers against `OrtSession.run` on `OnnxTensor.createTensor` over the same buffers (and "
+        "the same `String[]`), and "
         "jinfer's PMML backend against JPMML's `evaluate` row by row (prepare each field, evaluate, decode "
         "the target and its probabilities). JMH would fork and run one benchmark at a time; the rule here "
         "is that the two sides of a ratio alternate within one run, so the harness is written by hand. "

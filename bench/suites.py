@@ -119,44 +119,39 @@ def _latency_groups(
     ctx: Context, m: BenchModel, batch: int, on: _Sides, rest: RestClient
 ) -> list[dict[str, Callable[[], object]]]:
     """Three comparisons, each interleaved within itself and run one after the other, so that one
-    side's thread pools (ONNX Runtime's spin, JPMML's) are idle in another's."""
-    import pandas as pd
-
-    from jinfer.tensor import to_java
-
+    side's thread pools (ONNX Runtime's spin, JPMML's) are idle in another's. Every side gets the
+    batch in its own form (:meth:`BenchModel.feeds`), made before the clock starts."""
     c = ctx.config
-    x = m.rows(batch)
-    in_name = on.ort.get_inputs()[0].name
+    x = m.feeds(batch)
     onnx: dict[str, Callable[[], object]] = {
-        "jinfer-python": lambda: on.onnx.predict(x),
-        "ort-python": lambda: on.ort.run(None, {in_name: x}),
-        "sklearn": lambda: m.estimator.predict_proba(x),
+        "jinfer-python": lambda: on.onnx.predict(x.jinfer),
+        "ort-python": lambda: on.ort.run(None, x.ort),
+        "sklearn": lambda: m.estimator.predict_proba(x.own),
     }
     if batch <= c.rest_max_batch:
-        onnx["fastapi"] = rest.caller(m.name, x)
+        onnx["fastapi"] = rest.caller(m.name, x.own)
     groups = [onnx]
     if on.pmml is not None and on.jpmml is not None and batch in c.pmml_batches:
-        pmml, jpmml, df = on.pmml, on.jpmml, pd.DataFrame(x, columns=list(m.columns))
-        groups.append({"jinfer-pmml-python": lambda: pmml.predict(x), "jpmml-python": lambda: jpmml.evaluateAll(df)})
+        pmml, jpmml = on.pmml, on.jpmml
+        groups.append(
+            {"jinfer-pmml-python": lambda: pmml.predict(x.jinfer), "jpmml-python": lambda: jpmml.evaluateAll(x.frame)}
+        )
     if on.python is not None:
-        groups.append({"jinfer-pybackend-java": java_loop(on.python, to_java(x), _loops(batch))})
+        groups.append({"jinfer-pybackend-java": java_loop(on.python, x.jinfer, _loops(batch))})
     return groups
 
 
 def python_backend(ctx: Context) -> None:
     """DESIGN.md's Python-backend target: one call from Java into a trivial Python model (a 1×20
     float32 input, the sum of the features), against the same function behind FastAPI."""
-    from jinfer.tensor import to_java
-
     rest = ctx.start_rest()
     spec_in = {"name": "features", "dtype": "float32", "shape": [-1, 20]}
     spec_out = {"name": "prediction", "dtype": "float32", "shape": [-1]}
     jinfer.register("bench-trivial", trivial_model, inputs=[spec_in], outputs=[spec_out])
     model = jinfer.load("python:bench-trivial")
     x = ctx.models["rf"].rows(1)
-    jt = to_java(x)
     loops = 100
-    calls = {"pybackend-from-java": java_loop(model, jt, loops), "fastapi-trivial": rest.caller("trivial", x)}
+    calls = {"pybackend-from-java": java_loop(model, x, loops), "fastapi-trivial": rest.caller("trivial", x)}
     log("Python backend from Java vs FastAPI, trivial model, batch 1")
     measure(ctx, "pybackend", "trivial", 1, calls, loops={"pybackend-from-java": loops})
     model.close()
@@ -175,26 +170,39 @@ def python_breakdown(ctx: Context) -> None:
 
 
 def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
+    """The crossing is ``FromPython.predictStaged`` where the batch goes through the staging
+    buffer (numbers only), else ``FromPython.predict`` on the inputs' buffers and string arrays."""
     import jpype
 
-    from jinfer.tensor import to_java
+    from jinfer._runtime import wire
 
     from_python = jpype.JClass("io.jinfer.bridge.FromPython")
-    x = m.rows(1)
-    jm.predict(x)  # makes this thread's staging buffer and the plan for x
+    x = m.feeds(1)
+    jm.predict(x.jinfer)  # makes this thread's staging buffer and the plan for x
     jmodel = jm._jmodel  # the io.jinfer.Model behind the Python one
-    meta = jm._local.views[((x.dtype, x.shape),)][0]
-    stage = jm._local.jstage
+    given = x.jinfer if isinstance(x.jinfer, dict) else {jm.inputs[0].name: x.jinfer}
+    arrays = [given[s.name] for s in jm.inputs]
+    plan = getattr(jm._local, "views", {}).get(tuple((a.dtype, a.shape) for a in arrays))
+    if plan:
+        meta, stage = plan[0], jm._local.jstage
+        crossing: tuple[str, Callable[[], object]] = (
+            "FromPython.predictStaged (the crossing, arguments made)",
+            lambda: from_python.predictStaged(jmodel, stage, meta),
+        )
+    else:
+        data = jm._objects([jm._input_buffer(i, a, reuse=True) for i, a in enumerate(arrays)])
+        shapes = jm._longs(wire.shape_header(arrays))
+        crossing = (
+            "FromPython.predict (the crossing, arguments made)",
+            lambda: from_python.predict(jmodel, data, shapes),
+        )
     sess = ort_session(m.onnx)
-    in_name = sess.get_inputs()[0].name
     loops = 100
     calls: dict[str, Callable[[], object]] = {
-        "predict (all)": lambda: jm.predict(x),
-        "FromPython.predictStaged (the crossing, arguments made)": lambda: from_python.predictStaged(
-            jmodel, stage, meta
-        ),
-        "Model.predict in Java": java_loop(jm, to_java(x), loops),
-        "ort-python run": lambda: sess.run(None, {in_name: x}),
+        "predict (all)": lambda: jm.predict(x.jinfer),
+        crossing[0]: crossing[1],
+        "Model.predict in Java": java_loop(jm, x.jinfer, loops),
+        "ort-python run": lambda: sess.run(None, x.ort),
     }
     log(f"where the Python-side time goes ({m.name}, batch 1)")
     measure(ctx, "breakdown", m.name, 1, calls, loops={"Model.predict in Java": loops})
@@ -271,7 +279,7 @@ def predict_copy(ctx: Context) -> None:
     ``np.copyto`` of the same bytes into an existing C-order array: what the copy costs on top of
     the model's own time, against what the copy itself costs."""
     m = ctx.models["logreg"]
-    rows = 10**8 // (4 * m.X.shape[1])
+    rows = 10**8 // (4 * m.inputs[0].shape[1])
     x = m.rows(rows)
     fortran = np.asfortranarray(x)
     strided = np.repeat(x, 2, axis=0)[::2]

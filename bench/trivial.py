@@ -18,6 +18,10 @@ class TrivialRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]  # 
     def fit(self, X: np.ndarray, y: object = None) -> TrivialRegressor:
         return self
 
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted as made: it learns nothing (``jinfer.export`` refuses an estimator not fitted)."""
+        return True
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         total: np.ndarray = np.asarray(X).sum(axis=1, dtype=np.float32)
         return total

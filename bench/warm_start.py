@@ -52,42 +52,57 @@ def child(side: str, bundle: str, warmup: int | None) -> None:
     """One Python sample (run in a fresh process): prints the JSON that WarmStart prints."""
     import jinfer
 
+    with jinfer.Bundle.open(bundle) as b:
+        row = _one_row(b)
+        onnx = next(a for a in b.manifest.artifacts if a.backend == "onnx")
+        native = onnx.details.get("input_names", {})
+        onnx_bytes = b.read_artifact(onnx) if side != "jinfer" else b""
     if side == "jinfer":
         with jinfer.jvm():  # the JVM's own start is not the load's
             pass
         start = time.perf_counter()
         model = jinfer.load(bundle, warmup=warmup)
         load_s = time.perf_counter() - start
-        features = model.inputs[0].shape[1]
+        x = row if len(row) > 1 else next(iter(row.values()))  # a single-input model takes the array
 
-        def call(x: np.ndarray) -> object:
+        def call() -> object:
             return model.predict(x)
     else:
         import onnxruntime as ort
 
-        with jinfer.Bundle.open(bundle) as b:
-            onnx = b.read_artifact(next(a for a in b.manifest.artifacts if a.backend == "onnx"))
-            features = b.manifest.inputs[0].shape[1]
         start = time.perf_counter()
         so = ort.SessionOptions()
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        sess = ort.InferenceSession(onnx, so, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(onnx_bytes, so, providers=["CPUExecutionProvider"])
         load_s = time.perf_counter() - start
-        name = sess.get_inputs()[0].name
+        ranks = {i.name: len(i.shape) for i in sess.get_inputs()}
+        feed = {native.get(k, k): v.reshape(1, -1) if ranks[native.get(k, k)] > v.ndim else v for k, v in row.items()}
 
-        def call(x: np.ndarray) -> object:
-            return sess.run(None, {name: x})
+        def call() -> object:
+            return sess.run(None, feed)
 
-    x = np.random.default_rng(42).normal(size=(1, features)).astype(np.float32)
     clock = time.perf_counter
     times = []
     for _ in range(CALLS):
         t = clock()
-        call(x)
+        call()
         times.append(clock() - t)
     print(
         json.dumps({"load_s": load_s, "steady_median_s": statistics.median(times[-STEADY:]), "first_s": times[:FIRST]})
     )
+
+
+def _one_row(b: Any) -> dict[str, np.ndarray]:
+    """One row of every input of bundle ``b``: standard normal float32 from one seed, a string
+    input's first value in the parity sample (the rule of ``io.jinfer.bench.Batch``)."""
+    rng = np.random.default_rng(42)
+    row: dict[str, np.ndarray] = {}
+    for spec in b.manifest.inputs:
+        if spec.dtype == "string":
+            row[spec.name] = b.parity_inputs()[spec.name][:1]
+        else:
+            row[spec.name] = rng.normal(size=(1, *spec.shape[1:])).astype(np.float32)
+    return row
 
 
 def _sample(side: str, bundle: Path, classpath: str, workdir: Path) -> dict[str, Any]:

@@ -3,17 +3,13 @@ package io.jinfer.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.jinfer.Bundle;
-import io.jinfer.DType;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
-import io.jinfer.Tensor;
-import io.jinfer.TensorSpec;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -21,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Function;
 
 /**
  * The Java side of jinfer's benchmark ({@code bench/run.py} runs it and reads its JSON).
@@ -33,12 +28,14 @@ import java.util.function.Function;
  *     --pmml-batches 1,64 --threads 1,2 --thread-batches 1,64 --out build/bench/java.json
  * </pre>
  *
- * <p>For each bundle, each measurement interleaved so that noise hits both sides alike:
+ * <p>For each bundle, each measurement interleaved so that noise hits both sides alike, on every
+ * input the bundle takes ({@link Batch}: float32 in direct buffers, strings from the parity
+ * sample):
  *
  * <ul>
- *   <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Tensor)} ("jinfer-java") against
- *       ONNX Runtime Java used directly on the same model.onnx with the same session options
- *       ("ort-java", {@link RawOrt}), at each batch size, on float32 inputs in direct buffers;
+ *   <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Map)} ("jinfer-java") against ONNX
+ *       Runtime Java used directly on the same model.onnx with the same session options
+ *       ("ort-java", {@link RawOrt}), at each batch size;
  *   <li><b>latency, PMML</b> (when the bundle has a PMML artifact and {@code --pmml-batches} is
  *       given): the PMML backend ("jinfer-pmml-java") against JPMML-Evaluator row by row
  *       ("jpmml-java", {@link RawJpmml});
@@ -46,8 +43,8 @@ import java.util.function.Function;
  *       intra-op thread: jinfer ONNX, raw ONNX Runtime, jinfer PMML.
  * </ul>
  *
- * The input floats are the same on both sides. Samples are seconds per call (latency) and rows per
- * second (threads); medians and ranges are computed by the reader.
+ * The inputs are the same on both sides. Samples are seconds per call (latency) and rows per second
+ * (threads); medians and ranges are computed by the reader.
  */
 public final class JavaBench {
     public static void main(String[] argv) throws Exception {
@@ -106,51 +103,49 @@ public final class JavaBench {
     private void run(String name, Path path) throws Exception {
         byte[] onnx;
         byte[] pmml;
-        TensorSpec in;
+        Map<String, String> nativeNames;
+        Batch.Maker maker;
         try (Bundle b = Bundle.open(path)) {
-            onnx = b.readArtifact(artifact(b.manifest(), "onnx"));
+            Manifest.Artifact o = artifact(b.manifest(), "onnx");
+            onnx = b.readArtifact(o);
+            nativeNames = o.detailMap("input_names");
             Manifest.Artifact p = findArtifact(b.manifest(), "pmml");
             pmml = p == null ? null : b.readArtifact(p);
-            in = b.manifest().inputs().get(0);
-            if (b.manifest().inputs().size() != 1
-                    || in.dtype() != DType.FLOAT32
-                    || in.rank() != 2) {
-                throw new IllegalArgumentException(
-                        path
-                                + ": the Java bench takes one float32 [n, f] input, got "
-                                + b.manifest().inputs());
-            }
+            maker = new Batch.Maker(b);
         }
-        int features = (int) in.shape()[1];
         try (Model model = Models.load(path, LoadOptions.builder().backend("onnx").build());
                 RawOrt raw = new RawOrt(onnx, 0)) {
             latencies(
                     name,
                     "onnx",
                     batches,
-                    features,
-                    x ->
-                            calls(
-                                    "jinfer-java",
-                                    () -> model.predict(x.tensors[0]).size(),
-                                    "ort-java",
-                                    () -> raw.predict(x.buffers[0], x.shape)));
+                    maker,
+                    x -> {
+                        List<RawOrt.Input> feed = raw.inputs(x, nativeNames);
+                        return calls(
+                                "jinfer-java",
+                                () -> model.predict(x.tensors).size(),
+                                "ort-java",
+                                () -> raw.predict(feed));
+                    });
         }
         LoadOptions one =
                 LoadOptions.builder().backend("onnx").intraOpThreads(1).interOpThreads(1).build();
         try (Model model = Models.load(path, one);
                 RawOrt raw = new RawOrt(onnx, 1)) {
             for (int batch : threadBatches) {
-                Inputs inputs = new Inputs(batch, features, max(threads));
+                Batch[] inputs = perThread(maker, batch);
+                List<List<RawOrt.Input>> feeds = new ArrayList<>();
+                for (Batch x : inputs) {
+                    feeds.add(raw.inputs(x, nativeNames));
+                }
                 log("threads " + name + " batch " + batch + ": onnx");
                 modelRates(name, "jinfer-java", batch, model, inputs);
                 addRates(
                         name,
                         "ort-java",
                         batch,
-                        throughput.run(
-                                t -> raw.predict(inputs.buffers[t], inputs.shape) > 0 ? batch : 0,
-                                threads));
+                        throughput.run(t -> raw.predict(feeds.get(t)) > 0 ? batch : 0, threads));
             }
         }
         if (pmmlBatches.length == 0) {
@@ -163,46 +158,43 @@ public final class JavaBench {
                             + " classpath)");
             return;
         }
-        RawJpmml jpmml = new RawJpmml(pmml, in.columns());
+        RawJpmml jpmml = new RawJpmml(pmml, maker.specs());
         try (Model model = Models.load(path, LoadOptions.builder().backend("pmml").build())) {
             latencies(
                     name,
                     "pmml",
                     pmmlBatches,
-                    features,
-                    x ->
-                            calls(
-                                    "jinfer-pmml-java",
-                                    () -> model.predict(x.tensors[0]).size(),
-                                    "jpmml-java",
-                                    () -> jpmml.predict(x.buffers[0], (int) x.shape[0], features)));
+                    maker,
+                    x -> {
+                        RawJpmml.Column[] columns = jpmml.columns(x);
+                        return calls(
+                                "jinfer-pmml-java",
+                                () -> model.predict(x.tensors).size(),
+                                "jpmml-java",
+                                () -> jpmml.predict(columns, x.rows));
+                    });
         }
         LoadOptions pmmlOne = LoadOptions.builder().backend("pmml").intraOpThreads(1).build();
         try (Model model = Models.load(path, pmmlOne)) {
             for (int batch : threadBatches) {
-                Inputs inputs = new Inputs(batch, features, max(threads));
                 log("threads " + name + " batch " + batch + ": pmml");
-                modelRates(name, "jinfer-pmml-java", batch, model, inputs);
+                modelRates(name, "jinfer-pmml-java", batch, model, perThread(maker, batch));
             }
         }
     }
 
-    /** Per-thread inputs with the same shape (different values). */
-    private static final class Inputs {
-        final long[] shape;
-        final Tensor[] tensors;
-        final FloatBuffer[] buffers;
+    /** The calls to time on one batch (made before any timing). */
+    private interface CallsOn {
+        Map<String, Interleaved.Call> on(Batch x) throws Exception;
+    }
 
-        Inputs(int batch, int features, int count) {
-            shape = new long[] {batch, features};
-            tensors = new Tensor[count];
-            buffers = new FloatBuffer[count];
-            for (int t = 0; t < count; t++) {
-                ByteBuffer data = floats(batch * features, 42 + t);
-                tensors[t] = Tensor.wrap(data, DType.FLOAT32, shape);
-                buffers[t] = data.asFloatBuffer();
-            }
+    /** A batch per caller thread, of the same shape and different values. */
+    private Batch[] perThread(Batch.Maker maker, int batch) {
+        Batch[] out = new Batch[max(threads)];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = maker.make(batch, 42 + t);
         }
+        return out;
     }
 
     /**
@@ -210,15 +202,11 @@ public final class JavaBench {
      * batch's inputs, timed interleaved (the first batch size prewarms them).
      */
     private void latencies(
-            String name,
-            String backend,
-            int[] sizes,
-            int features,
-            Function<Inputs, Map<String, Interleaved.Call>> calls)
+            String name, String backend, int[] sizes, Batch.Maker maker, CallsOn calls)
             throws Exception {
         for (int batch : sizes) {
             log("latency " + name + " batch " + batch + ": " + backend);
-            Map<String, Interleaved.Call> c = calls.apply(new Inputs(batch, features, 1));
+            Map<String, Interleaved.Call> c = calls.on(maker.make(batch, 42));
             if (batch == sizes[0]) {
                 timer.prewarm(c, prewarmNanos);
             }
@@ -265,14 +253,14 @@ public final class JavaBench {
     }
 
     /** The rows/s of {@code model} at each thread count, each thread on its own inputs. */
-    private void modelRates(String name, String series, int batch, Model model, Inputs inputs)
+    private void modelRates(String name, String series, int batch, Model model, Batch[] inputs)
             throws Exception {
         addRates(
                 name,
                 series,
                 batch,
                 throughput.run(
-                        t -> model.predict(inputs.tensors[t]).size() > 0 ? batch : 0, threads));
+                        t -> model.predict(inputs[t].tensors).size() > 0 ? batch : 0, threads));
     }
 
     private void addRates(

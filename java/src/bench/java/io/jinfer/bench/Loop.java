@@ -3,6 +3,8 @@ package io.jinfer.bench;
 import io.jinfer.Model;
 import io.jinfer.Tensor;
 
+import java.util.Map;
+
 /**
  * Calls a model from Java, {@code n} times in a loop. {@code bench/run.py} uses it inside its
  * Python-hosted JVM to time the Python backend as a Java service calls it, with the one crossing
@@ -12,13 +14,13 @@ public final class Loop {
     private Loop() {}
 
     /**
-     * {@code model.predict(input)}, {@code n} times; returns the outputs counted, so nothing is
+     * {@code model.predict(inputs)}, {@code n} times; returns the outputs counted, so nothing is
      * elided.
      */
-    public static long predict(Model model, Tensor input, int n) {
+    public static long predict(Model model, Map<String, Tensor> inputs, int n) {
         long sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += model.predict(input).size();
+            sum += model.predict(inputs).size();
         }
         return sum;
     }

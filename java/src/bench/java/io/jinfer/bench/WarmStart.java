@@ -1,18 +1,16 @@
 package io.jinfer.bench;
 
 import io.jinfer.Bundle;
-import io.jinfer.DType;
 import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
-import io.jinfer.Tensor;
 
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Warm start, in a fresh JVM ({@code bench/warm_start.py} starts one per sample): how long the load
@@ -26,7 +24,7 @@ import java.util.Arrays;
  * </pre>
  *
  * <p>Prints one line of JSON: {@code load_s} (the load, or the session's creation), {@code first_s}
- * (the seconds of each of the first {@value #FIRST} calls at batch 1, one row of normal floats) and
+ * (the seconds of each of the first {@value #FIRST} calls at batch 1, one row of {@link Batch}) and
  * {@code steady_median_s} (the median of the last {@value #STEADY} of {@value #CALLS} calls, when
  * the JIT is done).
  */
@@ -46,7 +44,8 @@ public final class WarmStart {
         String side = argv[0];
         Path path = Paths.get(argv[1]);
         byte[] onnx;
-        int features;
+        Map<String, String> nativeNames;
+        Batch row;
         try (Bundle b = Bundle.open(path)) {
             Manifest.Artifact a =
                     b.manifest().artifacts().stream()
@@ -54,10 +53,9 @@ public final class WarmStart {
                             .findFirst()
                             .orElseThrow(() -> new IllegalArgumentException(path + ": no onnx"));
             onnx = b.readArtifact(a);
-            features = (int) b.manifest().inputs().get(0).shape()[1];
+            nativeNames = a.detailMap("input_names");
+            row = new Batch.Maker(b).make(1, 42);
         }
-        ByteBuffer row = JavaBench.floats(features, 42);
-        long[] shape = {1, features};
         long start = System.nanoTime();
         double loadS;
         double[] times;
@@ -69,14 +67,13 @@ public final class WarmStart {
                             : LoadOptions.builder().warmup(warmup).build();
             try (Model model = Models.load(path, opts)) {
                 loadS = (System.nanoTime() - start) / 1e9;
-                Tensor x = Tensor.wrap(row, DType.FLOAT32, shape);
-                times = timed(() -> model.predict(x));
+                times = timed(() -> model.predict(row.tensors));
             }
         } else {
             try (RawOrt ort = new RawOrt(onnx, 0)) {
                 loadS = (System.nanoTime() - start) / 1e9;
-                FloatBuffer x = row.asFloatBuffer();
-                times = timed(() -> ort.predict(x, shape));
+                List<RawOrt.Input> x = ort.inputs(row, nativeNames);
+                times = timed(() -> ort.predict(x));
             }
         }
         double[] steady = Arrays.copyOfRange(times, CALLS - STEADY, CALLS);
