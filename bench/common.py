@@ -19,6 +19,7 @@ LABELS = {
     "jinfer-python": "jinfer from Python (jinfer.load(...).predict)",
     "ort-python": "onnxruntime Python (InferenceSession.run)",
     "jinfer-java": "jinfer Java (Models.load(...).predict)",
+    "jinfer-java-run": "jinfer Java, Model.run (pooled outputs, the Prediction closed)",
     "ort-java": "raw ONNX Runtime Java (OrtSession.run)",
     "jinfer-pmml-java": "jinfer PMML backend, Java",
     "jpmml-java": "raw JPMML-Evaluator, Java, row by row",

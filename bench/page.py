@@ -161,7 +161,10 @@ def _latency_section(results: Results, models: dict[str, str], w: Callable[[str]
     w("![latency against batch size](bench/latency.png)\n")
     have = results.names("latency")
     tables: list[tuple[str, list[str]]] = [
-        ("ONNX", [s for s in ("jinfer-java", "ort-java", "jinfer-python", "ort-python") if s in have]),
+        (
+            "ONNX",
+            [s for s in ("jinfer-java", "jinfer-java-run", "ort-java", "jinfer-python", "ort-python") if s in have],
+        ),
         (
             "PMML, the Python backend, and the Python anchors",
             [

@@ -19,6 +19,7 @@ STYLE = {
     "jinfer-python": ("tab:blue", "o", "-"),
     "ort-python": ("tab:orange", "s", "--"),
     "jinfer-java": ("tab:green", "^", "-"),
+    "jinfer-java-run": ("tab:green", "^", ":"),
     "ort-java": ("tab:red", "v", "--"),
     "sklearn": ("tab:purple", "D", ":"),
     "fastapi": ("tab:brown", "x", ":"),

@@ -88,6 +88,31 @@ def _java_vs_raw(batch: int, limit: float) -> Callable[[Results], Outcome | None
     return _ratio_of_times("latency", "jinfer-java", "ort-java", batch, limit, ("jinfer Java", "raw ORT Java"))
 
 
+def _run_at_every_batch(r: Results) -> Outcome | None:
+    """``Model.run`` over raw ORT Java at the worst batch size of the latency table, on every model."""
+
+    def on(r: Results, model: str) -> Outcome | None:
+        pairs = [
+            (a, b)
+            for a in r.series("latency", "jinfer-java-run", model)
+            if (b := r.get("latency", "ort-java", a.x, model)) is not None
+        ]
+        if not pairs:
+            return None
+        a, b = max(pairs, key=lambda p: p[0].median / p[1].median)
+        ratio = a.median / b.median
+        return Outcome(
+            ratio,
+            (
+                Figure(f"jinfer Java, Model.run, batch {a.x:,.0f}", a, "time"),
+                Figure(f"raw ORT Java, batch {b.x:,.0f}", b, "time"),
+            ),
+            ratio <= 1.05,
+        )
+
+    return _on_every_model(on)(r)
+
+
 def _python_vs_ort(batch: int, limit: float) -> Callable[[Results], Outcome | None]:
     return _ratio_of_times(
         "latency", "jinfer-python", "ort-python", batch, limit, ("jinfer from Python", "onnxruntime Python")
@@ -224,6 +249,13 @@ def _threads_vs_raw(batch: int) -> Callable[[Results], Outcome | None]:
 TARGETS: list[Target] = [
     Target("java-1", "Java ONNX backend vs raw ONNX Runtime Java, batch 1", "≤ 1.05x", _java_vs_raw(1, 1.05)),
     Target("java-1024", "Java ONNX backend vs raw ONNX Runtime Java, batch 1024", "≤ 1.02x", _java_vs_raw(1024, 1.02)),
+    Target(
+        "java-run",
+        "Java ONNX backend's Model.run (pooled outputs) vs raw ONNX Runtime Java, at the worst batch size of the"
+        " latency table",
+        "≤ 1.05x",
+        _run_at_every_batch,
+    ),
     Target("handover-100mb", "numpy → Java Tensor, C-contiguous, 100 MB", "< 50 µs", _handover_100mb),
     Target(
         "handover-flat",

@@ -80,7 +80,7 @@ def test_the_java_harness_measures_every_series_on_the_mixed_model(mixed: Any, t
     data = json.loads(out.read_text())
     assert data["skipped"] == []
     latency = {(r["series"], r["batch"]) for r in data["latency"] if r["model"] == "mixed"}
-    series = ("jinfer-java", "ort-java", "jinfer-pmml-java", "jpmml-java")
+    series = ("jinfer-java", "jinfer-java-run", "ort-java", "jinfer-pmml-java", "jpmml-java")
     assert latency == {(s, b) for s in series for b in (1, 3)}
     threads = {(r["series"], r["threads"]) for r in data["threads"] if r["model"] == "mixed"}
     assert threads == {(s, t) for s in ("jinfer-java", "ort-java", "jinfer-pmml-java") for t in (1, 2)}

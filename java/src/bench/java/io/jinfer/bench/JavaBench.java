@@ -7,6 +7,7 @@ import io.jinfer.LoadOptions;
 import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
+import io.jinfer.Prediction;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,9 +34,10 @@ import java.util.Random;
  * sample):
  *
  * <ul>
- *   <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Map)} ("jinfer-java") against ONNX
- *       Runtime Java used directly on the same model.onnx with the same session options
- *       ("ort-java", {@link RawOrt}), at each batch size;
+ *   <li><b>latency, ONNX</b>: {@code Models.load(bundle).predict(Map)} ("jinfer-java"), and {@code
+ *       Model.run} with its {@code Prediction} closed ("jinfer-java-run", the pooled outputs),
+ *       against ONNX Runtime Java used directly on the same model.onnx with the same session
+ *       options ("ort-java", {@link RawOrt}), at each batch size;
  *   <li><b>latency, PMML</b> (when the bundle has a PMML artifact and {@code --pmml-batches} is
  *       given): the PMML backend ("jinfer-pmml-java") against JPMML-Evaluator row by row
  *       ("jpmml-java", {@link RawJpmml});
@@ -122,11 +124,14 @@ public final class JavaBench {
                     maker,
                     x -> {
                         List<RawOrt.Input> feed = raw.inputs(x, nativeNames);
-                        return calls(
-                                "jinfer-java",
-                                () -> model.predict(x.tensors).size(),
-                                "ort-java",
-                                () -> raw.predict(feed));
+                        Map<String, Interleaved.Call> c =
+                                calls(
+                                        "jinfer-java",
+                                        () -> model.predict(x.tensors).size(),
+                                        "ort-java",
+                                        () -> raw.predict(feed));
+                        c.put("jinfer-java-run", () -> run(model, x));
+                        return c;
                     });
         }
         LoadOptions one =
@@ -211,6 +216,13 @@ public final class JavaBench {
                 timer.prewarm(c, prewarmNanos);
             }
             addLatency(name, batch, c);
+        }
+    }
+
+    /** One {@link Model#run} call, its outputs read and its buffers given back, as a loop does. */
+    private static long run(Model model, Batch x) {
+        try (Prediction p = model.run(x.tensors)) {
+            return p.outputs().size();
         }
     }
 
