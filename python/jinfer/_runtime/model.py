@@ -157,14 +157,22 @@ class Model:
         return self._run_staged(plan, arrays)
 
     def _run_staged(self, plan: Any, arrays: Any) -> Outputs:
-        """One batch through this thread's staging buffer, by a plan of :meth:`_stage_plan`."""
+        """One batch through this thread's staging buffer, by a plan of :meth:`_stage_plan`; string
+        inputs (no view in the buffer) cross beside it as ``String[]``."""
         local = self._local
         meta, inputs, outputs = plan
+        strings = []
         for dst, arr in zip(inputs, arrays):
-            dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
+            if dst is None:
+                strings.append(_java_strings(arr))
+            else:
+                dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
         local.busy = True
         try:
-            self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
+            if strings:
+                self._FromPython.predictStaged(self._jmodel, local.jstage, meta, self._objects(strings))
+            else:
+                self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
         except jpype.JException as e:
             raise self._translated(e) from None
         finally:
@@ -173,12 +181,15 @@ class Model:
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each input and output (laid out as :mod:`.wire` says); or False when that layout cannot be staged."""
-        if any(a.dtype.kind not in "biuf" or a.size == 0 for a in arrays):
+        for each numeric input (None for a string one, which crosses as a ``String[]``) and output (laid
+        out as :mod:`.wire` says); or False when that layout cannot be staged."""
+        numeric = [a.dtype.kind in "biuf" for a in arrays]
+        if any(a.size == 0 or not (n or a.dtype.kind in "USO") for a, n in zip(arrays, numeric)):
             return False
-        if wire.size([a.nbytes for a in arrays]) > _STAGE_INPUTS:
+        if wire.size([a.nbytes for a, n in zip(arrays, numeric) if n]) > _STAGE_INPUTS:
             return False
-        inputs = wire.views(stage, [(dtype_of(a).numpy, a.shape) for a in arrays])
+        views = iter(wire.views(stage, [(dtype_of(a).numpy, a.shape) for a, n in zip(arrays, numeric) if n]))
+        inputs = [next(views) if n else None for n in numeric]
         batch = _batch(self.inputs, arrays)
         sizes = [batch * row for row in self._row_bytes or ()]
         if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:

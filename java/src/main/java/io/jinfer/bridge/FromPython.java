@@ -26,6 +26,7 @@ import java.util.Map;
  */
 public final class FromPython {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final Object[] NO_STRINGS = {};
 
     private FromPython() {}
 
@@ -76,8 +77,9 @@ public final class FromPython {
      * thread and model: the inputs are copied into it, and the outputs out of it, which for a few
      * kilobytes costs less than handing buffers over and reading them back through JPype.
      *
-     * @param stage the staging buffer: the inputs in manifest order from byte 0, each at the next
-     *     multiple of 8 bytes; the outputs are written the same way from byte {@code meta[0]}
+     * @param stage the staging buffer: the numeric inputs in manifest order from byte 0, each at
+     *     the next multiple of 8 bytes; the outputs are written the same way from byte {@code
+     *     meta[0]}
      * @param meta the outputs' offset in {@code stage}, then for each input its dtype id, its rank
      *     and its dimensions
      * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link
@@ -86,15 +88,39 @@ public final class FromPython {
      *     batch, or the outputs do not fit in {@code stage}
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
+        predictStaged(model, stage, meta, NO_STRINGS);
+    }
+
+    /**
+     * {@link #predictStaged(Model, ByteBuffer, long[])} for a model with string inputs too: a
+     * string input takes no room in {@code stage} (the wire carries numbers only), and comes as the
+     * next {@code String[]} of {@code strings}, in manifest order.
+     *
+     * @throws IllegalArgumentException if {@code strings} holds fewer arrays than the string inputs
+     */
+    public static void predictStaged(Model model, ByteBuffer stage, long[] meta, Object[] strings) {
         List<TensorSpec> specs = model.inputs();
         Map<String, Tensor> inputs = new LinkedHashMap<>(2 * specs.size());
         Shapes shapes = new Shapes(meta, 1);
         long at = 0;
+        int nextString = 0;
         long batch = -1; // the batch dimension of the first batched input, as Model counts it
         for (TensorSpec spec : specs) {
             shapes.next();
             if (batch < 0 && spec.isBatched() && shapes.shape.length > spec.batchDim()) {
                 batch = shapes.shape[spec.batchDim()];
+            }
+            if (shapes.dtype == DType.STRING) {
+                if (nextString >= strings.length) {
+                    throw new IllegalArgumentException(
+                            "FromPython.predictStaged: no String[] for input '"
+                                    + spec.name()
+                                    + "'");
+                }
+                inputs.put(
+                        spec.name(),
+                        Tensor.ofStrings((String[]) strings[nextString++], shapes.shape));
+                continue;
             }
             long bytes = Layout.bytes(shapes.dtype, shapes.shape);
             if (at + bytes > meta[0]) {
