@@ -188,8 +188,8 @@ class Model:
             return False
         if wire.size([a.nbytes for a, n in zip(arrays, numeric) if n]) > _STAGE_INPUTS:
             return False
-        views = iter(wire.views(stage, [(dtype_of(a).numpy, a.shape) for a, n in zip(arrays, numeric) if n]))
-        inputs = [next(views) if n else None for n in numeric]
+        staged = iter(wire.views(stage, [(dtype_of(a).numpy, a.shape) for a, n in zip(arrays, numeric) if n]))
+        inputs = [next(staged) if n else None for n in numeric]
         batch = _batch(self.inputs, arrays)
         sizes = [batch * row for row in self._row_bytes or ()]
         if wire.size(sizes, _STAGE_INPUTS) > _STAGE_BYTES:
