@@ -56,7 +56,8 @@ def _java() -> dict[str, Any]:
                     "Tensor": jclass("io.jinfer.Tensor"),
                     "DType": jclass("io.jinfer.DType"),
                     "native": jclass("java.nio.ByteOrder").nativeOrder(),
-                    "System": jclass("java.lang.System"),
+                    # System.gc() on a thread of Java's own: the caller does not wait for the cycle
+                    "collect": jclass("io.jinfer.bridge.FromPython").collectSoon,
                     "String[]": jpype.JArray(jpype.JString),
                     "long[]": jpype.JArray(jpype.JLong),
                 }
@@ -118,7 +119,7 @@ def _pinned(arr: np.ndarray) -> np.ndarray:
             if due:
                 _small = 0
         if due:
-            _java()["System"].gc()
+            _java()["collect"]()
         return arr
     base = arr
     while isinstance(base.base, np.ndarray):
@@ -135,7 +136,7 @@ def _pinned(arr: np.ndarray) -> np.ndarray:
     view = arr.view()  # Java's own reference: its finalizer runs when Java releases the buffer
     weakref.finalize(view, _released, key)
     if due:
-        _java()["System"].gc()
+        _java()["collect"]()
     return view
 
 

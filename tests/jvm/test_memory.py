@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import jpype
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -47,12 +48,12 @@ def test_resident_memory_stays_bounded(tmp_path: Path) -> None:
 
 
 class CountingSystem:
-    """Stands in for ``java.lang.System`` in ``jinfer.tensor`` to count the collector prompts."""
+    """Stands in for jinfer.tensor's collector prompt (``FromPython.collectSoon``) to count them."""
 
     def __init__(self) -> None:
         self.prompts = 0
 
-    def gc(self) -> None:
+    def __call__(self) -> None:
         self.prompts += 1
 
 
@@ -60,9 +61,10 @@ def test_what_java_holds_is_counted_once_per_array(monkeypatch: pytest.MonkeyPat
     from jinfer import tensor
     from jinfer.tensor import to_java
 
-    system = tensor._java()["System"]
+    system = jpype.JClass("java.lang.System")
+    tensor._java()
     counter = CountingSystem()
-    monkeypatch.setitem(tensor._J, "System", counter)
+    monkeypatch.setitem(tensor._J, "collect", counter)
     monkeypatch.setattr(tensor, "_GC_BYTES", 16 << 20)
     # as if a prompt had just run: the next one is due when Java holds 16 MiB more than now
     # (buffers of earlier tests that Java releases meanwhile lower both)

@@ -114,9 +114,10 @@ class Model:
     def predict(self, X: Any) -> Outputs:
         """Run one batch. ``X`` is an array (single-input models) or a mapping of input name to
         array. Returns the canonical outputs by name (an :class:`Outputs` dict, with ``.label``,
-        ``.probabilities``, ``.scores`` and ``.prediction``): for a small numeric batch (up to 32
-        KiB of inputs and of outputs) copies made through a staging buffer, otherwise read-only
-        views of the Java result buffers."""
+        ``.probabilities``, ``.scores`` and ``.prediction``): arrays of the caller's own, copied
+        out of memory this thread reuses (a small batch's inputs go through it too), except for
+        outputs of strings or of shapes only Java knows, which are read-only views of the Java
+        result buffers."""
         if self._closed:
             raise self._closed_error()
         if type(X) is np.ndarray and self._single:  # the hot path: a layout staged before, on this thread
@@ -207,6 +208,9 @@ class Model:
         local = self._local
         inside = getattr(local, "busy", False)  # this thread is inside this model already
         data = [self._input_buffer(i, arr, reuse=not inside) for i, arr in enumerate(arrays)]
+        batch = _batch(self.inputs, arrays)
+        if self._row_bytes is not None and not self._shapes_back:  # outputs of known shapes, no strings
+            return self._predict_into(data, meta, batch, inside)
         local.busy = True
         try:
             result = self._FromPython.predict(self._jmodel, self._objects(data), self._longs(meta))
@@ -214,7 +218,6 @@ class Model:
             raise self._translated(e) from None
         finally:
             local.busy = inside
-        batch = _batch(self.inputs, arrays)
         dims = np.asarray(result[len(self._outs)]).tolist() if self._shapes_back else []
         out: dict[str, np.ndarray] = {}
         at = 0
@@ -227,6 +230,31 @@ class Model:
             value = result[i]
             out[name] = strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
         return out
+
+    def _predict_into(self, data: list[Any], meta: list[int], batch: int, inside: bool) -> dict[str, np.ndarray]:
+        """``FromPython.predictInto``: Java writes the outputs (from the model's pooled buffers) into
+        memory this thread reuses, and each is copied out into an array of the caller's own. Fresh
+        direct buffers per call (``FromPython.predict``) are freed only by a collection, and wrapping
+        fresh arrays for Java per call cost JPype more than these copies: at batch 10,000 either
+        took several times the model's own work. A call inside a call gets memory of its own."""
+        specs = [(dtype, (batch, *inner)) for _, _, dtype, _, inner in self._outs]  # every one [batch, fixed...]
+        need = wire.size([batch * row for row in self._row_bytes or ()])
+        local = self._local
+        space = None if inside else getattr(local, "out_space", None)
+        if space is None or space[0].nbytes < need:
+            memory = np.empty(max(need, 8), dtype=np.uint8)
+            space = (memory, jpype.nio.convertToDirectBuffer(memory))
+            if not inside:
+                local.out_space = space
+        local.busy = True
+        try:
+            self._FromPython.predictInto(self._jmodel, self._objects(data), self._longs(meta), space[1])
+        except jpype.JException as e:
+            raise self._translated(e) from None
+        finally:
+            local.busy = inside
+        views = wire.views(space[0], specs)
+        return {name: view.copy() for (name, *_), view in zip(self._outs, views)}
 
     def _input_buffer(self, position: int, arr: np.ndarray, *, reuse: bool) -> Any:
         """What crosses to Java for the input at ``position``: strings as a Java array; a numeric

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link Model#predict(Map)} as jinfer's Python package calls it ({@code jinfer.Model.predict}): in
@@ -27,6 +28,7 @@ import java.util.Map;
 public final class FromPython {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final String[] NO_STRINGS = {};
+    private static final AtomicBoolean COLLECTING = new AtomicBoolean();
 
     private FromPython() {}
 
@@ -45,6 +47,65 @@ public final class FromPython {
      * @throws IllegalArgumentException if {@code data} and {@code meta} disagree
      */
     public static Object[] predict(Model model, Object[] data, long[] meta) {
+        return pack(model.outputs(), model.predict(inputs(model, data, meta)));
+    }
+
+    /**
+     * Runs one batch, as {@link #predict}, and copies the outputs into memory the caller keeps: a
+     * buffer jinfer's Python package reuses per thread and model, from which it copies each output
+     * into an array of its own. Fresh direct buffers per call ({@link #predict}) are freed only by
+     * a collection, and wrapping fresh arrays per call costs JPype more than the copies: at batch
+     * 10,000 either cost several times the model's own work. The outputs are written through the
+     * model's pooled buffers ({@link Model#run}).
+     *
+     * @param out where the outputs go, in manifest order from byte 0, laid out as {@link Layout}
+     *     says (each at the next multiple of 8 bytes)
+     * @throws io.jinfer.BackendException if an output does not have its spec's shape for this
+     *     batch, or the outputs do not fit in {@code out}
+     */
+    public static void predictInto(Model model, Object[] data, long[] meta, ByteBuffer out) {
+        Map<String, Tensor> inputs = inputs(model, data, meta);
+        long batch = batchOf(model.inputs(), inputs);
+        long put = 0;
+        try (Prediction prediction = model.run(inputs)) {
+            Map<String, Tensor> outputs = prediction.outputs();
+            for (TensorSpec spec : model.outputs()) {
+                Tensor t = checked(spec, outputs.get(spec.name()), batch);
+                if (put + Layout.bytes(t.dtype(), t.shape()) > out.capacity()) {
+                    throw new BackendException(
+                            ErrorCode.BACKEND_FAILURE,
+                            "the outputs need more than the " + out.capacity() + " bytes given");
+                }
+                put = Layout.put(out, put, t);
+            }
+        }
+    }
+
+    /**
+     * Asks the JVM to collect, on a daemon thread of its own, and returns at once; a request made
+     * while one runs is dropped. jinfer's Python package asks when Java may hold much numpy memory
+     * through buffers it no longer uses: {@code System.gc()} on the caller's thread waits for a
+     * whole concurrent cycle (about 0.1 s here), which a predict call must not.
+     */
+    public static void collectSoon() {
+        if (COLLECTING.compareAndSet(false, true)) {
+            Thread collector =
+                    new Thread(
+                            () -> {
+                                try {
+                                    System.gc();
+                                } finally {
+                                    COLLECTING.set(false);
+                                }
+                            },
+                            "jinfer-collect");
+            collector.setDaemon(true);
+            collector.start();
+        }
+    }
+
+    /** The inputs of {@link #predict}'s arguments, by name in manifest order. */
+    private static Map<String, Tensor> inputs(Model model, Object[] data, long[] meta) {
         List<TensorSpec> specs = model.inputs();
         if (data.length != specs.size()) {
             throw new IllegalArgumentException(
@@ -69,7 +130,35 @@ public final class FromPython {
                                             shapes.dtype,
                                             shapes.shape));
         }
-        return pack(model.outputs(), model.predict(inputs));
+        return inputs;
+    }
+
+    /** The batch dimension of the first batched input, as Model counts it (1 when none is). */
+    private static long batchOf(List<TensorSpec> specs, Map<String, Tensor> inputs) {
+        for (TensorSpec spec : specs) {
+            long[] shape = inputs.get(spec.name()).shape();
+            if (spec.isBatched() && shape.length > spec.batchDim()) {
+                return shape[spec.batchDim()];
+            }
+        }
+        return 1;
+    }
+
+    /** {@code t}, if it is numeric and has {@code spec}'s shape for {@code batch}. */
+    private static Tensor checked(TensorSpec spec, Tensor t, long batch) {
+        if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "output '"
+                            + spec.name()
+                            + "' is "
+                            + t
+                            + " but the manifest declares "
+                            + spec.dtype()
+                            + " "
+                            + Tensor.shapeString(spec.concreteShape(batch)));
+        }
+        return t;
     }
 
     /**
@@ -143,19 +232,7 @@ public final class FromPython {
         try (Prediction prediction = model.run(inputs)) {
             Map<String, Tensor> out = prediction.outputs();
             for (TensorSpec spec : model.outputs()) {
-                Tensor t = out.get(spec.name());
-                if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
-                    throw new BackendException(
-                            ErrorCode.BACKEND_FAILURE,
-                            "output '"
-                                    + spec.name()
-                                    + "' is "
-                                    + t
-                                    + " but the manifest declares "
-                                    + spec.dtype()
-                                    + " "
-                                    + Tensor.shapeString(spec.concreteShape(batch)));
-                }
+                Tensor t = checked(spec, out.get(spec.name()), batch);
                 if (put + Layout.bytes(t.dtype(), t.shape()) > stage.capacity()) {
                     throw new BackendException(
                             ErrorCode.BACKEND_FAILURE,
