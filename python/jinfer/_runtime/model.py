@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import re
 import threading
@@ -213,7 +214,7 @@ class Model:
             else:
                 shape = (batch, *inner) if rank else ()
             value = result[i]
-            out[name] = strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
+            out[name] = _strings_out(value, shape) if is_string else _buffer_view(value, dtype, shape)
         return out
 
     def _input_buffer(self, position: int, arr: np.ndarray, *, reuse: bool) -> Any:
@@ -226,7 +227,7 @@ class Model:
         kernel's zeroing of every page on every call. The reused memory grows to the largest such
         input and lives as long as the model."""
         if arr.dtype.kind in "USO":
-            return _java_strings(arr)
+            return _strings_in(arr)
         if not arr.size:
             return None
         if not reuse or arr.nbytes < _REUSED_COPY_BYTES or is_zero_copy(arr) or arr.dtype.kind == "V":
@@ -317,6 +318,26 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({self.manifest.name!r} {self.manifest.version}, backend={self.backend!r})"
+
+
+def _strings_in(arr: np.ndarray) -> Any:
+    """A string input as it crosses to Java: one direct buffer (:func:`.wire.encode_strings`), or a
+    ``String[]`` when it is empty or too big for one buffer. ``arr`` holds ``str`` elements only
+    (:func:`_input_array` checked them)."""
+    flat = arr.reshape(-1).tolist()
+    if flat and 4 * len(flat) + 4 * sum(map(len, flat)) <= _MAX_TENSOR_BYTES:  # UTF-8: at most 4 bytes a point
+        return _direct_buffer(wire.encode_strings(flat))
+    return _java_strings(arr)
+
+
+def _strings_out(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A string output as ``FromPython`` gives it back: a buffer laid out as :func:`.wire.decode_strings`
+    reads it, or a ``String[]`` (no elements, or text UTF-8 cannot carry)."""
+    if isinstance(value, jpype.JArray):
+        return strings_array(value, shape)
+    return np.array(wire.decode_strings(np.frombuffer(value, dtype=np.uint8), math.prod(shape)), dtype=str).reshape(
+        shape
+    )
 
 
 def _column(input_name: str, column: str, series: Any, dtype: str) -> np.ndarray:
