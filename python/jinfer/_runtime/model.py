@@ -325,9 +325,10 @@ def _strings_in(arr: np.ndarray) -> Any:
     ``String[]`` when it is empty or too big for one buffer. ``arr`` holds ``str`` elements only
     (:func:`_input_array` checked them)."""
     flat = arr.reshape(-1).tolist()
-    if flat and 4 * len(flat) + 4 * sum(map(len, flat)) <= _MAX_TENSOR_BYTES:  # UTF-8: at most 4 bytes a point
-        return _direct_buffer(wire.encode_strings(flat))
-    return _java_strings(arr)
+    data = wire.encode_strings(flat) if flat else None
+    if data is None or data.nbytes > _MAX_TENSOR_BYTES:
+        return _java_strings(arr)
+    return _direct_buffer(data)
 
 
 def _strings_out(value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -371,8 +372,8 @@ def _input_array(name: str, expected: str | None, arr: np.ndarray, where: str | 
             raise InputError(
                 f"{where}: bytes that are not UTF-8 text ({e.reason}); decode them", code="INVALID_VALUE"
             ) from None
-    elif kind == "O":
-        for i, v in enumerate(arr.flat):
+    elif kind == "O" and not all(issubclass(t, str) for t in set(map(type, arr.flat))):  # C loops, then
+        for i, v in enumerate(arr.flat):  # find the first element at fault
             if not isinstance(v, str):
                 missing = v is None or (isinstance(v, float) and v != v)
                 raise InputError(

@@ -95,9 +95,13 @@ public class PmmlBatchTest {
         for (int t : new int[] {1, 2, 4}) {
             try (Model m = Models.load(bundle(), threads(t))) {
                 double[][] x = rows(0);
-                x[900][1] = Double.NaN; // missing: the regression gives no prediction for it
-                x[130][0] = Double.NaN; // the first bad row, in another thread's chunk
-                x[700][0] = Double.NaN;
+                // missing values: the regression gives no prediction for them. The first bad row
+                // ends the first chunk; every later chunk starts with one, which another thread
+                // reaches first
+                x[63][0] = Double.NaN;
+                for (int row = 64; row < ROWS; row += 64) {
+                    x[row][row % 128 == 0 ? 0 : 1] = Double.NaN;
+                }
                 for (int i = 0; i < 5; i++) {
                     InputException e =
                             assertThrows(
@@ -106,7 +110,7 @@ public class PmmlBatchTest {
                     assertEquals(ErrorCode.INVALID_VALUE, e.code());
                     assertTrue(
                             t + " threads: " + e.getMessage(),
-                            e.getMessage().startsWith("row 130:"));
+                            e.getMessage().startsWith("row 63:"));
                 }
                 double[][] good = rows(1);
                 assertArrayEquals(
