@@ -318,6 +318,20 @@ TARGETS: list[Target] = [
         _pmml_python(1024),
     ),
     Target(
+        "pmml-python-java",
+        "PMML backend from Python (jinfer.load(...).predict) vs the same backend in Java (Models.load(...).predict"
+        "(Tensor) in a plain `java -cp` JVM with default flags, the Java harness), batch 1,024",
+        "≤ 1.3x",
+        _ratio_of_times(
+            "latency",
+            "jinfer-pmml-python",
+            "jinfer-pmml-java",
+            1024,
+            1.3,
+            ("jinfer PMML from Python", "jinfer PMML Java"),
+        ),
+    ),
+    Target(
         "python-backend",
         "Python backend: one call from Java (1×20 float32, trivial model) vs the same model behind FastAPI on loopback",
         "≥ 50x lower",

@@ -237,3 +237,27 @@ def test_a_pmml_only_bundle_without_jpmml_names_the_maven_coordinates(tmp_path: 
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("NO_USABLE_BACKEND")
     assert "org.jpmml:pmml-evaluator-metro:1.7.7" in r.stdout
+
+
+def test_text_in_and_out_crosses_whole(tmp_path: Path) -> None:
+    """String inputs and string labels cross between Python and Java in one buffer each
+    (``io.jinfer.wire.Strings``): non-ASCII text, characters beyond the BMP and empty strings come
+    through as the model gives them, on the PMML backend (the mixed-type table's model)."""
+    import sklearn.base
+
+    names = {"red": "rød", "green": "grün😀", "blue": ""}
+    df, y = table(400)
+    df["color"] = df["color"].map(names)
+    labels = np.array(["nein", "ja 日本😀"])[y]
+    model = sklearn.base.clone(mixed("logreg")).fit(df, labels)
+    b = jinfer.export(model, df, tmp_path / "text.jinfer", name="text", formats=("pmml",))
+    new, _ = table(1500, seed=2)  # more than one chunk of rows per thread, and a large buffer
+    new["color"] = new["color"].map(names)
+    typed = new.astype({"size": np.float32, "weight": np.float32})
+    with jinfer.load(b.path, backend="pmml") as m:
+        out = m.predict(new)
+        as_dict = m.predict({c: typed[c].to_numpy() for c in typed.columns})
+    np.testing.assert_array_equal(out["label"], model.predict(typed))
+    assert set(out["label"].tolist()) == {"nein", "ja 日本😀"}
+    np.testing.assert_array_equal(as_dict["label"], out["label"])
+    close_to(out["probabilities"], model.predict_proba(typed), 1e-5)

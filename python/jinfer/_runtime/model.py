@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import re
 import threading
@@ -228,7 +229,7 @@ class Model:
             else:
                 shape = (batch, *inner) if rank else ()
             value = result[i]
-            out[name] = strings_array(value, shape) if is_string else _buffer_view(value, dtype, shape)
+            out[name] = _strings_out(value, shape) if is_string else _buffer_view(value, dtype, shape)
         return out
 
     def _predict_into(self, data: list[Any], meta: list[int], batch: int, inside: bool) -> dict[str, np.ndarray]:
@@ -266,7 +267,7 @@ class Model:
         kernel's zeroing of every page on every call. The reused memory grows to the largest such
         input and lives as long as the model."""
         if arr.dtype.kind in "USO":
-            return _java_strings(arr)
+            return _strings_in(arr)
         if not arr.size:
             return None
         if not reuse or arr.nbytes < _REUSED_COPY_BYTES or is_zero_copy(arr) or arr.dtype.kind == "V":
@@ -359,6 +360,27 @@ class Model:
         return f"Model({self.manifest.name!r} {self.manifest.version}, backend={self.backend!r})"
 
 
+def _strings_in(arr: np.ndarray) -> Any:
+    """A string input as it crosses to Java: one direct buffer (:func:`.wire.encode_strings`), or a
+    ``String[]`` when it is empty or too big for one buffer. ``arr`` holds ``str`` elements only
+    (:func:`_input_array` checked them)."""
+    flat = arr.reshape(-1).tolist()
+    data = wire.encode_strings(flat) if flat else None
+    if data is None or data.nbytes > _MAX_TENSOR_BYTES:
+        return _java_strings(arr)
+    return _direct_buffer(data)
+
+
+def _strings_out(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A string output as ``FromPython`` gives it back: a buffer laid out as :func:`.wire.decode_strings`
+    reads it, or a ``String[]`` (no elements, or text UTF-8 cannot carry)."""
+    if isinstance(value, jpype.JArray):
+        return strings_array(value, shape)
+    return np.array(wire.decode_strings(np.frombuffer(value, dtype=np.uint8), math.prod(shape)), dtype=str).reshape(
+        shape
+    )
+
+
 def _column(input_name: str, column: str, series: Any, dtype: str) -> np.ndarray:
     """One DataFrame column as an array of ``dtype``: numbers converted (a value that is not one is
     ``DTYPE_MISMATCH``), strings checked as :func:`_input_array` checks them."""
@@ -390,8 +412,8 @@ def _input_array(name: str, expected: str | None, arr: np.ndarray, where: str | 
             raise InputError(
                 f"{where}: bytes that are not UTF-8 text ({e.reason}); decode them", code="INVALID_VALUE"
             ) from None
-    elif kind == "O":
-        for i, v in enumerate(arr.flat):
+    elif kind == "O" and not all(issubclass(t, str) for t in set(map(type, arr.flat))):  # C loops, then
+        for i, v in enumerate(arr.flat):  # find the first element at fault
             if not isinstance(v, str):
                 missing = v is None or (isinstance(v, float) and v != v)
                 raise InputError(

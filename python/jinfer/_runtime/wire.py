@@ -26,7 +26,19 @@ import numpy as np
 
 from .._dtypes import Array, dtype_of
 
-__all__ = ["ALIGNMENT", "align8", "offsets", "pack", "pack_into", "shape_header", "size", "unpack", "views"]
+__all__ = [
+    "ALIGNMENT",
+    "align8",
+    "decode_strings",
+    "encode_strings",
+    "offsets",
+    "pack",
+    "pack_into",
+    "shape_header",
+    "size",
+    "unpack",
+    "views",
+]
 
 ALIGNMENT = 8
 """Every tensor of a buffer starts at a multiple of this many bytes."""
@@ -103,3 +115,24 @@ def shape_header(arrays: Iterable[Array]) -> list[int]:
     for arr in arrays:
         header += (dtype_of(arr).id, arr.ndim, *arr.shape)
     return header
+
+
+def encode_strings(values: Sequence[str]) -> Array:
+    """Strings in one buffer (a 1-D ``uint8`` array), as Java's ``io.jinfer.wire.Strings`` reads
+    them: each one's length in code points (``int32``, native order), then all of them in UTF-8.
+    One piece crosses to Java instead of one JPype conversion per string. The strings must be
+    Unicode text (no lone surrogate: ``str.encode`` refuses it)."""
+    n = len(values)
+    text = "".join(values).encode("utf-8")
+    out = np.empty(4 * n + len(text), dtype=np.uint8)
+    out[: 4 * n].view(np.int32)[:] = np.fromiter(map(len, values), dtype=np.int32, count=n)
+    out[4 * n :] = np.frombuffer(text, dtype=np.uint8)
+    return out
+
+
+def decode_strings(buffer: Array, n: int) -> list[str]:
+    """The ``n`` strings of a buffer laid out as :func:`encode_strings` lays it out."""
+    lengths = np.frombuffer(buffer[: 4 * n].tobytes(), dtype=np.int32)
+    text = buffer[4 * n :].tobytes().decode("utf-8")
+    ends = np.cumsum(lengths).tolist()
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends)]

@@ -8,6 +8,7 @@ import io.jinfer.Prediction;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.wire.Layout;
+import io.jinfer.wire.Strings;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,12 +37,14 @@ public final class FromPython {
      * Runs one batch.
      *
      * @param data the model's inputs in manifest order: a direct buffer over numpy's memory (any
-     *     byte order is taken as native; null when the input has no elements) or a {@code String[]}
+     *     byte order is taken as native; null when the input has no elements); for a string input,
+     *     a {@code String[]} or a direct buffer laid out as {@link Strings} says
      * @param meta for each input in turn: its dtype id, its rank, then its dimensions
      * @return the outputs in manifest order: a read-only direct buffer in native order (null when
-     *     it has no elements) or a {@code String[]}; followed, when an output has a dynamic inner
-     *     dimension, by one {@code long[]} of all their shapes one after another (otherwise the
-     *     batch fixes them)
+     *     it has no elements); for a string output, a direct buffer laid out as {@link Strings}
+     *     says, or a {@code String[]} when it has no elements or one Strings cannot carry;
+     *     followed, when an output has a dynamic inner dimension, by one {@code long[]} of all
+     *     their shapes one after another (otherwise the batch fixes them)
      * @throws io.jinfer.InputException if the inputs do not fit the specs, as {@link
      *     Model#predict(Map)}
      * @throws IllegalArgumentException if {@code data} and {@code meta} disagree
@@ -125,10 +128,18 @@ public final class FromPython {
                             ? Tensor.ofStrings((String[]) v, shapes.shape)
                             : v == null
                                     ? Tensor.zeros(shapes.dtype, shapes.shape)
-                                    : Tensor.wrap(
-                                            ((ByteBuffer) v).order(NATIVE),
-                                            shapes.dtype,
-                                            shapes.shape));
+                                    : shapes.dtype == DType.STRING
+                                            ? Tensor.ofStrings(
+                                                    Strings.decode(
+                                                            (ByteBuffer) v,
+                                                            Math.toIntExact(
+                                                                    Tensor.elementCount(
+                                                                            shapes.shape))),
+                                                    shapes.shape)
+                                            : Tensor.wrap(
+                                                    ((ByteBuffer) v).order(NATIVE),
+                                                    shapes.dtype,
+                                                    shapes.shape));
         }
         return inputs;
     }
@@ -267,6 +278,15 @@ public final class FromPython {
         }
     }
 
+    /**
+     * A string output as {@link Strings} lays it out, or as a {@code String[]} when it cannot be.
+     */
+    private static Object strings(Tensor t) {
+        String[] values = t.toStringArray();
+        ByteBuffer b = values.length == 0 ? null : Strings.encode(values);
+        return b == null ? values : b;
+    }
+
     private static Object[] pack(List<TensorSpec> specs, Map<String, Tensor> out) {
         // shapes travel back unless every output is [batch, fixed...] or a scalar (Python's rule)
         boolean dynamic =
@@ -278,7 +298,7 @@ public final class FromPython {
         int at = 0;
         for (int i = 0; i < specs.size(); i++) {
             Tensor t = out.get(specs.get(i).name());
-            result[i] = t.isString() ? t.toStringArray() : t.size() == 0 ? null : t.buffer();
+            result[i] = t.isString() ? strings(t) : t.size() == 0 ? null : t.buffer();
             if (dynamic) {
                 System.arraycopy(t.shape(), 0, dims, at, t.rank());
                 at += t.rank();

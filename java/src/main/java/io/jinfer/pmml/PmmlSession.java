@@ -10,6 +10,7 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.OutputBuffers;
 
 import org.jpmml.evaluator.EvaluationException;
 import org.jpmml.evaluator.Evaluator;
@@ -23,16 +24,15 @@ import org.jpmml.model.UnsupportedMarkupException;
 
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A JPMML evaluator behind a manifest's canonical names. PMML input fields are bound to input
@@ -41,8 +41,11 @@ import java.util.concurrent.Future;
  * outputs are written straight into the canonical tensors in the bundle's class order.
  */
 final class PmmlSession implements BackendSession {
-    /** Rows below which a batch is evaluated on the calling thread. */
-    private static final int MIN_ROWS_PER_TASK = 64;
+    /**
+     * Rows a thread takes at a time from a batch: a batch of fewer is evaluated on the calling
+     * thread alone, so one-row calls pay no hand-off.
+     */
+    private static final int ROWS_PER_CHUNK = 64;
 
     private final Evaluator evaluator;
     private final List<Binding> bindings;
@@ -75,10 +78,10 @@ final class PmmlSession implements BackendSession {
         this.categories =
                 "classification".equals(manifest.task()) ? categories(target, manifest) : null;
         this.threads = threads;
-        this.pool =
+        this.pool = // the calling thread is one of the threads: the pool has the others
                 threads > 1
                         ? Executors.newFixedThreadPool(
-                                threads,
+                                threads - 1,
                                 r -> {
                                     Thread t = new Thread(r, "jinfer-pmml");
                                     t.setDaemon(true);
@@ -210,73 +213,162 @@ final class PmmlSession implements BackendSession {
 
     @Override
     public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch) {
+        return run(inputs, batch, OutputBuffers.FRESH);
+    }
+
+    @Override
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, long batch, OutputBuffers buffers) {
         if (closed) {
             throw new IllegalStateException("PMML session is closed");
         }
         int n = Math.toIntExact(batch);
-        Columns columns = new Columns(inputs);
-        Outputs outputs = new Outputs(manifest, n);
-        int tasks = pool == null ? 1 : Math.min(threads, Math.max(1, n / MIN_ROWS_PER_TASK));
-        if (tasks <= 1) {
-            evaluateRows(columns, outputs, 0, n);
-        } else {
-            List<Future<?>> futures = new ArrayList<>();
-            int step = (n + tasks - 1) / tasks;
-            for (int from = 0; from < n; from += step) {
-                int start = from;
-                int end = Math.min(n, from + step);
-                futures.add(pool.submit(() -> evaluateRows(columns, outputs, start, end)));
-            }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException) {
-                        throw (RuntimeException) c;
-                    }
-                    throw new BackendException(
-                            ErrorCode.BACKEND_FAILURE, "PMML evaluation failed: " + c, c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BackendException(
-                            ErrorCode.BACKEND_FAILURE, "interrupted while evaluating PMML", e);
-                }
+        Batch work = new Batch(new Columns(bindings, inputs), new Outputs(this, n, buffers), n);
+        int helpers = pool == null ? 0 : Math.min(threads - 1, work.chunks - 1);
+        for (int i = 0; i < helpers; i++) {
+            try {
+                pool.execute(work::help);
+            } catch (RejectedExecutionException e) {
+                break; // the calling thread does the rest
             }
         }
-        return outputs.tensors();
+        work.evaluate();
+        work.finish();
+        return work.outputs.tensors();
     }
 
-    private void evaluateRows(Columns columns, Outputs outputs, int from, int to) {
-        Map<String, Object> arguments = new LinkedHashMap<>();
-        for (int row = from; row < to; row++) {
-            arguments.clear();
-            Map<String, ?> results;
-            String field = null;
-            try {
-                for (Binding b : bindings) {
-                    field = b.field().getName();
-                    arguments.put(field, b.field().prepare(columns.value(b, row)));
-                }
-                field = null;
-                results = evaluator.evaluate(arguments);
-            } catch (EvaluationException e) {
-                throw new InputException(
-                        ErrorCode.INVALID_VALUE,
-                        "row "
-                                + row
-                                + (field != null ? ", field '" + field + "'" : "")
-                                + ": "
-                                + e.getMessage(),
-                        e);
-            } catch (MarkupException e) {
-                throw new BackendException(
-                        ErrorCode.BACKEND_FAILURE,
-                        "the PMML model failed on row " + row + ": " + e.getMessage(),
-                        e);
-            }
-            outputs.put(row, results, this);
+    /**
+     * One batch, evaluated in chunks of {@link #ROWS_PER_CHUNK} rows that the calling thread and
+     * the pool's threads take in turn, so that a thread slowed by another process's load takes
+     * fewer. On a failure, the row reported is the batch's first failing row, as when the rows are
+     * evaluated one after another: a chunk after a known failing row is not started, and every
+     * chunk before it is finished.
+     */
+    private final class Batch {
+        final Columns columns;
+        final Outputs outputs;
+        final int n;
+        final int chunks;
+        private final AtomicInteger next = new AtomicInteger();
+        private volatile int failedAt = Integer.MAX_VALUE;
+        private RuntimeException failure; // guarded by this
+        private int running; // helpers inside evaluate(), guarded by this
+        private boolean finished; // guarded by this: no helper may start
+
+        Batch(Columns columns, Outputs outputs, int n) {
+            this.columns = columns;
+            this.outputs = outputs;
+            this.n = n;
+            this.chunks = (n + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK;
         }
+
+        /** Takes chunks until none is left (or a failure ends the batch). */
+        void evaluate() {
+            Map<String, Object> arguments = new HashMap<>(2 * bindings.size());
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                int from = c * ROWS_PER_CHUNK;
+                int to = Math.min(n, from + ROWS_PER_CHUNK);
+                for (int row = from; row < to; row++) {
+                    if (row >= failedAt) {
+                        return;
+                    }
+                    try {
+                        evaluateRow(columns, outputs, row, arguments);
+                    } catch (RuntimeException e) {
+                        failed(row, e);
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** A pool thread's share: nothing once the calling thread has finished the batch. */
+        void help() {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                running++;
+            }
+            try {
+                evaluate();
+            } catch (Throwable e) { // an Error: the calling thread reports it
+                failed(
+                        -1,
+                        new BackendException(
+                                ErrorCode.BACKEND_FAILURE, "PMML evaluation failed: " + e, e));
+            } finally {
+                synchronized (this) {
+                    if (--running == 0) {
+                        notifyAll();
+                    }
+                }
+            }
+        }
+
+        private synchronized void failed(int row, RuntimeException e) {
+            int at = row < 0 ? -1 : row;
+            if (failure == null || at < failedAt) {
+                failure = e;
+                failedAt = at;
+            }
+        }
+
+        /**
+         * Waits for the helpers that started (no input is read after {@code run} returns), then
+         * throws the batch's failure, if any.
+         */
+        void finish() {
+            boolean interrupted = false;
+            RuntimeException e;
+            synchronized (this) {
+                finished = true;
+                while (running > 0) {
+                    try {
+                        wait();
+                    } catch (InterruptedException ie) {
+                        interrupted = true;
+                    }
+                }
+                e = failure;
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (e != null) {
+                throw e;
+            }
+        }
+    }
+
+    private void evaluateRow(
+            Columns columns, Outputs outputs, int row, Map<String, Object> arguments) {
+        Map<String, ?> results;
+        String field = null;
+        try {
+            // every row puts every field: the map is reused, with no stale value left in it
+            for (int i = 0; i < bindings.size(); i++) {
+                InputField f = bindings.get(i).field();
+                field = f.getName();
+                arguments.put(field, f.prepare(columns.value(i, row)));
+            }
+            field = null;
+            results = evaluator.evaluate(arguments);
+        } catch (EvaluationException e) {
+            throw new InputException(
+                    ErrorCode.INVALID_VALUE,
+                    "row "
+                            + row
+                            + (field != null ? ", field '" + field + "'" : "")
+                            + ": "
+                            + e.getMessage(),
+                    e);
+        } catch (MarkupException e) {
+            throw new BackendException(
+                    ErrorCode.BACKEND_FAILURE,
+                    "the PMML model failed on row " + row + ": " + e.getMessage(),
+                    e);
+        }
+        outputs.put(row, results);
     }
 
     double probability(Object result, int k, int row) {
@@ -289,35 +381,42 @@ final class PmmlSession implements BackendSession {
         return p == null ? 0.0 : p;
     }
 
-    TargetField target() {
-        return target;
-    }
-
-    List<TargetField> targets() {
-        return targets;
-    }
-
-    /** Input values by (binding, row), read from the tensors once per batch. */
+    /**
+     * Input values by (binding, row): each binding's tensor (or its strings, read once per batch)
+     * found once per batch, not once per value.
+     */
     private static final class Columns {
-        private final Map<String, Tensor> tensors;
-        private final Map<String, String[]> strings = new HashMap<>();
+        private final Tensor[] tensors;
+        private final String[][] strings;
+        private final int[] column;
+        private final int[] width;
 
-        Columns(Map<String, Tensor> inputs) {
-            this.tensors = inputs;
-            for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
-                if (e.getValue().isString()) {
-                    strings.put(e.getKey(), e.getValue().toStringArray());
+        Columns(List<Binding> bindings, Map<String, Tensor> inputs) {
+            int k = bindings.size();
+            tensors = new Tensor[k];
+            strings = new String[k][];
+            column = new int[k];
+            width = new int[k];
+            Map<String, String[]> read = new HashMap<>();
+            for (int i = 0; i < k; i++) {
+                Binding b = bindings.get(i);
+                Tensor t = inputs.get(b.input());
+                tensors[i] = t;
+                if (t.isString()) {
+                    strings[i] = read.computeIfAbsent(b.input(), name -> t.toStringArray());
                 }
+                column[i] = b.column();
+                width[i] = b.width();
             }
         }
 
-        Object value(Binding b, int row) {
-            long at = b.column() < 0 ? row : (long) row * b.width() + b.column();
-            String[] s = strings.get(b.input());
+        Object value(int binding, int row) {
+            long at = column[binding] < 0 ? row : (long) row * width[binding] + column[binding];
+            String[] s = strings[binding];
             if (s != null) {
                 return s[(int) at];
             }
-            Tensor t = tensors.get(b.input());
+            Tensor t = tensors[binding];
             DType d = t.dtype();
             if (d == DType.FLOAT32 || d == DType.FLOAT64) {
                 double v = t.getDouble(at);
@@ -327,67 +426,91 @@ final class PmmlSession implements BackendSession {
         }
     }
 
-    /** The canonical output tensors, written row by row (rows are disjoint across threads). */
+    /**
+     * The canonical output tensors, written row by row (rows are disjoint across threads), into
+     * buffers from the call's {@link OutputBuffers}: fresh for {@code predict}, the model's pool
+     * for {@code run}.
+     */
     private static final class Outputs {
-        private final Manifest manifest;
+        private final PmmlSession session;
         private final int n;
         private final Map<String, ByteBuffer> buffers = new LinkedHashMap<>();
-        private final Map<String, TensorSpec> specs = new LinkedHashMap<>();
         private final Map<String, String[]> labels = new HashMap<>();
+        private final TensorSpec label; // classification: the label and probabilities, if declared
+        private final String[] labelStrings;
+        private final ByteBuffer labelBuffer;
+        private final TensorSpec proba;
+        private final ByteBuffer probaBuffer;
+        private final int classes;
+        private final TensorSpec prediction; // regression
+        private final ByteBuffer predictionBuffer;
+        private final String[] targetNames;
 
-        Outputs(Manifest manifest, int n) {
-            this.manifest = manifest;
+        Outputs(PmmlSession session, int n, OutputBuffers out) {
+            this.session = session;
             this.n = n;
-            for (TensorSpec s : manifest.outputs()) {
+            Map<String, TensorSpec> specs = new HashMap<>();
+            for (TensorSpec s : session.manifest.outputs()) {
                 specs.put(s.name(), s);
                 long count = Tensor.elementCount(s.concreteShape(n));
                 if (s.dtype() == DType.STRING) {
                     labels.put(s.name(), new String[(int) count]);
                 } else {
-                    buffers.put(
-                            s.name(),
-                            ByteBuffer.allocateDirect((int) count * s.dtype().byteSize())
-                                    .order(ByteOrder.nativeOrder()));
+                    buffers.put(s.name(), out.take(Math.toIntExact(count * s.dtype().byteSize())));
                 }
+            }
+            label = specs.get("label");
+            labelStrings = labels.get("label");
+            labelBuffer = buffers.get("label");
+            proba = specs.get("probabilities");
+            probaBuffer = buffers.get("probabilities");
+            classes = proba == null ? 0 : (int) proba.concreteShape(n)[1];
+            prediction = specs.get("prediction");
+            predictionBuffer = buffers.get("prediction");
+            List<TargetField> targets = session.targets;
+            targetNames = new String[targets.size()];
+            for (int j = 0; j < targetNames.length; j++) {
+                targetNames[j] = targets.get(j).getName();
             }
         }
 
-        void put(int row, Map<String, ?> results, PmmlSession session) {
-            if ("classification".equals(manifest.task())) {
-                Object result = results.get(session.target().getName());
-                Object label = scored(EvaluatorUtil.decode(result), row);
-                TensorSpec labelSpec = specs.get("label");
-                if (labelSpec != null) {
-                    if (labelSpec.dtype() == DType.STRING) {
-                        labels.get("label")[row] = String.valueOf(label);
-                    } else {
-                        write(
-                                "label",
-                                labelSpec.dtype(),
-                                row,
-                                ((Number) toNumber(label)).doubleValue(),
-                                toLong(label));
-                    }
+        void put(int row, Map<String, ?> results) {
+            if (session.categories != null) {
+                Object result = results.get(targetNames[0]);
+                Object value = scored(EvaluatorUtil.decode(result), row);
+                if (labelStrings != null) {
+                    labelStrings[row] = String.valueOf(value);
+                } else if (label != null) {
+                    write(
+                            labelBuffer,
+                            "label",
+                            label.dtype(),
+                            row,
+                            ((Number) toNumber(value)).doubleValue(),
+                            toLong(value));
                 }
-                TensorSpec proba = specs.get("probabilities");
-                if (proba != null) {
-                    int k = (int) proba.concreteShape(n)[1];
-                    for (int j = 0; j < k; j++) {
-                        double p = session.probability(result, j, row);
-                        write("probabilities", proba.dtype(), row * k + j, p, (long) p);
-                    }
+                for (int j = 0; j < classes; j++) {
+                    double p = session.probability(result, j, row);
+                    write(
+                            probaBuffer,
+                            "probabilities",
+                            proba.dtype(),
+                            row * classes + j,
+                            p,
+                            (long) p);
                 }
             } else {
-                TensorSpec pred = specs.get("prediction");
-                List<TargetField> targets = session.targets();
-                int t = targets.size();
+                int t = targetNames.length;
                 for (int j = 0; j < t; j++) {
-                    Object v =
-                            scored(
-                                    EvaluatorUtil.decode(results.get(targets.get(j).getName())),
-                                    row);
+                    Object v = scored(EvaluatorUtil.decode(results.get(targetNames[j])), row);
                     double d = ((Number) v).doubleValue();
-                    write("prediction", pred.dtype(), row * t + j, d, (long) d);
+                    write(
+                            predictionBuffer,
+                            "prediction",
+                            prediction.dtype(),
+                            row * t + j,
+                            d,
+                            (long) d);
                 }
             }
         }
@@ -418,8 +541,8 @@ final class PmmlSession implements BackendSession {
                     : Long.parseLong(String.valueOf(label));
         }
 
-        private void write(String name, DType dtype, int index, double d, long l) {
-            ByteBuffer b = buffers.get(name);
+        private static void write(
+                ByteBuffer b, String name, DType dtype, int index, double d, long l) {
             switch (dtype) {
                 case FLOAT32:
                     b.putFloat(index * 4, (float) d);
@@ -446,7 +569,7 @@ final class PmmlSession implements BackendSession {
 
         Map<String, Tensor> tensors() {
             Map<String, Tensor> out = new LinkedHashMap<>();
-            for (TensorSpec s : specs.values()) {
+            for (TensorSpec s : session.manifest.outputs()) {
                 long[] shape = s.concreteShape(n);
                 out.put(
                         s.name(),

@@ -5,8 +5,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.jinfer.BundleException;
 import io.jinfer.ErrorCode;
 import io.jinfer.Limits;
@@ -14,7 +12,6 @@ import io.jinfer.LoadOptions;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Tensor;
-import io.jinfer.TestBundles;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -24,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -56,16 +52,7 @@ public class PmmlFrontDoorTest {
     }
 
     private Path bundle(String name, byte[] pmml) throws IOException {
-        ObjectNode m = TestBundles.base("crafted", "regression");
-        ObjectNode in = TestBundles.spec("features", "float64", -1, 1);
-        in.putArray("columns").add("x1");
-        m.putArray("inputs").add(in);
-        m.putArray("outputs").add(TestBundles.spec("prediction", "float64", -1));
-        m.putArray("artifacts").add(TestBundles.artifact("pmml", "model.pmml", pmml));
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("manifest.json", TestBundles.json(m));
-        files.put("model.pmml", pmml);
-        return TestBundles.zip(tmp.getRoot().toPath().resolve(name), files);
+        return PmmlTestBundles.regression(tmp.getRoot().toPath().resolve(name), pmml, "x1");
     }
 
     private static BundleException refused(ErrorCode code, Path bundle, Limits limits) {
