@@ -1,0 +1,98 @@
+"""The class-data archive jinfer keeps for the JVM it starts from Python (``jinfer._runtime.cds``),
+seen from fresh processes: made once by a clean exit, then mapped in (the JVM's own class-loading
+log says so), a damaged one deleted and made again, and a process that dies before its JVM writes
+one out leaves nothing that a later one reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jinfer._runtime import cds
+
+SCRIPT = r"""
+import os, sys
+import numpy as np
+import jinfer
+with jinfer.load(sys.argv[1]) as m:
+    out = m.predict(np.zeros((1, 4), np.float32))
+print("label", out["label"].shape)
+if sys.argv[2:] == ["die"]:
+    os._exit(0)  # no atexit step: the JVM never writes its archive out
+"""
+
+
+def run(bundle: Path, cache: Path, log: Path, *extra: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "JINFER_CDS"}
+    env["JINFER_CACHE_DIR"] = str(cache)
+    env["JINFER_JVM_ARGS"] = f"-Xlog:class+load:file={log}"  # the same in every run: one key
+    r = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(bundle), *extra], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "label (1,)" in r.stdout
+    assert "cds" not in r.stdout + r.stderr, r.stdout + r.stderr  # the JVM's archive messages stay quiet
+
+
+def kept(cache: Path) -> list[Path]:
+    return sorted((cache / "cds").glob("*.jsa"))
+
+
+def from_archive(log: Path) -> int:
+    """How many classes the JVM took from jinfer's archive (the dynamic, "top" layer)."""
+    return sum("io.jinfer." in line and "shared objects file (top)" in line for line in log.read_text().splitlines())
+
+
+@pytest.fixture
+def bundle(bundles: dict[str, Path]) -> Path:
+    return bundles["logreg-float32"]
+
+
+def test_the_first_process_makes_the_archive_and_the_next_maps_it_in(bundle: Path, tmp_path: Path) -> None:
+    cache, log = tmp_path / "cache", tmp_path / "classes.log"
+    run(bundle, cache, log)
+    assert from_archive(log) == 0
+    [archive] = kept(cache)
+    assert not list((cache / "cds").glob("*.tmp"))
+    made = archive.stat().st_mtime_ns
+    run(bundle, cache, log)
+    assert from_archive(log) > 10  # io.jinfer.Models, Manifest, Bundle... came from the archive
+    assert kept(cache) == [archive] and archive.stat().st_mtime_ns == made  # reused, not made again
+
+
+def test_a_damaged_archive_is_deleted_and_made_again(bundle: Path, tmp_path: Path) -> None:
+    cache, log = tmp_path / "cache", tmp_path / "classes.log"
+    run(bundle, cache, log)
+    [archive] = kept(cache)
+    archive.chmod(0o644)
+    archive.write_bytes(archive.read_bytes()[:4096])  # truncated: a JVM given it as it is crashes
+    run(bundle, cache, log)
+    assert from_archive(log) == 0 and not archive.exists()
+    assert len(kept(cache)) == 1  # made again as that process exited
+    run(bundle, cache, log)
+    assert from_archive(log) > 10
+
+
+def test_a_process_that_dies_before_its_jvm_writes_the_archive_leaves_none(bundle: Path, tmp_path: Path) -> None:
+    cache, log = tmp_path / "cache", tmp_path / "classes.log"
+    run(bundle, cache, log, "die")
+    assert kept(cache) == []  # at most its .tmp, which no process reads
+    run(bundle, cache, log)
+    assert from_archive(log) == 0
+    assert len(kept(cache)) == 1
+
+
+def test_no_archive_when_turned_off_or_when_the_options_name_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JINFER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("JINFER_CDS", raising=False)
+    for own in ("-XX:SharedArchiveFile=app.jsa", "-XX:ArchiveClassesAtExit=app.jsa", "-Xshare:off"):
+        assert cds.archive_options(["a.jar"], ["-Xmx1g", own]) == []
+    monkeypatch.setenv("JINFER_CDS", "0")
+    assert cds.archive_options(["a.jar"], ["-Xmx1g"]) == []
+    assert not (tmp_path / "cds").exists()
