@@ -96,3 +96,26 @@ def test_no_archive_when_turned_off_or_when_the_options_name_their_own(
     monkeypatch.setenv("JINFER_CDS", "0")
     assert cds.archive_options(["a.jar"], ["-Xmx1g"]) == []
     assert not (tmp_path / "cds").exists()
+
+
+def test_a_process_that_started_before_the_archive_was_kept_keeps_no_second(bundle: Path, tmp_path: Path) -> None:
+    cache, log = tmp_path / "cache", tmp_path / "classes.log"
+    env = {k: v for k, v in os.environ.items() if k != "JINFER_CDS"}
+    env.update(JINFER_CACHE_DIR=str(cache), JINFER_JVM_ARGS=f"-Xlog:class+load:file={log}")
+    code = "import sys, jinfer; jinfer.load(sys.argv[1]).close(); print('loaded', flush=True); sys.stdin.read()"
+    early = subprocess.Popen(
+        [sys.executable, "-c", code, str(bundle)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert early.stdout is not None and early.stdout.readline() == "loaded\n"  # its JVM runs, without one
+        run(bundle, cache, log)
+        [archive] = kept(cache)
+    finally:
+        _, err = early.communicate("", timeout=300)
+    assert early.returncode == 0, err
+    assert kept(cache) == [archive] and not list((cache / "cds").glob("*.tmp"))

@@ -14,7 +14,8 @@ maps it in (issue 17, item 9; README, "Start-up time"; docs/decisions.md).
 - **Never half-written**: the JVM writes ``KEY.PID.tmp``; after the JVM has shut down (an
   ``atexit`` step, which shuts it down itself, before JPype's own), the file is renamed
   ``KEY.DIGEST.jsa``, its name holding the first 32 hex digits of its sha256. A process that
-  dies first leaves only its ``.tmp``, never read.
+  dies first leaves only its ``.tmp``, never read; one that finds an archive of its key already
+  kept (a process started before it was) drops its own.
 - **Checked before use**: an archive whose bytes do not match the digest in its name (a truncated
   one crashes the JVM) is deleted and the process makes a new one.
 """
@@ -126,8 +127,8 @@ def _keep(d: Path, key: str, tmp: Path) -> None:
             _jpype.shutdown(jpype.config.destroy_jvm, False)  # as JPype's own atexit step does
     except RuntimeError:
         pass
-    try:
-        if tmp.exists() and tmp.stat().st_size > 0:
+    try:  # another process with the same key may have kept one meanwhile: one is enough
+        if tmp.exists() and tmp.stat().st_size > 0 and not any(d.glob(f"{key}.*.jsa")):
             os.replace(tmp, d / f"{key}.{_digest(tmp)}.jsa")
     except OSError:
         pass
