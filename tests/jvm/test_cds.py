@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,11 @@ def test_the_first_process_makes_the_archive_and_the_next_maps_it_in(bundle: Pat
     assert from_archive(log) == 0
     [archive] = kept(cache)
     assert not list((cache / "cds").glob("*.tmp"))
-    made = archive.stat().st_mtime_ns
+    made = archive.stat()
     run(bundle, cache, log)
     assert from_archive(log) > 10  # io.jinfer.Models, Manifest, Bundle... came from the archive
-    assert kept(cache) == [archive] and archive.stat().st_mtime_ns == made  # reused, not made again
+    assert kept(cache) == [archive] and archive.stat().st_ino == made.st_ino  # reused, not made again
+    assert archive.stat().st_mtime_ns > made.st_mtime_ns  # and its time says it was used
 
 
 def test_a_damaged_archive_is_deleted_and_made_again(bundle: Path, tmp_path: Path) -> None:
@@ -75,6 +77,18 @@ def test_a_damaged_archive_is_deleted_and_made_again(bundle: Path, tmp_path: Pat
     assert len(kept(cache)) == 1  # made again as that process exited
     run(bundle, cache, log)
     assert from_archive(log) > 10
+
+
+def test_an_archive_unused_for_a_month_goes_when_a_new_one_is_made(bundle: Path, tmp_path: Path) -> None:
+    cache, log = tmp_path / "cache", tmp_path / "classes.log"
+    (cache / "cds").mkdir(parents=True)
+    old, recent = cache / "cds" / "0123.4567.jsa", cache / "cds" / "89ab.cdef.jsa"  # other keys' archives
+    for p, days in ((old, 31), (recent, 29)):
+        p.write_bytes(b"archive")
+        os.utime(p, (time.time() - days * 86400,) * 2)
+    run(bundle, cache, log)
+    assert not old.exists() and recent.exists()
+    assert len(kept(cache)) == 2  # the recent one and this process's own
 
 
 def test_a_process_that_dies_before_its_jvm_writes_the_archive_leaves_none(bundle: Path, tmp_path: Path) -> None:

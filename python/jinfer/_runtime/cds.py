@@ -17,7 +17,8 @@ maps it in (issue 17, item 9; README, "Start-up time"; docs/decisions.md).
   dies first leaves only its ``.tmp``, never read; one that finds an archive of its key already
   kept (a process started before it was) drops its own.
 - **Checked before use**: an archive whose bytes do not match the digest in its name (a truncated
-  one crashes the JVM) is deleted and the process makes a new one.
+  one crashes the JVM) is deleted and the process makes a new one. Each use sets its time; an
+  archive unused for 30 days (old jars, an old JDK) is deleted when a process makes a new one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _USERS_OWN = ("-XX:SharedArchiveFile", "-XX:ArchiveClassesAtExit", "-Xshare", "-
 _QUIET = "-Xlog:cds=off,cds+dynamic=off"  # an archive the JVM refuses (or skips a class of) is no news
 _DIGITS = 32
 _STALE_TMP_S = 24 * 3600  # a .tmp this old is a process that died before its JVM wrote it out
+_UNUSED_S = 30 * 24 * 3600  # an archive no start has mapped in for this long is for old jars or an old JDK
 
 
 def cache_dir() -> Path:
@@ -100,6 +102,7 @@ def _sound_archive(d: Path, key: str) -> Path | None:
     for p in sorted(d.glob(f"{key}.*.jsa")):
         try:
             if _digest(p) == p.name.split(".")[1]:
+                os.utime(p)  # its time says when it was last used: see _remove_stale
                 return p
             p.unlink()
         except OSError:
@@ -108,13 +111,15 @@ def _sound_archive(d: Path, key: str) -> Path | None:
 
 
 def _remove_stale(d: Path) -> None:
+    """Leftovers: a ``.tmp`` older than a day, an archive no start has used for 30 days."""
     now = time.time()
-    for p in d.glob("*.tmp"):
-        try:
-            if now - p.stat().st_mtime > _STALE_TMP_S:
-                p.unlink()
-        except OSError:
-            pass
+    for pattern, age in (("*.tmp", _STALE_TMP_S), ("*.jsa", _UNUSED_S)):
+        for p in d.glob(pattern):
+            try:
+                if now - p.stat().st_mtime > age:
+                    p.unlink()
+            except OSError:
+                pass
 
 
 def _keep(d: Path, key: str, tmp: Path) -> None:
