@@ -11,6 +11,7 @@ a hook with :func:`on_start`, as JPype's ``onJVMStart`` does; this module import
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 import jpype
 
 from .._exceptions import BackendError, BundleError, InputError, JinferError, JVMError
+from . import cds
 
 __all__ = [
     "DEFAULT_GC",
@@ -104,11 +106,11 @@ def jpmml_jars() -> list[str]:
     Maven for the PMML backend. Empty when the wheel is absent or ``JINFER_NO_PMML=1``."""
     if os.environ.get("JINFER_NO_PMML") == "1":
         return []
-    try:
-        import jpmml_evaluator
-    except ImportError:
+    # found, not imported: importing it imports pandas, 0.2 s of every start (issue 17, item 9)
+    spec = importlib.util.find_spec("jpmml_evaluator")
+    if spec is None or spec.origin is None:
         return []
-    root = Path(jpmml_evaluator.__file__).parent
+    root = Path(spec.origin).parent
     return sorted(str(p) for sub in ("dependencies", "resources") for p in (root / sub).glob("*.jar"))
 
 
@@ -133,7 +135,10 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
     and SIGHUP to Python (``-Xrs``): Ctrl-C raises ``KeyboardInterrupt`` and Python's handlers
     run, as they would without a JVM. ``java_signals=True`` (``jinfer run-java``) keeps Java's
     handlers instead, so that a Java program's shutdown hooks run on Ctrl-C. ONNX Runtime's
-    telemetry is off (``ORT_DISABLE_TELEMETRY=1``) unless that variable is set already.
+    telemetry is off (``ORT_DISABLE_TELEMETRY=1``) unless that variable is set already. Unless
+    ``java_signals``, the JVM maps in the class-data archive jinfer keeps for these jars and
+    options, or writes one as the process exits (:mod:`jinfer._runtime.cds`; ``JINFER_CDS=0``
+    turns it off).
 
     Raises :class:`JVMError` if the JVM is already running with other settings (JPype cannot
     restart it), or if a JVM started elsewhere lacks jinfer's classes (each time it is asked).
@@ -162,8 +167,11 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
             )
         cp = classpath(extra_classpath)
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # no mat-debug-<pid>.log, no upload
+        options = jvm_options(jvm_args, java_signals)
+        if not java_signals:  # a Java program's JVM (run-java) exits by itself, not through atexit
+            options += cds.archive_options(cp, options)  # the class-data archive jinfer keeps (README)
         try:
-            jpype.startJVM(*jvm_options(jvm_args, java_signals), classpath=cp, convertStrings=False, interrupt=False)
+            jpype.startJVM(*options, classpath=cp, convertStrings=False, interrupt=False)
         except OSError as e:
             raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
         _settings = wanted

@@ -3,14 +3,21 @@ package io.jinfer;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ContainerNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.time.DateTimeException;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -32,8 +39,8 @@ public final class Manifest {
 
     public static final String FORMAT = "jinfer-bundle";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<Integer, ObjectMapper> READERS = new ConcurrentHashMap<>();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Map<Integer, JsonFactory> READERS = new ConcurrentHashMap<>();
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern RFC3339 =
             Pattern.compile(
@@ -136,10 +143,12 @@ public final class Manifest {
                             + " which JSON does not allow");
         }
         JsonNode node;
-        try {
-            node = reader(limits.maxJsonDepth()).readTree(text);
+        try (JsonParser p = reader(limits.maxJsonDepth()).createParser(text)) {
+            node = tree(p);
         } catch (JsonProcessingException e) {
             throw invalid("manifest.json is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) { // a String source does no I/O: only the parser's own errors
+            throw invalid("manifest.json is not valid JSON: " + e.getMessage());
         }
         if (node == null || node.isMissingNode() || !node.isObject()) {
             throw invalid(
@@ -152,27 +161,93 @@ public final class Manifest {
         return new Manifest(node);
     }
 
-    /** A strict JSON reader whose documents nest at most {@code depth} deep. */
-    private static ObjectMapper reader(int depth) {
+    /**
+     * A strict JSON parser factory whose documents nest at most {@code depth} deep and hold no key
+     * twice in an object. The manifest is read with jackson-core's streaming parser, not databind's
+     * {@code ObjectMapper}, whose start alone cost a fresh JVM about 0.25 s (docs/decisions.md,
+     * "Time to first prediction").
+     */
+    private static JsonFactory reader(int depth) {
         return READERS.computeIfAbsent(
                 depth,
-                d -> {
-                    JsonFactory f =
-                            JsonFactory.builder()
-                                    .streamReadConstraints(
-                                            StreamReadConstraints.builder()
-                                                    .maxNestingDepth(d)
-                                                    // Python's json has no bound on keys
-                                                    .maxNameLength(Integer.MAX_VALUE)
-                                                    .build())
-                                    .enable(
-                                            com.fasterxml.jackson.core.StreamReadFeature
-                                                    .STRICT_DUPLICATE_DETECTION)
-                                    .build();
-                    return new ObjectMapper(f)
-                            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                            .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
-                });
+                d ->
+                        JsonFactory.builder()
+                                .streamReadConstraints(
+                                        StreamReadConstraints.builder()
+                                                .maxNestingDepth(d)
+                                                // Python's json has no bound on keys
+                                                .maxNameLength(Integer.MAX_VALUE)
+                                                .build())
+                                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                                .build());
+    }
+
+    /**
+     * The document's one value as a tree, as databind's {@code readTree} builds it (integers as the
+     * smallest of int, long and BigInteger that holds them, other numbers as double), or null for a
+     * document without one. Anything after that value is refused. Iterative: the parser bounds the
+     * depth, not the stack.
+     */
+    private static JsonNode tree(JsonParser p) throws IOException {
+        ArrayDeque<ContainerNode<?>> open = new ArrayDeque<>();
+        String field = null;
+        for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+            JsonNode value;
+            switch (t) {
+                case FIELD_NAME -> {
+                    field = p.currentName();
+                    continue;
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    ContainerNode<?> done = open.pop();
+                    if (open.isEmpty()) {
+                        return whole(p, done);
+                    }
+                    continue;
+                }
+                case START_OBJECT -> value = NODES.objectNode();
+                case START_ARRAY -> value = NODES.arrayNode();
+                case VALUE_STRING -> value = NODES.textNode(p.getText());
+                case VALUE_NUMBER_INT -> value = integer(p);
+                case VALUE_NUMBER_FLOAT -> value = NODES.numberNode(p.getDoubleValue());
+                case VALUE_TRUE, VALUE_FALSE ->
+                        value = NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+                case VALUE_NULL -> value = NODES.nullNode();
+                default -> throw invalid("manifest.json is not valid JSON: unexpected " + t);
+            }
+            ContainerNode<?> parent = open.peek();
+            if (parent instanceof ObjectNode o) {
+                o.set(field, value);
+            } else if (parent instanceof ArrayNode a) {
+                a.add(value);
+            }
+            if (value instanceof ContainerNode<?> c) {
+                open.push(c);
+            } else if (parent == null) {
+                return whole(p, value);
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode integer(JsonParser p) throws IOException {
+        return switch (p.getNumberType()) {
+            case INT -> NODES.numberNode(p.getIntValue());
+            case LONG -> NODES.numberNode(p.getLongValue());
+            default -> NODES.numberNode(p.getBigIntegerValue());
+        };
+    }
+
+    /** {@code root}, once nothing but white space is left after it. */
+    private static JsonNode whole(JsonParser p, JsonNode root) throws IOException {
+        JsonToken next = p.nextToken();
+        if (next != null) {
+            throw invalid(
+                    "manifest.json is not valid JSON: trailing content ("
+                            + next
+                            + ") after the top-level value");
+        }
+        return root;
     }
 
     /**
@@ -368,10 +443,16 @@ public final class Manifest {
                             + value
                             + "\"");
         }
-        try {
-            LocalDateTime.parse(
-                    value.substring(0, 19)); // the date and time; the pattern did the rest
-        } catch (DateTimeParseException e) {
+        try { // the pattern took ASCII digits; LocalDateTime.parse would load java.time.format's
+            // classes for the same check (about 10 ms of a fresh JVM's load)
+            LocalDateTime.of(
+                    Integer.parseInt(value.substring(0, 4)),
+                    Integer.parseInt(value.substring(5, 7)),
+                    Integer.parseInt(value.substring(8, 10)),
+                    Integer.parseInt(value.substring(11, 13)),
+                    Integer.parseInt(value.substring(14, 16)),
+                    Integer.parseInt(value.substring(17, 19)));
+        } catch (DateTimeException e) {
             throw invalid("created_at: \"" + value + "\" is not a real date and time");
         }
     }
@@ -559,10 +640,8 @@ public final class Manifest {
                             path,
                             sha,
                             bytes.asLong(),
-                            details == null ? JSON.createObjectNode() : details,
-                            parity == null
-                                    ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
-                                    : parity));
+                            details == null ? NODES.objectNode() : details,
+                            parity == null ? MissingNode.getInstance() : parity));
         }
         return Collections.unmodifiableList(out);
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
 
@@ -57,5 +58,36 @@ public class ManifestConformanceTest {
     public void unknownFieldsAreIgnoredButKept() throws IOException {
         Manifest m = Manifest.parse(read("valid", "unknown_fields.json"));
         assertTrue(m.raw().size() > 12);
+    }
+
+    @Test
+    public void createdAtIsARealDateAndTime() throws IOException {
+        String valid = new String(read("valid", "classifier_minimal.json"), StandardCharsets.UTF_8);
+        String[] real = {
+            "2024-02-29T23:59:59Z", "0000-01-01T00:00:00Z", "2026-12-31T00:00:00+01:00"
+        };
+        String[] unreal = {
+            "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
+            "2026-00-10T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z",
+            "2026-01-01T23:59:60Z"
+        };
+        for (String t : real) {
+            assertEquals(t, Manifest.parse(withCreatedAt(valid, t)).createdAt());
+        }
+        for (String t : unreal) {
+            try {
+                Manifest.parse(withCreatedAt(valid, t));
+                fail(t + " was accepted");
+            } catch (BundleException e) {
+                assertEquals(ErrorCode.INVALID_MANIFEST, e.code());
+                assertTrue(e.getMessage(), e.getMessage().contains("not a real date and time"));
+            }
+        }
+    }
+
+    private static byte[] withCreatedAt(String manifest, String createdAt) {
+        String out = manifest.replace("2026-11-22T03:00:00Z", createdAt);
+        assertFalse(out.equals(manifest));
+        return out.getBytes(StandardCharsets.UTF_8);
     }
 }
