@@ -106,10 +106,41 @@ def test_no_archive_when_turned_off_or_when_the_options_name_their_own(
     monkeypatch.setenv("JINFER_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("JINFER_CDS", raising=False)
     for own in ("-XX:SharedArchiveFile=app.jsa", "-XX:ArchiveClassesAtExit=app.jsa", "-Xshare:off"):
-        assert cds.archive_options(["a.jar"], ["-Xmx1g", own]) == []
+        assert cds.archive_options([__file__], ["-Xmx1g", own]) == []
     monkeypatch.setenv("JINFER_CDS", "0")
-    assert cds.archive_options(["a.jar"], ["-Xmx1g"]) == []
+    assert cds.archive_options([__file__], ["-Xmx1g"]) == []
     assert not (tmp_path / "cds").exists()
+
+
+FOLDER_SCRIPT = r"""
+import sys
+import numpy as np
+import jinfer
+with jinfer.jvm(extra_classpath=[sys.argv[2]]), jinfer.load(sys.argv[1]) as m:
+    print("label", m.predict(np.zeros((1, 4), np.float32))["label"].shape)
+"""
+
+
+def test_a_folder_of_classes_on_the_classpath_starts_without_an_archive_and_exits_cleanly(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """The JVM archives classes from jars only: asked to write one with a non-empty folder on its
+    classpath, it failed at exit, after the work, with status 1 (a bench run met it)."""
+    classes = tmp_path / "classes"
+    (classes / "com" / "example").mkdir(parents=True)
+    (classes / "com" / "example" / "Nothing.class").write_bytes(b"\xca\xfe\xba\xbe")
+    env = {k: v for k, v in os.environ.items() if k != "JINFER_CDS"}
+    env["JINFER_CACHE_DIR"] = str(tmp_path / "cache")
+    r = subprocess.run(
+        [sys.executable, "-c", FOLDER_SCRIPT, str(bundle), str(classes)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "label (1,)" in r.stdout
+    assert kept(tmp_path / "cache") == [] and not list((tmp_path / "cache").glob("cds/*.tmp"))
 
 
 def test_a_process_that_started_before_the_archive_was_kept_keeps_no_second(bundle: Path, tmp_path: Path) -> None:

@@ -54,8 +54,13 @@ def cache_dir() -> Path:
 def archive_options(classpath: Sequence[str], options: Sequence[str]) -> list[str]:
     """The options that give the JVM about to start (``classpath``, ``options``) its archive:
     ``-XX:SharedArchiveFile`` when a sound one is kept, else ``-XX:ArchiveClassesAtExit`` (and an
-    ``atexit`` step that keeps what the JVM writes). Empty when turned off or not possible."""
+    ``atexit`` step that keeps what the JVM writes). Empty when turned off or not possible: the JVM
+    archives classes from jar files only, and a JVM asked to write an archive with a folder of
+    classes on its classpath ("Cannot have non-empty directory in paths") fails at exit, exit
+    status 1, after the program's work is done."""
     if os.environ.get("JINFER_CDS") == "0" or any(o.startswith(_USERS_OWN) for o in options):
+        return []
+    if not all(os.path.isfile(p) for p in classpath):  # a folder (extra_classpath=[classes/]), or none
         return []
     d = cache_dir()
     key = _key(classpath, options)
