@@ -55,6 +55,19 @@ def test_gradle_build_exports_with_python_then_its_junit_test_loads_the_bundle(r
     )
 
 
+def maven(repo: Path, maven_local: Path) -> list[str]:
+    """``mvn`` quiet, on the published artifact in ``repo``, with a local repository of the tests' own."""
+    return [
+        "mvn",
+        "--batch-mode",
+        "--quiet",
+        "-Dstyle.color=never",
+        f"-Dmaven.repo.local={maven_local}",
+        f"-Djinfer.repo={repo.as_uri()}",
+        f"-Djinfer.version={VERSION}",
+    ]
+
+
 def mvn(
     repo: Path, maven_local: Path, bundle: Path, tmp: Path, *profiles: str, check: bool = True
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -64,13 +77,7 @@ def mvn(
     out = tmp / "out.npz"
     r = run(
         [
-            "mvn",
-            "--batch-mode",
-            "--quiet",
-            "-Dstyle.color=never",
-            f"-Dmaven.repo.local={maven_local}",
-            f"-Djinfer.repo={repo.as_uri()}",
-            f"-Djinfer.version={VERSION}",
+            *maven(repo, maven_local),
             *(f"-P{p}" for p in profiles),
             "compile",
             "exec:exec",
@@ -109,13 +116,7 @@ def test_a_spring_boot_executable_jar_predicts_an_onnx_bundle(repo: Path, maven_
     project = CONSUMERS / "maven"
     run(
         [
-            "mvn",
-            "--batch-mode",
-            "--quiet",
-            "-Dstyle.color=never",
-            f"-Dmaven.repo.local={maven_local}",
-            f"-Djinfer.repo={repo.as_uri()}",
-            f"-Djinfer.version={VERSION}",
+            *maven(repo, maven_local),
             "-Pboot",
             "-DskipTests",
             "clean",
