@@ -5,15 +5,19 @@ import java.nio.ByteOrder;
 
 /**
  * Where a backend gets the buffers it lets its runtime write outputs into (ONNX Runtime's pinned
- * outputs). {@link io.jinfer.Model#predict} hands {@link #FRESH}: each call gets new buffers, which
- * belong to the caller's result for as long as it is held. {@link io.jinfer.Model#run} hands a
- * per-model pool: the buffers go back to it when the caller closes its {@link
- * io.jinfer.Prediction}, and the next call reuses them.
+ * outputs). {@link io.jinfer.Model#predict} hands {@link #FRESH}: each call gets buffers no other
+ * call has had, which belong to the caller's result for as long as it is held. {@link
+ * io.jinfer.Model#run} hands a per-model pool: the buffers go back to it when the caller closes its
+ * {@link io.jinfer.Prediction}, and the next call reuses them.
  */
 @FunctionalInterface
 public interface OutputBuffers {
-    /** New direct buffers, every call: what {@code predict} uses. */
-    OutputBuffers FRESH = bytes -> ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+    /**
+     * Buffers never handed out before: small ones cut from a direct slab of the calling thread
+     * (docs/decisions.md, "Output slabs"), larger ones {@linkplain #allocate allocated} alone.
+     * What {@code predict} uses.
+     */
+    OutputBuffers FRESH = FreshSlabs::take;
 
     /**
      * A direct buffer in native byte order, position 0, capacity and limit exactly {@code bytes},
@@ -21,4 +25,9 @@ public interface OutputBuffers {
      * the backend must overwrite every byte it returns.
      */
     ByteBuffer take(int bytes);
+
+    /** A direct buffer of its own, {@code bytes} long, in native byte order. */
+    static ByteBuffer allocate(int bytes) {
+        return ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+    }
 }
