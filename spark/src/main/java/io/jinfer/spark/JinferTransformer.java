@@ -15,10 +15,12 @@ import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
@@ -294,10 +296,16 @@ public class JinferTransformer extends Transformer implements DefaultParamsWrita
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         ScoringPlan plan = plan(dataset.schema(), dataset.sparkSession());
-        return dataset.toDF()
-                .mapPartitions(
-                        new PartitionScorer(plan),
-                        Encoders.row(plan.outputSchema(dataset.schema())));
+        StructType schema = plan.outputSchema(dataset.schema());
+        Dataset<Row> in = dataset.toDF();
+        if (in.isStreaming()) { // a stream plans each micro-batch itself: its rows go as Rows
+            return in.mapPartitions(
+                    new PartitionScorer.OfRows(plan, in.schema(), schema), Encoders.row(schema));
+        }
+        DeferredRows rows = DeferredRows.of(in);
+        RDD<InternalRow> scored = rows.toJavaRDD().mapPartitions(new PartitionScorer(plan)).rdd();
+        return ((org.apache.spark.sql.classic.SparkSession) in.sparkSession())
+                .internalCreateDataFrame(scored, schema, false);
     }
 
     @Override

@@ -5,11 +5,18 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.UserDefinedType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.types.UTF8String;
 
 import java.io.Serializable;
+import java.util.Arrays;
 
 /**
  * One model output as a column: a scalar per row for an output {@code [n]} ({@code label}, a
@@ -58,6 +65,11 @@ final class OutputColumn implements Serializable {
                     default -> DataTypes.DoubleType; // float64, and any wider or rarer number
                 };
         return scalar ? element : DataTypes.createArrayType(element, false);
+    }
+
+    @SuppressWarnings("unchecked") // the ML Vector type's UDT is a UserDefinedType<Vector>
+    private static UserDefinedType<Vector> vectorType() {
+        return (UserDefinedType<Vector>) SQLDataTypes.VectorType();
     }
 
     /** The values of one predicted batch, row by row. */
@@ -123,6 +135,38 @@ final class OutputColumn implements Serializable {
                 out[j] = scalarLong(longs[from + j]);
             }
             return out;
+        }
+
+        /**
+         * Row {@code r}'s value as Spark's internal rows hold it: what {@link JinferTransformer}
+         * hands to Spark, which makes no external Row of it.
+         */
+        Object internal(int r) {
+            int from = r * perRow;
+            if (vector) {
+                return vectorType()
+                        .serialize(Vectors.dense(Arrays.copyOfRange(doubles, from, from + perRow)));
+            }
+            if (scalar) {
+                Object value = get(r);
+                return value instanceof String s ? UTF8String.fromString(s) : value;
+            }
+            if (floats != null) {
+                return UnsafeArrayData.fromPrimitiveArray(
+                        floats, Platform.FLOAT_ARRAY_OFFSET + from * 4, perRow, 4);
+            }
+            if (doubles != null) {
+                return UnsafeArrayData.fromPrimitiveArray(
+                        doubles, Platform.DOUBLE_ARRAY_OFFSET + from * 8, perRow, 8);
+            }
+            Object[] items = new Object[perRow];
+            for (int j = 0; j < perRow; j++) {
+                items[j] =
+                        strings != null
+                                ? UTF8String.fromString(strings[from + j])
+                                : scalarLong(longs[from + j]);
+            }
+            return new GenericArrayData(items);
         }
 
         private Object scalarLong(long v) {

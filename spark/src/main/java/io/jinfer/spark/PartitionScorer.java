@@ -6,23 +6,33 @@ import io.jinfer.Model;
 import io.jinfer.Tensor;
 
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.types.StructType;
+
+import scala.Function1;
 
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * Scores one partition: rows are read into batches of {@link ScoringPlan#batchSize}, each batch is
  * one {@link Model#predict} call on the JVM's shared model, and every row comes out in order with
- * the output columns appended. A bad row (a null, an array of the wrong length) fails the task with
- * an {@link InputException} naming the partition and the row's offset in it, or, with the {@code
- * skip} policy, comes out with null outputs.
+ * the output columns appended. Rows stay Spark's internal rows both ways: the input columns are
+ * read from them into the input buffers, and each row goes out as the input row joined to a row of
+ * its outputs, which Spark copies into its own format before the next one. A bad row (a null, an
+ * array of the wrong length) fails the task with an {@link InputException} naming the partition and
+ * the row's offset in it, or, with the {@code skip} policy, comes out with null outputs.
  */
-final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
+final class PartitionScorer implements FlatMapFunction<Iterator<InternalRow>, InternalRow> {
     private static final long serialVersionUID = 1L;
 
     private final ScoringPlan plan;
@@ -32,26 +42,71 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     }
 
     @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
+    public Iterator<InternalRow> call(Iterator<InternalRow> rows) {
         TaskContext task = TaskContext.get();
         int partition = task == null ? -1 : task.partitionId();
         return new Scored(ModelCache.get(plan.bundle, plan.options), rows, partition);
     }
 
+    /**
+     * The scorer of a streaming DataFrame's partitions, whose external Rows it converts to internal
+     * rows and back (a stream cannot hand out its internal rows as an RDD).
+     */
+    static final class OfRows implements MapPartitionsFunction<Row, Row> {
+        private static final long serialVersionUID = 1L;
+
+        private final PartitionScorer scorer;
+        private final StructType in;
+        private final StructType out;
+
+        OfRows(ScoringPlan plan, StructType in, StructType out) {
+            this.scorer = new PartitionScorer(plan);
+            this.in = in;
+            this.out = out;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            Function1<Object, Object> toInternal =
+                    CatalystTypeConverters.createToCatalystConverter(in);
+            Function1<Object, Object> toRow = CatalystTypeConverters.createToScalaConverter(out);
+            Iterator<InternalRow> scored =
+                    scorer.call(map(rows, r -> (InternalRow) toInternal.apply(r)));
+            return map(scored, r -> (Row) toRow.apply(r));
+        }
+
+        private static <A, B> Iterator<B> map(Iterator<A> source, Function<A, B> f) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return source.hasNext();
+                }
+
+                @Override
+                public B next() {
+                    return f.apply(source.next());
+                }
+            };
+        }
+    }
+
     /** The rows of one partition, scored a batch at a time as they are read. */
-    private final class Scored implements Iterator<Row> {
+    private final class Scored implements Iterator<InternalRow> {
         private final Model model;
-        private final Iterator<Row> source;
+        private final Iterator<InternalRow> source;
         private final int partition;
         private final InputFeed.Batch[] feeds;
-        private final Row[] rows;
+        private final InternalRow[] rows;
         private final boolean[] bad;
-        private final Object[][] results;
+        private final OutputColumn.Values[][] scoredBy; // per row: its batch's outputs, or null
+        private final int[] at; // per row: its index in those outputs
+        private final GenericInternalRow outputs; // reused row by row
+        private final JoinedRow joined = new JoinedRow();
         private int size;
         private int next;
         private long offset; // rows of the partition read before this batch
 
-        Scored(Model model, Iterator<Row> source, int partition) {
+        Scored(Model model, Iterator<InternalRow> source, int partition) {
             this.model = model;
             this.source = source;
             this.partition = partition;
@@ -60,9 +115,11 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             for (int i = 0; i < feeds.length; i++) {
                 feeds[i] = plan.inputs[i].batch(n);
             }
-            rows = new Row[n];
+            rows = new InternalRow[n];
             bad = new boolean[n];
-            results = new Object[n][];
+            scoredBy = new OutputColumn.Values[n][];
+            at = new int[n];
+            outputs = new GenericInternalRow(plan.outputs.length);
         }
 
         @Override
@@ -78,33 +135,29 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         }
 
         @Override
-        public Row next() {
+        public InternalRow next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            Row in = rows[next];
-            Object[] out = results[next];
+            InternalRow in = rows[next];
+            OutputColumn.Values[] values = scoredBy[next];
+            for (int k = 0; k < plan.outputs.length; k++) {
+                outputs.update(k, values == null ? null : values[k].internal(at[next]));
+            }
             rows[next] = null;
+            scoredBy[next] = null;
             next++;
-            int width = in.length();
-            Object[] values = new Object[width + plan.outputs.length];
-            for (int i = 0; i < width; i++) {
-                values[i] = in.get(i);
-            }
-            if (out != null) {
-                System.arraycopy(out, 0, values, width, out.length);
-            }
-            return RowFactory.create(values);
+            return joined.apply(in, outputs);
         }
 
         private void fill() {
             int good = 0;
             while (size < rows.length && source.hasNext()) {
-                Row row = source.next();
+                InternalRow row = source.next(); // Spark may reuse it for the next: kept as a copy
                 String problem = put(row, good);
-                rows[size] = row;
+                rows[size] = row.copy();
                 bad[size] = problem != null;
-                results[size] = null;
+                scoredBy[size] = null;
                 if (problem != null && !plan.skipBadRows) {
                     throw badRow(offset + size, problem);
                 }
@@ -130,7 +183,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         }
 
         /** Writes a row into slot {@code slot} of every input; what is wrong with it, or null. */
-        private String put(Row row, int slot) {
+        private String put(InternalRow row, int slot) {
             for (int i = 0; i < feeds.length; i++) {
                 String problem = feeds[i].put(row, slot);
                 if (problem != null) {
@@ -154,22 +207,23 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
         /** Hands a batch's outputs to the good rows of the batch, in order. */
         private void spread(Map<String, Tensor> predicted, int good) {
-            OutputColumn.Values[] values = new OutputColumn.Values[plan.outputs.length];
-            for (int k = 0; k < values.length; k++) {
-                values[k] = plan.outputs[k].values(predicted.get(plan.outputs[k].output));
-            }
+            OutputColumn.Values[] values = values(predicted);
             int g = 0;
             for (int r = 0; r < size && g < good; r++) {
                 if (bad[r]) {
                     continue;
                 }
-                Object[] out = new Object[values.length];
-                for (int k = 0; k < values.length; k++) {
-                    out[k] = values[k].get(g);
-                }
-                results[r] = out;
-                g++;
+                scoredBy[r] = values;
+                at[r] = g++;
             }
+        }
+
+        private OutputColumn.Values[] values(Map<String, Tensor> predicted) {
+            OutputColumn.Values[] values = new OutputColumn.Values[plan.outputs.length];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = plan.outputs[k].values(predicted.get(plan.outputs[k].output));
+            }
+            return values;
         }
 
         /** The skip policy, after the model refused a batch: each row alone, refused ones null. */
@@ -180,15 +234,8 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 }
                 put(rows[r], 0);
                 try {
-                    Map<String, Tensor> predicted = model.predict(tensors(1));
-                    Object[] out = new Object[plan.outputs.length];
-                    for (int k = 0; k < out.length; k++) {
-                        out[k] =
-                                plan.outputs[k]
-                                        .values(predicted.get(plan.outputs[k].output))
-                                        .get(0);
-                    }
-                    results[r] = out;
+                    scoredBy[r] = values(model.predict(tensors(1)));
+                    at[r] = 0;
                 } catch (InputException e) {
                     bad[r] = true;
                 }

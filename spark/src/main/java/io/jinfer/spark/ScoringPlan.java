@@ -139,7 +139,8 @@ final class ScoringPlan implements Serializable {
                             spec.dtype(),
                             width,
                             new int[] {schema.fieldIndex(column)},
-                            new String[] {column});
+                            new String[] {column},
+                            new DataType[] {schema.apply(column).dataType()});
         }
         return feeds;
     }
@@ -199,15 +200,17 @@ final class ScoringPlan implements Serializable {
     private static InputFeed assembled(TensorSpec spec, StructType schema) {
         List<String> cols = spec.columns();
         int[] idx = new int[cols.size()];
+        DataType[] types = new DataType[idx.length];
         for (int j = 0; j < idx.length; j++) {
             StructField f = schema.apply(cols.get(j));
             if (!(f.dataType() instanceof NumericType || f.dataType() instanceof BooleanType)) {
                 throw mismatch(spec, f, "a numeric column");
             }
             idx[j] = schema.fieldIndex(cols.get(j));
+            types[j] = f.dataType();
         }
         return new InputFeed(
-                spec.name(), spec.dtype(), idx.length, idx, cols.toArray(new String[0]));
+                spec.name(), spec.dtype(), idx.length, idx, cols.toArray(new String[0]), types);
     }
 
     /** Values per row of an input: 0 for an input {@code [n]}, {@code d} for {@code [n, d]}. */

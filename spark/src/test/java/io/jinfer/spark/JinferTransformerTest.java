@@ -90,6 +90,33 @@ public class JinferTransformerTest {
     }
 
     @Test
+    public void everyNumericArrayTypeFeedsTheModelAlike() {
+        // array<float> with nulls allowed (the other tests), array<double> (converted value by
+        // value) and array<float> of no nulls (no null checks): all score as the model does
+        Dataset<Row> doubles = SparkTests.arrayRows(rows, DataTypes.DoubleType);
+        assertEquals(
+                DataTypes.createArrayType(DataTypes.DoubleType),
+                doubles.schema().apply("features").dataType());
+        assertMatchesModel(
+                new JinferTransformer().setBundle(forest).transform(doubles).collectAsList(),
+                "label",
+                "probabilities");
+        Dataset<Row> notNull =
+                arrays(2)
+                        .selectExpr(
+                                "id",
+                                "transform(features, x -> coalesce(x, cast(0 AS float)))"
+                                        + " AS features");
+        assertEquals(
+                DataTypes.createArrayType(DataTypes.FloatType, false),
+                notNull.schema().apply("features").dataType());
+        assertMatchesModel(
+                new JinferTransformer().setBundle(forest).transform(notNull).collectAsList(),
+                "label",
+                "probabilities");
+    }
+
+    @Test
     public void takesTheBundleAsAFileUri() {
         Dataset<Row> out =
                 new JinferTransformer()
@@ -148,6 +175,80 @@ public class JinferTransformerTest {
                         .setBundle(forest)
                         .transform(spark.createDataFrame(data, schema));
         assertMatchesModel(out.collectAsList(), "label", "probabilities");
+    }
+
+    @Test
+    public void assemblesColumnsOfEveryNumericType() {
+        // x1 a decimal, x2 a float, x3 an integer column of values the model sees as they are
+        float[][] ints = new float[rows.length][];
+        List<Row> data = new ArrayList<>();
+        StructType schema =
+                new StructType()
+                        .add("id", DataTypes.LongType)
+                        .add("x1", DataTypes.createDecimalType(38, 18))
+                        .add("x2", DataTypes.FloatType)
+                        .add("x3", DataTypes.IntegerType);
+        for (int j = 4; j <= D; j++) {
+            schema = schema.add("x" + j, DataTypes.DoubleType);
+        }
+        for (int i = 0; i < rows.length; i++) {
+            ints[i] = rows[i].clone();
+            ints[i][2] = Math.round(rows[i][2]);
+            Object[] values = new Object[D + 1];
+            values[0] = (long) i;
+            values[1] = new java.math.BigDecimal(rows[i][0]);
+            values[2] = rows[i][1];
+            values[3] = (int) ints[i][2];
+            for (int j = 3; j < D; j++) {
+                values[j + 1] = (double) rows[i][j];
+            }
+            data.add(RowFactory.create(values));
+        }
+        Map<String, Tensor> want = SparkTests.direct(forest, Map.of("features", Tensor.of(ints)));
+        long[] labels = want.get("label").toLongArray();
+        float[][] proba = want.get("probabilities").toFloatMatrix();
+        List<Row> out =
+                new JinferTransformer()
+                        .setBundle(forest)
+                        .transform(spark.createDataFrame(data, schema))
+                        .collectAsList();
+        assertEquals(rows.length, out.size());
+        for (Row r : out) {
+            int i = (int) r.getLong(0);
+            assertEquals("row " + i, labels[i], r.getLong(r.fieldIndex("label")));
+            assertArrayEquals("row " + i, proba[i], SparkTests.floats(r, "probabilities"), 1e-6f);
+        }
+    }
+
+    @Test
+    public void transformRunsNoJobUntilAnActionAsks() {
+        Dataset<Row> shuffled = arrays(3).repartition(5); // a shuffle, which plans by running
+        int before = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+        Dataset<Row> out = new JinferTransformer().setBundle(forest).transform(shuffled);
+        out.schema();
+        assertEquals(before, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length);
+        assertMatchesModel(out.collectAsList(), "label", "probabilities");
+    }
+
+    @Test
+    public void scoresAStream() throws Exception {
+        String dir = tmp.newFolder("stream-in").toString();
+        Dataset<Row> sample = arrays(2);
+        sample.write().mode("overwrite").parquet(dir);
+        Dataset<Row> stream = spark.readStream().schema(sample.schema()).parquet(dir);
+        org.apache.spark.sql.streaming.StreamingQuery query =
+                new JinferTransformer()
+                        .setBundle(forest)
+                        .setBatchSize(16)
+                        .transform(stream)
+                        .writeStream()
+                        .format("memory")
+                        .queryName("jinfer_scored_stream")
+                        .trigger(org.apache.spark.sql.streaming.Trigger.AvailableNow())
+                        .start();
+        query.awaitTermination();
+        assertMatchesModel(
+                spark.table("jinfer_scored_stream").collectAsList(), "label", "probabilities");
     }
 
     @Test
