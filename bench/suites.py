@@ -187,7 +187,7 @@ def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
     if plan:
         meta, stage = plan[0], jm._local.jstage
         texts = [str(v) for a, view in zip(arrays, plan[1]) if view is None for v in a.reshape(-1)]
-        strings = jm._strings(texts) if texts else None
+        strings = jm._staged_strings(texts) if texts else None
         crossing: tuple[str, Callable[[], object]] = (
             "FromPython.predictStaged (the crossing, arguments made)",
             (lambda: from_python.predictStaged(jmodel, stage, meta, strings))
