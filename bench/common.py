@@ -25,6 +25,7 @@ LABELS = {
     "jpmml-java": "raw JPMML-Evaluator, Java, row by row",
     "jinfer-pmml-python": "jinfer PMML backend from Python",
     "jpmml-python": "jpmml-evaluator-python evaluateAll",
+    "jinfer-pmml-loop": "jinfer PMML backend, the same Model.predict in a Java loop in Python's JVM",
     "jinfer-pybackend-java": "jinfer Python backend, called from Java",
     "sklearn": "scikit-learn predict_proba",
     "fastapi": "FastAPI + uvicorn on loopback (scikit-learn)",

@@ -199,7 +199,32 @@ def _pmml_python(r: Results, m: str) -> str:
         "`evaluateAll` defaults to `parallelism=-1`). What jinfer saves (pickling the columns both ways, "
         "building the result DataFrame) is a small part of a 100-tree forest's evaluation, so the ratio "
         "tends to 1 as the model grows." + cheap + " For large forests the gap can only close with "
-        "cheaper evaluation per row, which is JPMML's work, not the crossing's."
+        "cheaper evaluation per row, which is JPMML's work, not the crossing's. On the cheap models, "
+        "both sides shared the process with JPype's full Python collection after every Java one (see "
+        "the next note), which jinfer now bounds: a run with it tells how far the cheap models clear 2x."
+    )
+
+
+def _pmml_python_java(r: Results, m: str) -> str:
+    j, k = r.get("latency", "jinfer-pmml-python", 1024, m), r.get("latency", "jinfer-pmml-java", 1024, m)
+    loop = r.get("latency", "jinfer-pmml-loop", 1024, m)
+    text = f"jinfer from Python {_med(j)} against {_med(k)} in the Java harness per batch of 1,024 rows."
+    text += _overlap(j, k)
+    if j is not None and loop is not None:
+        text += (
+            f" The same `Model.predict` in a Java loop inside Python's JVM takes {_med(loop)}: the crossing and "
+            f"the Python side's conversions are {duration(max(0.0, j.median - loop.median))} of the call, the "
+            "JVM Python hosts the rest of the difference."
+        )
+    return text + (
+        " In that JVM JPype runs a full Python collection, holding the GIL, after every Java collection, "
+        "young ones included; JPMML allocates about 2 KB a row, so before jinfer bounded that link it ran 8-14 "
+        "Python collections a second of 30-40 ms each, half of one of the two cores, which made the same "
+        'call 1.5-3x slower than in a plain JVM (docs/decisions.md, "PMML from Python, round two"). Now '
+        "they run at most once a second and 1% of the time (`io.jinfer.bridge.PythonCollections`; "
+        "`JINFER_JPYPE_GC_LINK=1` turns JPype's own back on). What is left on the Python side is the "
+        "inputs' conversion and checks: for the mixed table, its 9 columns checked one by one and its "
+        "3,072 strings joined into one UTF-8 buffer, about 0.2-0.3 ms."
     )
 
 
@@ -226,6 +251,7 @@ NOTES: dict[str, Callable[[Results, str], str]] = {  # by target: (results, the 
     "python-10000": lambda r, m: _python(r, 10_000, m),
     "pmml-java": _pmml_java,
     "pmml-python": _pmml_python,
+    "pmml-python-java": _pmml_python_java,
     "python-backend": lambda r, m: _python_backend(r),
     "java-run": lambda r, m: (
         "what `Model.run` adds to raw ORT Java is the input check, most of it the default refusal of NaN and "

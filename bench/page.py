@@ -173,6 +173,7 @@ def _latency_section(results: Results, models: dict[str, str], w: Callable[[str]
                     "jinfer-pmml-java",
                     "jpmml-java",
                     "jinfer-pmml-python",
+                    "jinfer-pmml-loop",
                     "jpmml-python",
                     "jinfer-pybackend-java",
                     "sklearn",

@@ -27,6 +27,7 @@ STYLE = {
     "jpmml-java": ("tab:pink", "P", "--"),
     "jinfer-pmml-python": ("tab:olive", "*", "-"),
     "jpmml-python": ("tab:olive", "*", "--"),
+    "jinfer-pmml-loop": ("tab:olive", "*", ":"),
     "jinfer-pybackend-java": ("tab:cyan", "h", "-"),
     "zero-copy": ("tab:blue", "o", "-"),
     "zero-copy-no-prompt": ("tab:blue", "o", ":"),

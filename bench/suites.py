@@ -110,6 +110,9 @@ class _Sides:
     python: jinfer.Model | None
 
 
+_PMML_LOOP_MAX_BATCH = 1024  # the target's batch; the MLP's larger batches take seconds a call
+
+
 def _loops(batch: int) -> int:
     """Predictions per call of the Python backend's Java loop: enough that one crossing is small."""
     return 20 if batch <= 64 else 1
@@ -133,9 +136,13 @@ def _latency_groups(
     groups = [onnx]
     if on.pmml is not None and on.jpmml is not None and batch in c.pmml_batches:
         pmml, jpmml = on.pmml, on.jpmml
-        groups.append(
-            {"jinfer-pmml-python": lambda: pmml.predict(x.jinfer), "jpmml-python": lambda: jpmml.evaluateAll(x.frame)}
-        )
+        group = {
+            "jinfer-pmml-python": lambda: pmml.predict(x.jinfer),
+            "jpmml-python": lambda: jpmml.evaluateAll(x.frame),
+        }
+        if batch <= _PMML_LOOP_MAX_BATCH:  # the same Model.predict in a Java loop in this JVM: the crossing's share
+            group["jinfer-pmml-loop"] = java_loop(pmml, x.jinfer, 1)
+        groups.append(group)
     if on.python is not None:
         groups.append({"jinfer-pybackend-java": java_loop(on.python, x.jinfer, _loops(batch))})
     return groups
@@ -187,7 +194,7 @@ def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
     if plan:
         meta, stage = plan[0], jm._local.jstage
         texts = [str(v) for a, view in zip(arrays, plan[1]) if view is None for v in a.reshape(-1)]
-        strings = jm._strings(texts) if texts else None
+        strings = jm._staged_strings(texts) if texts else None
         crossing: tuple[str, Callable[[], object]] = (
             "FromPython.predictStaged (the crossing, arguments made)",
             (lambda: from_python.predictStaged(jmodel, stage, meta, strings))

@@ -174,6 +174,43 @@ def test_system_gc_is_a_concurrent_cycle_that_keeps_the_heap_floor(args: list[st
     assert committed_mib >= 256, out
 
 
+COLLECTIONS = """
+    import gc, threading, time
+    import jinfer
+    from jinfer._runtime.jvm import jclass
+    off_main = []  # full Python collections on another thread: JPype's queue thread or jinfer's
+    gc.callbacks.append(
+        lambda phase, info: phase == "stop" and info["generation"] == 2
+        and threading.current_thread() is not threading.main_thread() and off_main.append(1)
+    )
+    with jinfer.jvm():
+        link = jclass("io.jinfer.bridge.PythonCollections")
+        for _ in range(30):  # 30 Java collections, each a chance for the queue thread to collect
+            jclass("java.lang.System").gc()
+            time.sleep(0.03)
+        for _ in range(100):  # the bounded link still collects after Java does
+            if link.collections() or off_main:
+                break
+            time.sleep(0.05)
+        print(len(off_main), link.collections())
+"""
+
+
+@pytest.mark.parametrize("jpype_link", [False, True], ids=["bounded", "jpype"])
+def test_java_collections_run_pythons_full_collection_at_a_bounded_rate(jpype_link: bool) -> None:
+    """JPype runs a full Python collection after every Java one; the JVM jinfer starts keeps that at
+    most once a second (docs/decisions.md, "PMML from Python, round two"), and
+    JINFER_JPYPE_GC_LINK=1 gives JPype's own link back."""
+    proc = child(COLLECTIONS, env={"JINFER_JPYPE_GC_LINK": "1"} if jpype_link else {"JINFER_JPYPE_GC_LINK": ""})
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    off_main, ours = map(int, out.split())
+    if jpype_link:
+        assert off_main >= 10 and ours == 0, out
+    else:
+        assert 1 <= off_main <= 3 and ours == off_main, out
+
+
 NO_JARS = """
     import jpype, numpy as np
     import jinfer

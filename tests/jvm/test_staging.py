@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jpype
 import numpy as np
 import pytest
 
@@ -188,7 +189,8 @@ def string_feeds(batch: int, seed: int) -> dict[str, np.ndarray]:
 
 def test_string_inputs_cross_beside_the_staged_numbers_in_their_order() -> None:
     """Strings never travel in the staging buffer: a small batch of a model with string inputs
-    stages its numbers and hands each string input over as a String[], in manifest order."""
+    stages its numbers and hands the string inputs' elements over beside it, in manifest order: as
+    a String[] for a few (batches 1 and 5), as one UTF-8 buffer for more (3,000 rows)."""
     jinfer.register("staging-strings", with_strings, inputs=STRING_SPECS_IN, outputs=SPECS_OUT[:1])
     try:
         with jinfer.load("python:staging-strings") as m:
@@ -199,3 +201,35 @@ def test_string_inputs_cross_beside_the_staged_numbers_in_their_order() -> None:
             assert {1, 5} <= staged, m._local.views.keys()
     finally:
         jinfer.unregister("staging-strings")
+
+
+def test_many_staged_strings_cross_as_one_buffer_and_a_few_as_an_array() -> None:
+    """JPype makes a String[] an element at a time: for 16 strings or more, the staged path sends
+    them as one buffer instead (docs/decisions.md, "PMML from Python, round two")."""
+    jinfer.register("staging-strings-wire", with_strings, inputs=STRING_SPECS_IN, outputs=SPECS_OUT[:1])
+    try:
+        with jinfer.load("python:staging-strings-wire") as m:
+            assert isinstance(m._staged_strings(["a", "é€"] * 7), jpype.JArray)
+            many = m._staged_strings(["a", "é€", ""] * 6)
+            assert str(many.getClass().getName()).endswith("ByteBuffer"), many.getClass()
+    finally:
+        jinfer.unregister("staging-strings-wire")
+
+
+def test_a_string_input_is_checked_on_every_call_of_a_staged_layout() -> None:
+    """A single-input model's hot path skips the input checks for a layout staged before: for
+    numbers only, so that a None among strings is refused on the second call as on the first."""
+    specs = [{"name": "s", "dtype": "string", "shape": [-1]}]
+    jinfer.register("staging-one-string", with_strings_only, inputs=specs, outputs=SPECS_OUT[:1])
+    try:
+        with jinfer.load("python:staging-one-string") as m:
+            good = np.array(["a", "bb", "ccc"], dtype=object)
+            np.testing.assert_array_equal(m.predict(good)["total"], [1.0, 2.0, 3.0])
+            with pytest.raises(jinfer.InputError, match="'s'"):
+                m.predict(np.array(["a", None, "ccc"], dtype=object))
+    finally:
+        jinfer.unregister("staging-one-string")
+
+
+def with_strings_only(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {"total": np.array([float(len(str(v))) for v in np.asarray(inputs["s"])])}

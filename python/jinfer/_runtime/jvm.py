@@ -11,6 +11,7 @@ a hook with :func:`on_start`, as JPype's ``onJVMStart`` does; this module import
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import shlex
@@ -175,7 +176,38 @@ def start(extra_classpath: Sequence[str] = (), jvm_args: Sequence[str] = (), *, 
         except OSError as e:
             raise JVMError(f"cannot start the JVM: {e}; ensure JAVA_HOME points to a JDK 17 or newer") from e
         _settings = wanted
+        _bound_collections()
     _started()  # this JVM is hosted by Python: the hooks (the python-backend host among them) run now
+
+
+PYTHON_GC_MIN_INTERVAL_MS = 1000
+PYTHON_GC_COST_FACTOR = 100
+"""After a Java collection, Python's full collection runs at most once a second, and at most 1% of
+the time (100 times its own duration apart): :func:`_bound_collections`."""
+_collect_proxy: Any = None  # the Runnable Java calls; held here for the JVM's life
+
+
+def _bound_collections() -> None:
+    """Bound JPype's link from Java's collector to Python's in the JVM jinfer started. JPype runs a
+    full Python collection, holding the GIL, after every Java collection, young ones included; a
+    JPMML batch makes several a second, and in a process holding pandas and scikit-learn each took
+    30-40 ms: half of the time on one of the two cores (docs/decisions.md, "PMML from Python,
+    round two"). ``io.jinfer.bridge.PythonCollections`` keeps the link at a bounded share of the
+    time. ``JINFER_JPYPE_GC_LINK=1`` keeps JPype's own, unbounded; so does a JVM started by
+    someone else, or a JPype whose queue is laid out otherwise."""
+    global _collect_proxy
+    if os.environ.get("JINFER_JPYPE_GC_LINK") == "1":
+        return
+    _collect_proxy = jpype.JProxy("java.lang.Runnable", dict={"run": _python_collect})
+    jpype.JClass("io.jinfer.bridge.PythonCollections").install(
+        _collect_proxy, PYTHON_GC_MIN_INTERVAL_MS, PYTHON_GC_COST_FACTOR
+    )
+
+
+def _python_collect() -> None:
+    """Python's full collection, as JPype runs it after Java's (not while Python shuts down)."""
+    if not sys.is_finalizing():
+        gc.collect()
 
 
 def jvm_options(jvm_args: Sequence[str] = (), java_signals: bool = False) -> list[str]:

@@ -257,6 +257,28 @@ public final class FromPython {
     }
 
     /**
+     * {@link #predictStaged(Model, ByteBuffer, long[], String[])} with the string inputs' elements
+     * in one buffer laid out as {@link Strings} says: for more than a few strings, JPype makes a
+     * {@code String[]} element by element (565 µs for 3,072 strings, against 100 µs for the buffer
+     * and its decoding here).
+     *
+     * @throws IllegalArgumentException if {@code strings} does not hold as many strings as the
+     *     string inputs' shapes say, or holds bytes that are not UTF-8
+     */
+    public static void predictStaged(
+            Model model, ByteBuffer stage, long[] meta, ByteBuffer strings) {
+        Shapes shapes = new Shapes(meta, 1);
+        long count = 0;
+        for (int i = 0; i < model.inputs().size(); i++) {
+            shapes.next();
+            if (shapes.dtype == DType.STRING) {
+                count += Tensor.elementCount(shapes.shape);
+            }
+        }
+        predictStaged(model, stage, meta, Strings.decode(strings, Math.toIntExact(count)));
+    }
+
+    /**
      * Reads {@code [dtype id, rank, dimensions...]} entries from a {@code long[]}, one at a time.
      */
     private static final class Shapes {
