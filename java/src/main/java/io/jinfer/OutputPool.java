@@ -31,7 +31,8 @@ final class OutputPool {
         Queue<ByteBuffer> q = idle.get(bytes);
         ByteBuffer b = q == null ? null : q.poll();
         if (b == null) {
-            return OutputBuffers.allocate(bytes); // its own memory: a pooled buffer outlives any slab
+            return OutputBuffers.allocate(
+                    bytes); // its own memory: a pooled buffer outlives any slab
         }
         idleBytes.addAndGet(-bytes);
         return b.clear();

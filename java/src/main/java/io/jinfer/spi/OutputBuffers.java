@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
 public interface OutputBuffers {
     /**
      * Buffers never handed out before: small ones cut from a direct slab of the calling thread
-     * (docs/decisions.md, "Output slabs"), larger ones {@linkplain #allocate allocated} alone.
-     * What {@code predict} uses.
+     * (docs/decisions.md, "Output slabs"), larger ones {@linkplain #allocate allocated} alone. What
+     * {@code predict} uses.
      */
     OutputBuffers FRESH = FreshSlabs::take;
 
