@@ -146,13 +146,14 @@ def _threads(r: Results, batch: int, m: str, series: str = "jinfer-java") -> str
     return (
         raw.strip()
         + (" So the runtime scales and jinfer's layer does not." if runtime_scales else "")
-        + " jinfer's `Model` takes a shared read lock per call, which does not queue the threads; but its "
-        "ONNX backend allocates two pinned output buffers per call with `ByteBuffer.allocateDirect`, and "
-        "that does not scale across threads: the JDK reserves direct memory in one shared counter and "
-        "registers each buffer's cleaner in one shared list, and a loop that only allocates such pairs "
-        "runs no faster on two threads than on one on this machine. Output buffers reused per thread (or a "
-        "pool per model) would remove it."
-        + (" At batch 64, where the allocation is a smaller share of a call, jinfer scales." if scales_64 else "")
+        + " What jinfer's layer shares between threads per call is now one atomic add to a counter of "
+        "the thread's own (the calls in flight, which `close` waits for; a read-write lock, one shared word, "
+        "until 2026-12-01), and small outputs come from a direct slab of the thread's own (`FreshSlabs`; "
+        "each call had two `ByteBuffer.allocateDirect`, which reserve direct memory in one counter the JVM "
+        "shares and register cleaners in one shared list). What is left per call that is not the "
+        "runtime's: the input check (the NaN scan reads the batch once), the output map and the tensors "
+        "over the buffers, all thread-local, beside the bench's own process on the same 2 cores."
+        + (" At batch 64, where that work is a smaller share of a call, jinfer scales." if scales_64 else "")
     )
 
 

@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A loaded model: one artifact of a bundle, running in one backend. Thread-safe; close it when done
@@ -68,7 +67,8 @@ public final class Model implements AutoCloseable {
     private final InputChecker checker;
     // whether an empty batch's outputs follow from the specs alone (else the backend runs it)
     private final boolean emptyIsKnown;
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final CallsInFlight inFlight = new CallsInFlight();
+    private final Object closing = new Object();
     private final Cleaner.Cleanable cleanable;
     private final OutputPool pool = new OutputPool();
     private volatile boolean closed;
@@ -183,7 +183,7 @@ public final class Model implements AutoCloseable {
     }
 
     private Map<String, Tensor> call(Map<String, Tensor> inputs, OutputBuffers buffers) {
-        lock.readLock().lock();
+        int slot = inFlight.enter();
         try {
             checkClosed();
             InputChecker.Checked checked = checker.check(inputs);
@@ -203,7 +203,7 @@ public final class Model implements AutoCloseable {
             }
             return checkOutputs(out, checked.batch());
         } finally {
-            lock.readLock().unlock();
+            inFlight.exit(slot);
         }
     }
 
@@ -284,6 +284,11 @@ public final class Model implements AutoCloseable {
         return ordered;
     }
 
+    /** The calls running now (for tests). */
+    int callsInFlight() {
+        return inFlight.count();
+    }
+
     private void checkClosed() {
         if (closed) {
             throw new IllegalStateException("model " + manifest.name() + " is closed");
@@ -296,14 +301,12 @@ public final class Model implements AutoCloseable {
      */
     @Override
     public void close() {
-        lock.writeLock().lock();
-        try {
+        synchronized (closing) {
             if (!closed) {
-                closed = true;
+                closed = true; // later calls see it and leave (CallsInFlight)
+                inFlight.awaitNone();
                 cleanable.clean();
             }
-        } finally {
-            lock.writeLock().unlock();
         }
     }
 

@@ -112,15 +112,20 @@ public class ModelLifecycleTest {
             Thread call = new Thread(() -> answer.set(m.predict(row(5.1f, 3.5f, 1.4f, 0.2f))));
             call.start();
             assertTrue(s.entered.await(60, TimeUnit.SECONDS));
+            assertEquals(1, m.callsInFlight());
             Thread closer = new Thread(m::close);
             closer.start();
-            while (closer.getState() != Thread.State.WAITING
+            while (closer.getState() != Thread.State.TIMED_WAITING
+                    && closer.getState() != Thread.State.WAITING
                     && closer.getState() != Thread.State.TERMINATED) {
                 Thread.sleep(1); // until close() waits for the call, or (wrongly) did not wait
             }
+            Thread.sleep(20); // a closer that did not wait would have closed the session by now
+            assertEquals(List.of(), s.events);
             s.release.countDown();
             call.join(60_000);
             closer.join(60_000);
+            assertEquals(0, m.callsInFlight());
             assertEquals(List.of("run", "close"), s.events);
             assertEquals(0L, answer.get().get("label").toLongArray()[0]);
         }
