@@ -129,3 +129,31 @@ def test_a_missing_value_in_a_string_column_is_not_sent_as_text(models: dict[str
         "INVALID_VALUE",
         "input 'city', column 'city': element 1 is a missing value",
     )
+
+
+def test_a_frames_string_columns_are_checked_once_and_a_bad_one_on_every_call(
+    models: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DataFrame's string columns are checked as they convert (``_column``), and ``predict`` does
+    not check them a second time; a missing value is still refused on a layout staged before."""
+    from jinfer._runtime import model as runtime
+
+    seen: list[str] = []
+    check = runtime._input_array
+
+    def counted(name: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(name)
+        return check(name, *args, **kwargs)
+
+    monkeypatch.setattr(runtime, "_input_array", counted)
+    frame = pd.DataFrame({"city": ["ab", "c"], "size": [1.5, 2.0]})
+    for _ in range(2):
+        np.testing.assert_array_equal(models["mixed"].predict(frame)["prediction"], [3.5, 3.0])
+    assert seen == ["city", "city"]
+    for _ in range(2):
+        refused(
+            models["mixed"],
+            pd.DataFrame({"city": ["x", None], "size": [1.0, 2.0]}),
+            "INVALID_VALUE",
+            "input 'city', column 'city': element 1 is a missing value",
+        )

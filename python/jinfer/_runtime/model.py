@@ -128,9 +128,10 @@ class Model:
             plan = getattr(self._local, "views", _NO_PLANS).get(((X.dtype, X.shape),))
             if plan and not self._local.busy:
                 return self._run_staged(plan, (X,))
-        feeds = self._feeds(X)
+        frame = hasattr(X, "columns") and hasattr(X, "dtypes")  # its columns are checked as they convert
+        feeds = self._frame_feeds(X) if frame else self._feeds(X)
         for name, arr in feeds.items():
-            if (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC or arr.nbytes > _MAX_TENSOR_BYTES:
+            if arr.nbytes > _MAX_TENSOR_BYTES or (not frame and (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC):
                 feeds[name] = _input_array(name, self._input_dtypes.get(name), arr)
         if feeds.keys() != self._input_set:
             return Outputs(self._predict_map(feeds))
@@ -169,8 +170,8 @@ class Model:
         meta, inputs, outputs = plan
         strings: list[str] = []  # every string input's elements, in one String[]: each JPype array costs µs
         for dst, arr in zip(inputs, arrays):
-            if dst is None:
-                strings += map(str, arr.reshape(-1))
+            if dst is None:  # str elements only (checked): tolist takes them as they are, in C
+                strings += arr.reshape(-1).tolist()
             else:
                 dst[...] = arr.view(dst.dtype) if arr.dtype.kind == "V" else arr  # bfloat16 as bytes or ml_dtypes
         local.busy = True
@@ -328,7 +329,9 @@ class Model:
         return {self.inputs[0].name: np.asarray(X)}
 
     def _frame_feeds(self, df: Any) -> dict[str, np.ndarray]:
-        """A pandas DataFrame as the model's inputs: its columns converted to the spec dtypes."""
+        """A pandas DataFrame as the model's inputs: its columns converted to the spec dtypes, and
+        string columns checked as :func:`_input_array` checks them (``predict`` does not check them
+        again)."""
         have = [str(c) for c in df.columns]
         if len(self.inputs) == 1 and self.inputs[0].columns and len(self.inputs[0].shape) == 2:
             spec = self.inputs[0]
