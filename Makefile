@@ -200,8 +200,9 @@ bench: setup
 	$(VPY) bench/run.py
 
 # Every benchmark on docs/benchmarks.md, one after the other, for a page measured in one sitting on an
-# idle machine (about 45 minutes; each writes its own section).
-bench-all: bench bench-outputs bench-batching bench-startup bench-spark bench-h2o
+# idle machine (about 45 minutes; each writes its own section). The batching bench goes last: its 64
+# threads leave the load average high for a minute, which the whole-process startup timings feel.
+bench-all: bench bench-outputs bench-startup bench-spark bench-h2o bench-batching
 
 # Soak (not in `make test`): jinfer under load for SOAK_SECONDS, Java, Python and run-java at once,
 # every answer checked, resident memory flat after warm-up (tests/soak/run.py, docs/reliability.md).
