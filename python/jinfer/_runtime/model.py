@@ -128,7 +128,7 @@ class Model:
             plan = getattr(self._local, "views", _NO_PLANS).get(((X.dtype, X.shape),))
             if plan and not self._local.busy:
                 return self._run_staged(plan, (X,))
-        frame = hasattr(X, "columns") and hasattr(X, "dtypes")  # its columns are checked as they convert
+        frame = _is_frame(X)  # a DataFrame's columns are checked as they convert
         feeds = self._frame_feeds(X) if frame else self._feeds(X)
         for name, arr in feeds.items():
             if arr.nbytes > _MAX_TENSOR_BYTES or (not frame and (arr.dtype.kind, arr.dtype.itemsize) not in _NUMERIC):
@@ -165,10 +165,10 @@ class Model:
 
     def _run_staged(self, plan: Any, arrays: Any) -> Outputs:
         """One batch through this thread's staging buffer, by a plan of :meth:`_stage_plan`; string
-        inputs (no view in the buffer) cross beside it as ``String[]``."""
+        inputs (no view in the buffer) cross beside it (:meth:`_staged_strings`)."""
         local = self._local
         meta, inputs, outputs = plan
-        strings: list[str] = []  # every string input's elements, in one String[]: each JPype array costs µs
+        strings: list[str] = []  # every string input's elements, crossing in one piece: each JPype array costs µs
         for dst, arr in zip(inputs, arrays):
             if dst is None:  # str elements only (checked): tolist takes them as they are, in C
                 strings += arr.reshape(-1).tolist()
@@ -189,8 +189,8 @@ class Model:
     def _staged_strings(self, strings: list[str]) -> Any:
         """Every string input's elements as ``predictStaged`` takes them: a few as a ``String[]``,
         more as one buffer (:func:`.wire.encode_strings`). JPype makes a ``String[]`` an element at
-        a time: 3,072 strings took it 565 µs, the buffer 100 µs with Java's decoding; at 12 or
-        fewer the ``String[]`` costs less. The strings were checked as Unicode text."""
+        a time: 3,072 strings took it 565 µs, the buffer 100 µs with Java's decoding; below
+        ``_STRING_BUFFER_MIN`` the ``String[]`` costs less. The strings were checked as Unicode text."""
         if len(strings) < _STRING_BUFFER_MIN:
             return self._strings(strings)
         data = wire.encode_strings(strings)
@@ -198,7 +198,7 @@ class Model:
 
     def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
         """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each numeric input (None for a string one, which crosses as a ``String[]``) and output (laid
+        for each numeric input (None for a string one, which crosses beside the buffer) and output (laid
         out as :mod:`.wire` says); or False when that layout cannot be staged."""
         numeric = [a.dtype.kind in "biuf" for a in arrays]
         if any(a.size == 0 or not (n or a.dtype.kind in "USO") for a, n in zip(arrays, numeric)):
@@ -316,7 +316,7 @@ class Model:
         return JinferError(f"model {self.manifest.name} is closed", code="MODEL_CLOSED")
 
     def _feeds(self, X: Any) -> dict[str, np.ndarray]:
-        if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        if _is_frame(X):
             return self._frame_feeds(X)
         if isinstance(X, Mapping):
             return {str(k): np.asarray(v) for k, v in X.items()}
@@ -374,6 +374,11 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({self.manifest.name!r} {self.manifest.version}, backend={self.backend!r})"
+
+
+def _is_frame(X: Any) -> bool:
+    """Whether ``X`` is a pandas DataFrame (or acts as one), without importing pandas."""
+    return hasattr(X, "columns") and hasattr(X, "dtypes")
 
 
 def _strings_in(arr: np.ndarray) -> Any:
