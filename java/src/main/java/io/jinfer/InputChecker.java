@@ -2,7 +2,6 @@ package io.jinfer;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -18,12 +17,14 @@ final class InputChecker {
     private final List<TensorSpec> specs;
     // the same, read once per call without an iterator; and each spec's shape, not copied per call
     private final TensorSpec[] specArray;
+    private final String[] specNames; // the specs' names, in spec order
     private final long[][] shapes;
     private final boolean allowNonFinite;
 
     InputChecker(List<TensorSpec> specs, boolean allowNonFinite) {
         this.specs = specs;
         this.specArray = specs.toArray(new TensorSpec[0]);
+        this.specNames = specs.stream().map(TensorSpec::name).toArray(String[]::new);
         this.shapes = new long[specArray.length][];
         for (int i = 0; i < specArray.length; i++) {
             shapes[i] = specArray[i].shape();
@@ -54,7 +55,6 @@ final class InputChecker {
         if (!complete) { // then a name is unknown, or one is missing
             checkNames(given);
         }
-        Map<String, Tensor> out = new LinkedHashMap<>(2 * specArray.length);
         long batch = -1;
         String batchFrom = null;
         for (int i = 0; i < specArray.length; i++) {
@@ -95,9 +95,9 @@ final class InputChecker {
                 batch = rows;
                 batchFrom = spec.name();
             }
-            out.put(spec.name(), t);
+            tensors[i] = t;
         }
-        return new Checked(out, batch);
+        return new Checked(new NamedTensors(specNames, tensors), batch);
     }
 
     /** Refuses the first name of {@code given} that is no input of the model. */

@@ -65,6 +65,8 @@ public final class Model implements AutoCloseable {
     private final Manifest.Artifact artifact;
     private final BackendSession session;
     private final InputChecker checker;
+    private final TensorSpec[] outputSpecs;
+    private final String[] outputNames;
     // whether an empty batch's outputs follow from the specs alone (else the backend runs it)
     private final boolean emptyIsKnown;
     private final CallsInFlight inFlight = new CallsInFlight();
@@ -82,6 +84,8 @@ public final class Model implements AutoCloseable {
         this.artifact = artifact;
         this.session = session;
         this.checker = new InputChecker(manifest.inputs(), options.allowNonFinite());
+        this.outputSpecs = manifest.outputs().toArray(new TensorSpec[0]);
+        this.outputNames = manifest.outputs().stream().map(TensorSpec::name).toArray(String[]::new);
         this.emptyIsKnown =
                 manifest.outputs().stream().allMatch(s -> s.isBatched() && s.hasFixedInnerDims());
         this.cleanable = CLEANER.register(this, new Release(session));
@@ -238,9 +242,11 @@ public final class Model implements AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
+    /** The backend's outputs checked against the specs: a map in spec order, unmodifiable. */
     private Map<String, Tensor> checkOutputs(Map<String, Tensor> out, long batch) {
-        List<TensorSpec> specs = outputs();
-        for (TensorSpec spec : specs) {
+        Tensor[] tensors = new Tensor[outputSpecs.length];
+        for (int i = 0; i < outputSpecs.length; i++) {
+            TensorSpec spec = outputSpecs[i];
             Tensor t = out.get(spec.name());
             if (t == null
                     || t.dtype() != spec.dtype()
@@ -258,30 +264,9 @@ public final class Model implements AutoCloseable {
                                 + " "
                                 + Tensor.shapeString(spec.concreteShape(batch)));
             }
+            tensors[i] = t;
         }
-        return Collections.unmodifiableMap(inSpecOrder(out, specs) ? out : ordered(out, specs));
-    }
-
-    /** Whether {@code out} holds exactly the outputs, in spec order (the backends' own maps do). */
-    private static boolean inSpecOrder(Map<String, Tensor> out, List<TensorSpec> specs) {
-        if (!(out instanceof LinkedHashMap) || out.size() != specs.size()) {
-            return false;
-        }
-        int i = 0;
-        for (String name : out.keySet()) {
-            if (!name.equals(specs.get(i++).name())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Map<String, Tensor> ordered(Map<String, Tensor> out, List<TensorSpec> specs) {
-        Map<String, Tensor> ordered = new LinkedHashMap<>(2 * specs.size());
-        for (TensorSpec spec : specs) {
-            ordered.put(spec.name(), out.get(spec.name()));
-        }
-        return ordered;
+        return new NamedTensors(outputNames, tensors);
     }
 
     /** The calls running now (for tests). */

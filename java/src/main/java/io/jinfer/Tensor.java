@@ -76,11 +76,12 @@ public final class Tensor {
                             + " needs "
                             + bytes);
         }
+        if (buffer.isDirect() && buffer.order() == NATIVE) {
+            return new Tensor(
+                    dtype, s, buffer.slice(buffer.position(), (int) bytes).order(NATIVE), null);
+        }
         ByteBuffer view = buffer.duplicate();
         view.limit(view.position() + (int) bytes);
-        if (buffer.isDirect() && buffer.order() == NATIVE) {
-            return new Tensor(dtype, s, view.slice().order(NATIVE), null);
-        }
         view.order(buffer.order());
         return new Tensor(dtype, s, copyToNative(view, dtype, (int) bytes), null);
     }
@@ -391,6 +392,19 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * Element {@code i} (row-major) of a string tensor, without copying the array.
+     *
+     * @throws IllegalStateException if the tensor is not a string tensor
+     */
+    public String getString(long i) {
+        if (strings == null) {
+            throw new IllegalStateException("tensor is " + dtype + ", not string");
+        }
+        requireLive();
+        return strings[Math.toIntExact(i)];
+    }
+
     /** Element {@code i} (row-major) as a double. */
     public double getDouble(long i) {
         requireNumericState();
@@ -552,7 +566,12 @@ public final class Tensor {
         return elementCount(shape) * dtype.byteSize();
     }
 
+    /** A copy of {@code shape}, which must have no negative dimension. */
     private static long[] checkShape(long[] shape) {
+        return checkDimensions(shape).clone();
+    }
+
+    private static long[] checkDimensions(long[] shape) {
         Objects.requireNonNull(shape, "shape");
         for (long d : shape) {
             if (d < 0) {
@@ -560,11 +579,11 @@ public final class Tensor {
                         "shape " + Arrays.toString(shape) + " has a negative dimension");
             }
         }
-        return shape.clone();
+        return shape;
     }
 
     private static long checkCount(long count, long[] shape) {
-        long n = elementCount(checkShape(shape));
+        long n = elementCount(checkDimensions(shape));
         if (n != count) {
             throw new IllegalArgumentException(
                     count

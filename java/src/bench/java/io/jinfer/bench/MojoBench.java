@@ -2,10 +2,12 @@ package io.jinfer.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import hex.genmodel.GenModel;
 import hex.genmodel.MojoModel;
 import hex.genmodel.MojoReaderBackendFactory;
 import hex.genmodel.easy.EasyPredictModelWrapper;
 import hex.genmodel.easy.RowData;
+import hex.genmodel.easy.exception.PredictException;
 import hex.genmodel.easy.prediction.BinomialModelPrediction;
 import hex.genmodel.easy.prediction.MultinomialModelPrediction;
 
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,13 +54,17 @@ import java.util.Map;
  * ("genmodel-java"); and, when the bundle also has ONNX, the onnx backend ("jinfer-onnx"). The rows
  * are the bundle's parity sample, repeated to the batch size. Samples are seconds per call.
  *
- * <p>Two more series take jinfer's time apart: "mojo-session" is the mojo backend's session opened
+ * <p>Three more series take the time apart: "genmodel-score0" is the MOJO's {@code score0} on rows
+ * already in the {@code double[]} form it reads (converted once, by the wrapper's own converter),
+ * the floor of any way to score the MOJO; "mojo-session" is the mojo backend's session opened
  * through the public SPI ({@link MojoBackend#open}) and run on the same inputs without {@link
  * Model}'s input and output checks; "outputs-only" makes the canonical output tensors of one batch
  * from values already at hand (a string or int64 label tensor, a float tensor in a fresh direct
  * buffer, a map), the least any backend does to hand outputs out. So {@code jinfer-mojo -
- * mojo-session} is Model's share (the input check, the output check, the lock), and {@code
- * mojo-session - genmodel-java - outputs-only} the mojo backend's own reading of the columns.
+ * mojo-session} is Model's share (the input check, the output check, the calls-in-flight count),
+ * {@code mojo-session - genmodel-score0 - outputs-only} the mojo backend's own work (reading the
+ * tensors into score0's row), and {@code genmodel-java - genmodel-score0} what the wrapper and a
+ * {@link RowData} per row add.
  */
 public final class MojoBench {
     private MojoBench() {}
@@ -98,7 +105,7 @@ public final class MojoBench {
             sample = ParitySample.inputs(bundle);
         }
         boolean hasOnnx = manifest.artifacts().stream().anyMatch(x -> x.backend().equals("onnx"));
-        EasyPredictModelWrapper raw = rawWrapper(mojo);
+        Wrapper raw = rawWrapper(mojo);
         List<Map<String, Object>> out = new ArrayList<>();
         LoadOptions options = LoadOptions.builder().backend("mojo").allowNonFinite(true).build();
         try (Model jinfer = Models.load(path, options);
@@ -134,6 +141,7 @@ public final class MojoBench {
                             }
                         });
                 calls.put("genmodel-java", () -> columns.predict(batch));
+                calls.put("genmodel-score0", () -> columns.score0(batch));
                 calls.put("mojo-session", () -> session.run(x, rows).size());
                 calls.put("outputs-only", () -> outputsOnly(manifest, batch).size());
                 if (onnx != null) {
@@ -181,16 +189,33 @@ public final class MojoBench {
     }
 
     /** The MOJO as genmodel's documentation loads it, with unseen levels scored as missing. */
-    private static EasyPredictModelWrapper rawWrapper(byte[] mojo) throws Exception {
+    private static Wrapper rawWrapper(byte[] mojo) throws Exception {
         MojoModel model =
                 MojoModel.load(
                         MojoReaderBackendFactory.createReaderBackend(
                                 new ByteArrayInputStream(mojo),
                                 MojoReaderBackendFactory.CachingStrategy.MEMORY));
-        return new EasyPredictModelWrapper(
+        return new Wrapper(
                 new EasyPredictModelWrapper.Config()
                         .setModel(model)
                         .setConvertUnknownCategoricalLevelsToNa(true));
+    }
+
+    /**
+     * genmodel's wrapper, with its own conversion of a {@link RowData} into score0's row exposed.
+     */
+    private static final class Wrapper extends EasyPredictModelWrapper {
+        private static final long serialVersionUID = 1L;
+
+        Wrapper(EasyPredictModelWrapper.Config config) {
+            super(config);
+        }
+
+        double[] scoreRow(RowData row) throws PredictException {
+            double[] raw = new double[m.nfeatures()];
+            Arrays.fill(raw, Double.NaN);
+            return fillRawData(row, raw);
+        }
     }
 
     /** The sample's rows, repeated to {@code batch} rows. */
@@ -231,10 +256,13 @@ public final class MojoBench {
         private final String[][] strings;
         private final int[] width;
         private final int[] offset;
-        private final EasyPredictModelWrapper wrapper;
+        private final Wrapper wrapper;
         private final String category;
+        private double[][] scoreRows; // score0's rows, as the wrapper converts them; made once
+        private final double[] raw;
+        private final double[] preds;
 
-        Columns(Manifest m, Map<String, Tensor> x, EasyPredictModelWrapper wrapper) {
+        Columns(Manifest m, Map<String, Tensor> x, Wrapper wrapper) {
             this.wrapper = wrapper;
             this.category = wrapper.m.getModelCategory().name();
             List<String> n = new ArrayList<>();
@@ -256,6 +284,60 @@ public final class MojoBench {
             strings = str.toArray(new String[0][]);
             width = at.stream().mapToInt(p -> p[0]).toArray();
             offset = at.stream().mapToInt(p -> p[1]).toArray();
+            raw = new double[wrapper.m.nfeatures()];
+            preds = new double[wrapper.m.getPredsSize(wrapper.m.getModelCategory())];
+        }
+
+        /** Row {@code r} as a user fills a {@link RowData}: numbers as Double, missing left out. */
+        private void fill(RowData row, int r) {
+            row.clear();
+            for (int c = 0; c < names.length; c++) {
+                if (strings[c] != null) {
+                    String s = strings[c][r];
+                    if (!s.isEmpty()) {
+                        row.put(names[c], s);
+                    }
+                } else {
+                    float v = numbers[c][r * width[c] + offset[c]];
+                    if (!Float.isNaN(v)) {
+                        row.put(names[c], (double) v);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The floor of any scorer of this MOJO: {@code GenModel.score0} on rows already in its form
+         * (converted once, by the wrapper), each copied into the row score0 reads, its label and
+         * probabilities (or value) read out.
+         */
+        long score0(int rows) throws Exception {
+            if (scoreRows == null || scoreRows.length < rows) {
+                scoreRows = new double[rows][];
+                RowData row = new RowData();
+                for (int r = 0; r < rows; r++) {
+                    fill(row, r);
+                    scoreRows[r] = wrapper.scoreRow(row);
+                }
+            }
+            GenModel model = wrapper.m;
+            String[] domain = model.getDomainValues(model.getResponseIdx());
+            long sum = 0;
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(scoreRows[r], 0, raw, 0, raw.length);
+                Arrays.fill(preds, 0);
+                model.score0(raw, preds);
+                if (domain != null) {
+                    long bits = 0;
+                    for (int j = 1; j < preds.length; j++) {
+                        bits ^= Double.doubleToLongBits(preds[j]);
+                    }
+                    sum += domain[(int) preds[0]].hashCode() + bits;
+                } else {
+                    sum += Double.doubleToLongBits(preds[0]);
+                }
+            }
+            return sum;
         }
 
         /**
@@ -266,20 +348,7 @@ public final class MojoBench {
             long sum = 0;
             RowData row = new RowData();
             for (int r = 0; r < rows; r++) {
-                row.clear();
-                for (int c = 0; c < names.length; c++) {
-                    if (strings[c] != null) {
-                        String s = strings[c][r];
-                        if (!s.isEmpty()) {
-                            row.put(names[c], s);
-                        }
-                    } else {
-                        float v = numbers[c][r * width[c] + offset[c]];
-                        if (!Float.isNaN(v)) {
-                            row.put(names[c], (double) v);
-                        }
-                    }
-                }
+                fill(row, r);
                 switch (category) {
                     case "Binomial" -> {
                         BinomialModelPrediction p = wrapper.predictBinomial(row);

@@ -1,7 +1,13 @@
 package io.jinfer.mojo;
 
+import hex.genmodel.ConverterFactoryProvidingModel;
 import hex.genmodel.GenModel;
+import hex.genmodel.easy.CategoricalEncoder;
 import hex.genmodel.easy.RowData;
+import hex.genmodel.easy.exception.PredictException;
+import hex.genmodel.easy.exception.PredictNumberFormatException;
+import hex.genmodel.easy.exception.PredictUnknownCategoricalLevelException;
+import hex.genmodel.easy.exception.PredictUnknownTypeException;
 
 import io.jinfer.BundleException;
 import io.jinfer.DType;
@@ -11,6 +17,7 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +31,12 @@ import java.util.Map;
  * level's text ({@code 3} is the level {@code "3"}, as H2O makes levels of an integer column). A
  * missing value (NaN, a null or empty string) is left out of the row, which genmodel scores as
  * missing.
+ *
+ * <p>For a MOJO that brings no converter of its own, a row can also go straight into the {@code
+ * double[]} that {@code GenModel.score0} reads, through genmodel's own column mapping and
+ * categorical encoders (those {@code EasyPredictModelWrapper} builds for its {@code RowData}
+ * converter), with the converter's rules value for value: the wrapper's scoring without its hash
+ * map per row (docs/decisions.md, "The mojo backend fills score0's row itself").
  */
 final class MojoColumns {
     /**
@@ -39,13 +52,20 @@ final class MojoColumns {
 
     // the columns as arrays read once per value: the distinct inputs, and each column's
     private final String[] inputs;
+    private final DType[]
+            dtypes; // by input: the manifest's, which the input check holds the tensors to
     private final String[] names;
     private final boolean[] categorical;
     private final int[] inputOf; // by column: its input's index in inputs
     private final int[] index;
     private final int[] width;
+    // score0's row: each column's place in it (-1: genmodel ignores the column) and its encoder
+    // (null: numeric); null when the MOJO converts rows its own way
+    private final int[] target;
+    private final CategoricalEncoder[] encoders;
+    private final int rawWidth;
 
-    private MojoColumns(List<Column> columns) {
+    private MojoColumns(List<Column> columns, GenModel model, Manifest manifest) {
         List<String> distinct = new ArrayList<>();
         int n = columns.size();
         names = new String[n];
@@ -65,6 +85,41 @@ final class MojoColumns {
             width[i] = c.width();
         }
         inputs = distinct.toArray(new String[0]);
+        dtypes = new DType[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            dtypes[i] = manifest.input(inputs[i]).dtype();
+        }
+        if (model instanceof ConverterFactoryProvidingModel) {
+            target = null;
+            encoders = null;
+            rawWidth = 0;
+        } else {
+            Map<String, Integer> mapping =
+                    model.getCategoricalEncoding().createColumnMapping(model);
+            Map<Integer, CategoricalEncoder> byIndex =
+                    model.getCategoricalEncoding().createCategoricalEncoders(model, mapping);
+            rawWidth = model.nfeatures();
+            target = new int[n];
+            encoders = new CategoricalEncoder[n];
+            for (int i = 0; i < n; i++) {
+                Integer at = mapping.get(names[i]);
+                target[i] = at == null || at >= rawWidth ? -1 : at;
+                encoders[i] = at == null ? null : byIndex.get(at);
+            }
+        }
+    }
+
+    /**
+     * Whether rows can go straight into score0's {@code double[]} ({@link Rows#fill(double[], int,
+     * boolean)}): false for a MOJO with a converter of its own, which only {@link RowData} reaches.
+     */
+    boolean direct() {
+        return target != null;
+    }
+
+    /** The length of score0's row. */
+    int rawWidth() {
+        return rawWidth;
     }
 
     /**
@@ -78,14 +133,14 @@ final class MojoColumns {
         for (int i = 0; i < names.length; i++) {
             out.add(bind(names[i], model.getDomainValues(i) != null, manifest, where));
         }
-        return new MojoColumns(out);
+        return new MojoColumns(out, model, manifest);
     }
 
     private static Column bind(String name, boolean categorical, Manifest manifest, String where) {
         TensorSpec byName = manifest.input(name);
         if (byName != null
                 && (byName.rank() == 1 || (byName.rank() == 2 && byName.shape()[1] == 1))) {
-            return new Column(name, categorical, name, -1, 1);
+            return new Column(name, categorical, byName.name(), -1, 1); // the spec's own name
         }
         for (TensorSpec s : manifest.inputs()) {
             if (s.rank() == 2 && s.columns() != null && s.columns().contains(name)) {
@@ -103,30 +158,19 @@ final class MojoColumns {
                         + ")");
     }
 
-    /** One batch's values, read from the tensors once. */
+    /** One batch's values: each input's tensor, looked up once per batch, not once per value. */
     Rows rows(Map<String, Tensor> inputs) {
         return new Rows(inputs);
     }
 
-    /**
-     * One batch: fills a {@link RowData} with the values of one row. Each input's tensor (and, for
-     * strings, its array) is looked up once per batch, not once per value.
-     */
+    /** One batch: fills a {@link RowData}, or score0's row, with the values of one row. */
     final class Rows {
         private final Tensor[] tensors; // by input
-        private final String[][] strings; // by input; null for a numeric tensor
-        private final boolean[] floating; // by input: a float32/float64 tensor
 
         private Rows(Map<String, Tensor> given) {
-            int n = inputs.length;
-            tensors = new Tensor[n];
-            strings = new String[n][];
-            floating = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                Tensor t = given.get(inputs[i]);
-                tensors[i] = t;
-                floating[i] = t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64;
-                strings[i] = t.isString() ? t.toStringArray() : null;
+            tensors = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                tensors[i] = given.get(inputs[i]);
             }
         }
 
@@ -137,10 +181,10 @@ final class MojoColumns {
                 int in = inputOf[i];
                 int at = index[i] < 0 ? r : r * width[i] + index[i];
                 Object v;
-                if (strings[in] != null) {
-                    String s = strings[in][at];
+                if (dtypes[in] == DType.STRING) {
+                    String s = tensors[in].getString(at);
                     v = s == null || s.isEmpty() ? null : s;
-                } else if (floating[in]) {
+                } else if (dtypes[in].isFloating()) {
                     double d = tensors[in].getDouble(at);
                     v = Double.isNaN(d) ? null : (Object) d;
                 } else {
@@ -151,6 +195,84 @@ final class MojoColumns {
                     row.put(names[i], v);
                 }
             }
+        }
+
+        /**
+         * Writes row {@code r} into score0's {@code raw} as genmodel's converter would from the
+         * {@link RowData} that {@link #fill(RowData, int)} makes: a missing value stays NaN, a
+         * number goes in as it is, a level through its column's encoder, and the same exceptions
+         * for what the converter refuses.
+         */
+        void fill(double[] raw, int r, boolean unknownLevelsToNa) throws PredictException {
+            Arrays.fill(raw, Double.NaN);
+            for (int i = 0; i < names.length; i++) {
+                int to = target[i];
+                if (to < 0) {
+                    continue;
+                }
+                int in = inputOf[i];
+                int at = index[i] < 0 ? r : r * width[i] + index[i];
+                CategoricalEncoder encoder = encoders[i];
+                if (dtypes[in] == DType.STRING) {
+                    String s = tensors[in].getString(at);
+                    if (s == null || s.isEmpty()) {
+                        continue;
+                    }
+                    if (encoder == null) {
+                        raw[to] = parse(names[i], s);
+                    } else {
+                        level(i, s, raw, unknownLevelsToNa);
+                    }
+                } else if (dtypes[in].isFloating()) {
+                    double d = tensors[in].getDouble(at);
+                    if (Double.isNaN(d)) {
+                        continue;
+                    }
+                    if (encoder != null) {
+                        throw new PredictUnknownTypeException(
+                                "Unexpected object type java.lang.Double for categorical column "
+                                        + names[i]);
+                    }
+                    raw[to] = d;
+                } else {
+                    long l = tensors[in].getLong(at);
+                    if (encoder == null) {
+                        raw[to] = l;
+                    } else {
+                        level(i, Long.toString(l), raw, unknownLevelsToNa);
+                    }
+                }
+            }
+        }
+
+        private void level(int column, String level, double[] raw, boolean toNa)
+                throws PredictUnknownCategoricalLevelException {
+            CategoricalEncoder encoder = encoders[column];
+            if (!encoder.encodeCatValue(level, raw)) {
+                if (!toNa) {
+                    throw new PredictUnknownCategoricalLevelException(
+                            "Unknown categorical level (" + names[column] + "," + level + ")",
+                            names[column],
+                            level);
+                }
+                encoder.encodeNA(raw);
+            }
+        }
+    }
+
+    /** A string of a numeric column, as genmodel's converter parses it. */
+    private static double parse(String column, String s) throws PredictNumberFormatException {
+        String t = s.trim();
+        try {
+            return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new PredictNumberFormatException(
+                    "Unable to parse value: "
+                            + t
+                            + ", from column: "
+                            + column
+                            + ", as Double; "
+                            + e.getMessage());
         }
     }
 }

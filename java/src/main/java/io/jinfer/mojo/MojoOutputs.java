@@ -9,7 +9,6 @@ import io.jinfer.TensorSpec;
 import io.jinfer.spi.OutputBuffers;
 
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -101,6 +100,11 @@ final class MojoOutputs {
     }
 
     void classified(int row, int labelIndex, double[] probabilities) {
+        classified(row, labelIndex, probabilities, 0);
+    }
+
+    /** A row's class, and its probabilities from {@code probabilities[from]} on. */
+    void classified(int row, int labelIndex, double[] probabilities, int from) {
         Object label = shape.classes().get(labelIndex);
         if (labelStrings != null) {
             labelStrings[row] = (String) label;
@@ -108,7 +112,7 @@ final class MojoOutputs {
             labelLongs.putLong(row * 8, (Long) label);
         }
         for (int j = 0; values != null && j < k; j++) {
-            put(row * k + j, probabilities[j]);
+            put(row * k + j, probabilities[from + j]);
         }
     }
 
@@ -116,18 +120,22 @@ final class MojoOutputs {
         put(row, value);
     }
 
+    /** The outputs by name (Model puts them in spec order). */
     Map<String, Tensor> tensors() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Tensor label = null;
         if (shape.label() != null) {
-            out.put(
-                    "label",
+            label =
                     labelStrings != null
                             ? Tensor.ofStrings(labelStrings, n)
-                            : Tensor.wrap(labelLongs, DType.INT64, n));
+                            : Tensor.wrap(labelLongs, DType.INT64, n);
         }
-        if (floats != null) {
-            out.put(floats.name(), Tensor.wrap(values, floats.dtype(), floats.concreteShape(n)));
+        Tensor f =
+                floats != null
+                        ? Tensor.wrap(values, floats.dtype(), floats.concreteShape(n))
+                        : null;
+        if (label == null) {
+            return Map.of(floats.name(), f);
         }
-        return out;
+        return f == null ? Map.of("label", label) : Map.of("label", label, floats.name(), f);
     }
 }

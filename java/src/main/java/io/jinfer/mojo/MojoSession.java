@@ -31,9 +31,11 @@ import java.util.Set;
 /**
  * An H2O MOJO behind a manifest's canonical names: {@code label} and {@code probabilities} for a
  * binomial, multinomial or ordinal model, {@code prediction} for a regression. A batch is scored on
- * the calling thread, row by row, through one {@link EasyPredictModelWrapper}; the outputs are
- * written straight into the canonical tensors, the classes in the manifest's order (which is the
- * MOJO's response domain).
+ * the calling thread, row by row, as one {@link EasyPredictModelWrapper} scores it: each row
+ * written into {@code GenModel.score0}'s {@code double[]} by genmodel's own categorical encoders,
+ * or, for a MOJO with a row converter of its own, through a {@link RowData} and the wrapper. The
+ * outputs are written straight into the canonical tensors, the classes in the manifest's order
+ * (which is the MOJO's response domain).
  *
  * <p>Thread safety: genmodel's wrapper is read-only after it is made, and its MOJOs score
  * concurrently, except those whose {@code internal_threadSafeInstance()} is a copy (H2O's GAM):
@@ -49,7 +51,21 @@ final class MojoSession implements BackendSession {
     private final EasyPredictModelWrapper shared; // null when each thread has its own
     private final ThreadLocal<EasyPredictModelWrapper> perThread;
     private final String where;
+    private final boolean unknownLevelsToNa;
+    private final boolean classifier;
+    private final ThreadLocal<Scratch> scratch;
     private volatile boolean closed;
+
+    /** score0's row and predictions, one pair per calling thread, overwritten by every row. */
+    private static final class Scratch {
+        final double[] raw;
+        final double[] preds;
+
+        Scratch(int width, int predictions) {
+            raw = new double[width];
+            preds = new double[predictions];
+        }
+    }
 
     private MojoSession(
             MojoColumns columns,
@@ -57,13 +73,18 @@ final class MojoSession implements BackendSession {
             MojoOutputs.Shape shape,
             EasyPredictModelWrapper shared,
             ThreadLocal<EasyPredictModelWrapper> perThread,
-            String where) {
+            String where,
+            boolean unknownLevelsToNa,
+            int predictions) {
         this.columns = columns;
         this.category = category;
         this.shape = shape;
         this.shared = shared;
         this.perThread = perThread;
         this.where = where;
+        this.unknownLevelsToNa = unknownLevelsToNa;
+        this.classifier = CLASSIFIERS.contains(category);
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(columns.rawWidth(), predictions));
     }
 
     static MojoSession open(ArtifactContext ctx) {
@@ -115,11 +136,18 @@ final class MojoSession implements BackendSession {
             perThread = ThreadLocal.withInitial(() -> wrapper(copyOf(model), toNa));
         }
         return new MojoSession(
-                columns, category, MojoOutputs.shape(manifest), shared, perThread, where);
+                columns,
+                category,
+                MojoOutputs.shape(manifest),
+                shared,
+                perThread,
+                where,
+                toNa,
+                model.getPredsSize(category));
     }
 
     /** The MOJO parsed by genmodel, or the reason it cannot be. */
-    private static MojoModel read(MojoArchive archive, String where) {
+    static MojoModel read(MojoArchive archive, String where) {
         try (InMemoryMojoReaderBackend files = new InMemoryMojoReaderBackend(archive.files())) {
             return ModelMojoReader.readFrom(files, false);
         } catch (IllegalStateException e) {
@@ -197,6 +225,44 @@ final class MojoSession implements BackendSession {
         EasyPredictModelWrapper w = shared != null ? shared : perThread.get();
         MojoColumns.Rows rows = columns.rows(inputs);
         MojoOutputs out = new MojoOutputs(shape, n, buffers);
+        if (columns.direct()) {
+            scoreRaw(w.m, rows, out, n);
+        } else {
+            scoreRows(w, rows, out, n);
+        }
+        return out.tensors();
+    }
+
+    /**
+     * The wrapper's own scoring (its {@code predict(RowData, offset, preds)}) minus the {@link
+     * RowData}: each row written into score0's {@code double[]} by genmodel's encoders, and
+     * score0's predictions read as the wrapper reads them.
+     */
+    private void scoreRaw(GenModel m, MojoColumns.Rows rows, MojoOutputs out, int n) {
+        Scratch s = scratch.get();
+        double[] raw = s.raw;
+        double[] preds = s.preds;
+        for (int r = 0; r < n; r++) {
+            try {
+                rows.fill(raw, r, unknownLevelsToNa);
+                Arrays.fill(preds, 0); // score0 gets what the wrapper hands it: zeros
+                m.score0(raw, preds);
+            } catch (PredictException | RuntimeException e) {
+                throw rowFailed(m, r, e);
+            }
+            if (classifier) {
+                out.classified(r, (int) preds[0], preds, 1);
+            } else {
+                out.predicted(r, preds[0]);
+            }
+        }
+    }
+
+    /**
+     * Each row through a {@link RowData} and the wrapper: for MOJOs with a converter of their own.
+     */
+    private void scoreRows(
+            EasyPredictModelWrapper w, MojoColumns.Rows rows, MojoOutputs out, int n) {
         RowData row = new RowData();
         for (int r = 0; r < n; r++) {
             rows.fill(row, r);
@@ -216,30 +282,36 @@ final class MojoSession implements BackendSession {
                     }
                     default -> out.predicted(r, w.predictRegression(row).value);
                 }
-            } catch (PredictUnknownCategoricalLevelException e) {
-                throw new InputException(
-                        ErrorCode.INVALID_VALUE,
-                        "row "
-                                + r
-                                + ", column '"
-                                + e.getColumnName()
-                                + "': level '"
-                                + e.getUnknownLevel()
-                                + "' is not one the model was trained on "
-                                + levels(w.m, e.getColumnName())
-                                + " (the mojo.unknown_levels=error option refuses it)",
-                        e);
-            } catch (PredictException e) {
-                throw new InputException(
-                        ErrorCode.INVALID_VALUE, "row " + r + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw new BackendException(
-                        ErrorCode.BACKEND_FAILURE,
-                        where + ": h2o-genmodel failed on row " + r + ": " + e,
-                        e);
+            } catch (PredictException | RuntimeException e) {
+                throw rowFailed(w.m, r, e);
             }
         }
-        return out.tensors();
+    }
+
+    /** What a row's failure in genmodel is: a bad row ({@link InputException}), or genmodel's. */
+    private RuntimeException rowFailed(GenModel m, int r, Exception e) {
+        if (e instanceof PredictUnknownCategoricalLevelException u) {
+            return new InputException(
+                    ErrorCode.INVALID_VALUE,
+                    "row "
+                            + r
+                            + ", column '"
+                            + u.getColumnName()
+                            + "': level '"
+                            + u.getUnknownLevel()
+                            + "' is not one the model was trained on "
+                            + levels(m, u.getColumnName())
+                            + " (the mojo.unknown_levels=error option refuses it)",
+                    e);
+        }
+        if (e instanceof PredictException) {
+            return new InputException(
+                    ErrorCode.INVALID_VALUE, "row " + r + ": " + e.getMessage(), e);
+        }
+        return new BackendException(
+                ErrorCode.BACKEND_FAILURE,
+                where + ": h2o-genmodel failed on row " + r + ": " + e,
+                e);
     }
 
     private static String levels(GenModel m, String column) {

@@ -8,6 +8,9 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import hex.genmodel.easy.RowData;
+
 import io.jinfer.BackendException;
 import io.jinfer.Bundle;
 import io.jinfer.BundleException;
@@ -16,6 +19,7 @@ import io.jinfer.ErrorCode;
 import io.jinfer.InputException;
 import io.jinfer.JinferException;
 import io.jinfer.LoadOptions;
+import io.jinfer.Manifest;
 import io.jinfer.Model;
 import io.jinfer.Models;
 import io.jinfer.Prediction;
@@ -110,6 +114,82 @@ public class MojoSessionTest {
             try (Model m = Models.load(bundle, MOJO)) {
                 assertEquals("mojo", m.backend());
                 assertOutputsEqual(name, expected(bundle), m.predict(inputs(bundle)));
+            }
+        }
+    }
+
+    /**
+     * The backend fills score0's row itself (no RowData); what it gives must be, bit for bit, what
+     * genmodel's wrapper gives on the RowData of the same row, missing values and the unseen level
+     * included, and the same row must be refused when unseen levels are errors.
+     */
+    @Test
+    public void scoringWithoutRowDataIsTheWrappersScoringRowByRow() throws Exception {
+        for (String name : BUNDLES) {
+            Path bundle = fixture(name);
+            Map<String, Tensor> x = inputs(bundle);
+            hex.genmodel.MojoModel mojo;
+            Manifest manifest;
+            try (Bundle b = Bundle.open(bundle)) {
+                manifest = b.manifest();
+                byte[] bytes = unzip(Files.readAllBytes(bundle)).get("model.mojo");
+                mojo = MojoSession.read(MojoArchive.read(bytes, name, Long.MAX_VALUE), name);
+            }
+            MojoColumns columns = MojoColumns.bind(mojo, manifest, name);
+            assertTrue(name + " has no converter of its own", columns.direct());
+            EasyPredictModelWrapper wrapper =
+                    new EasyPredictModelWrapper(
+                            new EasyPredictModelWrapper.Config()
+                                    .setModel(mojo)
+                                    .setConvertUnknownCategoricalLevelsToNa(true));
+            MojoColumns.Rows rows = columns.rows(x);
+            int n = (int) x.values().iterator().next().dim(0);
+            try (Model m = Models.load(bundle, MOJO)) {
+                Map<String, Tensor> got = m.predict(x);
+                double[] values =
+                        (got.containsKey("prediction")
+                                        ? got.get("prediction")
+                                        : got.get("probabilities"))
+                                .toDoubleArray();
+                int k = values.length / n;
+                for (int r = 0; r < n; r++) {
+                    RowData row = new RowData();
+                    rows.fill(row, r);
+                    double[] want;
+                    String label = null;
+                    switch (mojo.getModelCategory()) {
+                        case Binomial -> {
+                            var p = wrapper.predictBinomial(row);
+                            want = p.classProbabilities;
+                            label = p.label;
+                        }
+                        case Multinomial -> {
+                            var p = wrapper.predictMultinomial(row);
+                            want = p.classProbabilities;
+                            label = p.label;
+                        }
+                        default -> want = new double[] {wrapper.predictRegression(row).value};
+                    }
+                    Tensor floats =
+                            got.containsKey("prediction")
+                                    ? got.get("prediction")
+                                    : got.get("probabilities");
+                    for (int j = 0; j < k; j++) {
+                        double expected =
+                                floats.dtype() == DType.FLOAT32
+                                        ? (double) (float) want[j]
+                                        : want[j];
+                        assertEquals(name + " row " + r, expected, values[r * k + j], 0.0);
+                    }
+                    if (label != null) {
+                        Tensor labels = got.get("label");
+                        Object l =
+                                labels.isString()
+                                        ? labels.toStringArray()[r]
+                                        : (Object) String.valueOf(labels.toLongArray()[r]);
+                        assertEquals(name + " row " + r, label, l);
+                    }
+                }
             }
         }
     }
