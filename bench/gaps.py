@@ -215,23 +215,30 @@ def _pmml_python(r: Results, m: str) -> str:
 def _pmml_python_java(r: Results, m: str) -> str:
     j, k = r.get("latency", "jinfer-pmml-python", 1024, m), r.get("latency", "jinfer-pmml-java", 1024, m)
     loop = r.get("latency", "jinfer-pmml-loop", 1024, m)
-    text = f"jinfer from Python {_med(j)} against {_med(k)} in the Java harness per batch of 1,024 rows."
-    text += _overlap(j, k)
+    text = f"jinfer from Python {_med(j)} against {_med(loop)} for the same `Model.predict` in a Java loop"
+    text += (
+        " inside Python's JVM, per batch of 1,024 rows, interleaved: the Java side's time measured beside the"
+        " Python call, in the same process, so what is left between them is the crossing and the Python side's"
+        " conversions"
+    )
     if j is not None and loop is not None:
-        text += (
-            f" The same `Model.predict` in a Java loop inside Python's JVM takes {_med(loop)}: the crossing and "
-            f"the Python side's conversions are {duration(max(0.0, j.median - loop.median))} of the call, the "
-            "JVM Python hosts the rest of the difference."
-        )
+        text += f" ({duration(max(0.0, j.median - loop.median))} of the call)"
+    text += (
+        f". The Java harness, a separate `java -cp` process run minutes apart, took {_med(k)} for it: it is"
+        " not the target's measure, because the two sides then ran under different load and JIT states"
+        ' (two harness runs minutes apart gave 22 and 38 ms for the forest: docs/decisions.md, "PMML from'
+        ' Python, round three").'
+    )
+    text += _overlap(j, loop)
     return text + (
-        " In that JVM JPype runs a full Python collection, holding the GIL, after every Java collection, "
+        " In Python's JVM JPype runs a full Python collection, holding the GIL, after every Java collection, "
         "young ones included; JPMML allocates about 2 KB a row, so before jinfer bounded that link it ran 8-14 "
         "Python collections a second of 30-40 ms each, half of one of the two cores, which made the same "
         'call 1.5-3x slower than in a plain JVM (docs/decisions.md, "PMML from Python, round two"). Now '
         "they run at most once a second and 1% of the time (`io.jinfer.bridge.PythonCollections`; "
         "`JINFER_JPYPE_GC_LINK=1` turns JPype's own back on). What is left on the Python side is the "
         "inputs' conversion and checks: for the mixed table, its 9 columns checked one by one and its "
-        "3,072 strings joined into one UTF-8 buffer, about 0.2-0.3 ms."
+        "3,072 strings joined into one UTF-8 buffer."
     )
 
 
