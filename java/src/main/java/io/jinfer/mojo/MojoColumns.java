@@ -52,8 +52,8 @@ final class MojoColumns {
 
     // the columns as arrays read once per value: the distinct inputs, and each column's
     private final String[] inputs;
-    private final DType[]
-            dtypes; // by input: the manifest's, which the input check holds the tensors to
+    // by input: the manifest's dtype, which the input check holds the tensors to
+    private final DType[] dtypes;
     private final String[] names;
     private final boolean[] categorical;
     private final int[] inputOf; // by column: its input's index in inputs
