@@ -1,6 +1,7 @@
 package io.jinfer;
 
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.NamedTensors;
 import io.jinfer.spi.OutputBuffers;
 
 import java.lang.ref.Cleaner;

@@ -39,7 +39,9 @@ public final class TensorSpec {
      *     shape}
      */
     public TensorSpec(String name, DType dtype, long[] shape, List<String> columns, int batchDim) {
-        this.name = Objects.requireNonNull(name, "name");
+        // interned, so that a caller's key made from a literal or from another manifest's spec is
+        // this very String, and a map lookup by it matches by reference, without comparing text
+        this.name = Objects.requireNonNull(name, "name").intern();
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape.clone();
         this.columns =

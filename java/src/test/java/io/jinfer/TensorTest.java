@@ -279,4 +279,15 @@ public class TensorTest {
         TensorSpec spec = new TensorSpec("x", DType.FLOAT32, new long[] {-1, 4}, null);
         assertArrayEquals(new long[] {2, 4}, spec.concreteShape(2));
     }
+
+    /**
+     * A spec's name is the interned String, so that a caller's key written as a literal, or taken
+     * from another manifest's spec, finds its input by reference in any map.
+     */
+    @Test
+    public void aSpecsNameIsTheInternedString() {
+        String parsed = new String("features".toCharArray()); // as a JSON parser makes it
+        TensorSpec spec = new TensorSpec(parsed, DType.FLOAT32, new long[] {-1, 4}, null);
+        assertSame("features", spec.name());
+    }
 }

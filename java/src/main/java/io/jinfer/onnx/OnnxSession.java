@@ -18,6 +18,7 @@ import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.NamedTensors;
 import io.jinfer.spi.OutputBuffers;
 
 import java.nio.ByteBuffer;
@@ -39,6 +40,7 @@ final class OnnxSession implements BackendSession {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final List<Output> outputs;
+    private final String[] outputNames; // the canonical names, in spec order: the result's keys
     private final Map<String, String> inputNames; // canonical -> native
     private final Map<String, long[]> inputShapes; // native name -> declared shape (-1 dynamic)
     private final UnknownCategories unknownCategories;
@@ -68,6 +70,7 @@ final class OnnxSession implements BackendSession {
         this.env = env;
         this.session = session;
         this.outputs = outputs;
+        this.outputNames = outputs.stream().map(o -> o.spec().name()).toArray(String[]::new);
         this.inputNames = inputNames;
         this.inputShapes = inputShapes;
         this.unknownCategories = unknownCategories;
@@ -217,14 +220,15 @@ final class OnnxSession implements BackendSession {
         }
         Map<String, OnnxTensor> feeds = new HashMap<>(2 * inputs.size());
         Map<String, OnnxTensor> pinned = new HashMap<>(2 * outputs.size());
-        Map<String, ByteBuffer> pinnedBuffers = new HashMap<>(2 * outputs.size());
+        ByteBuffer[] pinnedBuffers = new ByteBuffer[outputs.size()]; // by output, null: not pinned
         try {
             for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
                 String nat = inputNames.get(e.getKey());
                 feeds.put(nat, toOrt(e.getValue(), inputShapes.get(nat)));
             }
             Set<String> requested = new HashSet<>(2 * outputs.size());
-            for (Output o : outputs) {
+            for (int i = 0; i < pinnedBuffers.length; i++) {
+                Output o = outputs.get(i);
                 if (o.pinnable() && (batch >= 0 || !o.spec().isBatched())) {
                     long[] shape = TensorSpec.concreteShape(o.nativeShape(), batch);
                     ByteBuffer buf =
@@ -236,23 +240,23 @@ final class OnnxSession implements BackendSession {
                             o.nativeName(),
                             OnnxTensor.createTensor(
                                     env, buf, shape, OrtTypes.toOrtType(o.spec().dtype())));
-                    pinnedBuffers.put(o.spec().name(), buf);
+                    pinnedBuffers[i] = buf;
                 } else {
                     requested.add(o.nativeName());
                 }
             }
             try (OrtSession.Result result = session.run(feeds, requested, pinned)) {
-                Map<String, Tensor> out = new LinkedHashMap<>(2 * outputs.size());
-                for (Output o : outputs) {
+                Tensor[] out = new Tensor[outputNames.length];
+                for (int i = 0; i < out.length; i++) {
+                    Output o = outputs.get(i);
                     long[] shape = o.spec().concreteShape(batch);
-                    ByteBuffer buf = pinnedBuffers.get(o.spec().name());
-                    Tensor t =
+                    ByteBuffer buf = pinnedBuffers[i];
+                    out[i] =
                             buf != null
                                     ? Tensor.wrap(buf, o.spec().dtype(), shape)
                                     : fromOrt(result.get(o.nativeName()).orElseThrow(), o, batch);
-                    out.put(o.spec().name(), t);
                 }
-                return out;
+                return new NamedTensors(outputNames, out);
             }
         } catch (OrtException e) {
             if (UnknownCategories.isRaisedBy(e)) {

@@ -1,4 +1,6 @@
-package io.jinfer;
+package io.jinfer.spi;
+
+import io.jinfer.Tensor;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -7,16 +9,32 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
- * An unmodifiable map of tensors over two arrays, iterated in their order: the checked inputs in
- * spec order, without a hash table built for every call. A model has a few inputs, so a lookup
- * compares names one by one (by reference first: callers mostly pass the specs' own names).
+ * An unmodifiable map of tensors over two arrays, iterated in their order, without a hash table
+ * built for every call: the checked inputs {@link io.jinfer.Model} hands a backend, in spec order,
+ * the outputs it returns to its caller, and what a backend may return its outputs as. A model has a
+ * few inputs and outputs, so a lookup compares names one by one, by reference first (spec names are
+ * interned, and callers mostly pass them or literals), then by value.
+ *
+ * <p>Why a backend should return one: {@code Map.of} with two or more entries finds a key by a
+ * modulo (an integer division), and a {@code LinkedHashMap} allocates a table and a node per entry;
+ * at batch 1 on a cheap model either cost a measurable share of the call (docs/decisions.md, "The
+ * outputs map").
  */
-final class NamedTensors extends AbstractMap<String, Tensor> {
+public final class NamedTensors extends AbstractMap<String, Tensor> {
     private final String[] names;
     private final Tensor[] tensors;
 
-    /** Over {@code names} and {@code tensors}, which the caller no longer changes. */
-    NamedTensors(String[] names, Tensor[] tensors) {
+    /**
+     * A map over {@code names} and {@code tensors}, which become the map's: the caller must not
+     * change either array afterwards.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length
+     */
+    public NamedTensors(String[] names, Tensor[] tensors) {
+        if (names.length != tensors.length) {
+            throw new IllegalArgumentException(
+                    names.length + " names but " + tensors.length + " tensors");
+        }
         this.names = names;
         this.tensors = tensors;
     }

@@ -1,4 +1,4 @@
-package io.jinfer;
+package io.jinfer.spi;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
+
+import io.jinfer.Tensor;
 
 import org.junit.Test;
 
@@ -52,5 +54,12 @@ public class NamedTensorsTest {
         assertThrows(UnsupportedOperationException.class, () -> map.remove("zeta"));
         assertThrows(UnsupportedOperationException.class, () -> map.entrySet().clear());
         assertEquals(2, map.size());
+    }
+
+    @Test
+    public void refusesArraysOfDifferentLengths() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new NamedTensors(new String[] {"a"}, new Tensor[0]));
     }
 }
