@@ -158,20 +158,33 @@ final class MojoColumns {
                         + ")");
     }
 
-    /** One batch's values: each input's tensor, looked up once per batch, not once per value. */
-    Rows rows(Map<String, Tensor> inputs) {
-        return new Rows(inputs);
+    /**
+     * A holder of one batch's values, for one thread to {@linkplain Rows#bind bind} call by call.
+     */
+    Rows rows() {
+        return new Rows();
     }
 
-    /** One batch: fills a {@link RowData}, or score0's row, with the values of one row. */
+    /**
+     * One batch at a time: each input's tensor, looked up once per batch, not once per value; fills
+     * a {@link RowData}, or score0's row, with the values of one row.
+     */
     final class Rows {
-        private final Tensor[] tensors; // by input
+        private final Tensor[] tensors = new Tensor[inputs.length]; // by input
 
-        private Rows(Map<String, Tensor> given) {
-            tensors = new Tensor[inputs.length];
+        private Rows() {}
+
+        /** Holds the batch's tensors, until {@link #release()}. */
+        Rows bind(Map<String, Tensor> given) {
             for (int i = 0; i < inputs.length; i++) {
                 tensors[i] = given.get(inputs[i]);
             }
+            return this;
+        }
+
+        /** Lets go of the batch's tensors: the backend keeps no input after a call. */
+        void release() {
+            Arrays.fill(tensors, null);
         }
 
         /** Clears {@code row} and puts the values of row {@code r} into it. */

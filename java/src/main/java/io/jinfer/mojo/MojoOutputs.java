@@ -6,6 +6,7 @@ import io.jinfer.ErrorCode;
 import io.jinfer.Manifest;
 import io.jinfer.Tensor;
 import io.jinfer.TensorSpec;
+import io.jinfer.spi.NamedTensors;
 import io.jinfer.spi.OutputBuffers;
 
 import java.nio.ByteBuffer;
@@ -25,20 +26,33 @@ final class MojoOutputs {
      * @param probabilities the probabilities spec, or null
      * @param prediction the prediction spec, or null (a classifier)
      * @param classes the classes, in the order of the probability columns
+     * @param oneRowLabels by class, the label tensor of a batch of one row of that class (tensors
+     *     are immutable, so a batch of one shares it), or null (a regression)
+     * @param pair the names of a classifier's two outputs, label first, or null
      */
     record Shape(
             TensorSpec label,
             TensorSpec probabilities,
             TensorSpec prediction,
-            List<Object> classes) {}
+            List<Object> classes,
+            Tensor[] oneRowLabels,
+            String[] pair) {}
 
     static Shape shape(Manifest manifest) {
+        TensorSpec label = manifest.output("label");
+        TensorSpec probabilities = manifest.output("probabilities");
+        TensorSpec prediction = manifest.output("prediction");
+        TensorSpec floats = prediction != null ? prediction : probabilities;
         Shape s =
                 new Shape(
-                        manifest.output("label"),
-                        manifest.output("probabilities"),
-                        manifest.output("prediction"),
-                        manifest.classes());
+                        label,
+                        probabilities,
+                        prediction,
+                        manifest.classes(),
+                        label == null ? null : oneRowLabels(label, manifest.classes()),
+                        label == null || floats == null
+                                ? null
+                                : new String[] {label.name(), floats.name()});
         for (TensorSpec spec : manifest.outputs()) {
             boolean known =
                     spec == s.label()
@@ -65,9 +79,23 @@ final class MojoOutputs {
         return s;
     }
 
+    private static Tensor[] oneRowLabels(TensorSpec label, List<Object> classes) {
+        Tensor[] out = new Tensor[classes.size()];
+        for (int j = 0; j < out.length; j++) {
+            Object c = classes.get(j);
+            out[j] =
+                    label.dtype() == DType.STRING
+                            ? Tensor.ofStrings(new String[] {String.valueOf(c)}, 1)
+                            : c instanceof Long l ? Tensor.of(new long[] {l}, 1) : null;
+        }
+        return out;
+    }
+
     private final Shape shape;
     private final int n;
     private final int k;
+    private final boolean oneRow; // a batch of one: its label is a shared tensor (Shape)
+    private int oneRowLabel; // that row's label index
     private final String[] labelStrings;
     private final ByteBuffer labelLongs; // int64 labels, from the call's buffers as values are
     private final TensorSpec floats; // probabilities or prediction
@@ -82,9 +110,11 @@ final class MojoOutputs {
         this.shape = shape;
         this.n = n;
         this.k = shape.classes().size();
+        this.oneRow = n == 1 && shape.label() != null;
         boolean strings = shape.label() != null && shape.label().dtype() == DType.STRING;
-        this.labelStrings = shape.label() != null && strings ? new String[n] : null;
-        this.labelLongs = shape.label() != null && !strings ? buffers.take(n * 8) : null;
+        boolean labels = shape.label() != null && !oneRow;
+        this.labelStrings = labels && strings ? new String[n] : null;
+        this.labelLongs = labels && !strings ? buffers.take(n * 8) : null;
         this.floats = shape.prediction() != null ? shape.prediction() : shape.probabilities();
         this.doubles = floats != null && floats.dtype() == DType.FLOAT64;
         int count = shape.prediction() != null ? n : n * k;
@@ -106,7 +136,9 @@ final class MojoOutputs {
     /** A row's class, and its probabilities from {@code probabilities[from]} on. */
     void classified(int row, int labelIndex, double[] probabilities, int from) {
         Object label = shape.classes().get(labelIndex);
-        if (labelStrings != null) {
+        if (oneRow) {
+            oneRowLabel = labelIndex;
+        } else if (labelStrings != null) {
             labelStrings[row] = (String) label;
         } else if (labelLongs != null) {
             labelLongs.putLong(row * 8, (Long) label);
@@ -123,7 +155,9 @@ final class MojoOutputs {
     /** The outputs by name (Model puts them in spec order). */
     Map<String, Tensor> tensors() {
         Tensor label = null;
-        if (shape.label() != null) {
+        if (oneRow) {
+            label = shape.oneRowLabels()[oneRowLabel];
+        } else if (shape.label() != null) {
             label =
                     labelStrings != null
                             ? Tensor.ofStrings(labelStrings, n)
@@ -136,6 +170,8 @@ final class MojoOutputs {
         if (label == null) {
             return Map.of(floats.name(), f);
         }
-        return f == null ? Map.of("label", label) : Map.of("label", label, floats.name(), f);
+        return f == null
+                ? Map.of("label", label)
+                : new NamedTensors(shape.pair(), new Tensor[] {label, f});
     }
 }

@@ -56,13 +56,18 @@ final class MojoSession implements BackendSession {
     private final ThreadLocal<Scratch> scratch;
     private volatile boolean closed;
 
-    /** score0's row and predictions, one pair per calling thread, overwritten by every row. */
+    /**
+     * A calling thread's own: the holder of its batch's tensors, and score0's row and predictions,
+     * overwritten by every row.
+     */
     private static final class Scratch {
+        final MojoColumns.Rows rows;
         final double[] raw;
         final double[] preds;
 
-        Scratch(int width, int predictions) {
-            raw = new double[width];
+        Scratch(MojoColumns columns, int predictions) {
+            rows = columns.rows();
+            raw = new double[columns.rawWidth()];
             preds = new double[predictions];
         }
     }
@@ -84,7 +89,7 @@ final class MojoSession implements BackendSession {
         this.where = where;
         this.unknownLevelsToNa = unknownLevelsToNa;
         this.classifier = CLASSIFIERS.contains(category);
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(columns.rawWidth(), predictions));
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(columns, predictions));
     }
 
     static MojoSession open(ArtifactContext ctx) {
@@ -223,14 +228,19 @@ final class MojoSession implements BackendSession {
         }
         int n = Math.toIntExact(batch);
         EasyPredictModelWrapper w = shared != null ? shared : perThread.get();
-        MojoColumns.Rows rows = columns.rows(inputs);
-        MojoOutputs out = new MojoOutputs(shape, n, buffers);
-        if (columns.direct()) {
-            scoreRaw(w.m, rows, out, n);
-        } else {
-            scoreRows(w, rows, out, n);
+        Scratch s = scratch.get();
+        MojoColumns.Rows rows = s.rows.bind(inputs);
+        try {
+            MojoOutputs out = new MojoOutputs(shape, n, buffers);
+            if (columns.direct()) {
+                scoreRaw(w.m, rows, s, out, n);
+            } else {
+                scoreRows(w, rows, out, n);
+            }
+            return out.tensors();
+        } finally {
+            rows.release();
         }
-        return out.tensors();
     }
 
     /**
@@ -238,8 +248,7 @@ final class MojoSession implements BackendSession {
      * RowData}: each row written into score0's {@code double[]} by genmodel's encoders, and
      * score0's predictions read as the wrapper reads them.
      */
-    private void scoreRaw(GenModel m, MojoColumns.Rows rows, MojoOutputs out, int n) {
-        Scratch s = scratch.get();
+    private void scoreRaw(GenModel m, MojoColumns.Rows rows, Scratch s, MojoOutputs out, int n) {
         double[] raw = s.raw;
         double[] preds = s.preds;
         for (int r = 0; r < n; r++) {

@@ -33,6 +33,7 @@ import org.junit.rules.TemporaryFolder;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +143,7 @@ public class MojoSessionTest {
                             new EasyPredictModelWrapper.Config()
                                     .setModel(mojo)
                                     .setConvertUnknownCategoricalLevelsToNa(true));
-            MojoColumns.Rows rows = columns.rows(x);
+            MojoColumns.Rows rows = columns.rows().bind(x);
             int n = (int) x.values().iterator().next().dim(0);
             try (Model m = Models.load(bundle, MOJO)) {
                 Map<String, Tensor> got = m.predict(x);
@@ -231,6 +232,78 @@ public class MojoSessionTest {
             System.arraycopy(v, r * width, out, (rows - 1 - r) * width, width);
         }
         return Tensor.of(out, t.shape());
+    }
+
+    /** Row {@code r} of a 1-D or 2-D float32 or string tensor, as a batch of one. */
+    private static Tensor row(Tensor t, int r) {
+        int width = (int) (t.size() / t.dim(0));
+        long[] shape = t.shape();
+        shape[0] = 1;
+        if (t.isString()) {
+            String[] v = new String[width];
+            Arrays.setAll(v, j -> t.getString((long) r * width + j));
+            return Tensor.ofStrings(v, shape);
+        }
+        float[] v = new float[width];
+        for (int j = 0; j < width; j++) {
+            v[j] = (float) t.getDouble((long) r * width + j);
+        }
+        return Tensor.of(v, shape);
+    }
+
+    /**
+     * A batch of one row takes its own path for the label (a tensor per class, made at load); it
+     * must give, row by row, what the whole batch gives, string and int64 labels alike.
+     */
+    @Test
+    public void aBatchOfOneRowGivesThatRowOfTheWholeBatch() {
+        for (String name : BUNDLES) {
+            Path bundle = fixture(name);
+            Map<String, Tensor> x = inputs(bundle);
+            try (Model m = Models.load(bundle, MOJO)) {
+                Map<String, Tensor> all = m.predict(x);
+                int n = (int) x.values().iterator().next().dim(0);
+                for (int r = 0; r < n; r++) {
+                    Map<String, Tensor> one = new LinkedHashMap<>();
+                    for (Map.Entry<String, Tensor> e : x.entrySet()) {
+                        one.put(e.getKey(), row(e.getValue(), r));
+                    }
+                    Map<String, Tensor> got = m.predict(one);
+                    for (Map.Entry<String, Tensor> e : all.entrySet()) {
+                        Tensor want = row(e.getValue(), r);
+                        Tensor g = got.get(e.getKey());
+                        String what = name + " row " + r + " " + e.getKey();
+                        assertArrayEquals(what, want.shape(), g.shape());
+                        assertEquals(what, e.getValue().dtype(), g.dtype());
+                        if (g.isString()) {
+                            assertArrayEquals(what, want.toStringArray(), g.toStringArray());
+                        } else if (g.dtype() == DType.INT64) {
+                            assertEquals(what, e.getValue().getLong(r), g.getLong(0));
+                        } else {
+                            assertArrayEquals(what, want.toFloatArray(), g.toFloatArray(), 0f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The backend holds each call's tensors per thread while it scores, and lets go after. */
+    @Test
+    public void theBackendKeepsNoInputAfterACall() throws Exception {
+        Path bundle = fixture("glm-multinomial");
+        Map<String, Tensor> x = new LinkedHashMap<>(inputs(bundle));
+        try (Model m = Models.load(bundle, MOJO)) {
+            String key = m.inputs().get(0).name();
+            WeakReference<Tensor> first = new WeakReference<>(x.get(key));
+            m.predict(x);
+            x.put(key, row(x.get(key), 0)); // the caller drops its first tensor
+            for (int i = 0; i < 50 && first.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertNull("the first call's input is still held", first.get());
+        }
     }
 
     @Test
