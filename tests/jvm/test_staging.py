@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jpype
 import numpy as np
 import pytest
 
@@ -209,7 +208,8 @@ def test_many_staged_strings_cross_as_one_buffer_and_a_few_as_an_array() -> None
     jinfer.register("staging-strings-wire", with_strings, inputs=STRING_SPECS_IN, outputs=SPECS_OUT[:1])
     try:
         with jinfer.load("python:staging-strings-wire") as m:
-            assert isinstance(m._staged_strings(["a", "é€"] * 7), jpype.JArray)
+            few = ["a", "é€"] * 7  # handed to JPype as a list: it makes the String[] in C
+            assert m._staged_strings(few) is few
             many = m._staged_strings(["a", "é€", ""] * 6)
             assert str(many.getClass().getName()).endswith("ByteBuffer"), many.getClass()
     finally:
@@ -229,6 +229,40 @@ def test_a_string_input_is_checked_on_every_call_of_a_staged_layout() -> None:
                 m.predict(np.array(["a", None, "ccc"], dtype=object))
     finally:
         jinfer.unregister("staging-one-string")
+
+
+def test_a_dict_in_a_staged_layout_skips_the_full_path_but_not_the_string_checks(monkeypatch: Any) -> None:
+    """A dict holding an array per input, in a layout staged before on this thread, goes straight
+    to the staged call (the full path's conversions are not run), but its string inputs are still
+    checked on every call: what is not str text goes the full path, which names it."""
+    jinfer.register("staging-dict", with_strings, inputs=STRING_SPECS_IN, outputs=SPECS_OUT[:1])
+    try:
+        with jinfer.load("python:staging-dict") as m:
+            first = string_feeds(3, 1)
+            m.predict(first)  # stages the layout
+            full_path = m._feeds
+            with monkeypatch.context() as patched:
+                patched.setattr(m, "_feeds", lambda X: pytest.fail("the full path ran"))
+                again = string_feeds(3, 2)  # same dtypes and shapes, other values
+                np.testing.assert_array_equal(m.predict(again)["total"], with_strings(again)["total"])
+            assert m._feeds == full_path
+            bad = [
+                ("s", [None, "a", "b"], "INVALID_VALUE"),
+                ("s", ["a", b"bytes", "b"], "DTYPE_MISMATCH"),
+                ("s", ["a", 3.5, "b"], "DTYPE_MISMATCH"),
+            ]
+            for name, values, code in bad:
+                x = dict(first, **{name: np.array(values, dtype=object)})
+                with pytest.raises(jinfer.InputError, match=f"'{name}'") as e:
+                    m.predict(x)
+                assert e.value.code == code, (values, e.value)
+            surrogate = dict(first, t=np.array(["a", "\ud800", "b"]))  # '<U', a lone surrogate
+            with pytest.raises(jinfer.InputError, match="'t'.*Unicode") as e:
+                m.predict(surrogate)
+            assert e.value.code == "INVALID_VALUE"
+            np.testing.assert_array_equal(m.predict(first)["total"], with_strings(first)["total"])
+    finally:
+        jinfer.unregister("staging-dict")
 
 
 def with_strings_only(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
