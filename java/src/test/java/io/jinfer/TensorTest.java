@@ -290,4 +290,21 @@ public class TensorTest {
         TensorSpec spec = new TensorSpec(parsed, DType.FLOAT32, new long[] {-1, 4}, null);
         assertSame("features", spec.name());
     }
+
+    /**
+     * Small tensors are cut one after another from the thread's slab: none may see another's bytes,
+     * and a tensor of zeros made after others is still zeros.
+     */
+    @Test
+    public void smallTensorsCutFromOneSlabKeepTheirOwnBytes() {
+        java.util.List<Tensor> made = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) { // more than one 64 KiB slab's worth
+            made.add(Tensor.of(new long[] {i, -i, 7L * i}));
+            Tensor z = Tensor.zeros(DType.FLOAT64, 5);
+            assertArrayEquals(new double[5], z.toDoubleArray(), 0);
+        }
+        for (int i = 0; i < made.size(); i++) {
+            assertArrayEquals(new long[] {i, -i, 7L * i}, made.get(i).toLongArray());
+        }
+    }
 }

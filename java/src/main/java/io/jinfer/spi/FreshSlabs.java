@@ -14,6 +14,9 @@ import java.nio.ByteOrder;
  * kept it from scaling across threads (docs/benchmarks.md, the threads rows). A cut is a heap
  * object over memory that exists. A slab is freed, as any direct buffer, once the collector finds
  * no buffer cut from it reachable: a caller that keeps one result keeps at most one slab.
+ *
+ * <p>A cut's bytes are zeros: a slab is allocated zeroed, and no part of it is cut twice. {@code
+ * Tensor}'s small tensors are cut here too, and {@code Tensor.zeros} relies on it.
  */
 final class FreshSlabs {
     /** The bytes of one slab. */

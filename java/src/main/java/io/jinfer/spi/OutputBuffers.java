@@ -13,9 +13,10 @@ import java.nio.ByteOrder;
 @FunctionalInterface
 public interface OutputBuffers {
     /**
-     * Buffers never handed out before: small ones cut from a direct slab of the calling thread
-     * (docs/decisions.md, "Output slabs"), larger ones {@linkplain #allocate allocated} alone. What
-     * {@code predict} uses.
+     * Buffers never handed out before, zeroed: small ones cut from a direct slab of the calling
+     * thread (docs/decisions.md, "Output slabs"), larger ones {@linkplain #allocate allocated}
+     * alone. What {@code predict} uses, and what a small tensor of {@link io.jinfer.Tensor} is made
+     * in.
      */
     OutputBuffers FRESH = FreshSlabs::take;
 
