@@ -24,6 +24,7 @@ import io.jinfer.mojo.MojoBackend;
 import io.jinfer.npy.ParitySample;
 import io.jinfer.spi.ArtifactContext;
 import io.jinfer.spi.BackendSession;
+import io.jinfer.spi.NamedTensors;
 import io.jinfer.spi.OutputBuffers;
 
 import java.io.ByteArrayInputStream;
@@ -59,12 +60,12 @@ import java.util.Map;
  * the floor of any way to score the MOJO; "mojo-session" is the mojo backend's session opened
  * through the public SPI ({@link MojoBackend#open}) and run on the same inputs without {@link
  * Model}'s input and output checks; "outputs-only" makes the canonical output tensors of one batch
- * from values already at hand (a string or int64 label tensor, a float tensor in a fresh direct
- * buffer, a map), the least any backend does to hand outputs out. So {@code jinfer-mojo -
- * mojo-session} is Model's share (the input check, the output check, the calls-in-flight count),
- * {@code mojo-session - genmodel-score0 - outputs-only} the mojo backend's own work (reading the
- * tensors into score0's row), and {@code genmodel-java - genmodel-score0} what the wrapper and a
- * {@link RowData} per row add.
+ * from values already at hand (a string or int64 label tensor, shared at batch 1; a float tensor in
+ * a fresh direct buffer; a {@link NamedTensors}), the least any backend does to hand outputs out.
+ * So {@code jinfer-mojo - mojo-session} is Model's share (the input check, the output check, the
+ * calls-in-flight count), {@code mojo-session - genmodel-score0 - outputs-only} the mojo backend's
+ * own work (reading the tensors into score0's row), and {@code genmodel-java - genmodel-score0}
+ * what the wrapper and a {@link RowData} per row add.
  */
 public final class MojoBench {
     private MojoBench() {}
@@ -104,6 +105,9 @@ public final class MojoBench {
             mojo = bundle.readArtifact(artifact(manifest, "mojo"));
             sample = ParitySample.inputs(bundle);
         }
+        String[] outputNames =
+                manifest.outputs().stream().map(TensorSpec::name).toArray(String[]::new);
+        Tensor[] oneRowLabels = oneRowLabels(manifest);
         boolean hasOnnx = manifest.artifacts().stream().anyMatch(x -> x.backend().equals("onnx"));
         Wrapper raw = rawWrapper(mojo);
         List<Map<String, Object>> out = new ArrayList<>();
@@ -143,7 +147,9 @@ public final class MojoBench {
                 calls.put("genmodel-java", () -> columns.predict(batch));
                 calls.put("genmodel-score0", () -> columns.score0(batch));
                 calls.put("mojo-session", () -> session.run(x, rows).size());
-                calls.put("outputs-only", () -> outputsOnly(manifest, batch).size());
+                calls.put(
+                        "outputs-only",
+                        () -> outputsOnly(manifest, batch, outputNames, oneRowLabels).size());
                 if (onnx != null) {
                     calls.put("jinfer-onnx", () -> onnx.predict(x).size());
                 }
@@ -376,19 +382,21 @@ public final class MojoBench {
     /**
      * The canonical outputs of a batch of {@code n} rows made from values at hand: what a backend
      * must at least do to return tensors (a label tensor, the floats in a fresh direct buffer, the
-     * map), without scoring anything.
+     * map), without scoring anything, made as cheaply as the SPI allows: the map a {@link
+     * NamedTensors}, and a batch of one row's label a tensor made before (tensors are immutable, so
+     * a backend can share one per class, as the mojo backend does).
      */
-    private static Map<String, Tensor> outputsOnly(Manifest m, int n) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (TensorSpec spec : m.outputs()) {
+    private static Map<String, Tensor> outputsOnly(
+            Manifest m, int n, String[] names, Tensor[] oneRowLabels) {
+        Tensor[] out = new Tensor[names.length];
+        for (int o = 0; o < out.length; o++) {
+            TensorSpec spec = m.outputs().get(o);
             long[] shape = spec.concreteShape(n);
             int count = (int) Tensor.elementCount(shape);
-            if (spec.dtype() == DType.STRING) {
-                String[] labels = new String[count];
-                for (int i = 0; i < count; i++) {
-                    labels[i] = String.valueOf(m.classes().get(i % m.classes().size()));
-                }
-                out.put(spec.name(), Tensor.ofStrings(labels, shape));
+            if (n == 1 && oneRowLabels[o] != null) {
+                out[o] = oneRowLabels[o];
+            } else if (spec.dtype() == DType.STRING) {
+                out[o] = labels(m, count, shape);
             } else {
                 ByteBuffer b = OutputBuffers.FRESH.take(count * spec.dtype().byteSize());
                 for (int i = 0; i < count; i++) {
@@ -400,7 +408,31 @@ public final class MojoBench {
                         b.putFloat(i * 4, i);
                     }
                 }
-                out.put(spec.name(), Tensor.wrap(b, spec.dtype(), shape));
+                out[o] = Tensor.wrap(b, spec.dtype(), shape);
+            }
+        }
+        return new NamedTensors(names, out);
+    }
+
+    /** A string label tensor of {@code count} classes, in turn. */
+    private static Tensor labels(Manifest m, int count, long[] shape) {
+        String[] labels = new String[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = String.valueOf(m.classes().get(i % m.classes().size()));
+        }
+        return Tensor.ofStrings(labels, shape);
+    }
+
+    /** For each output, a batch of one row's label, made once (null for other outputs). */
+    private static Tensor[] oneRowLabels(Manifest m) {
+        Tensor[] out = new Tensor[m.outputs().size()];
+        for (int o = 0; o < out.length; o++) {
+            TensorSpec spec = m.outputs().get(o);
+            Object first = m.classes().isEmpty() ? null : m.classes().get(0);
+            if (spec.dtype() == DType.STRING) {
+                out[o] = Tensor.ofStrings(new String[] {String.valueOf(first)}, 1);
+            } else if (spec.dtype() == DType.INT64 && first instanceof Long l) {
+                out[o] = Tensor.of(new long[] {l}, 1);
             }
         }
         return out;
