@@ -100,9 +100,9 @@ def _python(r: Results, batch: int, m: str) -> str:
     if not parts:
         return ""
     whole = parts.get("predict (all)")
-    staged = "FromPython.predictStaged (the crossing, arguments made)" in parts
-    entry = "predictStaged" if staged else "predict"
-    crossing = parts.get(f"FromPython.{entry} (the crossing, arguments made)")
+    staged = "StagedCall.run (the crossing, arguments made)" in parts
+    entry = "StagedCall.run" if staged else "FromPython.predict"
+    crossing = parts.get(f"{entry} (the crossing, arguments made)")
     java, ort_run = parts.get("Model.predict in Java"), parts.get("ort-python run")
     if whole is None or crossing is None or java is None or ort_run is None:
         return ""
@@ -110,7 +110,7 @@ def _python(r: Results, batch: int, m: str) -> str:
     budget = 1.5 * ort_run.median - crossing.median
     return (
         "Measured part by part (interleaved, in the breakdown table), one call from Python at batch 1 is "
-        f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.FromPython.{entry}`, "
+        f"{_med(whole)}: the one call into Java (`io.jinfer.bridge.{entry}`, "
         f"with its arguments made) takes {_med(crossing)}, of which the Java `Model.predict` itself (timed in a "
         f"Java loop) is {_med(java)} (raw ORT Java at batch 1: {_med(raw_java)}); the remaining "
         f"{duration(python_side)} is Python's side: checking the inputs, "

@@ -177,7 +177,7 @@ def python_breakdown(ctx: Context) -> None:
 
 
 def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
-    """The crossing is ``FromPython.predictStaged`` where the batch goes through the staging
+    """The crossing is the plan's ``StagedCall.run`` where the batch goes through the staging
     buffer (the numbers; the string inputs' elements beside it in one ``String[]``), else
     ``FromPython.predict`` on the inputs' buffers and string arrays."""
     import jpype
@@ -192,14 +192,12 @@ def _breakdown_of(ctx: Context, m: BenchModel, jm: jinfer.Model) -> None:
     arrays = [given[s.name] for s in jm.inputs]
     plan = getattr(jm._local, "views", {}).get(tuple((a.dtype, a.shape) for a in arrays))
     if plan:
-        meta, stage = plan[0], jm._local.jstage
+        run = plan[0]  # the plan's StagedCall.run: the layout read once in Java
         texts = [str(v) for a, view in zip(arrays, plan[1]) if view is None for v in a.reshape(-1)]
         strings = jm._staged_strings(texts) if texts else None
         crossing: tuple[str, Callable[[], object]] = (
-            "FromPython.predictStaged (the crossing, arguments made)",
-            (lambda: from_python.predictStaged(jmodel, stage, meta, strings))
-            if strings is not None
-            else (lambda: from_python.predictStaged(jmodel, stage, meta)),
+            "StagedCall.run (the crossing, arguments made)",
+            (lambda: run(strings)) if strings is not None else run,
         )
     else:
         data = jm._objects([jm._input_buffer(i, a, reuse=True) for i, a in enumerate(arrays)])

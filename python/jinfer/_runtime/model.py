@@ -151,7 +151,7 @@ class Model:
         return staged if staged is not None else Outputs(self._predict_buffers(arrays))
 
     def _predict_staged(self, arrays: list[np.ndarray]) -> Outputs | None:
-        """A small numeric batch through this thread's staging buffer (``FromPython.predictStaged``):
+        """A small numeric batch through this thread's staging buffer (a Java ``StagedCall`` per layout):
         the inputs copied in, the outputs copied out. For a few kilobytes that costs less than
         handing buffers over and reading them back through JPype. None when the batch does not
         qualify (strings, empty, too big) or this thread is already inside this model."""
@@ -167,7 +167,7 @@ class Model:
             views = local.views = {}
         plan = views.get(key)
         if plan is None:
-            plan = self._stage_plan(arrays, local.stage)
+            plan = self._stage_plan(arrays, local.stage, local.jstage)
             if len(views) < 64:  # one plan per input layout: usually one or two
                 views[key] = plan
         if not plan:
@@ -179,16 +179,16 @@ class Model:
         string inputs' elements (``strings``, checked, of the inputs with no view in the buffer)
         cross beside it (:meth:`_staged_strings`)."""
         local = self._local
-        meta, inputs, outputs, _ = plan
+        run, inputs, outputs, _ = plan
         for dst, arr in zip(inputs, arrays):
             if dst is not None:
                 dst[...] = arr  # numbers only ("biuf": a plan stages no bfloat16)
         local.busy = True
         try:
             if strings:
-                self._FromPython.predictStaged(self._jmodel, local.jstage, meta, self._staged_strings(strings))
+                run(self._staged_strings(strings))
             else:
-                self._FromPython.predictStaged(self._jmodel, local.jstage, meta)
+                run()
         except jpype.JException as e:
             raise self._translated(e) from None
         finally:
@@ -196,7 +196,7 @@ class Model:
         return Outputs([(name, view.copy()) for name, view in outputs])
 
     def _staged_strings(self, strings: list[str]) -> Any:
-        """Every string input's elements as ``predictStaged`` takes them: a few as the list itself,
+        """Every string input's elements as ``StagedCall.run`` takes them: a few as the list itself,
         which JPype converts to the ``String[]`` in C (1.2 µs less than a ``JArray`` made here, for
         3), more as one buffer (:func:`.wire.encode_strings`). JPype makes a ``String[]`` an element
         at a time: 3,072 strings took it 565 µs, the buffer 100 µs with Java's decoding; below
@@ -206,10 +206,11 @@ class Model:
         data = wire.encode_strings(strings)
         return self._strings(strings) if data.nbytes > _MAX_TENSOR_BYTES else _direct_buffer(data)
 
-    def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray) -> Any:
-        """For one layout of inputs: the Java ``long[]`` of ``predictStaged``, and views of ``stage``
-        for each numeric input (None for a string one, which crosses beside the buffer) and output (laid
-        out as :mod:`.wire` says); or False when that layout cannot be staged."""
+    def _stage_plan(self, arrays: list[np.ndarray], stage: np.ndarray, jstage: Any) -> Any:
+        """For one layout of inputs: the Java ``StagedCall.run`` that runs it (``FromPython.staged``, the
+        layout read once), views of ``stage`` (``jstage`` in Java) for each numeric input (None for a
+        string one, which crosses beside the buffer) and output (laid out as :mod:`.wire` says), and
+        the string inputs' indexes; or False when that layout cannot be staged."""
         numeric = [a.dtype.kind in "biuf" for a in arrays]
         if any(a.size == 0 or not (n or a.dtype.kind in "USO") for a, n in zip(arrays, numeric)):
             return False
@@ -224,7 +225,12 @@ class Model:
         views = wire.views(stage, [(dtype, (batch, *inner)) for _, _, dtype, _, inner in self._outs], _STAGE_INPUTS)
         outputs = [(name, view) for (name, *_), view in zip(self._outs, views)]
         text = tuple(i for i, dst in enumerate(inputs) if dst is None)  # the string inputs
-        return self._longs([_STAGE_INPUTS, *wire.shape_header(arrays)]), inputs, outputs, text
+        meta = self._longs([_STAGE_INPUTS, *wire.shape_header(arrays)])
+        try:
+            call = self._FromPython.staged(self._jmodel, jstage, meta)
+        except jpype.JException as e:
+            raise self._translated(e) from None
+        return call.run, inputs, outputs, text
 
     def _predict_buffers(self, arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
         """``Model.predict`` in one JPype crossing (``io.jinfer.bridge.FromPython``): the inputs in

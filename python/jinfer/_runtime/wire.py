@@ -5,7 +5,7 @@ multiple of 8 bytes, in native byte order, C order inside each tensor; padding b
 a buffer made for the purpose. Java's ``io.jinfer.wire.Layout`` follows the same
 rule, and ``tests/conformance/layout/`` holds a vector that both languages read. Two calls use it:
 
-- the staging buffer of ``FromPython.predictStaged`` (:mod:`.model`): numeric inputs from byte 0 (a
+- the staging buffer of ``FromPython.staged`` and ``predictStaged`` (:mod:`.model`): numeric inputs from byte 0 (a
   string input crosses beside it as a ``String[]``),
   outputs from the byte the call's ``long[]`` names first;
 - the python backend's small results (:mod:`.pyhost`): every output in one buffer Java allocated.

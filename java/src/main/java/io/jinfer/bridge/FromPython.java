@@ -28,7 +28,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class FromPython {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    private static final String[] NO_STRINGS = {};
     private static final AtomicBoolean COLLECTING = new AtomicBoolean();
 
     private FromPython() {}
@@ -73,7 +72,7 @@ public final class FromPython {
         try (Prediction prediction = model.run(inputs)) {
             Map<String, Tensor> outputs = prediction.outputs();
             for (TensorSpec spec : model.outputs()) {
-                Tensor t = checked(spec, outputs.get(spec.name()), batch);
+                Tensor t = checked(spec, outputs.get(spec.name()), spec.concreteShape(batch));
                 if (put + Layout.bytes(t.dtype(), t.shape()) > out.capacity()) {
                     throw new BackendException(
                             ErrorCode.BACKEND_FAILURE,
@@ -155,9 +154,9 @@ public final class FromPython {
         return 1;
     }
 
-    /** {@code t}, if it is numeric and has {@code spec}'s shape for {@code batch}. */
-    private static Tensor checked(TensorSpec spec, Tensor t, long batch) {
-        if (!Arrays.equals(t.shape(), spec.concreteShape(batch)) || t.isString()) {
+    /** {@code t}, if it is numeric and has {@code shape}, {@code spec}'s shape for this batch. */
+    static Tensor checked(TensorSpec spec, Tensor t, long[] shape) {
+        if (!Arrays.equals(t.shape(), shape) || t.isString()) {
             throw new BackendException(
                     ErrorCode.BACKEND_FAILURE,
                     "output '"
@@ -167,7 +166,7 @@ public final class FromPython {
                             + " but the manifest declares "
                             + spec.dtype()
                             + " "
-                            + Tensor.shapeString(spec.concreteShape(batch)));
+                            + Tensor.shapeString(shape));
         }
         return t;
     }
@@ -188,7 +187,7 @@ public final class FromPython {
      *     batch, or the outputs do not fit in {@code stage}
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta) {
-        predictStaged(model, stage, meta, NO_STRINGS);
+        staged(model, stage, meta).run();
     }
 
     /**
@@ -201,59 +200,7 @@ public final class FromPython {
      *     inputs' shapes say
      */
     public static void predictStaged(Model model, ByteBuffer stage, long[] meta, String[] strings) {
-        List<TensorSpec> specs = model.inputs();
-        Map<String, Tensor> inputs = new LinkedHashMap<>(2 * specs.size());
-        Shapes shapes = new Shapes(meta, 1);
-        long at = 0;
-        int nextString = 0;
-        long batch = -1; // the batch dimension of the first batched input, as Model counts it
-        for (TensorSpec spec : specs) {
-            shapes.next();
-            if (batch < 0 && spec.isBatched() && shapes.shape.length > spec.batchDim()) {
-                batch = shapes.shape[spec.batchDim()];
-            }
-            if (shapes.dtype == DType.STRING) {
-                int count = Math.toIntExact(Tensor.elementCount(shapes.shape));
-                if (nextString + count > strings.length) {
-                    throw new IllegalArgumentException(
-                            "FromPython.predictStaged: too few strings for input '"
-                                    + spec.name()
-                                    + "'");
-                }
-                String[] mine =
-                        nextString == 0 && count == strings.length
-                                ? strings
-                                : Arrays.copyOfRange(strings, nextString, nextString + count);
-                inputs.put(spec.name(), Tensor.ofStrings(mine, shapes.shape));
-                nextString += count;
-                continue;
-            }
-            long bytes = Layout.bytes(shapes.dtype, shapes.shape);
-            if (at + bytes > meta[0]) {
-                throw new IllegalArgumentException(
-                        "FromPython.predictStaged: the inputs run past the outputs' offset "
-                                + meta[0]);
-            }
-            inputs.put(spec.name(), Layout.view(stage, at, shapes.dtype, shapes.shape));
-            at = Layout.align8(at + bytes);
-        }
-        batch = batch < 0 ? 1 : batch;
-        long put = meta[0];
-        // the outputs are copied out before the buffers go back to the model's pool
-        try (Prediction prediction = model.run(inputs)) {
-            Map<String, Tensor> out = prediction.outputs();
-            for (TensorSpec spec : model.outputs()) {
-                Tensor t = checked(spec, out.get(spec.name()), batch);
-                if (put + Layout.bytes(t.dtype(), t.shape()) > stage.capacity()) {
-                    throw new BackendException(
-                            ErrorCode.BACKEND_FAILURE,
-                            "the outputs need more than the "
-                                    + (stage.capacity() - meta[0])
-                                    + " bytes of the staging buffer");
-                }
-                put = Layout.put(stage, put, t);
-            }
-        }
+        staged(model, stage, meta).run(strings);
     }
 
     /**
@@ -267,15 +214,22 @@ public final class FromPython {
      */
     public static void predictStaged(
             Model model, ByteBuffer stage, long[] meta, ByteBuffer strings) {
-        Shapes shapes = new Shapes(meta, 1);
-        long count = 0;
-        for (int i = 0; i < model.inputs().size(); i++) {
-            shapes.next();
-            if (shapes.dtype == DType.STRING) {
-                count += Tensor.elementCount(shapes.shape);
-            }
-        }
-        predictStaged(model, stage, meta, Strings.decode(strings, Math.toIntExact(count)));
+        staged(model, stage, meta).run(strings);
+    }
+
+    /**
+     * One layout of a staging buffer, read once, to run batch after batch: what {@link
+     * #predictStaged(Model, ByteBuffer, long[])} does at each call, less reading {@code meta} and
+     * making a view of the buffer per input. jinfer's Python package keeps one per thread, model
+     * and layout of inputs.
+     *
+     * @param stage the staging buffer, as {@code predictStaged} takes it
+     * @param meta the outputs' offset in {@code stage}, then each input's dtype id, rank and
+     *     dimensions, as {@code predictStaged} takes it
+     * @throws IllegalArgumentException if the inputs run past the outputs' offset
+     */
+    public static StagedCall staged(Model model, ByteBuffer stage, long[] meta) {
+        return new StagedCall(model, stage, meta);
     }
 
     /**
